@@ -1,0 +1,136 @@
+package dev.authsidecar;
+
+import dev.authsidecar.accept.ProxyServer;
+import dev.authsidecar.accept.Transport;
+import dev.authsidecar.admin.AdminServer;
+import dev.authsidecar.admin.Readiness;
+import dev.authsidecar.config.ShutdownConfig;
+import dev.authsidecar.config.SidecarConfig;
+import dev.authsidecar.forward.UpstreamPool;
+import dev.authsidecar.proxy.Stages;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The running sidecar: the proxy listener, the admin listener, and their orderly shutdown. */
+public final class Sidecar implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
+
+    private final SidecarConfig config;
+    private final EventLoopGroup workers;
+    private final EventLoopGroup adminGroup;
+    private final ProxyServer proxy;
+    private final AdminServer admin;
+    private final Readiness readiness;
+
+    private Sidecar(SidecarConfig config, EventLoopGroup workers, EventLoopGroup adminGroup, ProxyServer proxy,
+            AdminServer admin, Readiness readiness) {
+        this.config = config;
+        this.workers = workers;
+        this.adminGroup = adminGroup;
+        this.proxy = proxy;
+        this.admin = admin;
+        this.readiness = readiness;
+    }
+
+    public static Sidecar start(SidecarConfig config) throws StartupException {
+        Transport transport = Transport.best();
+        InetSocketAddress upstream = new InetSocketAddress(config.upstream().host(), config.upstream().port());
+        if (upstream.isUnresolved()) {
+            throw new StartupException("upstream.url: cannot resolve host '" + config.upstream().host() + "'");
+        }
+        int threads = config.server().ioThreads() == 0
+                ? Runtime.getRuntime().availableProcessors() : config.server().ioThreads();
+        EventLoopGroup workers = transport.newGroup(threads, "proxy");
+        EventLoopGroup adminGroup = transport.newGroup(1, "admin");
+        ProxyServer proxy = null;
+        try {
+            UpstreamPool pool = new UpstreamPool(config.upstream(), upstream, transport);
+            AtomicReference<Stages> stages = new AtomicReference<>(Stages.of(config, pool));
+            proxy = bindProxy(config, stages, workers, transport);
+            Readiness readiness = new Readiness(proxy::isListening);
+            AdminServer admin = bindAdmin(config, readiness, upstream, adminGroup, transport);
+            log.info("auth-sidecar listening on {} (admin {}), forwarding to {}, {} event loop(s), {} transport, "
+                    + "{} API key(s), {} public path(s)",
+                    proxy.localAddress(), admin.localAddress(), config.upstream().url(), threads,
+                    transport.name().toLowerCase(), config.auth().apiKeys().size(),
+                    config.auth().publicPaths().size());
+            return new Sidecar(config, workers, adminGroup, proxy, admin, readiness);
+        } catch (StartupException | RuntimeException e) {
+            if (proxy != null) {
+                proxy.stopAccepting();
+            }
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            adminGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    private static ProxyServer bindProxy(SidecarConfig config, AtomicReference<Stages> stages,
+            EventLoopGroup workers, Transport transport) throws StartupException {
+        try {
+            return ProxyServer.bind(config.server(), stages::get, workers, transport);
+        } catch (Exception e) {
+            throw StartupException.cannotListen("server.listen", config.server().listen().toString(), e);
+        }
+    }
+
+    private static AdminServer bindAdmin(SidecarConfig config, Readiness readiness, InetSocketAddress upstream,
+            EventLoopGroup group, Transport transport) throws StartupException {
+        try {
+            return AdminServer.bind(config.admin(), readiness, upstream, group, transport);
+        } catch (Exception e) {
+            throw StartupException.cannotListen("admin.listen", config.admin().listen().toString(), e);
+        }
+    }
+
+    public InetSocketAddress proxyAddress() {
+        return proxy.localAddress();
+    }
+
+    public InetSocketAddress adminAddress() {
+        return admin.localAddress();
+    }
+
+    /**
+     * The SIGTERM sequence: readiness turns 503 at once; the proxy keeps serving for the drain delay, so the
+     * endpoints controller can take the Pod out of rotation; then it stops accepting, closes idle keep-alive
+     * connections and gives in-flight requests until the timeout to finish.
+     */
+    public void shutdown() {
+        ShutdownConfig s = config.shutdown();
+        readiness.startDraining();
+        log.info("shutting down: readiness is 503, serving for {} ms more", s.drainDelay().toMillis());
+        try {
+            Thread.sleep(s.drainDelay().toMillis());
+            proxy.stopAccepting();
+            proxy.drainConnections();
+            int open = proxy.openConnections();
+            log.info("listener closed; waiting up to {} ms for {} connection(s)", s.timeout().toMillis(), open);
+            if (!proxy.awaitConnectionsClosed(s.timeout())) {
+                log.warn("{} connection(s) still open after {} ms; closing them", proxy.openConnections(),
+                        s.timeout().toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+        log.info("stopped");
+    }
+
+    /** Stops at once, without draining. */
+    @Override
+    public void close() {
+        readiness.startDraining();
+        if (proxy.isListening()) {
+            proxy.stopAccepting();
+        }
+        proxy.closeAllConnections();
+        admin.close();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        adminGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.authsidecar.accept;
+
+import dev.authsidecar.config.ServerConfig;
+import dev.authsidecar.proxy.FrontendHandler;
+import dev.authsidecar.proxy.Stages;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.util.function.Supplier;
+
+/** The client connection's pipeline: deadline, strict HTTP/1.1 codec, then the request path. */
+final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private final ServerConfig config;
+    private final Supplier<Stages> stages;
+    private final ChannelGroup connections;
+
+    ProxyChannelInitializer(ServerConfig config, Supplier<Stages> stages, ChannelGroup connections) {
+        this.config = config;
+        this.stages = stages;
+        this.connections = connections;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        connections.add(ch);
+        ChannelPipeline p = ch.pipeline();
+        RequestHeadDeadline deadline = new RequestHeadDeadline(
+                config.requestHeadTimeout().toMillis(), config.idleTimeout().toMillis());
+        p.addLast("deadline", deadline);
+        p.addLast("http", new HttpServerCodec(decoderConfig(config)));
+        p.addLast("proxy", new FrontendHandler(stages, deadline));
+    }
+
+    /**
+     * Every leniency off, stated here rather than inherited, so a system property cannot loosen it: CR LF
+     * line endings only, no duplicate Content-Length, Content-Length with Transfer-Encoding refused, header
+     * names and values validated.
+     */
+    static HttpDecoderConfig decoderConfig(ServerConfig config) {
+        return new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.maxRequestLineBytes())
+                .setMaxHeaderSize(config.maxHeaderBytes())
+                .setMaxChunkSize(16384)
+                .setStrictLineParsing(true)
+                .setAllowDuplicateContentLengths(false)
+                .setUseRfc9112TransferEncoding(true)
+                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory())
+                .setTrailersFactory(DefaultHttpHeadersFactory.trailersFactory());
+    }
+}

@@ -1,0 +1,116 @@
+package dev.authsidecar.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+
+/** {@code GET /healthz} and {@code GET /readyz}. Nothing here is proxied or authenticated. */
+final class AdminHandler extends ChannelInboundHandlerAdapter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int PROBE_TIMEOUT_MILLIS = 1000;
+
+    private final Readiness readiness;
+    private final Bootstrap probe;
+    private final InetSocketAddress upstream;
+
+    AdminHandler(Readiness readiness, Bootstrap probe, InetSocketAddress upstream) {
+        this.readiness = readiness;
+        this.probe = probe;
+        this.upstream = upstream;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        FullHttpRequest request = (FullHttpRequest) msg;
+        try {
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            String path = request.uri().split("\\?", 2)[0];
+            if (!request.decoderResult().isSuccess()) {
+                send(ctx, HttpResponseStatus.BAD_REQUEST, status("malformed request"), false);
+            } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+                send(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, status("use GET"), keepAlive);
+            } else if (path.equals("/healthz")) {
+                send(ctx, HttpResponseStatus.OK, status("ok"), keepAlive);
+            } else if (path.equals("/readyz")) {
+                ready(ctx, keepAlive);
+            } else {
+                send(ctx, HttpResponseStatus.NOT_FOUND, status("not found"), keepAlive);
+            }
+        } finally {
+            request.release();
+        }
+    }
+
+    private void ready(ChannelHandlerContext ctx, boolean keepAlive) {
+        if (readiness.isDraining()) {
+            send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, status("draining"), keepAlive);
+            return;
+        }
+        if (!readiness.isListening()) {
+            send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, status("not listening"), keepAlive);
+            return;
+        }
+        // A TCP connect is the cheapest honest answer to "would a request get through right now".
+        probe.clone(ctx.channel().eventLoop())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, PROBE_TIMEOUT_MILLIS)
+                .connect(upstream)
+                .addListener((ChannelFuture f) -> {
+                    if (f.isSuccess()) {
+                        f.channel().close();
+                        send(ctx, HttpResponseStatus.OK, status("ready"), keepAlive);
+                    } else {
+                        ObjectNode body = status("upstream unavailable");
+                        body.put("upstream", upstream.getHostString() + ":" + upstream.getPort());
+                        send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, body, keepAlive);
+                    }
+                });
+    }
+
+    private static ObjectNode status(String status) {
+        return JSON.createObjectNode().put("status", status);
+    }
+
+    private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, ObjectNode body,
+            boolean keepAlive) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(bytes));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ChannelFuture f = ctx.writeAndFlush(response);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.authsidecar.authenticate;
+
+import dev.authsidecar.config.ApiKey;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+
+/**
+ * Recognizes API keys by the SHA-256 of the presented token. Every configured hash is compared, in constant
+ * time, whether or not an earlier one matched, so timing says nothing about which keys exist.
+ */
+final class ApiKeyAuthenticator {
+    static final String METHOD = "api-key";
+
+    private static final FastThreadLocal<MessageDigest> SHA256 = new FastThreadLocal<>() {
+        @Override
+        protected MessageDigest initialValue() throws NoSuchAlgorithmException {
+            return MessageDigest.getInstance("SHA-256");
+        }
+    };
+
+    private final byte[][] hashes;
+    private final Identity[] identities;
+
+    ApiKeyAuthenticator(List<ApiKey> keys) {
+        hashes = new byte[keys.size()][];
+        identities = new Identity[keys.size()];
+        for (int i = 0; i < keys.size(); i++) {
+            hashes[i] = keys.get(i).sha256();
+            identities[i] = new Identity(keys.get(i).name(), METHOD);
+        }
+    }
+
+    /** @return the key's identity, or {@code null} when the token is no configured key */
+    Identity authenticate(String token) {
+        byte[] presented = SHA256.get().digest(token.getBytes(StandardCharsets.US_ASCII));
+        Identity found = null;
+        for (int i = 0; i < hashes.length; i++) {
+            if (MessageDigest.isEqual(presented, hashes[i])) {
+                found = identities[i];
+            }
+        }
+        return found;
+    }
+}

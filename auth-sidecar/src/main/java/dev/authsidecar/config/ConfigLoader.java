@@ -1,0 +1,250 @@
+package dev.authsidecar.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the YAML file, applies overrides, and validates everything before anything starts. Every error names
+ * the file (or flag), the key path and the reason.
+ */
+public final class ConfigLoader {
+    /** Key names become header values ({@code X-Auth-Subject}), so they stay within safe characters. */
+    private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9._@:+-]{1,128}");
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
+    private static final Duration MS = Duration.ofMillis(1);
+    private static final Duration DAY = Duration.ofDays(1);
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private ConfigLoader() {
+    }
+
+    /** Built-in defaults only: what {@code java -jar auth-sidecar.jar} runs with. */
+    public static SidecarConfig defaults() throws ConfigException {
+        return load(null, List.of());
+    }
+
+    public static SidecarConfig load(Path file, List<ConfigOverride> overrides) throws ConfigException {
+        String source = file == null ? "defaults" : file.toString();
+        ObjectNode tree = file == null ? JsonNodeFactory.instance.objectNode() : readTree(file);
+        Map<String, String> overrideSources = new HashMap<>();
+        for (ConfigOverride o : overrides) {
+            set(tree, o, source);
+            overrideSources.put(o.path(), o.source());
+        }
+        ConfigNode root = ConfigNode.root(source, tree, overrideSources);
+        Path baseDir = file == null ? Path.of(".") : file.toAbsolutePath().getParent();
+        SidecarConfig config = new SidecarConfig(
+                server(root.child("server")),
+                upstream(root.child("upstream")),
+                admin(root.child("admin")),
+                auth(root.child("auth"), baseDir),
+                shutdown(root.child("shutdown")));
+        root.finish();
+        return config;
+    }
+
+    private static ObjectNode readTree(Path file) throws ConfigException {
+        String source = file.toString();
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(source, "", "file not found");
+        } catch (IOException e) {
+            throw new ConfigException(source, "", "cannot read: " + e.getMessage());
+        }
+        JsonNode tree;
+        try {
+            tree = YAML.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source, "", "not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+        }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            return JsonNodeFactory.instance.objectNode();
+        }
+        if (!tree.isObject()) {
+            throw new ConfigException(source, "", "the top level must be a mapping of keys to values");
+        }
+        return (ObjectNode) tree;
+    }
+
+    private static void set(ObjectNode tree, ConfigOverride o, String source) throws ConfigException {
+        String[] parts = o.path().split("\\.");
+        ObjectNode node = tree;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode next = node.get(parts[i]);
+            if (next == null || next.isNull()) {
+                next = node.putObject(parts[i]);
+            } else if (!next.isObject()) {
+                throw new ConfigException(source, o.path(), "cannot apply " + o.source() + ": "
+                        + parts[i] + " is not a mapping in the file");
+            }
+            node = (ObjectNode) next;
+        }
+        node.put(parts[parts.length - 1], o.value());
+    }
+
+    private static ServerConfig server(ConfigNode n) throws ConfigException {
+        ServerConfig c = new ServerConfig(
+                hostPort(n, "listen", "0.0.0.0:8081"),
+                n.integer("ioThreads", 0, 0, 256),
+                n.integer("maxRequestLineBytes", 8192, 256, 1 << 20),
+                n.integer("maxHeaderBytes", 16384, 1024, 1 << 20),
+                n.duration("requestHeadTimeout", Duration.ofSeconds(10), MS, DAY),
+                n.duration("idleTimeout", Duration.ofSeconds(60), MS, DAY),
+                n.bool("trustForwardedHeaders", false));
+        n.finish();
+        return c;
+    }
+
+    private static UpstreamConfig upstream(ConfigNode n) throws ConfigException {
+        String text = n.string("url", "http://127.0.0.1:8080");
+        URI url;
+        try {
+            url = new URI(text);
+        } catch (URISyntaxException e) {
+            throw n.error("url", "not a valid URL: " + e.getMessage());
+        }
+        if (!"http".equalsIgnoreCase(url.getScheme())) {
+            throw n.error("url", "only http:// upstreams are supported (the application runs in the same Pod), got '"
+                    + text + "'");
+        }
+        if (url.getHost() == null) {
+            throw n.error("url", "needs a host, as in http://127.0.0.1:8080, got '" + text + "'");
+        }
+        if ((url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/"))
+                || url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
+            throw n.error("url", "must be scheme://host:port only (no path, query or user), got '" + text + "'");
+        }
+        UpstreamConfig c = new UpstreamConfig(
+                URI.create(url.getScheme().toLowerCase() + "://" + url.getRawAuthority()),
+                n.duration("connectTimeout", Duration.ofSeconds(2), MS, Duration.ofMinutes(5)),
+                n.duration("responseHeadTimeout", Duration.ofSeconds(60), MS, DAY),
+                n.duration("idleTimeout", Duration.ofSeconds(30), MS, DAY),
+                n.integer("maxIdlePerThread", 64, 0, 10_000));
+        n.finish();
+        return c;
+    }
+
+    private static AdminConfig admin(ConfigNode n) throws ConfigException {
+        AdminConfig c = new AdminConfig(hostPort(n, "listen", "0.0.0.0:9901"));
+        n.finish();
+        return c;
+    }
+
+    private static AuthConfig auth(ConfigNode n, Path baseDir) throws ConfigException {
+        List<ApiKey> keys = new ArrayList<>(apiKeys(n.objects("apiKeys")));
+        String keysFile = n.string("apiKeysFile", null);
+        if (keysFile != null) {
+            keys.addAll(apiKeysFile(baseDir.resolve(keysFile)));
+        }
+        Set<String> names = new HashSet<>();
+        Set<String> hashes = new HashSet<>();
+        for (ApiKey k : keys) {
+            if (!names.add(k.name())) {
+                throw n.error("apiKeys", "the key name '" + k.name() + "' is used twice");
+            }
+            if (!hashes.add(HexFormat.of().formatHex(k.sha256()))) {
+                throw n.error("apiKeys", "the key named '" + k.name() + "' has the same sha256 as another key");
+            }
+        }
+        List<String> publicPaths = n.strings("publicPaths");
+        for (int i = 0; i < publicPaths.size(); i++) {
+            String p = publicPaths.get(i);
+            String body = p.endsWith("/**") ? p.substring(0, p.length() - 2) : p;
+            if (!p.startsWith("/") || body.contains("*") || body.contains("//") || body.contains("?")) {
+                throw n.error("publicPaths[" + i + "]", "expected an exact path like /healthz or a prefix like "
+                        + "/public/**, got '" + p + "'");
+            }
+        }
+        AuthConfig c = new AuthConfig(keys, publicPaths, n.bool("forwardCredential", false));
+        n.finish();
+        return c;
+    }
+
+    private static List<ApiKey> apiKeys(List<ConfigNode> entries) throws ConfigException {
+        List<ApiKey> keys = new ArrayList<>();
+        for (ConfigNode e : entries) {
+            String name = e.string("name", null);
+            if (name == null) {
+                throw e.error("name", "is required");
+            }
+            if (!KEY_NAME.matcher(name).matches()) {
+                throw e.error("name", "use 1 to 128 letters, digits or . _ @ : + - (it is sent to the application "
+                        + "as X-Auth-Subject)");
+            }
+            String hex = e.string("sha256", null);
+            if (hex == null) {
+                throw e.error("sha256", "is required: the hex SHA-256 of the key (keys are never stored in clear; "
+                        + "`auth-sidecar hash-key` prints it)");
+            }
+            if (!SHA256_HEX.matcher(hex).matches()) {
+                throw e.error("sha256", "expected 64 hex digits");
+            }
+            e.finish();
+            keys.add(new ApiKey(name, HexFormat.of().parseHex(hex.toLowerCase())));
+        }
+        return keys;
+    }
+
+    private static List<ApiKey> apiKeysFile(Path file) throws ConfigException {
+        String source = file.toString();
+        JsonNode tree;
+        try {
+            tree = YAML.readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(source, "", "file not found (named by auth.apiKeysFile)");
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source, "", "not valid YAML: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException(source, "", "cannot read: " + e.getMessage());
+        }
+        if (tree == null || tree.isNull() || tree.isMissingNode()) {
+            return List.of();
+        }
+        ObjectNode wrapper = JsonNodeFactory.instance.objectNode();
+        wrapper.set("apiKeys", tree);
+        ConfigNode root = ConfigNode.root(source, wrapper, Map.of());
+        return apiKeys(root.objects("apiKeys"));
+    }
+
+    private static ShutdownConfig shutdown(ConfigNode n) throws ConfigException {
+        ShutdownConfig c = new ShutdownConfig(
+                n.duration("drainDelay", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(10)),
+                n.duration("timeout", Duration.ofSeconds(25), Duration.ZERO, Duration.ofHours(1)));
+        n.finish();
+        return c;
+    }
+
+    private static HostPort hostPort(ConfigNode n, String key, String fallback) throws ConfigException {
+        String text = n.string(key, fallback);
+        try {
+            return HostPort.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw n.error(key, e.getMessage());
+        }
+    }
+}

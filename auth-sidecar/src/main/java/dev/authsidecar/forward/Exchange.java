@@ -1,0 +1,340 @@
+package dev.authsidecar.forward;
+
+import dev.authsidecar.respond.Failure;
+import dev.authsidecar.rewrite.ResponseRewriter;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request and its response, relayed between the client's connection and a pooled connection to the
+ * application. Both connections belong to the same event loop, so nothing here needs a lock or a volatile.
+ *
+ * <p>Bodies stream with backpressure: the next chunk is read from one side only when the other side can take
+ * it (its outbound buffer is under the high-water mark). Nothing is aggregated.
+ */
+public final class Exchange {
+    private final Channel client;
+    private final ExchangeListener listener;
+    private final UpstreamPool pool;
+    private final HttpRequest head;
+    private final String requestId;
+    private final boolean bodiless;
+    private final boolean headRequest;
+    private final boolean clientSpeaksHttp11;
+    private final boolean expectContinue;
+    private final long responseTimeoutMillis;
+
+    private boolean keepAlive;
+    private Channel upstream;
+    private boolean reused;
+    private boolean retried;
+    private ArrayDeque<HttpContent> pending;
+    private boolean requestComplete;
+    private boolean responseStarted;
+    private boolean skippingInterim;
+    private boolean upstreamReusable = true;
+    private boolean finished;
+    private ScheduledFuture<?> responseTimer;
+
+    /**
+     * @param head the request, already rewritten for the application
+     * @param bodiless the request has no body, so it can be sent again on a fresh connection if a pooled one
+     *     turns out to have been closed by the application
+     */
+    public Exchange(Channel client, ExchangeListener listener, UpstreamPool pool, HttpRequest head,
+            String requestId, boolean bodiless, boolean headRequest, boolean clientSpeaksHttp11,
+            boolean keepAlive, boolean expectContinue, long responseTimeoutMillis) {
+        this.client = client;
+        this.listener = listener;
+        this.pool = pool;
+        this.head = head;
+        this.requestId = requestId;
+        this.bodiless = bodiless;
+        this.headRequest = headRequest;
+        this.clientSpeaksHttp11 = clientSpeaksHttp11;
+        this.keepAlive = keepAlive;
+        this.expectContinue = expectContinue;
+        this.responseTimeoutMillis = responseTimeoutMillis;
+    }
+
+    public void start() {
+        Channel idle = pool.pollIdle();
+        if (idle != null) {
+            reused = true;
+            attach(idle);
+        } else {
+            connect();
+        }
+    }
+
+    private void connect() {
+        pool.connect(client.eventLoop()).addListener((ChannelFuture f) -> {
+            if (finished) {
+                f.channel().close();
+            } else if (f.isSuccess()) {
+                attach(f.channel());
+            } else {
+                Failure failure = UpstreamFailures.ofConnect(f.cause());
+                fail(failure);
+            }
+        });
+    }
+
+    private void attach(Channel ch) {
+        upstream = ch;
+        BackendHandler.of(ch).attach(this);
+        ch.write(head);
+        if (expectContinue && !requestComplete) {
+            client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
+        }
+        if (pending != null) {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                writeUpstream(c);
+            }
+        }
+        ch.flush();
+        ch.read();
+        if (!requestComplete) {
+            client.read();
+        }
+    }
+
+    /** A piece of the request body from the client. */
+    public void onRequestContent(HttpContent content) {
+        if (finished) {
+            ReferenceCountUtil.release(content);
+        } else if (upstream == null) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(2);
+            }
+            pending.add(content);
+        } else {
+            writeUpstream(content);
+        }
+    }
+
+    private void writeUpstream(HttpContent content) {
+        upstream.write(content);
+        if (content instanceof LastHttpContent) {
+            requestComplete = true;
+            if (!responseStarted) {
+                responseTimer = client.eventLoop().schedule(this::onResponseTimeout, responseTimeoutMillis,
+                        TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** The client's read burst is over: send what it brought, and ask for more if the application keeps up. */
+    public void onClientReadComplete() {
+        if (upstream != null && !finished) {
+            upstream.flush();
+            if (!requestComplete && upstream.isWritable()) {
+                client.read();
+            }
+        }
+    }
+
+    void onUpstreamWritable() {
+        if (!requestComplete && !finished) {
+            client.read();
+        }
+    }
+
+    public void onClientWritable() {
+        if (upstream != null && responseStarted && !finished) {
+            upstream.read();
+        }
+    }
+
+    void onUpstreamMessage(HttpObject msg) {
+        if (msg instanceof HttpResponse response) {
+            onResponseHead(response);
+        }
+        if (msg instanceof HttpContent content) {
+            onResponseContent(content);
+        }
+    }
+
+    private void onResponseHead(HttpResponse response) {
+        if (!response.decoderResult().isSuccess()) {
+            failOrAbort(Failure.UPSTREAM_PROTOCOL_ERROR);
+            return;
+        }
+        int code = response.status().code();
+        if (code == 101) {
+            // The sidecar never forwards Upgrade, so a switch of protocols is a broken application.
+            failOrAbort(Failure.UPSTREAM_PROTOCOL_ERROR);
+            return;
+        }
+        if (code >= 100 && code < 200) {
+            // Interim responses (100, 103) are dropped: the sidecar answers Expect itself.
+            skippingInterim = true;
+            return;
+        }
+        responseStarted = true;
+        cancelTimer();
+        upstreamReusable = HttpUtil.isKeepAlive(response);
+        if (!requestComplete) {
+            // The application answered before the request body ended: neither connection can be reused.
+            keepAlive = false;
+            upstreamReusable = false;
+        }
+        boolean noBody = headRequest || code == 204 || code == 304;
+        keepAlive = ResponseRewriter.rewrite(response, requestId, noBody, clientSpeaksHttp11, keepAlive);
+        client.write(response);
+    }
+
+    private void onResponseContent(HttpContent content) {
+        if (finished) {
+            content.release();
+            return;
+        }
+        if (skippingInterim) {
+            content.release();
+            skippingInterim = !(content instanceof LastHttpContent);
+            return;
+        }
+        if (!responseStarted) {
+            content.release();
+            return;
+        }
+        if (!content.decoderResult().isSuccess()) {
+            content.release();
+            abort();
+            return;
+        }
+        client.write(content);
+        if (content instanceof LastHttpContent) {
+            finish();
+        }
+    }
+
+    void onUpstreamReadComplete() {
+        if (finished) {
+            return;
+        }
+        client.flush();
+        if (client.isWritable() || !responseStarted) {
+            upstream.read();
+        }
+    }
+
+    void onUpstreamClosed(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        if (!responseStarted && reused && !retried && bodiless && requestComplete) {
+            // A pooled connection the application had already closed: safe to send the request again.
+            retried = true;
+            reused = false;
+            detachUpstream(false);
+            cancelTimer();
+            pending = new ArrayDeque<>(1);
+            pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            requestComplete = false;
+            connect();
+            return;
+        }
+        failOrAbort(cause == null ? Failure.UPSTREAM_RESET : UpstreamFailures.ofExchange(cause));
+    }
+
+    private void onResponseTimeout() {
+        if (!finished && !responseStarted) {
+            fail(Failure.UPSTREAM_TIMEOUT);
+        }
+    }
+
+    /** The client went away or the connection is being torn down: drop the upstream connection too. */
+    public void cancel() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        cancelTimer();
+        releasePending();
+        detachUpstream(false);
+    }
+
+    /** Stop keeping the client connection alive after this response (shutdown drain). */
+    public void closeAfterResponse() {
+        keepAlive = false;
+    }
+
+    private void finish() {
+        finished = true;
+        cancelTimer();
+        client.flush();
+        detachUpstream(upstreamReusable && requestComplete);
+        listener.exchangeFinished(keepAlive);
+    }
+
+    private void failOrAbort(Failure failure) {
+        if (responseStarted) {
+            abort();
+        } else {
+            fail(failure);
+        }
+    }
+
+    private void fail(Failure failure) {
+        finished = true;
+        cancelTimer();
+        releasePending();
+        detachUpstream(false);
+        listener.exchangeFailed(failure, UpstreamFailures.describe(failure));
+    }
+
+    private void abort() {
+        finished = true;
+        cancelTimer();
+        releasePending();
+        detachUpstream(false);
+        listener.exchangeAborted();
+    }
+
+    private void detachUpstream(boolean reusable) {
+        Channel ch = upstream;
+        if (ch == null) {
+            return;
+        }
+        upstream = null;
+        BackendHandler.of(ch).detach();
+        if (reusable) {
+            pool.release(ch);
+        } else {
+            ch.close();
+        }
+    }
+
+    private void cancelTimer() {
+        if (responseTimer != null) {
+            responseTimer.cancel(false);
+            responseTimer = null;
+        }
+    }
+
+    private void releasePending() {
+        if (pending != null) {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                ReferenceCountUtil.release(c);
+            }
+        }
+    }
+}

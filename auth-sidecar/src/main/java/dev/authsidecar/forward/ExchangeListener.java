@@ -1,0 +1,16 @@
+package dev.authsidecar.forward;
+
+import dev.authsidecar.respond.Failure;
+
+/** How an {@link Exchange} reports back to the downstream connection that started it. */
+public interface ExchangeListener {
+
+    /** The response was relayed completely. */
+    void exchangeFinished(boolean keepAlive);
+
+    /** Nothing of a response was sent yet: the downstream side should answer with this failure. */
+    void exchangeFailed(Failure failure, String detail);
+
+    /** A response was partly sent and cannot be completed: the downstream connection must close. */
+    void exchangeAborted();
+}

@@ -1,0 +1,6 @@
+package dev.authsidecar.proxy;
+
+/** User event sent to every client connection at shutdown: close when idle, else after the response. */
+public enum Drain {
+    INSTANCE
+}

@@ -1,0 +1,307 @@
+package dev.authsidecar.proxy;
+
+import dev.authsidecar.accept.RequestHeadDeadline;
+import dev.authsidecar.authenticate.AuthOutcome;
+import dev.authsidecar.authenticate.Identity;
+import dev.authsidecar.forward.Exchange;
+import dev.authsidecar.forward.ExchangeListener;
+import dev.authsidecar.guard.RejectedRequest;
+import dev.authsidecar.guard.RequestGuard;
+import dev.authsidecar.respond.Failure;
+import dev.authsidecar.respond.ProblemResponses;
+import dev.authsidecar.rewrite.RequestIds;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.function.Supplier;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection, driven through the request path: guard, authenticate, authorize, rewrite, then
+ * an {@link Exchange} forwards it. Reads are explicit ({@code AUTO_READ} is off): the body of a request is not
+ * read until the request is authorized and the application's connection is ready for it.
+ */
+public final class FrontendHandler extends ChannelInboundHandlerAdapter implements ExchangeListener {
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+    /** How long a closing connection keeps swallowing an unwanted upload so the client can read our answer. */
+    private static final long LINGER_MILLIS = 2000;
+
+    private enum State {
+        /** Waiting for a request head. */
+        IDLE,
+        /** Answered without forwarding; dropping the rest of that (bodiless) request. */
+        SKIPPING_BODY,
+        /** Streaming the request body to the application. */
+        FORWARDING,
+        /** The request is sent; the response is being relayed. Pipelined requests wait in the backlog. */
+        AWAITING_RESPONSE,
+        /** No more requests on this connection. */
+        CLOSING
+    }
+
+    private final Supplier<Stages> stages;
+    private final RequestHeadDeadline deadline;
+    private ChannelHandlerContext ctx;
+    private String clientIp;
+    private State state = State.IDLE;
+    private Exchange exchange;
+    private String requestId;
+    private boolean keepAlive;
+    private boolean draining;
+    private ArrayDeque<Object> backlog;
+
+    public FrontendHandler(Supplier<Stages> stages, RequestHeadDeadline deadline) {
+        this.stages = stages;
+        this.deadline = deadline;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        SocketAddress remote = ctx.channel().remoteAddress();
+        clientIp = remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        switch (state) {
+            case IDLE -> {
+                if (msg instanceof HttpRequest request) {
+                    onRequestHead(request);
+                } else {
+                    ReferenceCountUtil.release(msg);
+                }
+            }
+            case SKIPPING_BODY -> {
+                ReferenceCountUtil.release(msg);
+                if (msg instanceof LastHttpContent) {
+                    awaitNextRequest();
+                }
+            }
+            case FORWARDING -> {
+                HttpContent content = (HttpContent) msg;
+                if (content instanceof LastHttpContent) {
+                    state = State.AWAITING_RESPONSE;
+                }
+                exchange.onRequestContent(content);
+            }
+            case AWAITING_RESPONSE -> {
+                if (backlog == null) {
+                    backlog = new ArrayDeque<>(4);
+                }
+                backlog.add(msg);
+            }
+            case CLOSING -> ReferenceCountUtil.release(msg);
+            default -> throw new IllegalStateException(state.name());
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (state == State.FORWARDING || (state == State.AWAITING_RESPONSE && exchange != null)) {
+            exchange.onClientReadComplete();
+        } else if (state == State.IDLE || state == State.SKIPPING_BODY) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null && ctx.channel().isWritable()) {
+            exchange.onClientWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        state = State.CLOSING;
+        if (exchange != null) {
+            exchange.cancel();
+            exchange = null;
+        }
+        if (backlog != null) {
+            backlog.forEach(ReferenceCountUtil::release);
+            backlog.clear();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == Drain.INSTANCE) {
+            draining = true;
+            if (state == State.IDLE && deadline.isIdle()) {
+                state = State.CLOSING;
+                ctx.close();
+            } else if (exchange != null) {
+                exchange.closeAfterResponse();
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Resets by clients are routine; anything else is worth a line but never a stack trace per request.
+        log.debug("client connection {} failed: {}", clientIp, cause.toString());
+        ctx.close();
+    }
+
+    private void onRequestHead(HttpRequest request) {
+        deadline.headReceived();
+        keepAlive = false;
+        requestId = RequestIds.accept(request.headers().get(RequestIds.HEADER));
+        String target;
+        try {
+            target = RequestGuard.check(request);
+        } catch (RejectedRequest e) {
+            ReferenceCountUtil.release(request);
+            respond(e.failure(), e.getMessage(), true);
+            return;
+        }
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        boolean hasBody = chunked || HttpUtil.getContentLength(request, 0L) > 0;
+        keepAlive = HttpUtil.isKeepAlive(request) && !draining;
+        boolean http11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
+
+        String expect = request.headers().get(HttpHeaderNames.EXPECT);
+        boolean expectContinue = false;
+        if (expect != null) {
+            if (!http11 || !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+                respond(Failure.EXPECTATION_FAILED, "only Expect: 100-continue is supported", true);
+                return;
+            }
+            expectContinue = hasBody;
+        }
+
+        Stages s = stages.get();
+        AuthOutcome outcome = s.authentication().authenticate(request.headers());
+        AuthOutcome.Rejected denied = s.policy().check(pathOf(target), outcome);
+        if (denied != null) {
+            // An unread body is never read: the connection closes instead.
+            respond(denied.failure(), denied.detail(), hasBody);
+            return;
+        }
+        Identity identity = outcome instanceof Identity i ? i : null;
+        boolean headRequest = request.method().equals(HttpMethod.HEAD);
+        s.rewriter().rewrite(request, target, identity, clientIp, requestId, chunked);
+        state = State.FORWARDING;
+        exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !hasBody, headRequest, http11,
+                keepAlive, expectContinue, s.responseTimeoutMillis());
+        exchange.start();
+    }
+
+    @Override
+    public void exchangeFinished(boolean keepAlive) {
+        boolean bodyUnread = state == State.FORWARDING;
+        exchange = null;
+        if (!keepAlive || draining || bodyUnread) {
+            close(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER), bodyUnread);
+        } else {
+            awaitNextRequest();
+        }
+    }
+
+    @Override
+    public void exchangeFailed(Failure failure, String detail) {
+        boolean bodyUnread = state == State.FORWARDING;
+        exchange = null;
+        respond(failure, detail, bodyUnread || !keepAlive);
+    }
+
+    @Override
+    public void exchangeAborted() {
+        exchange = null;
+        state = State.CLOSING;
+        ctx.close();
+    }
+
+    /**
+     * Answers the current request with a problem response.
+     *
+     * @param close the connection cannot carry another request (framing broken or an unread body)
+     */
+    private void respond(Failure failure, String detail, boolean close) {
+        FullHttpResponse response = ProblemResponses.of(failure, detail, requestId);
+        close |= failure.closesConnection() || draining || !keepAlive;
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            close(ctx.writeAndFlush(response), true);
+        } else if (state == State.AWAITING_RESPONSE) {
+            ctx.writeAndFlush(response);
+            awaitNextRequest();
+        } else {
+            ctx.writeAndFlush(response);
+            state = State.SKIPPING_BODY;
+        }
+    }
+
+    private void awaitNextRequest() {
+        state = State.IDLE;
+        deadline.awaitNextRequest();
+        while (backlog != null && !backlog.isEmpty() && (state == State.IDLE || state == State.SKIPPING_BODY
+                || state == State.FORWARDING)) {
+            channelRead(ctx, backlog.poll());
+        }
+        if (state == State.IDLE || state == State.SKIPPING_BODY) {
+            ctx.read();
+        } else if (state == State.FORWARDING && exchange != null) {
+            exchange.onClientReadComplete();
+        }
+    }
+
+    /**
+     * Closes once the answer is written. With {@code linger}, the client may still be sending a body we never
+     * read; closing at once could reset the connection before it reads the answer, so stop writing, swallow
+     * its input for a short while, then close.
+     */
+    private void close(ChannelFuture written, boolean linger) {
+        state = State.CLOSING;
+        Channel ch = ctx.channel();
+        if (!linger || !(ch instanceof DuplexChannel duplex)) {
+            written.addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        written.addListener(f -> {
+            if (!f.isSuccess() || !ch.isActive()) {
+                ch.close();
+                return;
+            }
+            duplex.shutdownOutput();
+            ch.config().setAutoRead(true);
+            ch.eventLoop().schedule(() -> ch.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    private static String pathOf(String target) {
+        int q = target.indexOf('?');
+        return q < 0 ? target : target.substring(0, q);
+    }
+}

@@ -1,0 +1,168 @@
+package dev.authsidecar.mainservice;
+
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import sun.misc.Signal;
+
+/** Entry point and lifecycle: a running instance is the handle returned by {@link #start}. */
+public final class MainService implements AutoCloseable {
+
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_FAILURE = 1;
+
+    /** Upper bound for in-flight exchanges to finish once a stop is requested. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(2);
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final InFlight inFlight;
+    private final InetSocketAddress address;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+
+    private MainService(HttpServer server, ExecutorService executor, InFlight inFlight) {
+        this.server = server;
+        this.executor = executor;
+        this.inFlight = inFlight;
+        // Captured now: once the server is stopped its socket is closed and the address is gone.
+        this.address = server.getAddress();
+    }
+
+    public static MainService start(InetSocketAddress listen) throws IOException {
+        return start(listen, System.out);
+    }
+
+    static MainService start(InetSocketAddress listen, PrintStream accessLog) throws IOException {
+        HttpServer server = HttpServer.create(listen, 0);
+        HttpContext context = server.createContext("/", new Routes());
+        InFlight inFlight = new InFlight();
+        context.getFilters().add(inFlight);
+        context.getFilters().add(new RequestLog(accessLog));
+        ExecutorService executor = newExecutor();
+        // Without an executor the JDK server handles every exchange on its single dispatcher thread.
+        server.setExecutor(executor);
+        server.start();
+        return new MainService(server, executor, inFlight);
+    }
+
+    private static ExecutorService newExecutor() {
+        AtomicInteger counter = new AtomicInteger();
+        ThreadFactory factory = task -> {
+            Thread thread = new Thread(task, "main-service-http-" + counter.incrementAndGet());
+            // Daemon so that a stuck handler can never keep the JVM alive after stop().
+            thread.setDaemon(true);
+            return thread;
+        };
+        return Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors() * 2, factory);
+    }
+
+    /** The actually bound address (relevant when listening on port 0). */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** Host and port as printed in the startup line, e.g. {@code 127.0.0.1:8080} or {@code [::1]:8080}. */
+    public String hostPort() {
+        String host = address.getAddress().getHostAddress();
+        if (address.getAddress() instanceof Inet6Address) {
+            host = "[" + host + "]";
+        }
+        return host + ":" + address.getPort();
+    }
+
+    /**
+     * Lets in-flight exchanges finish (at most {@link #STOP_GRACE}), then closes the listener and
+     * all connections. The listener stays open while draining; acceptable because the drain is
+     * short and, behind the sidecar, traffic has normally stopped by the time we are told to stop.
+     * Idempotent.
+     */
+    public void stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            inFlight.awaitIdle(STOP_GRACE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public static void main(String[] args) {
+        Cli.Options options;
+        try {
+            options = Cli.parse(List.of(args), System.getenv(Cli.LISTEN_ENV));
+        } catch (Cli.UsageException e) {
+            System.exit(reportUsageError(e, System.err));
+            return;
+        }
+        if (options.help()) {
+            System.out.print(Cli.USAGE);
+            System.out.flush();
+            return;
+        }
+
+        MainService service;
+        try {
+            service = start(options.listen());
+        } catch (IOException e) {
+            System.err.println("main-service: cannot listen on " + options.listen() + ": " + e.getMessage());
+            System.exit(EXIT_FAILURE);
+            return;
+        }
+        // Other modules' tests parse this exact line to discover the port; keep the format stable.
+        System.out.println("main-service listening on " + service.hostPort());
+        System.out.flush();
+        installSignalHandlers(service);
+    }
+
+    /** Prints one line to {@code err} and returns the exit code, so the usage path is testable without exiting. */
+    static int reportUsageError(Cli.UsageException e, PrintStream err) {
+        err.println("main-service: " + e.getMessage() + " (see --help)");
+        err.flush();
+        return EXIT_USAGE;
+    }
+
+    /**
+     * A shutdown hook cannot change the exit status (SIGTERM would exit with 143), so the signals
+     * are handled directly to finish with 0 after a graceful stop.
+     */
+    private static void installSignalHandlers(MainService service) {
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stopOnce = () -> {
+            if (stopping.compareAndSet(false, true)) {
+                service.stop();
+                System.out.println("main-service stopped");
+                System.out.flush();
+            }
+        };
+        for (String name : List.of("TERM", "INT")) {
+            try {
+                Signal.handle(new Signal(name), signal -> {
+                    stopOnce.run();
+                    System.exit(0);
+                });
+            } catch (IllegalArgumentException e) {
+                // The JVM refuses the handler (e.g. started with -Xrs): still stop gracefully,
+                // only the exit status is then the signal's default one.
+                Runtime.getRuntime().addShutdownHook(new Thread(stopOnce, "main-service-shutdown-" + name));
+            }
+        }
+    }
+}
