@@ -1,0 +1,218 @@
+package dev.authsidecar.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Header rewriting and connection handling between client, sidecar and application. */
+@Timeout(30)
+class ForwardingTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String AUTH = "Authorization: Bearer " + RunningSidecar.KEY + "\r\n";
+    private static TestUpstream upstream;
+    private static RunningSidecar sidecar;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = new TestUpstream();
+        sidecar = RunningSidecar.start(upstream.url());
+    }
+
+    @AfterAll
+    static void stop() {
+        sidecar.close();
+        upstream.close();
+    }
+
+    private static JsonNode body(String response) throws Exception {
+        return JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+    }
+
+    @Test
+    void forwardedHeadersAreAddedAndHostIsPreserved() throws Exception {
+        try (RawHttp raw = new RawHttp(sidecar.port())) {
+            String response = raw.send("GET /echo HTTP/1.1\r\nHost: shop.example:8443\r\n" + AUTH
+                    + "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil\r\n"
+                    + "Connection: close\r\n\r\n").readToEnd();
+            JsonNode h = body(response).get("headers");
+            assertThat(h.get("host").get(0).asText()).isEqualTo("shop.example:8443");
+            assertThat(h.get("x-forwarded-for").get(0).asText()).isEqualTo("203.0.113.7, 127.0.0.1");
+            assertThat(h.get("x-forwarded-proto").get(0).asText()).isEqualTo("http");
+            assertThat(h.get("x-forwarded-host").get(0).asText()).isEqualTo("shop.example:8443");
+        }
+    }
+
+    @Test
+    void requestIdIsGeneratedWhenAbsentAndPassedBothWays() throws Exception {
+        HttpResponse<String> generated = sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY);
+        String id = generated.headers().firstValue("x-request-id").orElseThrow();
+        assertThat(id).matches("[0-9a-f-]{36}");
+        assertThat(JSON.readTree(generated.body()).get("headers").get("x-request-id").get(0).asText()).isEqualTo(id);
+
+        HttpResponse<String> given = sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY,
+                "X-Request-Id", "trace-42");
+        assertThat(given.headers().firstValue("x-request-id")).hasValue("trace-42");
+        assertThat(JSON.readTree(given.body()).get("headers").get("x-request-id").get(0).asText())
+                .isEqualTo("trace-42");
+
+        HttpResponse<String> denied = sidecar.get("/echo", "X-Request-Id", "denied-1");
+        assertThat(denied.headers().firstValue("x-request-id")).hasValue("denied-1");
+        assertThat(denied.body()).contains("denied-1");
+    }
+
+    @Test
+    void hopByHopHeadersAreRemovedBothWays() throws Exception {
+        try (RawHttp raw = new RawHttp(sidecar.port())) {
+            String response = raw.send("GET /echo HTTP/1.1\r\nHost: app\r\n" + AUTH
+                    + "Connection: X-Private, close\r\nX-Private: secret\r\nKeep-Alive: timeout=5\r\n"
+                    + "Proxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: websocket\r\n"
+                    + "Proxy-Authorization: Basic eA==\r\n\r\n").readToEnd();
+            JsonNode h = body(response).get("headers");
+            for (String name : new String[] {"x-private", "keep-alive", "proxy-connection", "te", "upgrade",
+                "proxy-authorization", "connection"}) {
+                assertThat(h.has(name)).as(name).isFalse();
+            }
+            // The application's own Connection-listed header does not reach the client either.
+            assertThat(response.toLowerCase()).doesNotContain("x-upstream-private").contains("x-upstream: test");
+        }
+    }
+
+    @Test
+    void keepAliveConnectionsToTheApplicationAreReused() throws Exception {
+        try (TestUpstream app = new TestUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url())) {
+            HttpRequest request = HttpRequest.newBuilder(proxy.uri("/echo"))
+                    .header("Authorization", "Bearer " + RunningSidecar.KEY).build();
+            for (int i = 0; i < 50; i++) {
+                assertThat(proxy.client().send(request, HttpResponse.BodyHandlers.ofString()).statusCode())
+                        .isEqualTo(200);
+            }
+            assertThat(app.requests()).isEqualTo(50);
+            assertThat(app.connections()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        try (RawHttp raw = new RawHttp(sidecar.port())) {
+            String response = raw.send("GET /echo?n=1 HTTP/1.1\r\nHost: app\r\n" + AUTH + "\r\n"
+                    + "GET /nope HTTP/1.1\r\nHost: app\r\n\r\n"
+                    + "GET /echo?n=3 HTTP/1.1\r\nHost: app\r\n" + AUTH + "Connection: close\r\n\r\n").readToEnd();
+            int first = response.indexOf("\"uri\":\"/echo?n=1\"");
+            int second = response.indexOf("HTTP/1.1 401");
+            int third = response.indexOf("\"uri\":\"/echo?n=3\"");
+            assertThat(first).isPositive();
+            assertThat(second).isGreaterThan(first);
+            assertThat(third).isGreaterThan(second);
+        }
+    }
+
+    @Test
+    void http10ClientsGetAnAnswerAndAClose() throws Exception {
+        try (RawHttp raw = new RawHttp(sidecar.port())) {
+            String response = raw.send("GET /echo HTTP/1.0\r\n" + AUTH + "\r\n").readToEnd();
+            assertThat(response).startsWith("HTTP/1.1 200");
+            assertThat(body(response).get("headers").get("host").get(0).asText())
+                    .isEqualTo("127.0.0.1:" + upstream.port());
+            assertThat(raw.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void headRequestsGetHeadersOnly() throws Exception {
+        HttpResponse<String> r = sidecar.client().send(HttpRequest.newBuilder(sidecar.uri("/echo"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .header("Authorization", "Bearer " + RunningSidecar.KEY).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEmpty();
+        // The connection is still usable afterwards.
+        assertThat(sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void expectContinueIsAnsweredOnlyAfterAuthorization() throws Exception {
+        try (RawHttp raw = new RawHttp(sidecar.port())) {
+            raw.send("POST /upload HTTP/1.1\r\nHost: app\r\n" + AUTH
+                    + "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+            assertThat(raw.readUntil("\r\n\r\n")).startsWith("HTTP/1.1 100 Continue");
+            raw.send("hello");
+            String response = raw.readUntil("}");
+            assertThat(response).startsWith("HTTP/1.1 200").contains("\"bytes\":5");
+        }
+        try (RawHttp raw = new RawHttp(sidecar.port())) {
+            String response = raw.send("POST /upload HTTP/1.1\r\nHost: app\r\n"
+                    + "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n").readToEnd();
+            assertThat(response).startsWith("HTTP/1.1 401").doesNotContain("100 Continue");
+        }
+    }
+
+    @Test
+    void chunkedRequestBodiesAreForwarded() throws Exception {
+        try (RawHttp raw = new RawHttp(sidecar.port())) {
+            String response = raw.send("POST /upload HTTP/1.1\r\nHost: app\r\n" + AUTH
+                    + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                    + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").readToEnd();
+            assertThat(response).startsWith("HTTP/1.1 200").contains("\"bytes\":11");
+        }
+    }
+
+    @Test
+    void anUnauthenticatedUploadIsAnsweredWithoutReadingTheBody() throws Exception {
+        int before = upstream.requests();
+        try (RawHttp raw = new RawHttp(sidecar.port())) {
+            raw.send("POST /upload HTTP/1.1\r\nHost: app\r\nContent-Length: 104857600\r\n\r\n");
+            raw.send(new byte[64 * 1024]);
+            String response = raw.readUntil("}");
+            assertThat(response).startsWith("HTTP/1.1 401").contains("connection: close");
+        }
+        assertThat(upstream.requests()).isEqualTo(before);
+    }
+
+    @Test
+    void idleKeepAliveConnectionsAreClosed() throws Exception {
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(),
+                        "server:\n  listen: 127.0.0.1:0\n  idleTimeout: 300ms\n");
+                RawHttp raw = new RawHttp(proxy.port())) {
+            raw.send("GET /echo HTTP/1.1\r\nHost: app\r\n" + AUTH + "\r\n");
+            assertThat(raw.readUntil("}}")).startsWith("HTTP/1.1 200");
+            long start = System.nanoTime();
+            raw.soTimeout(3000);
+            assertThat(raw.closedByServer()).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
+        }
+    }
+
+    @Test
+    void aSlowClientIsCutOffAtTheRequestHeadDeadline() throws Exception {
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(),
+                        "server:\n  listen: 127.0.0.1:0\n  requestHeadTimeout: 500ms\n");
+                RawHttp raw = new RawHttp(proxy.port())) {
+            long start = System.nanoTime();
+            raw.send("GET /echo HTTP/1.1\r\nHost: app\r\n");
+            String answer = "";
+            // Keep trickling header bytes: each is "activity", but the deadline is absolute.
+            for (int i = 0; i < 30 && answer.isEmpty(); i++) {
+                try {
+                    raw.send("X-Slow-" + i + ": y\r\n");
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            raw.soTimeout(3000);
+            answer = raw.readToEnd();
+            assertThat(answer).startsWith("HTTP/1.1 408");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
+            assertThat(app.requests()).isZero();
+        }
+    }
+}

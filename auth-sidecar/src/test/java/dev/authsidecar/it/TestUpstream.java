@@ -1,0 +1,250 @@
+package dev.authsidecar.it;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.stream.ChunkedInput;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32;
+
+/**
+ * A real HTTP/1.1 application for the sidecar to front, on an ephemeral port:
+ * <ul>
+ *   <li>{@code /echo…} (and anything else): 200 with the request's method, uri and headers as JSON</li>
+ *   <li>{@code /upload}: reads the body as it streams, answers its length and CRC32</li>
+ *   <li>{@code /download?bytes=N}: streams N deterministic bytes, chunked, with backpressure</li>
+ *   <li>{@code /slow?ms=N}: answers after N ms</li>
+ *   <li>{@code /hangup}: closes the connection without answering</li>
+ * </ul>
+ * It counts the connections it accepts, so tests can see pooling.
+ */
+public final class TestUpstream implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger closedConnections = new AtomicInteger();
+    private final AtomicInteger requests = new AtomicInteger();
+    private final CopyOnWriteArrayList<HttpRequest> seen = new CopyOnWriteArrayList<>();
+    private final Channel listener;
+
+    public TestUpstream() throws InterruptedException {
+        listener = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.incrementAndGet();
+                        ch.closeFuture().addListener(f -> closedConnections.incrementAndGet());
+                        ch.pipeline().addLast(new HttpServerCodec(), new ChunkedWriteHandler(), new Handler());
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public int connections() {
+        return connections.get();
+    }
+
+    public int closedConnections() {
+        return closedConnections.get();
+    }
+
+    public int requests() {
+        return requests.get();
+    }
+
+    /** The requests as the application received them, in order. */
+    public java.util.List<HttpRequest> seen() {
+        return seen;
+    }
+
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** The same bytes a test client can generate to check what arrived. */
+    public static byte patternByte(long i) {
+        return (byte) (i * 31 + (i >>> 8));
+    }
+
+    private final class Handler extends ChannelInboundHandlerAdapter {
+        private HttpRequest request;
+        private long uploaded;
+        private final CRC32 crc = new CRC32();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest r) {
+                request = r;
+                uploaded = 0;
+                crc.reset();
+                requests.incrementAndGet();
+                seen.add(r);
+            }
+            if (msg instanceof HttpContent c) {
+                ByteBuf b = c.content();
+                uploaded += b.readableBytes();
+                if (b.hasArray()) {
+                    crc.update(b.array(), b.arrayOffset() + b.readerIndex(), b.readableBytes());
+                } else {
+                    crc.update(b.nioBuffer());
+                }
+                c.release();
+                if (c instanceof LastHttpContent) {
+                    respond(ctx);
+                }
+            }
+        }
+
+        private void respond(ChannelHandlerContext ctx) {
+            QueryStringDecoder q = new QueryStringDecoder(request.uri());
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            switch (q.path()) {
+                case "/upload" -> json(ctx, JSON.createObjectNode().put("bytes", uploaded).put("crc32", crc.getValue()),
+                        keepAlive);
+                case "/download" -> download(ctx, Long.parseLong(q.parameters().get("bytes").get(0)));
+                case "/slow" -> {
+                    long ms = Long.parseLong(q.parameters().get("ms").get(0));
+                    ObjectNode echo = echo();
+                    ctx.executor().schedule(() -> json(ctx, echo, keepAlive), ms, TimeUnit.MILLISECONDS);
+                }
+                case "/hangup" -> ctx.close();
+                default -> json(ctx, echo(), keepAlive);
+            }
+        }
+
+        private ObjectNode echo() {
+            ObjectNode body = JSON.createObjectNode()
+                    .put("method", request.method().name())
+                    .put("uri", request.uri())
+                    .put("bytes", uploaded);
+            ObjectNode headers = body.putObject("headers");
+            for (Map.Entry<String, String> h : request.headers()) {
+                String name = h.getKey().toLowerCase();
+                ArrayNode values = headers.has(name) ? (ArrayNode) headers.get(name) : headers.putArray(name);
+                values.add(h.getValue());
+            }
+            return body;
+        }
+
+        private void json(ChannelHandlerContext ctx, ObjectNode body, boolean keepAlive) {
+            byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(bytes));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            r.headers().set("X-Upstream", "test");
+            r.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? "keep-alive, X-Upstream-Private"
+                    : "close");
+            r.headers().set("X-Upstream-Private", "hop-by-hop, must not reach the client");
+            var f = ctx.writeAndFlush(r);
+            if (!keepAlive) {
+                f.addListener(x -> ctx.close());
+            }
+        }
+
+        private void download(ChannelHandlerContext ctx, long total) {
+            HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
+            ctx.write(r);
+            ctx.writeAndFlush(new HttpChunkedInput(new PatternInput(total)));
+        }
+    }
+
+    /** Generates the pattern lazily, so the upstream never holds the body either. */
+    private static final class PatternInput implements ChunkedInput<ByteBuf> {
+        private static final int CHUNK = 64 * 1024;
+        private final long total;
+        private long offset;
+
+        PatternInput(long total) {
+            this.total = total;
+        }
+
+        @Override
+        public boolean isEndOfInput() {
+            return offset >= total;
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        @Deprecated
+        public ByteBuf readChunk(ChannelHandlerContext ctx) {
+            return readChunk(ctx.alloc());
+        }
+
+        @Override
+        public ByteBuf readChunk(ByteBufAllocator alloc) {
+            if (isEndOfInput()) {
+                return null;
+            }
+            int n = (int) Math.min(CHUNK, total - offset);
+            ByteBuf buf = alloc.heapBuffer(n);
+            for (int i = 0; i < n; i++) {
+                buf.writeByte(patternByte(offset + i));
+            }
+            offset += n;
+            return buf;
+        }
+
+        @Override
+        public long length() {
+            return total;
+        }
+
+        @Override
+        public long progress() {
+            return offset;
+        }
+    }
+}
