@@ -11,6 +11,7 @@ import dev.authsidecar.proxy.Stages;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,7 @@ public final class Sidecar implements AutoCloseable {
     private final ProxyServer proxy;
     private final AdminServer admin;
     private final Readiness readiness;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Sidecar(SidecarConfig config, EventLoopGroup workers, EventLoopGroup adminGroup, ProxyServer proxy,
             AdminServer admin, Readiness readiness) {
@@ -121,9 +123,12 @@ public final class Sidecar implements AutoCloseable {
         log.info("stopped");
     }
 
-    /** Stops at once, without draining. */
+    /** Stops at once, without draining. Safe to call more than once. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         readiness.startDraining();
         if (proxy.isListening()) {
             proxy.stopAccepting();

@@ -109,7 +109,8 @@ final class RequestGuardWireTest {
             row("missing Host on HTTP/1.1", "GET / HTTP/1.1\r\nX-A: 1\r\n\r\n"),
             row("two Host headers", "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"),
             row("space inside the target", "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n"),
-            row("unknown version", "GET / HTTP/1.2\r\nHost: x\r\n\r\n"),
+            row("malformed version", "GET / HTTP/1.10\r\nHost: x\r\n\r\n"),
+            row("header line starting with a space", "GET / HTTP/1.1\r\n Host: x\r\n\r\n"),
             row("no colon in a header", "GET / HTTP/1.1\r\nHost: x\r\nX-A\r\n\r\n"),
         };
     }

@@ -1,0 +1,686 @@
+#!/usr/bin/env bash
+# Benchmarks auth-sidecar against nginx as a reverse proxy, on loopback, and writes bench/RESULTS.md.
+#
+#   bench/run.sh                       # DURATION=10 ROUNDS=3
+#   DURATION=30 ROUNDS=5 bench/run.sh
+#   JAVA_HOME=/path/to/jdk bench/run.sh
+#
+# Targets, all in front of the same fixed upstream (an nginx returning {"message":"pong"}):
+#   direct    wrk -> upstream nginx                        (the floor: what the upstream alone costs)
+#   sidecar   wrk -> auth-sidecar (API-key auth) -> upstream
+#   nginx     wrk -> nginx proxy_pass (no auth)  -> upstream
+# For the two proxies it records requests/s, p50/p99 latency, the proxy's CPU time per request and its
+# peak RSS. See bench/README.md.
+#
+# Installs nothing. Every process it starts is stopped on exit, including on failure and Ctrl-C.
+set -euo pipefail
+
+# ---------------------------------------------------------------------------------------------------------
+# Settings. Only DURATION, ROUNDS, WARMUP, JAVA_HOME and SIDECAR_JVM_FLAGS are meant to be changed.
+# ---------------------------------------------------------------------------------------------------------
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(dirname "$BENCH_DIR")"
+JAR="$REPO_DIR/auth-sidecar/target/auth-sidecar.jar"
+RESULTS="$BENCH_DIR/RESULTS.md"
+
+DURATION="${DURATION:-10}"   # seconds of each measured wrk run
+ROUNDS="${ROUNDS:-3}"        # whole rounds; medians are reported because the machine is shared and noisy
+WARMUP="${WARMUP:-3}"        # seconds of the unrecorded wrk run before each measured one (JIT, pools)
+
+# The load: one wrk thread, 32 keep-alive connections, the same for every target.
+WRK_THREADS=1
+WRK_CONNECTIONS=32
+
+# Loopback only. Fixed ports so the configs in RESULTS.md are exactly what ran.
+HOST=127.0.0.1
+UPSTREAM_PORT=18080
+SIDECAR_PORT=18081
+PEER_PORT=18082
+ADMIN_PORT=19901
+
+# Small-footprint JVM, as a sidecar would run in a Pod: a fixed 64 MiB heap (no resizing, predictable RSS),
+# the serial collector (no parallel GC threads for a one-event-loop proxy), smaller thread stacks, bounded
+# metaspace and code cache, and no hsperfdata file in /tmp. C2 stays on: it is what makes the hot path fast.
+SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:--Xms64m -Xmx64m -XX:+UseSerialGC -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=64m -XX:-UsePerfData}"
+
+# The targets this benchmark checks.
+TARGET_CPU_RATIO=1.5   # auth-sidecar CPU per request <= 1.5 x nginx's
+TARGET_RSS_MIB=96      # auth-sidecar peak RSS <= 96 MiB
+
+# Filled in as things start; cleanup() stops exactly these.
+UPSTREAM_PID=""
+SIDECAR_PID=""
+PEER_PID=""
+WORK=""
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------------------
+# Cleanup: stop every process this script started, by pid, whatever way the script ends.
+# ---------------------------------------------------------------------------------------------------------
+# Running, and not a zombie: a child that exited stays a zombie until waited for, and kill -0 still succeeds.
+alive() {
+    [[ -r "/proc/$1/stat" ]] && [[ "$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" != Z ]]
+}
+
+stop_pid() {
+    local pid="$1" name="$2" signal="${3:-TERM}" i
+    [[ -n "$pid" ]] || return 0
+    if ! alive "$pid"; then
+        wait "$pid" 2>/dev/null || true
+        return 0
+    fi
+    kill -"$signal" "$pid" 2>/dev/null || true
+    # Give it up to 5 s to exit on its own (the sidecar drains, nginx stops its worker), then insist.
+    for ((i = 0; i < 50; i++)); do
+        alive "$pid" || break
+        sleep 0.1
+    done
+    if alive "$pid"; then
+        log "$name (pid $pid) did not stop; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_pid "$SIDECAR_PID" "auth-sidecar"
+    # nginx: QUIT is a graceful stop; the master then stops its worker.
+    stop_pid "$PEER_PID" "nginx peer" QUIT
+    stop_pid "$UPSTREAM_PID" "nginx upstream" QUIT
+    if [[ $rc -ne 0 && -n "$WORK" ]]; then
+        log "failed (exit $rc); logs and raw wrk output are in $WORK"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------------------
+# Step 1: check what we need, and say how to get what is missing.
+# ---------------------------------------------------------------------------------------------------------
+JAVA=""
+NGINX=""
+
+check_prerequisites() {
+    local missing=0
+
+    [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a positive whole number of seconds, got '$DURATION'"
+    [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive whole number, got '$ROUNDS'"
+    [[ "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be a whole number of seconds, got '$WARMUP'"
+
+    # nginx lives in /usr/sbin, which is not on every user's PATH.
+    NGINX="$(command -v nginx || true)"
+    [[ -z "$NGINX" && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
+    if [[ -z "$NGINX" ]]; then
+        log "missing: nginx. On Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y nginx"
+        log "         (nginx-light also works; any nginx with the proxy and upstream modules does)"
+        missing=1
+    fi
+    if ! command -v wrk >/dev/null; then
+        log "missing: wrk. On Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y wrk"
+        missing=1
+    fi
+    local tool
+    for tool in curl sha256sum od getconf pgrep timeout awk; do
+        if ! command -v "$tool" >/dev/null; then
+            log "missing: $tool. On Debian/Ubuntu: sudo apt-get install -y curl coreutils procps gawk"
+            missing=1
+        fi
+    done
+
+    # Java: JAVA_HOME if set; else the JDK the team benchmarks on, when present; else whatever 'java' is.
+    if [[ -n "${JAVA_HOME:-}" ]]; then
+        JAVA="$JAVA_HOME/bin/java"
+        [[ -x "$JAVA" ]] || { log "missing: $JAVA (JAVA_HOME=$JAVA_HOME has no bin/java)"; missing=1; }
+    elif [[ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]]; then
+        JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+    elif command -v java >/dev/null; then
+        JAVA="$(command -v java)"
+        log "note: JDK 25 (/usr/lib/jvm/temurin-25-jdk-amd64) not found, using $JAVA; set JAVA_HOME to choose"
+    else
+        log "missing: java. Set JAVA_HOME to a JDK 25, or install one (the team uses temurin-25-jdk)"
+        missing=1
+    fi
+
+    if [[ ! -f "$JAR" ]]; then
+        log "missing: $JAR. Build it with:"
+        log "         cd $REPO_DIR && ./mvnw -B -q -pl auth-sidecar package -DskipTests"
+        missing=1
+    fi
+    [[ $missing -eq 0 ]] || die "prerequisites missing (see above); nothing was started"
+
+    log "JVM: $JAVA ($("$JAVA" -version 2>&1 | sed -n 1p))"
+    log "nginx: $NGINX ($("$NGINX" -v 2>&1 | sed -n 1p)); wrk: $(command -v wrk)"
+}
+
+# Fails when something already listens on a port we need: we would benchmark a stranger.
+check_ports_free() {
+    local port
+    for port in "$UPSTREAM_PORT" "$SIDECAR_PORT" "$PEER_PORT" "$ADMIN_PORT"; do
+        if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
+            die "something already listens on $HOST:$port; stop it first"
+        fi
+    done
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Step 2: configs. Everything lives under the work dir (bench/out/run.XXXXXX, git-ignored): no root paths.
+# ---------------------------------------------------------------------------------------------------------
+API_KEY=""
+CLK_TCK=""
+
+prepare_workdir() {
+    mkdir -p "$BENCH_DIR/out"
+    WORK="$(mktemp -d "$BENCH_DIR/out/run.XXXXXX")"
+    CLK_TCK="$(getconf CLK_TCK)"
+    # A fresh random key per run (hex is valid token68); only its SHA-256 goes into the config.
+    API_KEY="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+    local key_sha
+    key_sha="$(printf %s "$API_KEY" | sha256sum | cut -d' ' -f1)"
+
+    write_nginx_upstream_conf
+    write_nginx_peer_conf
+    cat >"$WORK/sidecar.yaml" <<EOF
+server:
+  listen: $HOST:$SIDECAR_PORT
+  ioThreads: 1
+upstream:
+  url: http://$HOST:$UPSTREAM_PORT
+admin:
+  listen: $HOST:$ADMIN_PORT
+auth:
+  apiKeys:
+    - name: bench
+      sha256: $key_sha
+shutdown:
+  drainDelay: 0s
+  timeout: 2s
+EOF
+    log "work dir: $WORK"
+}
+
+# The parts every nginx here shares: one worker, in the foreground, temp files and pid under its own prefix,
+# no access log (the sidecar writes none either). keepalive_requests is raised from the default 1000 so that
+# neither proxy is made to reconnect every 1000 requests; both then keep their connections for the whole run.
+nginx_common() {
+    local name="$1"
+    mkdir -p "$WORK/$name"
+    cat <<EOF
+worker_processes 1;
+daemon off;
+pid $WORK/$name/nginx.pid;
+error_log $WORK/$name/error.log warn;
+events { worker_connections 1024; }
+EOF
+}
+
+nginx_http_common() {
+    local name="$1"
+    cat <<EOF
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $WORK/$name/client_body;
+    proxy_temp_path $WORK/$name/proxy;
+    fastcgi_temp_path $WORK/$name/fastcgi;
+    uwsgi_temp_path $WORK/$name/uwsgi;
+    scgi_temp_path $WORK/$name/scgi;
+EOF
+}
+
+# The fixed upstream every target ends at.
+write_nginx_upstream_conf() {
+    {
+        nginx_common upstream
+        echo "http {"
+        nginx_http_common upstream
+        cat <<EOF
+    default_type application/json;
+    server {
+        listen $HOST:$UPSTREAM_PORT;
+        location = /ping { return 200 '{"message":"pong"}'; }
+    }
+}
+EOF
+    } >"$WORK/nginx-upstream.conf"
+}
+
+# The peer: nginx as a plain reverse proxy, with pooled keep-alive upstream connections like the sidecar's.
+# It does NO authentication.
+write_nginx_peer_conf() {
+    {
+        nginx_common peer
+        echo "http {"
+        nginx_http_common peer
+        cat <<EOF
+    upstream app {
+        server $HOST:$UPSTREAM_PORT;
+        keepalive 32;
+        keepalive_requests 1000000;
+    }
+    server {
+        listen $HOST:$PEER_PORT;
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+EOF
+    } >"$WORK/nginx-peer.conf"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Step 3: starting and stopping the servers.
+# ---------------------------------------------------------------------------------------------------------
+
+# Polls a URL until it answers 200, failing early if the process died. $1 pid, $2 name, $3 url.
+wait_until_ready() {
+    local pid="$1" name="$2" url="$3" i
+    for ((i = 0; i < 300; i++)); do
+        alive "$pid" || die "$name exited during start-up (see $WORK)"
+        if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true)" == 200 ]]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "$name was not ready at $url after 30 s (see $WORK)"
+}
+
+# $1 name (upstream|peer); sets NGINX_STARTED to the master's pid. Started from this shell, not a
+# subshell, so that it stays our child. -e keeps nginx from opening its built-in /var/log path.
+NGINX_STARTED=""
+start_nginx() {
+    local name="$1"
+    "$NGINX" -p "$WORK/$name" -e "$WORK/$name/error.log" -c "$WORK/nginx-$name.conf" \
+        >"$WORK/$name/stdout.log" 2>&1 &
+    NGINX_STARTED=$!
+}
+
+start_upstream() {
+    start_nginx upstream
+    UPSTREAM_PID="$NGINX_STARTED"
+    wait_until_ready "$UPSTREAM_PID" "nginx upstream" "http://$HOST:$UPSTREAM_PORT/ping"
+    log "nginx upstream up (master pid $UPSTREAM_PID) on $HOST:$UPSTREAM_PORT"
+}
+
+start_peer() {
+    start_nginx peer
+    PEER_PID="$NGINX_STARTED"
+    wait_until_ready "$PEER_PID" "nginx peer" "http://$HOST:$PEER_PORT/ping"
+}
+
+stop_peer() {
+    stop_pid "$PEER_PID" "nginx peer" QUIT
+    PEER_PID=""
+}
+
+start_sidecar() {
+    local round="$1"
+    # shellcheck disable=SC2086 # the flags are a word list on purpose
+    "$JAVA" $SIDECAR_JVM_FLAGS -jar "$JAR" --config "$WORK/sidecar.yaml" \
+        >"$WORK/sidecar-round$round.log" 2>&1 &
+    SIDECAR_PID=$!
+    wait_until_ready "$SIDECAR_PID" "auth-sidecar" "http://$HOST:$ADMIN_PORT/readyz"
+}
+
+stop_sidecar() {
+    stop_pid "$SIDECAR_PID" "auth-sidecar"
+    SIDECAR_PID=""
+}
+
+# nginx's worker is the master's only child.
+nginx_worker_pid() {
+    local worker
+    worker="$(pgrep -P "$1" | head -n1 || true)"
+    [[ -n "$worker" ]] || die "cannot find the worker of nginx master $1"
+    echo "$worker"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Step 4: check that every target answers as expected, and that the sidecar really authenticates.
+# ---------------------------------------------------------------------------------------------------------
+
+# $1 url, $2.. extra curl args. Prints "CODE BODY".
+probe() {
+    local url="$1"
+    shift
+    local body code
+    body="$(mktemp "$WORK/probe.XXXXXX")"
+    code="$(curl -s -o "$body" -w '%{http_code}' --max-time 5 "$@" "$url" || true)"
+    printf '%s %s' "$code" "$(cat "$body")"
+    rm -f "$body"
+}
+
+expect_pong() {
+    local name="$1" url="$2"
+    shift 2
+    local got
+    got="$(probe "$url" "$@")"
+    [[ "$got" == '200 {"message":"pong"}' ]] || die "$name: expected 200 {\"message\":\"pong\"}, got: $got"
+}
+
+verify_sidecar_auth() {
+    local url="http://$HOST:$SIDECAR_PORT/ping" got
+    got="$(probe "$url")"
+    [[ "${got%% *}" == 401 ]] || die "auth-sidecar without a key: expected 401, got: $got"
+    got="$(probe "$url" -H "Authorization: Bearer wrong-$API_KEY")"
+    [[ "${got%% *}" == 401 ]] || die "auth-sidecar with a wrong key: expected 401, got: $got"
+    expect_pong "auth-sidecar with the key" "$url" -H "Authorization: Bearer $API_KEY"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Step 5: one measurement. Warm up, sample the proxy's CPU, run wrk, sample again, parse wrk's report.
+# ---------------------------------------------------------------------------------------------------------
+
+# utime + stime, in clock ticks, summed over the given pids. For a process these count all its threads
+# (JIT and GC included for the JVM). Fields after the ')' that closes the command name: utime is the 12th.
+cpu_ticks() {
+    local total=0 pid fields
+    for pid in "$@"; do
+        fields="$(sed 's/^.*) //' "/proc/$pid/stat")"
+        total=$((total + $(echo "$fields" | awk '{print $12 + $13}')))
+    done
+    echo "$total"
+}
+
+# Peak resident set (VmHWM) in KiB, summed over the given pids.
+peak_rss_kib() {
+    local total=0 pid
+    for pid in "$@"; do
+        total=$((total + $(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")))
+    done
+    echo "$total"
+}
+
+# wrk's latency with its unit (e.g. 812.00us, 1.20ms, 2.01s) in milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else { printf "nan" } }'
+}
+
+# $1 round, $2 target name, $3 url, $4 pids to account ("" for none), $5.. extra wrk args (the auth header).
+# Appends one line to $WORK/rounds.tsv:
+#   round target rps p50_ms p99_ms cpu_us_per_req peak_rss_mib requests errors
+measure() {
+    local round="$1" target="$2" url="$3" pids="$4"
+    shift 4
+    local raw="$WORK/wrk-round$round-$target.txt"
+    # shellcheck disable=SC2206 # a list of pids on purpose
+    local pid_list=($pids)
+
+    # Unrecorded warm-up: the JVM compiles its hot path, both proxies fill their upstream pools.
+    if ((WARMUP > 0)); then
+        timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WARMUP}s" "$@" "$url" \
+            >"$WORK/wrk-round$round-$target-warmup.txt"
+    fi
+
+    local before=0 after=0
+    ((${#pid_list[@]} == 0)) || before="$(cpu_ticks "${pid_list[@]}")"
+    # timeout is only a safety net: wrk stops on its own after DURATION.
+    timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" \
+        >"$raw"
+    ((${#pid_list[@]} == 0)) || after="$(cpu_ticks "${pid_list[@]}")"
+
+    local requests rps p50 p99 non2xx sockerr errors
+    requests="$(awk '/ requests in / {print $1; exit}' "$raw")"
+    rps="$(awk '/^Requests\/sec:/ {print $2; exit}' "$raw")"
+    p50="$(to_ms "$(awk '$1 == "50%" {print $2; exit}' "$raw")")"
+    p99="$(to_ms "$(awk '$1 == "99%" {print $2; exit}' "$raw")")"
+    [[ -n "$requests" && "$requests" -gt 0 && -n "$rps" ]] || die "$target: could not read wrk's report ($raw)"
+    # wrk prints these lines only when the count is not zero.
+    non2xx="$(awk -F': ' '/^ *Non-2xx or 3xx responses:/ {print $2; exit}' "$raw")"
+    sockerr="$(awk '/^ *Socket errors:/ {sub(/^ *Socket errors: /, ""); print; exit}' "$raw")"
+    errors=""
+    [[ -z "$non2xx" ]] || errors="non-2xx/3xx: $non2xx"
+    [[ -z "$sockerr" ]] || errors="${errors:+$errors; }socket errors: $sockerr"
+    [[ -n "$errors" ]] || errors="none"
+
+    local cpu="-" rss="-"
+    if ((${#pid_list[@]} > 0)); then
+        cpu="$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN {printf "%.2f", t / hz * 1e6 / n}')"
+        rss="$(awk -v k="$(peak_rss_kib "${pid_list[@]}")" 'BEGIN {printf "%.1f", k / 1024}')"
+    fi
+
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$target" "$rps" "$p50" "$p99" "$cpu" "$rss" \
+        "$requests" "$errors" >>"$WORK/rounds.tsv"
+    log "round $round $target: $rps req/s, p50 ${p50} ms, p99 ${p99} ms, CPU ${cpu} us/req, peak RSS ${rss} MiB, errors: $errors"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Step 6: the rounds. Each proxy is started fresh in each round, so every round is an independent sample
+# (a new JVM warms up again; peak RSS is that round's). The order of the two proxies alternates between
+# rounds so that neither always runs first on a machine that may be warming up or getting busier.
+# ---------------------------------------------------------------------------------------------------------
+run_sidecar() {
+    local round="$1"
+    start_sidecar "$round"
+    verify_sidecar_auth
+    measure "$round" sidecar "http://$HOST:$SIDECAR_PORT/ping" "$SIDECAR_PID" \
+        -H "Authorization: Bearer $API_KEY"
+    stop_sidecar
+}
+
+run_peer() {
+    local round="$1"
+    start_peer
+    expect_pong "nginx peer" "http://$HOST:$PEER_PORT/ping"
+    # Master and worker: the master does nearly nothing, but it is part of what nginx costs.
+    measure "$round" nginx "http://$HOST:$PEER_PORT/ping" "$PEER_PID $(nginx_worker_pid "$PEER_PID")"
+    stop_peer
+}
+
+run_rounds() {
+    : >"$WORK/rounds.tsv"
+    local round
+    for ((round = 1; round <= ROUNDS; round++)); do
+        log "round $round of $ROUNDS"
+        measure "$round" direct "http://$HOST:$UPSTREAM_PORT/ping" ""
+        if ((round % 2 == 1)); then
+            run_sidecar "$round"
+            run_peer "$round"
+        else
+            run_peer "$round"
+            run_sidecar "$round"
+        fi
+    done
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Step 7: medians and RESULTS.md.
+# ---------------------------------------------------------------------------------------------------------
+
+# Median of column $2 (1-based in rounds.tsv) for target $1; "-" when the column holds no numbers.
+median() {
+    awk -F'\t' -v t="$1" -v c="$2" '$2 == t && $c != "-" {print $c}' "$WORK/rounds.tsv" | sort -g |
+        awk '{v[NR] = $1} END {
+            if (NR == 0) { print "-"; exit }
+            if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2]
+            else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+column_max() {
+    awk -F'\t' -v t="$1" -v c="$2" '$2 == t && $c != "-" {if (m == "" || $c + 0 > m + 0) m = $c} END {print m}' \
+        "$WORK/rounds.tsv"
+}
+
+# PASS when $1 <= $2.
+pass_fail() {
+    awk -v a="$1" -v b="$2" 'BEGIN {print (a + 0 <= b + 0) ? "PASS" : "FAIL"}'
+}
+
+write_results() {
+    local date machine_cpu mem_gib java_version nginx_version wrk_version
+    date="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    machine_cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+    mem_gib="$(awk '/^MemTotal:/ {printf "%.1f", $2 / 1024 / 1024}' /proc/meminfo)"
+    java_version="$("$JAVA" -version 2>&1 | paste -sd ';' | sed 's/;/; /g')"
+    nginx_version="$("$NGINX" -v 2>&1 | sed -n 1p)"
+    wrk_version="$({ wrk -v 2>&1 || true; } | sed -n 1p)"
+
+    local t rps p50 p99 cpu rss
+    local -A M
+    for t in direct sidecar nginx; do
+        M[$t.rps]="$(median "$t" 3)"
+        M[$t.p50]="$(median "$t" 4)"
+        M[$t.p99]="$(median "$t" 5)"
+        M[$t.cpu]="$(median "$t" 6)"
+        M[$t.rss]="$(median "$t" 7)"
+    done
+    local ratio rss_max cpu_verdict rss_verdict
+    ratio="$(awk -v s="${M[sidecar.cpu]}" -v n="${M[nginx.cpu]}" 'BEGIN {printf "%.2f", s / n}')"
+    rss_max="$(column_max sidecar 7)"
+    cpu_verdict="$(pass_fail "$ratio" "$TARGET_CPU_RATIO")"
+    rss_verdict="$(pass_fail "$rss_max" "$TARGET_RSS_MIB")"
+
+    # Per-round ratios show whether the median ratio is typical or one lucky round.
+    local round_ratios
+    round_ratios="$(awk -F'\t' '$2 == "sidecar" {s[$1] = $6} $2 == "nginx" {n[$1] = $6}
+        END {for (r = 1; r in s; r++) printf "%s%s: %.2f", (r > 1 ? ", " : ""), "round " r, s[r] / n[r]}' \
+        "$WORK/rounds.tsv")"
+
+    local errors_found
+    errors_found="$(awk -F'\t' '$9 != "none" {printf "- round %s, %s: %s\n", $1, $2, $9}' "$WORK/rounds.tsv")"
+
+    local wrk_cmd="wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s --latency"
+    {
+        cat <<EOF
+# auth-sidecar benchmark results
+
+Written by \`bench/run.sh\` (see \`bench/README.md\`). Do not edit by hand; run the script again.
+
+- Date: $date
+- Run: DURATION=${DURATION}s per measured run, ${WARMUP}s unrecorded warm-up before each, ROUNDS=$ROUNDS
+
+## Machine
+
+| | |
+| --- | --- |
+| CPUs (\`nproc\`) | $(nproc) |
+| CPU model | $machine_cpu |
+| Memory | $mem_gib GiB |
+| Kernel | $(uname -r) |
+| Load average at start | $LOADAVG_START |
+| Load average at end | $(cut -d' ' -f1-3 /proc/loadavg) |
+| JVM | $JAVA: $java_version |
+| nginx | $nginx_version |
+| wrk | $wrk_version |
+
+## What ran
+
+All on loopback, all ending at the same upstream: one nginx (1 worker) answering
+\`GET /ping\` with \`200 {"message":"pong"}\` on $HOST:$UPSTREAM_PORT.
+
+| target | path | wrk command (after a ${WARMUP}s warm-up run with the same flags, not recorded) |
+| --- | --- | --- |
+| direct | wrk → upstream nginx | \`$wrk_cmd http://$HOST:$UPSTREAM_PORT/ping\` |
+| sidecar | wrk → auth-sidecar → upstream | \`$wrk_cmd -H 'Authorization: Bearer <key>' http://$HOST:$SIDECAR_PORT/ping\` |
+| nginx | wrk → nginx \`proxy_pass\` → upstream | \`$wrk_cmd http://$HOST:$PEER_PORT/ping\` |
+
+auth-sidecar: one event loop, API-key authentication on (every request's bearer token is hashed and checked).
+Before each sidecar run the script checked that a request without a key gets 401, one with a wrong key 401,
+and one with the key 200 \`{"message":"pong"}\`.
+
+\`\`\`
+$JAVA $SIDECAR_JVM_FLAGS -jar auth-sidecar/target/auth-sidecar.jar --config sidecar.yaml
+\`\`\`
+
+\`\`\`yaml
+$(sed 's/sha256: .*/sha256: <sha256 of a random key made for this run>/' "$WORK/sidecar.yaml")
+\`\`\`
+
+nginx peer (**no authentication**: it only forwards, so it does less work per request than the sidecar):
+
+\`\`\`nginx
+$(sed "s|$WORK|<workdir>|g" "$WORK/nginx-peer.conf")
+\`\`\`
+
+Upstream nginx:
+
+\`\`\`nginx
+$(sed "s|$WORK|<workdir>|g" "$WORK/nginx-upstream.conf")
+\`\`\`
+
+How the numbers are taken:
+
+- **req/s, p50, p99**: from wrk's report (\`Requests/sec\`, \`Latency Distribution\`).
+- **CPU µs/req**: the proxy's utime+stime from \`/proc/PID/stat\` (all threads, so JIT and GC count for the JVM),
+  read just before and just after the measured wrk run, converted with CLK_TCK=$CLK_TCK, divided by the number
+  of requests wrk completed. For nginx: master + worker.
+- **peak RSS**: \`VmHWM\` from \`/proc/PID/status\` after the run. For nginx: worker + master added up (they share
+  pages, so this overstates nginx a little). For the sidecar: the JVM's, start-up included.
+- Each round starts both proxies fresh; the proxies' order alternates between rounds. Medians over the rounds.
+
+## Medians over $ROUNDS rounds
+
+| target | req/s | p50 ms | p99 ms | proxy CPU µs/req | proxy peak RSS MiB |
+| --- | ---: | ---: | ---: | ---: | ---: |
+| direct (no proxy) | ${M[direct.rps]} | ${M[direct.p50]} | ${M[direct.p99]} | — | — |
+| auth-sidecar | ${M[sidecar.rps]} | ${M[sidecar.p50]} | ${M[sidecar.p99]} | ${M[sidecar.cpu]} | ${M[sidecar.rss]} |
+| nginx proxy_pass (no auth) | ${M[nginx.rps]} | ${M[nginx.p50]} | ${M[nginx.p99]} | ${M[nginx.cpu]} | ${M[nginx.rss]} |
+
+auth-sidecar CPU per request ÷ nginx's: **${ratio}×** (median of each; per round: $round_ratios).
+
+## Against the targets
+
+| target | measured | verdict |
+| --- | --- | --- |
+| auth-sidecar CPU/request ≤ ${TARGET_CPU_RATIO}× nginx's | ${ratio}× (${M[sidecar.cpu]} vs ${M[nginx.cpu]} µs/req, medians) | **$cpu_verdict** |
+| auth-sidecar peak RSS ≤ ${TARGET_RSS_MIB} MiB | ${rss_max} MiB (highest round; median ${M[sidecar.rss]}) | **$rss_verdict** |
+
+## Per round
+
+| round | target | req/s | p50 ms | p99 ms | proxy CPU µs/req | proxy peak RSS MiB | requests | wrk errors |
+| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+$(awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}' "$WORK/rounds.tsv")
+
+## Errors reported by wrk
+
+EOF
+        if [[ -n "$errors_found" ]]; then
+            echo "**wrk reported failed requests; the numbers above include them:**"
+            echo
+            echo "$errors_found"
+        else
+            echo "None: no non-2xx/3xx responses and no socket errors in any measured run."
+        fi
+        cat <<EOF
+
+## Caveats
+
+- wrk, the proxy under test and the upstream share this machine's $(nproc) CPU(s): throughput and latency include
+  that contention. CPU per request, counted for the proxy process alone, is the steadier comparison.
+- The machine is shared and may be busy with other work; that is why medians of $ROUNDS rounds are reported.
+- The nginx peer does no authentication; the sidecar hashes the bearer token (SHA-256), checks it in constant
+  time and adds identity and forwarding headers on every request.
+EOF
+    } >"$RESULTS"
+
+    log "medians: direct ${M[direct.rps]} req/s | sidecar ${M[sidecar.rps]} req/s, ${M[sidecar.cpu]} us/req," \
+        "${M[sidecar.rss]} MiB | nginx ${M[nginx.rps]} req/s, ${M[nginx.cpu]} us/req, ${M[nginx.rss]} MiB"
+    log "CPU ratio sidecar/nginx ${ratio}x (target <= ${TARGET_CPU_RATIO}x): $cpu_verdict;" \
+        "sidecar peak RSS ${rss_max} MiB (target <= ${TARGET_RSS_MIB}): $rss_verdict"
+    [[ -z "$errors_found" ]] || log "wrk reported errors (see $RESULTS):"$'\n'"$errors_found"
+    log "wrote $RESULTS"
+}
+
+main() {
+    check_prerequisites
+    check_ports_free
+    LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+    prepare_workdir
+    start_upstream
+    expect_pong "nginx upstream" "http://$HOST:$UPSTREAM_PORT/ping"
+    run_rounds
+    write_results
+}
+
+main "$@"
