@@ -4,6 +4,7 @@ import dev.authsidecar.accept.ProxyServer;
 import dev.authsidecar.accept.Transport;
 import dev.authsidecar.admin.AdminServer;
 import dev.authsidecar.admin.Readiness;
+import dev.authsidecar.config.HostPort;
 import dev.authsidecar.config.ShutdownConfig;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
@@ -57,7 +58,8 @@ public final class Sidecar implements AutoCloseable {
             AdminServer admin = bindAdmin(config, readiness, upstream, adminGroup, transport);
             log.info("auth-sidecar listening on {} (admin {}), forwarding to {}, {} event loop(s), {} transport, "
                     + "{} API key(s), {} public path(s)",
-                    proxy.localAddress(), admin.localAddress(), config.upstream().url(), threads,
+                    bound(config.server().listen(), proxy.localAddress()),
+                    bound(config.admin().listen(), admin.localAddress()), config.upstream().url(), threads,
                     transport.name().toLowerCase(), config.auth().apiKeys().size(),
                     config.auth().publicPaths().size());
             return new Sidecar(config, workers, adminGroup, proxy, admin, readiness);
@@ -87,6 +89,11 @@ public final class Sidecar implements AutoCloseable {
         } catch (Exception e) {
             throw StartupException.cannotListen("admin.listen", config.admin().listen().toString(), e);
         }
+    }
+
+    /** The address as configured, with the port actually bound (port 0 picks one). */
+    private static HostPort bound(HostPort configured, InetSocketAddress actual) {
+        return new HostPort(configured.host(), actual.getPort());
     }
 
     public InetSocketAddress proxyAddress() {

@@ -73,6 +73,10 @@ public final class MainService implements AutoCloseable {
 
     /** Host and port as printed in the startup line, e.g. {@code 127.0.0.1:8080} or {@code [::1]:8080}. */
     public String hostPort() {
+        return hostPort(address);
+    }
+
+    static String hostPort(InetSocketAddress address) {
         String host = address.getAddress().getHostAddress();
         if (address.getAddress() instanceof Inet6Address) {
             host = "[" + host + "]";
@@ -122,14 +126,15 @@ public final class MainService implements AutoCloseable {
         try {
             service = start(options.listen());
         } catch (IOException e) {
-            System.err.println("main-service: cannot listen on " + options.listen() + ": " + e.getMessage());
+            System.err.println("main-service: cannot listen on " + hostPort(options.listen()) + ": " + e.getMessage());
             System.exit(EXIT_FAILURE);
             return;
         }
+        // Before the startup line: whoever waits for that line may signal us right after reading it.
+        installSignalHandlers(service);
         // Other modules' tests parse this exact line to discover the port; keep the format stable.
         System.out.println("main-service listening on " + service.hostPort());
         System.out.flush();
-        installSignalHandlers(service);
     }
 
     /** Prints one line to {@code err} and returns the exit code, so the usage path is testable without exiting. */

@@ -1,0 +1,92 @@
+package dev.authsidecar.authorize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.authsidecar.authenticate.AuthOutcome;
+import dev.authsidecar.authenticate.Identity;
+import dev.authsidecar.respond.Failure;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+final class AccessPolicyTest {
+    private static final Identity ALICE = new Identity("alice", "api-key");
+    private static final AuthOutcome.Rejected INVALID =
+            new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the bearer token is not valid");
+
+    private final AccessPolicy policy = new AccessPolicy(List.of("/healthz", "/public/**"));
+
+    @ParameterizedTest(name = "{0} ~ {1} = {2}")
+    @CsvSource(delimiter = '|', value = {
+        "/public/**  | /public      | true",
+        "/public/**  | /public/     | true",
+        "/public/**  | /public/x    | true",
+        "/public/**  | /public/x/y  | true",
+        "/public/**  | /publicity   | false",
+        "/public/**  | /publi       | false",
+        "/public/**  | /            | false",
+        "/public/**  | /x/public    | false",
+        "/public/**  | /Public/x    | false",
+        "/healthz    | /healthz     | true",
+        "/healthz    | /healthz/    | false",
+        "/healthz    | /healthz/x   | false",
+        "/healthz    | /healthzz    | false",
+        "/healthz    | /HEALTHZ     | false",
+        "/**         | /            | true",
+        "/**         | /anything/x  | true",
+        "/a/b/**     | /a/b         | true",
+        "/a/b/**     | /a/b/c       | true",
+        "/a/b/**     | /a/bc        | false",
+        "/a/b/**     | /a           | false",
+        "/dir/       | /dir/        | true",
+        "/dir/       | /dir         | false",
+    })
+    void matches(String pattern, String path, boolean expected) {
+        assertThat(PathPattern.parse(pattern).matches(path)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/healthz", "/public", "/public/", "/public/x/y"})
+    void anonymousMayCallPublicPaths(String path) {
+        assertThat(policy.check(path, AuthOutcome.ANONYMOUS)).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/orders", "/publicity", "/healthz/x", "/x/public"})
+    void anonymousOnOtherPathsIsMissingCredential(String path) {
+        AuthOutcome.Rejected r = policy.check(path, AuthOutcome.ANONYMOUS);
+
+        assertThat(r).isNotNull();
+        assertThat(r.failure()).isEqualTo(Failure.CREDENTIAL_MISSING);
+        assertThat(r.detail()).isEqualTo("this path requires a bearer token");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/orders", "/public/x"})
+    void identityMayCallAnyPath(String path) {
+        assertThat(policy.check(path, ALICE)).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/orders", "/public/x", "/healthz"})
+    void invalidCredentialIsRefusedEvenOnPublicPaths(String path) {
+        assertThat(policy.check(path, INVALID)).isSameAs(INVALID);
+    }
+
+    @Test
+    void malformedCredentialIsRefusedOnPublicPaths() {
+        AuthOutcome.Rejected malformed = new AuthOutcome.Rejected(Failure.CREDENTIAL_MALFORMED, "two headers");
+
+        assertThat(policy.check("/public/x", malformed)).isSameAs(malformed);
+    }
+
+    @Test
+    void withoutPublicPathsEverythingNeedsACredential() {
+        AccessPolicy closed = new AccessPolicy(List.of());
+
+        assertThat(closed.check("/", AuthOutcome.ANONYMOUS).failure()).isEqualTo(Failure.CREDENTIAL_MISSING);
+        assertThat(closed.check("/healthz", AuthOutcome.ANONYMOUS).failure()).isEqualTo(Failure.CREDENTIAL_MISSING);
+    }
+}

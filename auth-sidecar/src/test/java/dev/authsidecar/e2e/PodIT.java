@@ -1,0 +1,98 @@
+package dev.authsidecar.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.authsidecar.it.RunningSidecar;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Both jars as separate processes, wired as in the Pod: the sidecar in front of main-service. */
+@Timeout(90)
+class PodIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theSidecarGuardsTheMainServiceAndBothStopCleanly() throws Exception {
+        int appPort = freePort();
+        int proxyPort = freePort();
+        int adminPort = freePort();
+        Path config = dir.resolve("sidecar.yaml");
+        Files.writeString(config, "auth:\n" + RunningSidecar.keys() + "shutdown:\n  drainDelay: 200ms\n");
+
+        try (JavaProcess app = JavaProcess.start("main-service.jar", List.of(),
+                        List.of("--listen", "127.0.0.1:" + appPort));
+                JavaProcess sidecar = JavaProcess.start("sidecar.jar", List.of("-Xmx64m"),
+                        List.of("--config", config.toString(), "--listen", "127.0.0.1:" + proxyPort,
+                                "--upstream", "http://127.0.0.1:" + appPort,
+                                "--admin-listen", "127.0.0.1:" + adminPort))) {
+            app.awaitOutput("main-service listening on", Duration.ofSeconds(20));
+            sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(20));
+
+            assertThat(get("http://127.0.0.1:" + adminPort + "/readyz", null).statusCode()).isEqualTo(200);
+
+            HttpResponse<String> denied = get("http://127.0.0.1:" + proxyPort + "/ping", null);
+            assertThat(denied.statusCode()).isEqualTo(401);
+
+            HttpResponse<String> pong = get("http://127.0.0.1:" + proxyPort + "/ping", RunningSidecar.KEY);
+            assertThat(pong.statusCode()).isEqualTo(200);
+            assertThat(pong.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+            assertThat(JSON.readTree(pong.body()).get("message").asText()).isEqualTo("pong");
+
+            HttpResponse<String> whoami = get("http://127.0.0.1:" + proxyPort + "/whoami", RunningSidecar.KEY);
+            JsonNode identity = JSON.readTree(whoami.body());
+            assertThat(identity.get("X-Auth-Subject").asText()).isEqualTo("alice");
+            assertThat(identity.get("X-Auth-Method").asText()).isEqualTo("api-key");
+
+            assertThat(app.output()).contains("subject=alice");
+
+            assertThat(sidecar.terminate(Duration.ofSeconds(15))).as("sidecar exit code after SIGTERM").isZero();
+            assertThat(sidecar.output()).contains("stopped");
+            assertThat(app.terminate(Duration.ofSeconds(15))).as("main-service exit code after SIGTERM").isZero();
+        }
+    }
+
+    @Test
+    void anInvalidConfigurationIsRefusedWithExitCode2AndOneClearLine() throws Exception {
+        Path config = dir.resolve("bad.yaml");
+        Files.writeString(config, "server:\n  lisen: 0.0.0.0:8081\n");
+        try (JavaProcess sidecar = JavaProcess.start("sidecar.jar", List.of(), List.of("--config", config.toString()))) {
+            assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
+            assertThat(sidecar.output()).contains(config.toString()).contains("server.lisen").contains("unknown key");
+        }
+        try (JavaProcess sidecar = JavaProcess.start("sidecar.jar", List.of(),
+                List.of("--config", dir.resolve("missing.yaml").toString()))) {
+            assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
+            assertThat(sidecar.output()).contains("missing.yaml").contains("file not found");
+        }
+    }
+
+    private HttpResponse<String> get(String url, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
