@@ -37,8 +37,8 @@ final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     /**
      * Every leniency off, stated here rather than inherited, so a system property cannot loosen it: CR LF
-     * line endings only, no duplicate Content-Length, Content-Length with Transfer-Encoding refused, header
-     * names and values validated.
+     * line endings only, no duplicate Content-Length (for HTTP/1.0 too), Content-Length with Transfer-Encoding
+     * refused, header names and values validated.
      */
     static HttpDecoderConfig decoderConfig(ServerConfig config) {
         return new HttpDecoderConfig()
@@ -48,7 +48,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
                 .setStrictLineParsing(true)
                 .setAllowDuplicateContentLengths(false)
                 .setUseRfc9112TransferEncoding(true)
-                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory())
+                .setHeadersFactory(StrictHeadersFactory.INSTANCE)
                 .setTrailersFactory(DefaultHttpHeadersFactory.trailersFactory());
     }
 }

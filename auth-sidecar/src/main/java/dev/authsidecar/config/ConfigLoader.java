@@ -135,6 +135,9 @@ public final class ConfigLoader {
         if (url.getHost() == null) {
             throw n.error("url", "needs a host, as in http://127.0.0.1:8080, got '" + text + "'");
         }
+        if (url.getPort() > 65535) {
+            throw n.error("url", "port must be from 1 to 65535, got '" + text + "'");
+        }
         if ((url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/"))
                 || url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
             throw n.error("url", "must be scheme://host:port only (no path, query or user), got '" + text + "'");

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * can refuse the keys nobody asked for (a typo must not silently fall back to a default).
  */
 final class ConfigNode {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
     private final String source;
     private final String path;

@@ -30,7 +30,7 @@ public final class PathNormalizer {
             if (c == '#') {
                 throw reject("the path contains a fragment");
             }
-            if (c == '%' || (prev == '/' && (c == '/' || c == '.'))) {
+            if (c == '%' || (prev == '/' && (c == '/' || c == '.' || c == ';'))) {
                 simple = false;
             }
             prev = c;

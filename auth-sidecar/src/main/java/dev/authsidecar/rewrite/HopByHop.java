@@ -17,7 +17,16 @@ public final class HopByHop {
     private HopByHop() {
     }
 
-    /** Removes every header named in {@code Connection}, then the fixed hop-by-hop set. */
+    /**
+     * Headers a sender may not declare hop-by-hop: removing {@code Content-Length} would forward a body without
+     * its framing (the next hop would read it as another request), and {@code Host} routes the request.
+     */
+    private static boolean isEndToEnd(String name) {
+        return HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)
+                || HttpHeaderNames.HOST.contentEqualsIgnoreCase(name);
+    }
+
+    /** Removes every header named in {@code Connection} (but never the framing), then the fixed hop-by-hop set. */
     public static void strip(HttpHeaders headers) {
         if (headers.contains(HttpHeaderNames.CONNECTION)) {
             List<String> values = headers.getAll(HttpHeaderNames.CONNECTION);
@@ -27,7 +36,7 @@ public final class HopByHop {
                     int comma = value.indexOf(',', start);
                     int end = comma < 0 ? value.length() : comma;
                     String name = value.substring(start, end).trim();
-                    if (!name.isEmpty()) {
+                    if (!name.isEmpty() && !isEndToEnd(name)) {
                         headers.remove(name);
                     }
                     start = end + 1;

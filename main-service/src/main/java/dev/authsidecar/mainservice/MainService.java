@@ -8,6 +8,7 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -130,11 +131,21 @@ public final class MainService implements AutoCloseable {
             System.exit(EXIT_FAILURE);
             return;
         }
+        CountDownLatch stopRequested = new CountDownLatch(1);
         // Before the startup line: whoever waits for that line may signal us right after reading it.
-        installSignalHandlers(service);
+        installSignalHandlers(stopRequested);
         // Other modules' tests parse this exact line to discover the port; keep the format stable.
         System.out.println("main-service listening on " + service.hostPort());
         System.out.flush();
+
+        // The main thread does the shutdown and must stay alive until then: once the server's
+        // dispatcher thread ends, no non-daemon thread would be left and the JVM could exit
+        // before "main-service stopped" is printed.
+        awaitUninterruptibly(stopRequested);
+        service.stop();
+        System.out.println("main-service stopped");
+        System.out.flush();
+        System.exit(0);
     }
 
     /** Prints one line to {@code err} and returns the exit code, so the usage path is testable without exiting. */
@@ -145,28 +156,29 @@ public final class MainService implements AutoCloseable {
     }
 
     /**
-     * A shutdown hook cannot change the exit status (SIGTERM would exit with 143), so the signals
-     * are handled directly to finish with 0 after a graceful stop.
+     * Handled directly rather than with a shutdown hook: a hook cannot change the exit status
+     * (SIGTERM would end with 143), and the demo expects 0 after a graceful stop.
      */
-    private static void installSignalHandlers(MainService service) {
-        AtomicBoolean stopping = new AtomicBoolean();
-        Runnable stopOnce = () -> {
-            if (stopping.compareAndSet(false, true)) {
-                service.stop();
-                System.out.println("main-service stopped");
-                System.out.flush();
-            }
-        };
+    private static void installSignalHandlers(CountDownLatch stopRequested) {
         for (String name : List.of("TERM", "INT")) {
             try {
-                Signal.handle(new Signal(name), signal -> {
-                    stopOnce.run();
-                    System.exit(0);
-                });
+                Signal.handle(new Signal(name), signal -> stopRequested.countDown());
             } catch (IllegalArgumentException e) {
-                // The JVM refuses the handler (e.g. started with -Xrs): still stop gracefully,
-                // only the exit status is then the signal's default one.
-                Runtime.getRuntime().addShutdownHook(new Thread(stopOnce, "main-service-shutdown-" + name));
+                // Only when the JVM owns the signal (e.g. -Xrs); a shutdown hook would not run
+                // then either, so say so instead of pretending to stop gracefully.
+                System.err.println("main-service: cannot handle SIG" + name + " (" + e.getMessage()
+                        + "); it will end the process without a graceful stop");
+            }
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // Nothing else should interrupt the main thread; only a signal ends the service.
             }
         }
     }
