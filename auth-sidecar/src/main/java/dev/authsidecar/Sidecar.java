@@ -10,7 +10,12 @@ import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
 import dev.authsidecar.proxy.Stages;
 import io.netty.channel.EventLoopGroup;
+import dev.authsidecar.authenticate.Authentication;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,16 +29,21 @@ public final class Sidecar implements AutoCloseable {
     private final SidecarConfig config;
     private final EventLoopGroup workers;
     private final EventLoopGroup adminGroup;
+    private final ScheduledExecutorService authExecutor;
+    private final Authentication authentication;
     private final ProxyServer proxy;
     private final AdminServer admin;
     private final Readiness readiness;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Sidecar(SidecarConfig config, EventLoopGroup workers, EventLoopGroup adminGroup, ProxyServer proxy,
+    private Sidecar(SidecarConfig config, EventLoopGroup workers, EventLoopGroup adminGroup,
+            ScheduledExecutorService authExecutor, Authentication authentication, ProxyServer proxy,
             AdminServer admin, Readiness readiness) {
         this.config = config;
         this.workers = workers;
         this.adminGroup = adminGroup;
+        this.authExecutor = authExecutor;
+        this.authentication = authentication;
         this.proxy = proxy;
         this.admin = admin;
         this.readiness = readiness;
@@ -49,28 +59,47 @@ public final class Sidecar implements AutoCloseable {
                 ? Runtime.getRuntime().availableProcessors() : config.server().ioThreads();
         EventLoopGroup workers = transport.newGroup(threads, "proxy");
         EventLoopGroup adminGroup = transport.newGroup(1, "admin");
+        ScheduledExecutorService authExecutor = Executors.newScheduledThreadPool(2,
+                new DefaultThreadFactory("auth-fetch", true));
         ProxyServer proxy = null;
+        Authentication authentication = null;
         try {
             UpstreamPool pool = new UpstreamPool(config.upstream(), upstream, transport);
-            AtomicReference<Stages> stages = new AtomicReference<>(Stages.of(config, pool));
+            authentication = new Authentication(config.auth(), authExecutor);
+            authentication.start();
+            AtomicReference<Stages> stages = new AtomicReference<>(Stages.of(config, authentication, pool));
             proxy = bindProxy(config, stages, workers, transport);
-            Readiness readiness = new Readiness(proxy::isListening);
+            Authentication auth = authentication;
+            Readiness readiness = new Readiness(proxy::isListening, auth::keySets);
             AdminServer admin = bindAdmin(config, readiness, upstream, adminGroup, transport);
             log.info("auth-sidecar listening on {} (admin {}), forwarding to {}, {} event loop(s), {} transport, "
-                    + "{} API key(s), {} public path(s)",
+                    + "{} API key(s), {} JWT provider(s), introspection {}, {} rule(s) + {} public path(s)",
                     bound(config.server().listen(), proxy.localAddress()),
                     bound(config.admin().listen(), admin.localAddress()), config.upstream().url(), threads,
                     transport.name().toLowerCase(), config.auth().apiKeys().size(),
-                    config.auth().publicPaths().size());
-            return new Sidecar(config, workers, adminGroup, proxy, admin, readiness);
+                    config.auth().jwtProviders().size(), config.auth().introspection() != null ? "on" : "off",
+                    config.authorization().rules().size(), config.auth().publicPaths().size());
+            return new Sidecar(config, workers, adminGroup, authExecutor, authentication, proxy, admin, readiness);
+        } catch (IOException e) {
+            shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
+            throw new StartupException("auth: " + e.getMessage());
         } catch (StartupException | RuntimeException e) {
-            if (proxy != null) {
-                proxy.stopAccepting();
-            }
-            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            adminGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
             throw e;
         }
+    }
+
+    private static void shutdownQuietly(ProxyServer proxy, Authentication authentication, EventLoopGroup workers,
+            EventLoopGroup adminGroup, ScheduledExecutorService authExecutor) {
+        if (proxy != null) {
+            proxy.stopAccepting();
+        }
+        if (authentication != null) {
+            authentication.close();
+        }
+        authExecutor.shutdownNow();
+        workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        adminGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
     }
 
     private static ProxyServer bindProxy(SidecarConfig config, AtomicReference<Stages> stages,
@@ -142,6 +171,8 @@ public final class Sidecar implements AutoCloseable {
         }
         proxy.closeAllConnections();
         admin.close();
+        authentication.close();
+        authExecutor.shutdownNow();
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         adminGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -2,7 +2,10 @@ package dev.authsidecar.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.authsidecar.authenticate.jwt.KeySetStatus;
+import java.util.List;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -74,13 +77,31 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
                 .addListener((ChannelFuture f) -> {
                     if (f.isSuccess()) {
                         f.channel().close();
-                        send(ctx, HttpResponseStatus.OK, status("ready"), keepAlive);
+                        send(ctx, HttpResponseStatus.OK, withKeySets(status("ready")), keepAlive);
                     } else {
                         ObjectNode body = status("upstream unavailable");
                         body.put("upstream", upstream.getHostString() + ":" + upstream.getPort());
-                        send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, body, keepAlive);
+                        send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, withKeySets(body), keepAlive);
                     }
                 });
+    }
+
+    /** Key sets of the JWT providers: detail for operators, not a readiness condition (see {@link Readiness}). */
+    private ObjectNode withKeySets(ObjectNode body) {
+        List<KeySetStatus> keySets = readiness.keySets();
+        if (!keySets.isEmpty()) {
+            ArrayNode list = body.putArray("keySets");
+            for (KeySetStatus k : keySets) {
+                ObjectNode entry = list.addObject().put("provider", k.provider()).put("hasKeys", k.hasKeys());
+                if (k.age() != null) {
+                    entry.put("ageSeconds", k.age().toSeconds());
+                }
+                if (k.lastError() != null) {
+                    entry.put("lastError", k.lastError());
+                }
+            }
+        }
+        return body;
     }
 
     private static ObjectNode status(String status) {

@@ -1,14 +1,24 @@
 package dev.authsidecar.admin;
 
+import dev.authsidecar.authenticate.jwt.KeySetStatus;
+import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
-/** What {@code /readyz} reports: listening, not draining, and the application accepting connections. */
+/**
+ * What {@code /readyz} reports: listening, not draining, and the application accepting connections. Key-set
+ * health is reported as detail but does not make the Pod unready: every replica shares the same identity
+ * provider, so taking them all out of rotation would turn an IdP outage into a full outage, while cached keys
+ * keep working.
+ */
 public final class Readiness {
     private final BooleanSupplier listening;
+    private final Supplier<List<KeySetStatus>> keySets;
     private volatile boolean draining;
 
-    public Readiness(BooleanSupplier listening) {
+    public Readiness(BooleanSupplier listening, Supplier<List<KeySetStatus>> keySets) {
         this.listening = listening;
+        this.keySets = keySets;
     }
 
     public void startDraining() {
@@ -21,5 +31,9 @@ public final class Readiness {
 
     public boolean isListening() {
         return listening.getAsBoolean();
+    }
+
+    public List<KeySetStatus> keySets() {
+        return keySets.get();
     }
 }

@@ -29,7 +29,7 @@ final class ApiKeyAuthenticator {
         identities = new Identity[keys.size()];
         for (int i = 0; i < keys.size(); i++) {
             hashes[i] = keys.get(i).sha256();
-            identities[i] = new Identity(keys.get(i).name(), METHOD);
+            identities[i] = Identity.apiKey(keys.get(i).name());
         }
     }
 

@@ -1,31 +1,113 @@
 package dev.authsidecar.authenticate;
 
+import dev.authsidecar.authenticate.introspection.Introspector;
+import dev.authsidecar.authenticate.jwt.JwtAuthenticator;
+import dev.authsidecar.authenticate.jwt.KeySetStatus;
 import dev.authsidecar.config.AuthConfig;
 import dev.authsidecar.respond.Failure;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 
-/** The authenticate stage: turns the request's credential into an {@link AuthOutcome}. */
-public final class Authentication {
+/**
+ * The authenticate stage: turns the request's bearer credential into an {@link AuthOutcome}. JWT-shaped
+ * tokens go to the JWT providers (behind the verified-credential cache); anything else is an API key or, when
+ * configured, an opaque token for introspection. Never blocks: what needs the network comes back
+ * {@link AuthOutcome.Pending}.
+ */
+public final class Authentication implements AutoCloseable {
     private static final AuthOutcome.Rejected UNKNOWN = new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID,
             "the bearer token is not valid");
 
     private final ApiKeyAuthenticator apiKeys;
+    private final JwtAuthenticator jwt;
+    private final Introspector introspector;
+    private final CredentialCache cache;
+    private final int maxTokenBytes;
 
+    /** @param executor runs key-set fetches and introspection calls, off the event loops */
+    public Authentication(AuthConfig config, ScheduledExecutorService executor) throws IOException {
+        this.apiKeys = new ApiKeyAuthenticator(config.apiKeys());
+        this.jwt = config.jwtProviders().isEmpty() ? null
+                : new JwtAuthenticator(config.jwtProviders(), config.maxTokenBytes(), executor);
+        this.introspector = config.introspection() == null ? null
+                : new Introspector(config.introspection(), executor);
+        this.cache = new CredentialCache(Math.max(1, config.cacheMaxEntries()));
+        this.maxTokenBytes = config.maxTokenBytes();
+    }
+
+    /** API keys only: no threads, no network. */
     public Authentication(AuthConfig config) {
         this.apiKeys = new ApiKeyAuthenticator(config.apiKeys());
+        this.jwt = null;
+        this.introspector = null;
+        this.cache = new CredentialCache(1);
+        this.maxTokenBytes = config.maxTokenBytes();
+    }
+
+    /** Starts fetching key sets, so the first requests do not wait for them. */
+    public void start() {
+        if (jwt != null) {
+            jwt.start();
+        }
     }
 
     public AuthOutcome authenticate(HttpHeaders headers) {
         String token;
         try {
-            token = BearerCredential.extract(headers);
+            token = BearerCredential.extract(headers, maxTokenBytes);
         } catch (BearerCredential.Refused e) {
             return e.outcome;
         }
         if (token == null) {
             return AuthOutcome.ANONYMOUS;
         }
+        if (jwt != null && JwtAuthenticator.looksLikeJwt(token)) {
+            return verifyJwt(token);
+        }
         Identity identity = apiKeys.authenticate(token);
-        return identity != null ? identity : UNKNOWN;
+        if (identity != null) {
+            return identity;
+        }
+        return introspector != null ? introspector.authenticate(token) : UNKNOWN;
+    }
+
+    private AuthOutcome verifyJwt(String token) {
+        String key = CredentialCache.keyOf(token);
+        Identity cached = cache.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        AuthOutcome outcome = jwt.authenticate(token);
+        if (outcome instanceof Identity identity) {
+            cache.put(key, identity);
+        } else if (outcome instanceof AuthOutcome.Pending pending) {
+            pending.result().thenAccept(o -> {
+                if (o instanceof Identity identity) {
+                    cache.put(key, identity);
+                }
+            });
+        }
+        return outcome;
+    }
+
+    /** Key sets of the JWT providers, for readiness detail and logs. */
+    public List<KeySetStatus> keySets() {
+        return jwt == null ? List.of() : jwt.status();
+    }
+
+    long cachedCredentials() {
+        return cache.size();
+    }
+
+    @Override
+    public void close() {
+        if (jwt != null) {
+            jwt.close();
+        }
+        if (introspector != null) {
+            introspector.close();
+        }
     }
 }

@@ -7,11 +7,10 @@ import java.util.List;
 
 /** Finds the bearer token in {@code Authorization} (RFC 6750 §2.1), or says why it cannot. */
 final class BearerCredential {
-    static final int MAX_TOKEN_LENGTH = 8192;
     static final AuthOutcome.Rejected DUPLICATE = new AuthOutcome.Rejected(Failure.CREDENTIAL_MALFORMED,
             "more than one Authorization header");
     static final AuthOutcome.Rejected MALFORMED = new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID,
-            "the bearer token is not well-formed");
+            "the bearer token is not well-formed or too long");
 
     private BearerCredential() {
     }
@@ -20,7 +19,7 @@ final class BearerCredential {
      * @return the token, {@code null} when the request carries no bearer credential, or throws the
      *     rejection when the header is ambiguous or malformed
      */
-    static String extract(HttpHeaders headers) throws Refused {
+    static String extract(HttpHeaders headers, int maxTokenBytes) throws Refused {
         String value = headers.get(HttpHeaderNames.AUTHORIZATION);
         if (value == null) {
             return null;
@@ -40,7 +39,7 @@ final class BearerCredential {
         while (end > start && value.charAt(end - 1) == ' ') {
             end--;
         }
-        if (end == start || end - start > MAX_TOKEN_LENGTH || !isToken68(value, start, end)) {
+        if (end == start || end - start > maxTokenBytes || !isToken68(value, start, end)) {
             throw new Refused(MALFORMED);
         }
         return value.substring(start, end);

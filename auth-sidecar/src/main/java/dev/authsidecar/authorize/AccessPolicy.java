@@ -1,40 +1,120 @@
 package dev.authsidecar.authorize;
 
 import dev.authsidecar.authenticate.AuthOutcome;
+import dev.authsidecar.authenticate.Identity;
+import dev.authsidecar.config.AuthorizationConfig;
+import dev.authsidecar.config.RuleConfig.Access;
 import dev.authsidecar.respond.Failure;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The authorize stage. Closed by default: every path needs a valid credential unless it is listed as public,
- * and a credential that is presented but invalid is refused even on a public path.
+ * The authorize stage: ordered rules, first match wins, {@code defaultRule} otherwise. Closed by default:
+ * every path needs a valid credential unless a rule says otherwise, and a credential that is presented but
+ * invalid is refused even where anonymous access is allowed. 401 when the caller is not authenticated, 403
+ * when it is but lacks what the rule requires.
  */
 public final class AccessPolicy {
-    private final PathPattern[] publicPaths;
+    private static final AuthOutcome.Rejected MISSING = new AuthOutcome.Rejected(Failure.CREDENTIAL_MISSING,
+            "this path requires a bearer token");
+    private static final AuthOutcome.Rejected DENIED = new AuthOutcome.Rejected(Failure.ACCESS_DENIED,
+            "this path is closed");
 
-    public AccessPolicy(List<String> publicPaths) {
-        this.publicPaths = publicPaths.stream().map(PathPattern::parse).toArray(PathPattern[]::new);
+    private final Rule[] rules;
+    private final Access defaultRule;
+    private final boolean allowCorsPreflight;
+
+    /** @param publicPaths shorthand for anonymous rules that come before all others */
+    public AccessPolicy(List<String> publicPaths, AuthorizationConfig config) {
+        List<Rule> all = new ArrayList<>();
+        publicPaths.forEach(p -> all.add(Rule.anonymous(p)));
+        config.rules().forEach(r -> all.add(Rule.of(r)));
+        this.rules = all.toArray(Rule[]::new);
+        this.defaultRule = config.defaultRule();
+        this.allowCorsPreflight = config.allowCorsPreflight();
     }
 
-    /** @return {@code null} when the request may pass, else why not */
-    public AuthOutcome.Rejected check(String normalizedPath, AuthOutcome outcome) {
+    /** Anonymous access to the public paths only, authentication everywhere else. */
+    public AccessPolicy(List<String> publicPaths) {
+        this(publicPaths, new AuthorizationConfig(List.of(), Access.AUTHENTICATED, false));
+    }
+
+    /**
+     * @param corsPreflight the request is a CORS preflight ({@code OPTIONS} with {@code Origin} and
+     *     {@code Access-Control-Request-Method})
+     * @return {@code null} when the request may pass, else why not
+     */
+    public AuthOutcome.Rejected check(String method, String normalizedPath, AuthOutcome outcome,
+            boolean corsPreflight) {
         if (outcome instanceof AuthOutcome.Rejected rejected) {
             return rejected;
         }
-        if (outcome == AuthOutcome.ANONYMOUS && !isPublic(normalizedPath)) {
-            return MISSING;
+        if (corsPreflight && allowCorsPreflight && outcome == AuthOutcome.ANONYMOUS) {
+            return null;
+        }
+        Rule rule = find(method, normalizedPath);
+        Access access = rule == null ? defaultRule : rule.access();
+        switch (access) {
+            case ANONYMOUS:
+                return null;
+            case DENY:
+                return DENIED;
+            case AUTHENTICATED:
+                return outcome instanceof Identity ? null : MISSING;
+            default:
+                if (!(outcome instanceof Identity identity)) {
+                    return MISSING;
+                }
+                return requirementsMet(rule, identity);
+        }
+    }
+
+    /** Kept for callers that only know paths (no method, no CORS). */
+    public AuthOutcome.Rejected check(String normalizedPath, AuthOutcome outcome) {
+        return check("GET", normalizedPath, outcome, false);
+    }
+
+    private Rule find(String method, String path) {
+        for (Rule r : rules) {
+            if (r.matches(method, path)) {
+                return r;
+            }
         }
         return null;
     }
 
-    boolean isPublic(String normalizedPath) {
-        for (PathPattern p : publicPaths) {
-            if (p.matches(normalizedPath)) {
-                return true;
+    private static AuthOutcome.Rejected requirementsMet(Rule rule, Identity identity) {
+        if (!identity.scopes().containsAll(rule.scopes())) {
+            String needed = String.join(" ", rule.scopes());
+            return new AuthOutcome.Rejected(Failure.INSUFFICIENT_SCOPE, "this path requires the scope(s): " + needed,
+                    needed);
+        }
+        for (Map.Entry<String, List<String>> claim : rule.claims().entrySet()) {
+            if (!claimAccepted(identity.claims().get(claim.getKey()), claim.getValue())) {
+                return new AuthOutcome.Rejected(Failure.INSUFFICIENT_SCOPE, "the token's '" + claim.getKey()
+                        + "' claim does not allow this path", null);
             }
         }
-        return false;
+        return null;
     }
 
-    private static final AuthOutcome.Rejected MISSING = new AuthOutcome.Rejected(Failure.CREDENTIAL_MISSING,
-            "this path requires a bearer token");
+    /** A claim passes when it is, or (for an array claim such as groups) contains, an accepted value. */
+    static boolean claimAccepted(Object value, List<String> accepted) {
+        if (value instanceof Collection<?> values) {
+            for (Object v : values) {
+                if (v != null && accepted.contains(v.toString())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return value != null && !(value instanceof Map) && accepted.contains(value.toString());
+    }
+
+    boolean isPublic(String normalizedPath) {
+        Rule rule = find("GET", normalizedPath);
+        return rule == null ? defaultRule == Access.ANONYMOUS : rule.access() == Access.ANONYMOUS;
+    }
 }

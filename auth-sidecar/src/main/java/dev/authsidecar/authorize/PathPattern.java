@@ -1,22 +1,57 @@
 package dev.authsidecar.authorize;
 
-/** An exact path ({@code /healthz}) or a prefix ({@code /public/**}, which also matches {@code /public}). */
-record PathPattern(String path, boolean prefix) {
+/**
+ * A rule's path: literal segments, {@code *} for exactly one segment, and an optional final {@code /**} for any
+ * suffix (which also matches the prefix itself: {@code /public/**} matches {@code /public}). Matched against
+ * the normalized path, segment by segment, without allocating.
+ */
+final class PathPattern {
+    private final String[] segments;
+    private final boolean anySuffix;
+    private final String pattern;
 
-    static PathPattern parse(String pattern) {
-        if (pattern.endsWith("/**")) {
-            return new PathPattern(pattern.substring(0, pattern.length() - 3), true);
-        }
-        return new PathPattern(pattern, false);
+    private PathPattern(String pattern, String[] segments, boolean anySuffix) {
+        this.pattern = pattern;
+        this.segments = segments;
+        this.anySuffix = anySuffix;
     }
 
-    boolean matches(String normalizedPath) {
-        if (!prefix) {
-            return normalizedPath.equals(path);
+    static PathPattern parse(String pattern) {
+        boolean anySuffix = pattern.endsWith("/**");
+        String body = anySuffix ? pattern.substring(0, pattern.length() - 3) : pattern;
+        String[] segments = body.isEmpty() || body.equals("/") && anySuffix ? new String[0]
+                : body.substring(1).split("/", -1);
+        return new PathPattern(pattern, segments, anySuffix);
+    }
+
+    boolean matches(String path) {
+        int pos = 1;
+        for (String segment : segments) {
+            if (pos > path.length()) {
+                return false;
+            }
+            int end = path.indexOf('/', pos);
+            if (end < 0) {
+                end = path.length();
+            }
+            if (segment.equals("*")) {
+                if (end == pos) {
+                    return false;
+                }
+            } else if (end - pos != segment.length() || !path.regionMatches(pos, segment, 0, segment.length())) {
+                return false;
+            }
+            pos = end + 1;
         }
-        // "/public/**" matches "/public", "/public/" and "/public/x" but never "/publicity".
-        return normalizedPath.startsWith(path)
-                && (normalizedPath.length() == path.length() || normalizedPath.charAt(path.length()) == '/'
-                        || path.isEmpty());
+        if (anySuffix) {
+            // "/a/**" matches "/a", "/a/" and "/a/x", never "/ab".
+            return pos >= path.length() || path.charAt(pos - 1) == '/';
+        }
+        return pos == path.length() + 1 || (segments.length == 0 && path.equals("/"));
+    }
+
+    @Override
+    public String toString() {
+        return pattern;
     }
 }

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description = "Authenticating sidecar proxy: verifies the caller's bearer token and forwards allowed "
                 + "requests to the application beside it.",
-        subcommands = {GenerateKeyCommand.class, HashKeyCommand.class})
+        subcommands = {GenerateKeyCommand.class, HashKeyCommand.class, DevKeysCommand.class, TokenCommand.class})
 public final class Main implements Callable<Integer> {
     static final int EXIT_CONFIG = 2;
 

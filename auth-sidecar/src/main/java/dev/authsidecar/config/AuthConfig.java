@@ -1,17 +1,42 @@
 package dev.authsidecar.config;
 
 import java.util.List;
+import java.util.Map;
 
 /**
- * Who may call the application.
+ * Who the caller is: the credentials the sidecar accepts and what it tells the application about them.
  *
  * @param apiKeys every key from {@code auth.apiKeys} and {@code auth.apiKeysFile}
- * @param publicPaths paths that need no credential: exact, or a prefix ending in {@code /**}
+ * @param publicPaths shorthand for {@code allow: anonymous} rules placed before all others
  * @param forwardCredential pass the {@code Authorization} header on to the application
+ * @param jwtProviders trusted issuers of JWTs, chosen by the token's {@code iss}
+ * @param maxTokenBytes longer bearer tokens are refused before any parsing
+ * @param introspection RFC 7662 endpoint for opaque tokens, or {@code null}
+ * @param cacheMaxEntries size of the cache of verified tokens
+ * @param claimHeaders extra headers for the application: header name → claim name
+ * @param payloadHeader header carrying the verified claims as base64url JSON, or {@code null}
  */
-public record AuthConfig(List<ApiKey> apiKeys, List<String> publicPaths, boolean forwardCredential) {
+public record AuthConfig(
+        List<ApiKey> apiKeys,
+        List<String> publicPaths,
+        boolean forwardCredential,
+        List<JwtProviderConfig> jwtProviders,
+        int maxTokenBytes,
+        IntrospectionConfig introspection,
+        int cacheMaxEntries,
+        Map<String, String> claimHeaders,
+        String payloadHeader) {
+
     public AuthConfig {
         apiKeys = List.copyOf(apiKeys);
         publicPaths = List.copyOf(publicPaths);
+        jwtProviders = List.copyOf(jwtProviders);
+        claimHeaders = Map.copyOf(claimHeaders);
+    }
+
+    /** Only API keys, as in the simplest setup (and the tests of the stages that do not care). */
+    public static AuthConfig apiKeysOnly(List<ApiKey> apiKeys, List<String> publicPaths, boolean forwardCredential) {
+        return new AuthConfig(apiKeys, publicPaths, forwardCredential, List.of(), 8192, null, 10_000, Map.of(),
+                null);
     }
 }

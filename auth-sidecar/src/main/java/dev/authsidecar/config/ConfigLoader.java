@@ -28,9 +28,6 @@ import java.util.regex.Pattern;
  * the file (or flag), the key path and the reason.
  */
 public final class ConfigLoader {
-    /** Key names become header values ({@code X-Auth-Subject}), so they stay within safe characters. */
-    private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9._@:+-]{1,128}");
-    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
     private static final Duration MS = Duration.ofMillis(1);
     private static final Duration DAY = Duration.ofDays(1);
 
@@ -59,7 +56,8 @@ public final class ConfigLoader {
                 server(root.child("server")),
                 upstream(root.child("upstream")),
                 admin(root.child("admin")),
-                auth(root.child("auth"), baseDir),
+                AuthSection.read(root.child("auth"), baseDir),
+                RulesSection.read(root),
                 shutdown(root.child("shutdown")));
         root.finish();
         return config;
@@ -156,82 +154,6 @@ public final class ConfigLoader {
         AdminConfig c = new AdminConfig(hostPort(n, "listen", "0.0.0.0:9901"));
         n.finish();
         return c;
-    }
-
-    private static AuthConfig auth(ConfigNode n, Path baseDir) throws ConfigException {
-        List<ApiKey> keys = new ArrayList<>(apiKeys(n.objects("apiKeys")));
-        String keysFile = n.string("apiKeysFile", null);
-        if (keysFile != null) {
-            keys.addAll(apiKeysFile(baseDir.resolve(keysFile)));
-        }
-        Set<String> names = new HashSet<>();
-        Set<String> hashes = new HashSet<>();
-        for (ApiKey k : keys) {
-            if (!names.add(k.name())) {
-                throw n.error("apiKeys", "the key name '" + k.name() + "' is used twice");
-            }
-            if (!hashes.add(HexFormat.of().formatHex(k.sha256()))) {
-                throw n.error("apiKeys", "the key named '" + k.name() + "' has the same sha256 as another key");
-            }
-        }
-        List<String> publicPaths = n.strings("publicPaths");
-        for (int i = 0; i < publicPaths.size(); i++) {
-            String p = publicPaths.get(i);
-            String body = p.endsWith("/**") ? p.substring(0, p.length() - 2) : p;
-            if (!p.startsWith("/") || body.contains("*") || body.contains("//") || body.contains("?")) {
-                throw n.error("publicPaths[" + i + "]", "expected an exact path like /healthz or a prefix like "
-                        + "/public/**, got '" + p + "'");
-            }
-        }
-        AuthConfig c = new AuthConfig(keys, publicPaths, n.bool("forwardCredential", false));
-        n.finish();
-        return c;
-    }
-
-    private static List<ApiKey> apiKeys(List<ConfigNode> entries) throws ConfigException {
-        List<ApiKey> keys = new ArrayList<>();
-        for (ConfigNode e : entries) {
-            String name = e.string("name", null);
-            if (name == null) {
-                throw e.error("name", "is required");
-            }
-            if (!KEY_NAME.matcher(name).matches()) {
-                throw e.error("name", "use 1 to 128 letters, digits or . _ @ : + - (it is sent to the application "
-                        + "as X-Auth-Subject)");
-            }
-            String hex = e.string("sha256", null);
-            if (hex == null) {
-                throw e.error("sha256", "is required: the hex SHA-256 of the key (keys are never stored in clear; "
-                        + "`auth-sidecar hash-key` prints it)");
-            }
-            if (!SHA256_HEX.matcher(hex).matches()) {
-                throw e.error("sha256", "expected 64 hex digits");
-            }
-            e.finish();
-            keys.add(new ApiKey(name, HexFormat.of().parseHex(hex.toLowerCase())));
-        }
-        return keys;
-    }
-
-    private static List<ApiKey> apiKeysFile(Path file) throws ConfigException {
-        String source = file.toString();
-        JsonNode tree;
-        try {
-            tree = YAML.readTree(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(source, "", "file not found (named by auth.apiKeysFile)");
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "", "not valid YAML: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new ConfigException(source, "", "cannot read: " + e.getMessage());
-        }
-        if (tree == null || tree.isNull() || tree.isMissingNode()) {
-            return List.of();
-        }
-        ObjectNode wrapper = JsonNodeFactory.instance.objectNode();
-        wrapper.set("apiKeys", tree);
-        ConfigNode root = ConfigNode.root(source, wrapper, Map.of());
-        return apiKeys(root.objects("apiKeys"));
     }
 
     private static ShutdownConfig shutdown(ConfigNode n) throws ConfigException {

@@ -11,15 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One mapping of the YAML tree, read key by key. Every read records the key as known, so {@link #finish()}
  * can refuse the keys nobody asked for (a typo must not silently fall back to a default).
  */
 final class ConfigNode {
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
     private final String source;
     private final String path;
@@ -58,6 +55,15 @@ final class ConfigNode {
             throw error(key, "expected a mapping of keys to values");
         }
         return new ConfigNode(source, pathOf(key), (ObjectNode) value, overrideSources);
+    }
+
+    /** The mapping under {@code key}, or {@code null} when the section is absent. */
+    ConfigNode optionalChild(String key) throws ConfigException {
+        if (!has(key)) {
+            known.add(key);
+            return null;
+        }
+        return child(key);
     }
 
     boolean has(String key) {
@@ -119,17 +125,15 @@ final class ConfigNode {
         if (value == null) {
             return fallback;
         }
-        Matcher m = DURATION.matcher(value.asText().trim());
-        if (!value.isTextual() || !m.matches()) {
+        if (!value.isTextual()) {
             throw error(key, "expected a duration such as 250ms, 5s, 1m or 1h, got '" + value.asText() + "'");
         }
-        long n = Long.parseLong(m.group(1));
-        Duration d = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
+        Duration d;
+        try {
+            d = Durations.parse(value.asText());
+        } catch (IllegalArgumentException e) {
+            throw error(key, e.getMessage());
+        }
         if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
             throw error(key, "must be from " + human(min) + " to " + human(max) + ", got " + value.asText());
         }
@@ -173,6 +177,81 @@ final class ConfigNode {
             out.add(new ConfigNode(source, pathOf(itemKey), (ObjectNode) item, overrideSources));
         }
         return out;
+    }
+
+    /** A single text value, or a list of them, as a list (for keys like {@code audiences: x}). */
+    List<String> stringOrList(String key) throws ConfigException {
+        JsonNode value = node.get(key);
+        if (value != null && value.isTextual()) {
+            known.add(key);
+            return List.of(value.asText());
+        }
+        return strings(key);
+    }
+
+    /** A mapping of names to text values, in file order. */
+    Map<String, String> stringMap(String key) throws ConfigException {
+        JsonNode value = take(key);
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (value == null) {
+            return out;
+        }
+        if (!value.isObject()) {
+            throw error(key, "expected a mapping of names to values");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual() || e.getValue().asText().isBlank()) {
+                throw error(key + "." + e.getKey(), "expected a non-empty text value");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+
+    /** A mapping of names to lists of accepted text values ({@code claims: {groups: [ops, dev]}}). */
+    Map<String, List<String>> stringListMap(String key) throws ConfigException {
+        ConfigNode child = child(key);
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        for (Iterator<String> it = child.node.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            List<String> values = child.stringOrList(name);
+            if (values.isEmpty()) {
+                throw child.error(name, "needs at least one accepted value");
+            }
+            out.put(name, values);
+        }
+        return out;
+    }
+
+    /** An absolute URL with a host. */
+    java.net.URI uri(String key) throws ConfigException {
+        String text = string(key, null);
+        if (text == null) {
+            return null;
+        }
+        try {
+            java.net.URI uri = new java.net.URI(text);
+            if (uri.getScheme() == null || uri.getHost() == null) {
+                throw error(key, "expected an absolute URL such as https://idp.example/keys, got '" + text + "'");
+            }
+            return uri;
+        } catch (java.net.URISyntaxException e) {
+            throw error(key, "not a valid URL: " + e.getMessage());
+        }
+    }
+
+    /** A file that must exist, relative paths resolved against the config file's folder. */
+    java.nio.file.Path existingFile(String key, java.nio.file.Path baseDir) throws ConfigException {
+        String text = string(key, null);
+        if (text == null) {
+            return null;
+        }
+        java.nio.file.Path p = baseDir.resolve(text);
+        if (!java.nio.file.Files.isRegularFile(p)) {
+            throw error(key, "file not found: " + p);
+        }
+        return p;
     }
 
     /** Refuses every key that no reader asked for. Call after reading all keys of this mapping. */

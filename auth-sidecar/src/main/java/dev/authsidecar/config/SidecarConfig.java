@@ -6,5 +6,6 @@ public record SidecarConfig(
         UpstreamConfig upstream,
         AdminConfig admin,
         AuthConfig auth,
+        AuthorizationConfig authorization,
         ShutdownConfig shutdown) {
 }

@@ -44,6 +44,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
     /** How long a closing connection keeps swallowing an unwanted upload so the client can read our answer. */
     private static final long LINGER_MILLIS = 2000;
+    private static final AuthOutcome AUTH_FAILED = new AuthOutcome.Rejected(Failure.AUTH_BACKEND_UNAVAILABLE,
+            "the credential could not be checked");
 
     private enum State {
         /** Waiting for a request head. */
@@ -52,6 +54,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         SKIPPING_BODY,
         /** Streaming the request body to the application. */
         FORWARDING,
+        /** Waiting for a key-set fetch or introspection call; what arrives meanwhile waits in the backlog. */
+        AUTHENTICATING,
         /** The request is sent; the response is being relayed. Pipelined requests wait in the backlog. */
         AWAITING_RESPONSE,
         /** No more requests on this connection. */
@@ -110,7 +114,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
                 }
                 exchange.onRequestContent(content);
             }
-            case AWAITING_RESPONSE -> {
+            case AWAITING_RESPONSE, AUTHENTICATING -> {
                 if (backlog == null) {
                     backlog = new ArrayDeque<>(4);
                 }
@@ -203,19 +207,55 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
         Stages s = stages.get();
         AuthOutcome outcome = s.authentication().authenticate(request.headers());
-        AuthOutcome.Rejected denied = s.policy().check(pathOf(target), outcome);
+        RequestHead head = new RequestHead(request, target, hasBody, chunked, http11, expectContinue);
+        if (outcome instanceof AuthOutcome.Pending pending) {
+            // Verification needs the network: hold the request (reads stay paused; whatever already arrived
+            // waits in the backlog) and resume on this connection's own event loop.
+            state = State.AUTHENTICATING;
+            pending.result().whenComplete((o, e) -> ctx.executor().execute(() -> resume(s, head, o)));
+            return;
+        }
+        proceed(s, head, outcome);
+    }
+
+    private void resume(Stages s, RequestHead head, AuthOutcome outcome) {
+        if (state != State.AUTHENTICATING) {
+            return;
+        }
+        proceed(s, head, outcome == null ? AUTH_FAILED : outcome);
+        replayBacklog();
+    }
+
+    /** Authorize, rewrite, forward: the rest of the request path once authentication has an answer. */
+    private void proceed(Stages s, RequestHead head, AuthOutcome outcome) {
+        HttpRequest request = head.request();
+        AuthOutcome.Rejected denied = s.policy().check(request.method().name(), pathOf(head.target()), outcome,
+                isCorsPreflight(request));
         if (denied != null) {
             // An unread body is never read: the connection closes instead.
-            respond(denied.failure(), denied.detail(), hasBody);
+            state = State.IDLE;
+            respond(denied.failure(), denied.detail(), denied.requiredScope(), head.hasBody());
             return;
         }
         Identity identity = outcome instanceof Identity i ? i : null;
         boolean headRequest = request.method().equals(HttpMethod.HEAD);
-        s.rewriter().rewrite(request, target, identity, clientIp, requestId, chunked);
+        keepAlive &= !draining;
+        s.rewriter().rewrite(request, head.target(), identity, clientIp, requestId, head.chunked());
         state = State.FORWARDING;
-        exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !hasBody, headRequest, http11,
-                keepAlive, expectContinue, s.responseTimeoutMillis());
+        exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !head.hasBody(), headRequest,
+                head.http11(), keepAlive, head.expectContinue(), s.responseTimeoutMillis());
         exchange.start();
+    }
+
+    private static boolean isCorsPreflight(HttpRequest request) {
+        return request.method().equals(HttpMethod.OPTIONS)
+                && request.headers().contains(HttpHeaderNames.ORIGIN)
+                && request.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
+    }
+
+    /** What the later stages need to know about a request head, kept while authentication is pending. */
+    private record RequestHead(HttpRequest request, String target, boolean hasBody, boolean chunked,
+            boolean http11, boolean expectContinue) {
     }
 
     @Override
@@ -249,7 +289,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
      * @param close the connection cannot carry another request (framing broken or an unread body)
      */
     private void respond(Failure failure, String detail, boolean close) {
-        FullHttpResponse response = ProblemResponses.of(failure, detail, requestId);
+        respond(failure, detail, null, close);
+    }
+
+    private void respond(Failure failure, String detail, String requiredScope, boolean close) {
+        FullHttpResponse response = ProblemResponses.of(failure, detail, requestId, requiredScope);
         close |= failure.closesConnection() || draining || !keepAlive;
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -266,6 +310,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private void awaitNextRequest() {
         state = State.IDLE;
         deadline.awaitNextRequest();
+        replayBacklog();
+    }
+
+    /** Hands on what arrived while the connection was busy, then reads more if the state wants it. */
+    private void replayBacklog() {
         while (backlog != null && !backlog.isEmpty() && (state == State.IDLE || state == State.SKIPPING_BODY
                 || state == State.FORWARDING)) {
             channelRead(ctx, backlog.poll());

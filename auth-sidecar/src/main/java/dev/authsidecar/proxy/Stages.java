@@ -4,6 +4,7 @@ import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.authorize.AccessPolicy;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
+import dev.authsidecar.rewrite.IdentityHeaders;
 import dev.authsidecar.rewrite.RequestRewriter;
 
 /** The request path's stages as built from one configuration. Immutable and shared by all connections. */
@@ -14,13 +15,19 @@ public record Stages(
         UpstreamPool pool,
         long responseTimeoutMillis) {
 
-    public static Stages of(SidecarConfig config, UpstreamPool pool) {
+    public static Stages of(SidecarConfig config, Authentication authentication, UpstreamPool pool) {
         return new Stages(
-                new Authentication(config.auth()),
-                new AccessPolicy(config.auth().publicPaths()),
+                authentication,
+                new AccessPolicy(config.auth().publicPaths(), config.authorization()),
                 new RequestRewriter(config.auth().forwardCredential(), config.server().trustForwardedHeaders(),
-                        config.upstream().authority()),
+                        config.upstream().authority(),
+                        new IdentityHeaders(config.auth().claimHeaders(), config.auth().payloadHeader())),
                 pool,
                 config.upstream().responseHeadTimeout().toMillis());
+    }
+
+    /** API keys only (no JWT providers, no introspection): enough for tests of the other stages. */
+    public static Stages of(SidecarConfig config, UpstreamPool pool) {
+        return of(config, new Authentication(config.auth()), pool);
     }
 }

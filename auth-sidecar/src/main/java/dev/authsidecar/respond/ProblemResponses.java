@@ -29,6 +29,11 @@ public final class ProblemResponses {
      * @param requestId echoed so an operator can find the log line, may be null
      */
     public static FullHttpResponse of(Failure failure, String detail, String requestId) {
+        return of(failure, detail, requestId, null);
+    }
+
+    /** @param requiredScope for a 403, the scope the caller lacked, announced as RFC 6750 requires */
+    public static FullHttpResponse of(Failure failure, String detail, String requestId, String requiredScope) {
         ObjectNode body = JSON.createObjectNode()
                 .put("type", "about:blank")
                 .put("title", failure.title())
@@ -59,6 +64,8 @@ public final class ProblemResponses {
             case CREDENTIAL_INVALID -> h.set(HttpHeaderNames.WWW_AUTHENTICATE, REALM + ", error=\"invalid_token\"");
             case CREDENTIAL_MALFORMED -> h.set(HttpHeaderNames.WWW_AUTHENTICATE,
                     REALM + ", error=\"invalid_request\"");
+            case INSUFFICIENT_SCOPE -> h.set(HttpHeaderNames.WWW_AUTHENTICATE, REALM + ", error=\"insufficient_scope\""
+                    + (requiredScope != null ? ", scope=\"" + requiredScope + "\"" : ""));
             default -> { }
         }
         if (failure.closesConnection()) {

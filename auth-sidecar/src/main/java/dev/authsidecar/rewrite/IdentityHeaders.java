@@ -1,9 +1,13 @@
 package dev.authsidecar.rewrite;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authsidecar.authenticate.Identity;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +21,22 @@ import java.util.Map;
 public final class IdentityHeaders {
     public static final AsciiString SUBJECT = AsciiString.cached("x-auth-subject");
     public static final AsciiString METHOD = AsciiString.cached("x-auth-method");
+    public static final AsciiString ISSUER = AsciiString.cached("x-auth-issuer");
+    public static final AsciiString SCOPES = AsciiString.cached("x-auth-scopes");
+    public static final AsciiString CLIENT = AsciiString.cached("x-auth-client");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
-    private IdentityHeaders() {
+    private final Map<String, String> claimHeaders;
+    private final String payloadHeader;
+
+    /**
+     * @param claimHeaders header name → claim name, all in the {@code X-Auth-} family (checked by the loader)
+     * @param payloadHeader header for the verified claims as base64url JSON, or {@code null}
+     */
+    public IdentityHeaders(Map<String, String> claimHeaders, String payloadHeader) {
+        this.claimHeaders = Map.copyOf(claimHeaders);
+        this.payloadHeader = payloadHeader;
     }
 
     public static void stripIncoming(HttpHeaders headers) {
@@ -39,9 +57,30 @@ public final class IdentityHeaders {
         }
     }
 
-    public static void add(HttpHeaders headers, Identity identity) {
-        headers.set(SUBJECT, identity.subject());
+    /** Adds the identity of a verified caller; call after {@link #stripIncoming}. */
+    public void add(HttpHeaders headers, Identity identity) {
+        headers.set(SUBJECT, safe(identity.subject()));
         headers.set(METHOD, identity.method());
+        if (identity.issuer() != null) {
+            headers.set(ISSUER, safe(identity.issuer()));
+        }
+        if (!identity.scopeText().isEmpty()) {
+            headers.set(SCOPES, safe(identity.scopeText()));
+        }
+        if (identity.client() != null) {
+            headers.set(CLIENT, safe(identity.client()));
+        }
+        if (!claimHeaders.isEmpty()) {
+            for (Map.Entry<String, String> e : claimHeaders.entrySet()) {
+                Object value = identity.claims().get(e.getValue());
+                if (value != null) {
+                    headers.set(e.getKey(), safe(render(value)));
+                }
+            }
+        }
+        if (payloadHeader != null && identity.payload() != null) {
+            headers.set(payloadHeader, identity.payload());
+        }
     }
 
     /** {@code x-auth-*} with any case, and {@code _} or {@code .} in place of either dash. */
@@ -58,5 +97,56 @@ public final class IdentityHeaders {
 
     private static boolean isDash(char c) {
         return c == '-' || c == '_' || c == '.';
+    }
+
+    /** Claims are JSON-shaped: arrays become comma-separated, objects stay JSON. */
+    static String render(Object value) {
+        if (value instanceof Collection<?> values) {
+            StringBuilder sb = new StringBuilder();
+            for (Object v : values) {
+                if (sb.length() > 0) {
+                    sb.append(',');
+                }
+                sb.append(v);
+            }
+            return sb.toString();
+        }
+        if (value instanceof Map) {
+            try {
+                return JSON.writeValueAsString(value);
+            } catch (JsonProcessingException e) {
+                return "";
+            }
+        }
+        return value.toString();
+    }
+
+    /**
+     * Header values carry printable ASCII only. Token contents are the issuer's, not ours: percent-encode
+     * (UTF-8, RFC 3986) {@code %}, control and non-ASCII characters rather than let them split or corrupt a
+     * header. Plain values, the normal case, are returned as they are.
+     */
+    static String safe(String value) {
+        int i = 0;
+        while (i < value.length()) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c > 0x7E || c == '%') {
+                break;
+            }
+            i++;
+        }
+        if (i == value.length()) {
+            return value;
+        }
+        StringBuilder sb = new StringBuilder(value.length() + 16).append(value, 0, i);
+        for (byte b : value.substring(i).getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xFF;
+            if (c < 0x20 || c > 0x7E || c == '%') {
+                sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xF]);
+            } else {
+                sb.append((char) c);
+            }
+        }
+        return sb.toString();
     }
 }

@@ -18,11 +18,18 @@ public final class RequestRewriter {
     private final boolean forwardCredential;
     private final boolean trustForwardedHeaders;
     private final String upstreamAuthority;
+    private final IdentityHeaders identityHeaders;
 
-    public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, String upstreamAuthority) {
+    public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, String upstreamAuthority,
+            IdentityHeaders identityHeaders) {
         this.forwardCredential = forwardCredential;
         this.trustForwardedHeaders = trustForwardedHeaders;
         this.upstreamAuthority = upstreamAuthority;
+        this.identityHeaders = identityHeaders;
+    }
+
+    public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, String upstreamAuthority) {
+        this(forwardCredential, trustForwardedHeaders, upstreamAuthority, new IdentityHeaders(java.util.Map.of(), null));
     }
 
     /**
@@ -52,7 +59,7 @@ public final class RequestRewriter {
         addForwarded(h, clientIp, host);
         h.set(RequestIds.HEADER, requestId);
         if (identity != null) {
-            IdentityHeaders.add(h, identity);
+            identityHeaders.add(h, identity);
         }
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);

@@ -18,9 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 final class AuthenticationTest {
     private static final String BILLING_KEY = "sk_billing-0123456789.abc~XYZ+/";
     private static final String REPORTS_KEY = "c2stcmVwb3J0cw==";
-    private static final Identity BILLING = new Identity("billing", "api-key");
+    private static final Identity BILLING = Identity.apiKey("billing");
 
-    private final Authentication authentication = new Authentication(new AuthConfig(
+    private final Authentication authentication = new Authentication(AuthConfig.apiKeysOnly(
             List.of(new ApiKey("billing", sha256(BILLING_KEY)), new ApiKey("reports", sha256(REPORTS_KEY))),
             List.of(), false));
 
@@ -32,7 +32,7 @@ final class AuthenticationTest {
     @Test
     void eachKeyIsItsOwnIdentity() {
         assertThat(authenticate("Bearer " + BILLING_KEY)).isEqualTo(BILLING);
-        assertThat(authenticate("Bearer " + REPORTS_KEY)).isEqualTo(new Identity("reports", "api-key"));
+        assertThat(authenticate("Bearer " + REPORTS_KEY)).isEqualTo(Identity.apiKey("reports"));
     }
 
     @ParameterizedTest
@@ -84,7 +84,7 @@ final class AuthenticationTest {
 
     @Test
     void noKeysConfiguredMeansEveryTokenIsInvalid() {
-        Authentication none = new Authentication(new AuthConfig(List.of(), List.of(), false));
+        Authentication none = new Authentication(AuthConfig.apiKeysOnly(List.of(), List.of(), false));
 
         assertThat(none.authenticate(new DefaultHttpHeaders().add("Authorization", "Bearer " + BILLING_KEY)))
                 .isInstanceOfSatisfying(AuthOutcome.Rejected.class,

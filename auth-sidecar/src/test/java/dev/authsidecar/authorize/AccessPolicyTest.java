@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 final class AccessPolicyTest {
-    private static final Identity ALICE = new Identity("alice", "api-key");
+    private static final Identity ALICE = Identity.apiKey("alice");
     private static final AuthOutcome.Rejected INVALID =
             new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the bearer token is not valid");
 

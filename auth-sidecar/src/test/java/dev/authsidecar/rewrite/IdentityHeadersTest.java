@@ -45,7 +45,7 @@ final class IdentityHeadersTest {
     void addSetsSubjectAndMethod() {
         HttpHeaders h = new DefaultHttpHeaders().add("X-Auth-Subject", "spoofed");
 
-        IdentityHeaders.add(h, new Identity("alice", "api-key"));
+        new IdentityHeaders(java.util.Map.of(), null).add(h, Identity.apiKey("alice"));
 
         assertThat(h.getAll("x-auth-subject")).containsExactly("alice");
         assertThat(h.getAll("x-auth-method")).containsExactly("api-key");

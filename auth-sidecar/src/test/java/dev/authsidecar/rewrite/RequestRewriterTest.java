@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 final class RequestRewriterTest {
-    private static final Identity ALICE = new Identity("alice", "api-key");
+    private static final Identity ALICE = Identity.apiKey("alice");
     private static final String CLIENT_IP = "10.0.0.7";
     private static final String REQUEST_ID = "req-1";
 

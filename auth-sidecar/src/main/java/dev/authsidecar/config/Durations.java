@@ -1,0 +1,28 @@
+package dev.authsidecar.config;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The one duration syntax of the configuration and the CLI: {@code 250ms}, {@code 5s}, {@code 1m}, {@code 1h}. */
+public final class Durations {
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+
+    private Durations() {
+    }
+
+    /** @throws IllegalArgumentException with a message that says what is expected */
+    public static Duration parse(String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("expected a duration such as 250ms, 5s, 1m or 1h, got '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+    }
+}

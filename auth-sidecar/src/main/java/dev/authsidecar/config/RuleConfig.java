@@ -1,0 +1,28 @@
+package dev.authsidecar.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One authorization rule: which requests it matches and what they need.
+ *
+ * @param path exact segments, {@code *} for one segment, a final {@code /**} for any suffix
+ * @param methods upper-case methods it applies to; empty means every method
+ * @param scopes with {@link Access#REQUIRE}: every one of these must be granted
+ * @param claims with {@link Access#REQUIRE}: each claim must have one of the accepted values
+ */
+public record RuleConfig(String path, Set<String> methods, Access access, List<String> scopes,
+        Map<String, List<String>> claims) {
+
+    public RuleConfig {
+        methods = Set.copyOf(methods);
+        scopes = List.copyOf(scopes);
+        claims = Map.copyOf(claims);
+    }
+
+    /** What a matching request needs. */
+    public enum Access {
+        ANONYMOUS, AUTHENTICATED, REQUIRE, DENY
+    }
+}
