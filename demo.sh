@@ -27,12 +27,26 @@ trap cleanup INT TERM EXIT
 
 # The key is shown once and stored nowhere: the sidecar only ever sees its SHA-256.
 eval "$("$java_bin" -jar "$sidecar_jar" gen-key --env)"
+# A development identity provider: a signing key, its public JWKS, and a token signed with it.
+"$java_bin" -jar "$sidecar_jar" dev-keys --out "$work/keys" >/dev/null
+JWT=$("$java_bin" -jar "$sidecar_jar" token --key "$work/keys/signing-key.json" --sub alice \
+  --aud main-service --scope "read write" --ttl 1h)
 cat >"$work/sidecar.yaml" <<YAML
 auth:
   apiKeys:
     - name: demo
       sha256: $API_KEY_SHA256
   publicPaths: ["/healthz"]
+  jwt:
+    providers:
+      - name: dev
+        issuer: auth-sidecar-dev
+        audiences: [main-service]
+        jwksFile: $work/keys/jwks.json
+        algorithms: [RS256]
+rules:
+  - path: /admin/**
+    require: {scopes: [admin]}
 shutdown:
   drainDelay: 0s
 YAML
@@ -67,8 +81,17 @@ cat <<TEXT
   With the key (200 {"message":"pong"}):
     curl -i -H 'Authorization: Bearer $API_KEY' http://127.0.0.1:8081/ping
 
-  What the application learns about the caller:
+  With a JWT from the dev identity provider (sub alice, scopes "read write"):
+    curl -i -H 'Authorization: Bearer $JWT' http://127.0.0.1:8081/ping
+
+  What the application learns about each caller:
     curl -H 'Authorization: Bearer $API_KEY' http://127.0.0.1:8081/whoami
+    curl -H 'Authorization: Bearer $JWT' http://127.0.0.1:8081/whoami
+
+  A rule in action (/admin/** needs scope admin → 403 insufficient_scope):
+    curl -i -H 'Authorization: Bearer $JWT' http://127.0.0.1:8081/admin/x
+
+  More tokens: java -jar $sidecar_jar token --key $work/keys/signing-key.json --sub bob --scope admin
 
   Ctrl-C stops both.
 

@@ -173,6 +173,10 @@ check_ports_free() {
 # ---------------------------------------------------------------------------------------------------------
 API_KEY=""
 CLK_TCK=""
+JAR_SHA=""
+JAR_BUILT=""
+GIT_HEAD=""
+GIT_DIRTY=""
 
 prepare_workdir() {
     mkdir -p "$BENCH_DIR/out"
@@ -201,7 +205,14 @@ shutdown:
   drainDelay: 0s
   timeout: 2s
 EOF
-    log "work dir: $WORK"
+    # Run a private copy: the jar in target/ may be rebuilt while we run (a JVM whose jar is replaced under it
+    # fails to load classes later, e.g. at shutdown), and every round must run the same build.
+    cp "$JAR" "$WORK/auth-sidecar.jar"
+    JAR_SHA="$(sha256sum "$WORK/auth-sidecar.jar" | cut -c1-12)"
+    JAR_BUILT="$(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S UTC')"
+    GIT_HEAD="$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    GIT_DIRTY="$(git -C "$REPO_DIR" status --porcelain -- auth-sidecar 2>/dev/null | grep -c . || true)"
+    log "work dir: $WORK; jar sha256 $JAR_SHA (built $JAR_BUILT), git HEAD $GIT_HEAD"
 }
 
 # The parts every nginx here shares: one worker, in the foreground, temp files and pid under its own prefix,
@@ -279,11 +290,19 @@ EOF
 # Step 3: starting and stopping the servers.
 # ---------------------------------------------------------------------------------------------------------
 
-# Polls a URL until it answers 200, failing early if the process died. $1 pid, $2 name, $3 url.
+# Something we started died (or was killed by someone else): the numbers would be meaningless.
+require_alive() {
+    local pid="$1" name="$2"
+    alive "$pid" || die "$name (pid $pid) is no longer running (see $WORK)"
+}
+
+# Polls a URL until it answers 200, failing early if the process (or the upstream) died.
+# $1 pid, $2 name, $3 url.
 wait_until_ready() {
     local pid="$1" name="$2" url="$3" i
     for ((i = 0; i < 300; i++)); do
         alive "$pid" || die "$name exited during start-up (see $WORK)"
+        [[ -z "$UPSTREAM_PID" ]] || require_alive "$UPSTREAM_PID" "nginx upstream"
         if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true)" == 200 ]]; then
             return 0
         fi
@@ -323,7 +342,7 @@ stop_peer() {
 start_sidecar() {
     local round="$1"
     # shellcheck disable=SC2086 # the flags are a word list on purpose
-    "$JAVA" $SIDECAR_JVM_FLAGS -jar "$JAR" --config "$WORK/sidecar.yaml" \
+    "$JAVA" $SIDECAR_JVM_FLAGS -jar "$WORK/auth-sidecar.jar" --config "$WORK/sidecar.yaml" \
         >"$WORK/sidecar-round$round.log" 2>&1 &
     SIDECAR_PID=$!
     wait_until_ready "$SIDECAR_PID" "auth-sidecar" "http://$HOST:$ADMIN_PORT/readyz"
@@ -378,15 +397,33 @@ verify_sidecar_auth() {
 # Step 5: one measurement. Warm up, sample the proxy's CPU, run wrk, sample again, parse wrk's report.
 # ---------------------------------------------------------------------------------------------------------
 
-# utime + stime, in clock ticks, summed over the given pids. For a process these count all its threads
+# "utime stime" in clock ticks, each summed over the given pids. For a process these count all its threads
 # (JIT and GC included for the JVM). Fields after the ')' that closes the command name: utime is the 12th.
 cpu_ticks() {
-    local total=0 pid fields
+    local user=0 sys=0 pid u s
     for pid in "$@"; do
-        fields="$(sed 's/^.*) //' "/proc/$pid/stat")"
-        total=$((total + $(echo "$fields" | awk '{print $12 + $13}')))
+        read -r u s < <(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12, $13}')
+        user=$((user + u))
+        sys=$((sys + s))
     done
-    echo "$total"
+    echo "$user $sys"
+}
+
+# "tid ticks" for each JIT compiler thread of JVM $1, to tell how much of the measured CPU was still
+# compilation rather than serving requests.
+jit_snapshot() {
+    local task
+    for task in /proc/"$1"/task/*; do
+        case "$(cat "$task/comm" 2>/dev/null)" in
+            C1\ Compiler* | C2\ Compiler*)
+                echo "${task##*/} $(sed 's/^.*) //' "$task/stat" | awk '{print $12 + $13}')" ;;
+        esac
+    done
+}
+
+# $1 clock ticks spread over $2 requests, in microseconds per request.
+per_req() {
+    awk -v t="$1" -v hz="$CLK_TCK" -v n="$2" 'BEGIN {printf "%.2f", t / hz * 1e6 / n}'
 }
 
 # Peak resident set (VmHWM) in KiB, summed over the given pids.
@@ -408,14 +445,20 @@ to_ms() {
 }
 
 # $1 round, $2 target name, $3 url, $4 pids to account ("" for none), $5.. extra wrk args (the auth header).
+# $JVM_PID, when set, is a JVM among the pids whose JIT threads are accounted separately.
 # Appends one line to $WORK/rounds.tsv:
-#   round target rps p50_ms p99_ms cpu_us_per_req peak_rss_mib requests errors
+#   round target rps p50_ms p99_ms cpu_us_per_req user sys jit rss_before_load_mib peak_rss_mib requests errors
+JVM_PID=""
 measure() {
     local round="$1" target="$2" url="$3" pids="$4"
     shift 4
-    local raw="$WORK/wrk-round$round-$target.txt"
+    local raw="$WORK/wrk-round$round-$target.txt" jit_before="$WORK/jit-round$round-before.txt"
     # shellcheck disable=SC2206 # a list of pids on purpose
     local pid_list=($pids)
+
+    # The peak so far is what start-up (and the few probe requests) took, before any load.
+    local rss_before="-"
+    ((${#pid_list[@]} == 0)) || rss_before="$(awk -v k="$(peak_rss_kib "${pid_list[@]}")" 'BEGIN {printf "%.1f", k / 1024}')"
 
     # Unrecorded warm-up: the JVM compiles its hot path, both proxies fill their upstream pools.
     if ((WARMUP > 0)); then
@@ -423,12 +466,25 @@ measure() {
             >"$WORK/wrk-round$round-$target-warmup.txt"
     fi
 
-    local before=0 after=0
+    local before="0 0" after="0 0"
+    [[ -z "$JVM_PID" ]] || jit_snapshot "$JVM_PID" >"$jit_before"
     ((${#pid_list[@]} == 0)) || before="$(cpu_ticks "${pid_list[@]}")"
     # timeout is only a safety net: wrk stops on its own after DURATION.
     timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" \
         >"$raw"
     ((${#pid_list[@]} == 0)) || after="$(cpu_ticks "${pid_list[@]}")"
+    # Everything must have stayed up for the whole run.
+    require_alive "$UPSTREAM_PID" "nginx upstream"
+    local pid
+    for pid in "${pid_list[@]}"; do
+        require_alive "$pid" "$target"
+    done
+    local jit_ticks=""
+    if [[ -n "$JVM_PID" ]]; then
+        # Per thread, so that a compiler thread started during the run counts from zero.
+        jit_ticks="$(jit_snapshot "$JVM_PID" | awk 'NR == FNR {b[$1] = $2; next} {d += $2 - b[$1]} END {print d + 0}' \
+            "$jit_before" -)"
+    fi
 
     local requests rps p50 p99 non2xx sockerr errors
     requests="$(awk '/ requests in / {print $1; exit}' "$raw")"
@@ -444,15 +500,22 @@ measure() {
     [[ -z "$sockerr" ]] || errors="${errors:+$errors; }socket errors: $sockerr"
     [[ -n "$errors" ]] || errors="none"
 
-    local cpu="-" rss="-"
+    local cpu="-" user="-" sys="-" jit="-" rss="-"
     if ((${#pid_list[@]} > 0)); then
-        cpu="$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN {printf "%.2f", t / hz * 1e6 / n}')"
+        local du ds
+        read -r du ds < <(awk -v b="$before" -v a="$after" 'BEGIN {split(b, x, " "); split(a, y, " ");
+            print y[1] - x[1], y[2] - x[2]}')
+        cpu="$(per_req $((du + ds)) "$requests")"
+        user="$(per_req "$du" "$requests")"
+        sys="$(per_req "$ds" "$requests")"
+        [[ -z "$jit_ticks" ]] || jit="$(per_req "$jit_ticks" "$requests")"
         rss="$(awk -v k="$(peak_rss_kib "${pid_list[@]}")" 'BEGIN {printf "%.1f", k / 1024}')"
     fi
 
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$target" "$rps" "$p50" "$p99" "$cpu" "$rss" \
-        "$requests" "$errors" >>"$WORK/rounds.tsv"
-    log "round $round $target: $rps req/s, p50 ${p50} ms, p99 ${p99} ms, CPU ${cpu} us/req, peak RSS ${rss} MiB, errors: $errors"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$target" "$rps" "$p50" "$p99" \
+        "$cpu" "$user" "$sys" "$jit" "$rss_before" "$rss" "$requests" "$errors" >>"$WORK/rounds.tsv"
+    log "round $round $target: $rps req/s, p50 ${p50} ms, p99 ${p99} ms, CPU ${cpu} us/req" \
+        "(user $user, sys $sys, JIT $jit), peak RSS ${rss} MiB (${rss_before} before load), errors: $errors"
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -464,8 +527,10 @@ run_sidecar() {
     local round="$1"
     start_sidecar "$round"
     verify_sidecar_auth
+    JVM_PID="$SIDECAR_PID"
     measure "$round" sidecar "http://$HOST:$SIDECAR_PORT/ping" "$SIDECAR_PID" \
         -H "Authorization: Bearer $API_KEY"
+    JVM_PID=""
     stop_sidecar
 }
 
@@ -533,12 +598,20 @@ write_results() {
         M[$t.p50]="$(median "$t" 4)"
         M[$t.p99]="$(median "$t" 5)"
         M[$t.cpu]="$(median "$t" 6)"
-        M[$t.rss]="$(median "$t" 7)"
+        M[$t.user]="$(median "$t" 7)"
+        M[$t.sys]="$(median "$t" 8)"
+        M[$t.jit]="$(median "$t" 9)"
+        M[$t.rss0]="$(median "$t" 10)"
+        M[$t.rss]="$(median "$t" 11)"
     done
     local ratio rss_max cpu_verdict rss_verdict
     ratio="$(awk -v s="${M[sidecar.cpu]}" -v n="${M[nginx.cpu]}" 'BEGIN {printf "%.2f", s / n}')"
-    rss_max="$(column_max sidecar 7)"
+    rss_max="$(column_max sidecar 11)"
     cpu_verdict="$(pass_fail "$ratio" "$TARGET_CPU_RATIO")"
+    local sidecar_nojit ratio_nojit
+    sidecar_nojit="$(awk -F'\t' '$2 == "sidecar" {print $6 - $9}' "$WORK/rounds.tsv" | sort -g |
+        awk '{v[NR] = $1} END {printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')"
+    ratio_nojit="$(awk -v s="$sidecar_nojit" -v n="${M[nginx.cpu]}" 'BEGIN {printf "%.2f", s / n}')"
     rss_verdict="$(pass_fail "$rss_max" "$TARGET_RSS_MIB")"
 
     # Per-round ratios show whether the median ratio is typical or one lucky round.
@@ -548,7 +621,7 @@ write_results() {
         "$WORK/rounds.tsv")"
 
     local errors_found
-    errors_found="$(awk -F'\t' '$9 != "none" {printf "- round %s, %s: %s\n", $1, $2, $9}' "$WORK/rounds.tsv")"
+    errors_found="$(awk -F'\t' '$13 != "none" {printf "- round %s, %s: %s\n", $1, $2, $13}' "$WORK/rounds.tsv")"
 
     local wrk_cmd="wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s --latency"
     {
@@ -568,6 +641,7 @@ Written by \`bench/run.sh\` (see \`bench/README.md\`). Do not edit by hand; run 
 | CPU model | $machine_cpu |
 | Memory | $mem_gib GiB |
 | Kernel | $(uname -r) |
+| auth-sidecar jar | sha256 $JAR_SHA…, built $JAR_BUILT, git HEAD $GIT_HEAD$( ((GIT_DIRTY == 0)) || echo " + $GIT_DIRTY uncommitted change(s) under auth-sidecar/") |
 | Load average at start | $LOADAVG_START |
 | Load average at end | $(cut -d' ' -f1-3 /proc/loadavg) |
 | JVM | $JAVA: $java_version |
@@ -590,7 +664,7 @@ Before each sidecar run the script checked that a request without a key gets 401
 and one with the key 200 \`{"message":"pong"}\`.
 
 \`\`\`
-$JAVA $SIDECAR_JVM_FLAGS -jar auth-sidecar/target/auth-sidecar.jar --config sidecar.yaml
+$JAVA $SIDECAR_JVM_FLAGS -jar auth-sidecar.jar --config sidecar.yaml
 \`\`\`
 
 \`\`\`yaml
@@ -614,20 +688,27 @@ How the numbers are taken:
 - **req/s, p50, p99**: from wrk's report (\`Requests/sec\`, \`Latency Distribution\`).
 - **CPU µs/req**: the proxy's utime+stime from \`/proc/PID/stat\` (all threads, so JIT and GC count for the JVM),
   read just before and just after the measured wrk run, converted with CLK_TCK=$CLK_TCK, divided by the number
-  of requests wrk completed. For nginx: master + worker.
+  of requests wrk completed. For nginx: master + worker. *user* and *sys* split it; *of which JIT* is the part
+  spent by the JVM's C1/C2 compiler threads (from \`/proc/PID/task/*/stat\`): compilation still going on after
+  the warm-up, not the cost of serving requests.
 - **peak RSS**: \`VmHWM\` from \`/proc/PID/status\` after the run. For nginx: worker + master added up (they share
-  pages, so this overstates nginx a little). For the sidecar: the JVM's, start-up included.
+  pages, so this overstates nginx a little). For the sidecar: the JVM's, start-up included. *Peak RSS before
+  load* is the same reading taken after start-up and the probe requests, before the warm-up.
 - Each round starts both proxies fresh; the proxies' order alternates between rounds. Medians over the rounds.
 
 ## Medians over $ROUNDS rounds
 
-| target | req/s | p50 ms | p99 ms | proxy CPU µs/req | proxy peak RSS MiB |
-| --- | ---: | ---: | ---: | ---: | ---: |
-| direct (no proxy) | ${M[direct.rps]} | ${M[direct.p50]} | ${M[direct.p99]} | — | — |
-| auth-sidecar | ${M[sidecar.rps]} | ${M[sidecar.p50]} | ${M[sidecar.p99]} | ${M[sidecar.cpu]} | ${M[sidecar.rss]} |
-| nginx proxy_pass (no auth) | ${M[nginx.rps]} | ${M[nginx.p50]} | ${M[nginx.p99]} | ${M[nginx.cpu]} | ${M[nginx.rss]} |
+| target | req/s | p50 ms | p99 ms | proxy CPU µs/req | user | sys | of which JIT | proxy peak RSS MiB | peak RSS before load |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| direct (no proxy) | ${M[direct.rps]} | ${M[direct.p50]} | ${M[direct.p99]} | — | — | — | — | — | — |
+| auth-sidecar | ${M[sidecar.rps]} | ${M[sidecar.p50]} | ${M[sidecar.p99]} | **${M[sidecar.cpu]}** | ${M[sidecar.user]} | ${M[sidecar.sys]} | ${M[sidecar.jit]} | **${M[sidecar.rss]}** | ${M[sidecar.rss0]} |
+| nginx proxy_pass (no auth) | ${M[nginx.rps]} | ${M[nginx.p50]} | ${M[nginx.p99]} | **${M[nginx.cpu]}** | ${M[nginx.user]} | ${M[nginx.sys]} | — | **${M[nginx.rss]}** | ${M[nginx.rss0]} |
+
+Each column is the median of its own values over the rounds (so user + sys need not add up to the total exactly).
 
 auth-sidecar CPU per request ÷ nginx's: **${ratio}×** (median of each; per round: $round_ratios).
+Leaving out the JIT compiler threads' share (compilation still under way after the warm-up), the sidecar's
+median is ${sidecar_nojit} µs/req, ${ratio_nojit}× nginx's.
 
 ## Against the targets
 
@@ -638,9 +719,11 @@ auth-sidecar CPU per request ÷ nginx's: **${ratio}×** (median of each; per rou
 
 ## Per round
 
-| round | target | req/s | p50 ms | p99 ms | proxy CPU µs/req | proxy peak RSS MiB | requests | wrk errors |
-| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
-$(awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}' "$WORK/rounds.tsv")
+In the order they ran.
+
+| round | target | req/s | p50 ms | p99 ms | proxy CPU µs/req | user | sys | of which JIT | peak RSS before load MiB | proxy peak RSS MiB | requests | wrk errors |
+| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+$(awk -F'\t' '{printf "|"; for (i = 1; i <= 13; i++) printf " %s |", $i; printf "\n"}' "$WORK/rounds.tsv")
 
 ## Errors reported by wrk
 

@@ -5,6 +5,7 @@ import dev.authsidecar.config.AdminConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -24,8 +25,7 @@ public final class AdminServer {
 
     public static AdminServer bind(AdminConfig config, Readiness readiness, InetSocketAddress upstream,
             EventLoopGroup group, Transport transport) throws InterruptedException {
-        Bootstrap probe = new Bootstrap().channel(transport.socketChannel())
-                .handler(new ChannelInboundHandlerAdapter());
+        Bootstrap probe = new Bootstrap().channel(transport.socketChannel()).handler(new ProbeHandler());
         Channel ch = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -42,6 +42,11 @@ public final class AdminServer {
                 .sync()
                 .channel();
         return new AdminServer(ch);
+    }
+
+    /** The readiness probe only connects and closes; one instance serves every probe connection. */
+    @ChannelHandler.Sharable
+    private static final class ProbeHandler extends ChannelInboundHandlerAdapter {
     }
 
     public InetSocketAddress localAddress() {

@@ -187,7 +187,8 @@ final class AuthSection {
         if (jwksUri != null) {
             checkFetchUrl(p, "jwksUri", jwksUri);
         }
-        if (jwksUri == null && jwksFile == null) {
+        Path hmacSecretFile = p.existingFile("hmacSecretFile", baseDir);
+        if (jwksUri == null && jwksFile == null && hmacSecretFile == null) {
             URI discovery;
             try {
                 discovery = new URI(issuer);
@@ -200,7 +201,6 @@ final class AuthSection {
             }
             checkFetchUrl(p, "issuer", discovery);
         }
-        Path hmacSecretFile = p.existingFile("hmacSecretFile", baseDir);
         List<String> algorithms = p.stringOrList("algorithms");
         if (algorithms.isEmpty()) {
             algorithms = hmacSecretFile != null ? List.of("HS256") : List.of("RS256", "PS256", "ES256");

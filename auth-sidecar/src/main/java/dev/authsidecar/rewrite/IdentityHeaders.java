@@ -25,6 +25,7 @@ public final class IdentityHeaders {
     public static final AsciiString SCOPES = AsciiString.cached("x-auth-scopes");
     public static final AsciiString CLIENT = AsciiString.cached("x-auth-client");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_PAYLOAD = 8192;
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private final Map<String, String> claimHeaders;
@@ -78,7 +79,8 @@ public final class IdentityHeaders {
                 }
             }
         }
-        if (payloadHeader != null && identity.payload() != null) {
+        // An introspection answer can be large; past this size most servers would refuse the request head.
+        if (payloadHeader != null && identity.payload() != null && identity.payload().length() <= MAX_PAYLOAD) {
             headers.set(payloadHeader, identity.payload());
         }
     }

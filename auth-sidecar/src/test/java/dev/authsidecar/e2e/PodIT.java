@@ -68,6 +68,42 @@ class PodIT {
     }
 
     @Test
+    void aJwtMintedWithTheCliIsAcceptedEndToEnd() throws Exception {
+        Path keys = dir.resolve("keys");
+        try (JavaProcess devKeys = JavaProcess.start("sidecar.jar", List.of(),
+                List.of("dev-keys", "--out", keys.toString()))) {
+            assertThat(devKeys.awaitExit(Duration.ofSeconds(30))).isZero();
+        }
+        String jwt;
+        try (JavaProcess token = JavaProcess.start("sidecar.jar", List.of(), List.of("token", "--key",
+                keys.resolve("signing-key.json").toString(), "--sub", "carol", "--scope", "read write"))) {
+            assertThat(token.awaitExit(Duration.ofSeconds(30))).isZero();
+            jwt = token.output().trim();
+        }
+        int appPort = freePort();
+        int proxyPort = freePort();
+        Path config = dir.resolve("jwt.yaml");
+        Files.writeString(config, "auth:\n  jwt:\n    providers:\n      - name: dev\n        issuer: auth-sidecar-dev\n"
+                + "        audiences: [main-service]\n        jwksFile: " + keys.resolve("jwks.json") + "\n"
+                + "rules:\n  - path: /ping\n    require: {scopes: [read]}\n  - path: /whoami\n    require: {scopes: [admin]}\n");
+        try (JavaProcess app = JavaProcess.start("main-service.jar", List.of(),
+                        List.of("--listen", "127.0.0.1:" + appPort));
+                JavaProcess sidecar = JavaProcess.start("sidecar.jar", List.of("-Xmx64m"),
+                        List.of("--config", config.toString(), "--listen", "127.0.0.1:" + proxyPort,
+                                "--upstream", "http://127.0.0.1:" + appPort,
+                                "--admin-listen", "127.0.0.1:" + freePort()))) {
+            app.awaitOutput("main-service listening on", Duration.ofSeconds(20));
+            sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(20));
+            HttpResponse<String> pong = get("http://127.0.0.1:" + proxyPort + "/ping", jwt);
+            assertThat(pong.statusCode()).isEqualTo(200);
+            assertThat(pong.body()).contains("pong");
+            assertThat(get("http://127.0.0.1:" + proxyPort + "/whoami", jwt).statusCode())
+                    .as("read/write token on an admin-only path").isEqualTo(403);
+            assertThat(app.output()).contains("subject=carol");
+        }
+    }
+
+    @Test
     void anInvalidConfigurationIsRefusedWithExitCode2AndOneClearLine() throws Exception {
         Path config = dir.resolve("bad.yaml");
         Files.writeString(config, "server:\n  lisen: 0.0.0.0:8081\n");

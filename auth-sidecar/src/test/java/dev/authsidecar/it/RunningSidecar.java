@@ -39,6 +39,12 @@ public final class RunningSidecar implements AutoCloseable {
         String shutdown = find(sections, "shutdown:", "shutdown:\n  drainDelay: 0s\n  timeout: 5s\n");
         yaml.append(server).append(upstream.replace("URL", upstreamUrl)).append(auth.replace("KEYS\n", keys()))
                 .append("admin:\n  listen: 127.0.0.1:0\n").append(shutdown);
+        for (String s : sections) {
+            if (!s.startsWith("server:") && !s.startsWith("upstream:") && !s.startsWith("auth:")
+                    && !s.startsWith("shutdown:")) {
+                yaml.append(s.endsWith("\n") ? s : s + "\n");
+            }
+        }
         try {
             Path file = Files.createTempFile("sidecar", ".yaml");
             Files.writeString(file, yaml);

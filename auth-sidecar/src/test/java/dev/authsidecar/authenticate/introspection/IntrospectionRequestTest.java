@@ -1,0 +1,124 @@
+package dev.authsidecar.authenticate.introspection;
+
+import static dev.authsidecar.authenticate.introspection.IntrospectionFixture.failure;
+import static dev.authsidecar.authenticate.introspection.IntrospectionFixture.identity;
+import static dev.authsidecar.authenticate.introspection.Rfc7662Server.active;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.authsidecar.config.IntrospectionConfig;
+import dev.authsidecar.respond.Failure;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import no.nav.security.mock.oauth2.http.Ssl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What goes over the wire to the endpoint, and what the introspector needs to start. */
+class IntrospectionRequestTest {
+    @TempDir
+    Path dir;
+    private IntrospectionFixture f;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        f = new IntrospectionFixture(dir);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    @Test
+    void tokenIsPostedAsAFormWithTheClientsBasicCredentials() throws Exception {
+        String token = "AbC.d-e_f~g+h/i==";
+        f.server.answer(token, active(Map.of("sub", "alice")));
+
+        assertThat(identity(f.introspector().authenticate(token)).subject()).isEqualTo("alice");
+
+        assertThat(f.server.seen()).singleElement().satisfies(request -> {
+            assertThat(request.method()).isEqualTo("POST");
+            assertThat(request.uri().getRawQuery()).isNull();
+            assertThat(request.uri().toString()).doesNotContain("AbC");
+            assertThat(request.header("Authorization")).isEqualTo(Rfc7662Server.EXPECTED_AUTHORIZATION);
+            assertThat(request.header("Content-Type")).isEqualTo("application/x-www-form-urlencoded");
+            assertThat(request.header("Accept")).isEqualTo("application/json");
+            assertThat(request.form()).containsExactly(
+                    Map.entry("token", token), Map.entry("token_type_hint", "access_token"));
+        });
+    }
+
+    @Test
+    void secretFileEndingInCrLfIsTrimmed() throws Exception {
+        Files.writeString(f.secretFile, Rfc7662Server.CLIENT_SECRET + "\r\n");
+        f.server.answer("token", active(Map.of("sub", "alice")));
+
+        assertThat(identity(f.introspector().authenticate("token")).subject()).isEqualTo("alice");
+    }
+
+    @Test
+    void endpointRefusingOurCredentialsIsUnavailable() throws Exception {
+        Files.writeString(f.secretFile, "not-the-secret\n");
+        f.server.answer("token", active(Map.of("sub", "alice")));
+
+        assertThat(failure(f.introspector().authenticate("token"))).isEqualTo(Failure.AUTH_BACKEND_UNAVAILABLE);
+    }
+
+    @Test
+    void emptySecretFileStopsStartUp() throws Exception {
+        Files.writeString(f.secretFile, "\n");
+
+        assertThatThrownBy(() -> f.introspector()).isInstanceOf(IOException.class).hasMessageContaining("empty");
+    }
+
+    @Test
+    void unreadableCaFileStopsStartUp() throws Exception {
+        Path caFile = Files.writeString(dir.resolve("ca.pem"), "not a certificate\n");
+
+        assertThatThrownBy(() -> f.introspector(withCaFile(f.config(), caFile))).isInstanceOf(IOException.class)
+                .hasMessageContaining("ca.pem");
+    }
+
+    @Test
+    void httpsEndpointIsTrustedThroughTheCaFileAlone() throws Exception {
+        Ssl tls = new Ssl();
+        Path caFile = dir.resolve("ca.pem");
+        Files.writeString(caFile, pem(tls.getSslKeystore().getKeyStore()));
+        try (Rfc7662Server https = new Rfc7662Server(tls.sslContext())) {
+            https.answer("token", active(Map.of("sub", "alice")));
+            IntrospectionConfig c = f.config();
+            // A first TLS handshake can be slow on a busy machine; this test is not about timeouts.
+            IntrospectionConfig config = new IntrospectionConfig(https.endpoint(), c.clientId(), c.clientSecretFile(),
+                    c.cacheTtl(), c.negativeCacheTtl(), Duration.ofSeconds(10), c.maxResponseBytes(), null);
+
+            assertThat(identity(f.introspector(withCaFile(config, caFile)).authenticate("token")).subject())
+                    .isEqualTo("alice");
+            // The JDK's own trust store does not know this CA: without the caFile the endpoint is not trusted.
+            assertThat(failure(f.introspector(config).authenticate("token")))
+                    .isEqualTo(Failure.AUTH_BACKEND_UNAVAILABLE);
+            assertThat(https.requests()).isEqualTo(1);
+        }
+    }
+
+    private static IntrospectionConfig withCaFile(IntrospectionConfig c, Path caFile) {
+        return new IntrospectionConfig(c.endpoint(), c.clientId(), c.clientSecretFile(), c.cacheTtl(),
+                c.negativeCacheTtl(), c.timeout(), c.maxResponseBytes(), caFile);
+    }
+
+    private static String pem(KeyStore keyStore) throws Exception {
+        String alias = keyStore.aliases().nextElement();
+        byte[] der = keyStore.getCertificate(alias).getEncoded();
+        return "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END CERTIFICATE-----\n";
+    }
+}

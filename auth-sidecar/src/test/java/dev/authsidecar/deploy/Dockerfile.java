@@ -1,0 +1,226 @@
+package dev.authsidecar.deploy;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Dockerfile read into stages and instructions, enough to check what the project's Dockerfiles promise
+ * without a container engine: line continuations and comments as Docker handles them, exec-form (JSON)
+ * arguments, {@code COPY} flags. Heredocs and variable expansion are not supported, and not used.
+ */
+public final class Dockerfile {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public record Instruction(int line, String keyword, String arguments) {
+    }
+
+    public record Stage(String name, String image, List<Instruction> instructions) {
+        public List<Instruction> all(String keyword) {
+            return instructions.stream().filter(i -> i.keyword().equals(keyword)).toList();
+        }
+    }
+
+    /** {@code COPY [--from=STAGE] [other flags] SOURCE… DESTINATION}. */
+    public record Copy(Instruction at, String from, List<String> sources, String destination) {
+    }
+
+    private final Path path;
+    private final List<Stage> stages;
+
+    private Dockerfile(Path path, List<Stage> stages) {
+        this.path = path;
+        this.stages = stages;
+    }
+
+    public static Dockerfile parse(Path path) throws IOException {
+        List<String> lines = Files.readAllLines(path);
+        List<Stage> stages = new ArrayList<>();
+        List<Instruction> current = null;
+        StringBuilder pending = null;
+        int startLine = 0;
+        for (int n = 0; n < lines.size(); n++) {
+            String line = lines.get(n);
+            String trimmed = line.strip();
+            // Comment lines are dropped even in the middle of a continued instruction, as Docker does.
+            if (trimmed.startsWith("#") || (trimmed.isEmpty() && pending == null)) {
+                continue;
+            }
+            if (pending == null) {
+                pending = new StringBuilder();
+                startLine = n + 1;
+            }
+            if (trimmed.endsWith("\\")) {
+                pending.append(trimmed, 0, trimmed.length() - 1).append(' ');
+                continue;
+            }
+            pending.append(trimmed);
+            String text = pending.toString().strip();
+            pending = null;
+            if (text.isEmpty()) {
+                continue;
+            }
+            String[] parts = text.split("\\s+", 2);
+            Instruction ins = new Instruction(startLine, parts[0].toUpperCase(Locale.ROOT),
+                    parts.length > 1 ? parts[1] : "");
+            if (ins.keyword().equals("FROM")) {
+                String[] from = ins.arguments().split("\\s+");
+                String name = from.length >= 3 && from[from.length - 2].equalsIgnoreCase("AS") ? from[from.length - 1]
+                        : null;
+                String image = Arrays.stream(from).filter(t -> !t.startsWith("--")).findFirst().orElseThrow();
+                current = new ArrayList<>();
+                stages.add(new Stage(name, image, current));
+            }
+            if (current == null) {
+                if (!ins.keyword().equals("ARG")) {
+                    throw new IllegalArgumentException(path + ":" + startLine + ": " + ins.keyword() + " before FROM");
+                }
+                continue;
+            }
+            current.add(ins);
+        }
+        if (pending != null) {
+            throw new IllegalArgumentException(path + ": the last instruction ends with a line continuation");
+        }
+        return new Dockerfile(path, stages);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public List<Stage> stages() {
+        return stages;
+    }
+
+    public Stage finalStage() {
+        return stages.get(stages.size() - 1);
+    }
+
+    public Optional<Stage> stage(String name) {
+        return stages.stream().filter(s -> name.equals(s.name())).findFirst();
+    }
+
+    public List<Copy> copies(Stage stage) {
+        List<Copy> out = new ArrayList<>();
+        for (Instruction ins : stage.all("COPY")) {
+            List<String> tokens = new ArrayList<>(List.of(ins.arguments().split("\\s+")));
+            String from = null;
+            while (!tokens.isEmpty() && tokens.get(0).startsWith("--")) {
+                String flag = tokens.remove(0);
+                if (flag.startsWith("--from=")) {
+                    from = flag.substring("--from=".length());
+                }
+            }
+            String rest = String.join(" ", tokens);
+            List<String> paths = rest.startsWith("[") ? jsonArray(rest, ins) : tokens;
+            if (paths.size() < 2) {
+                throw new IllegalArgumentException(path + ":" + ins.line() + ": COPY needs a source and a destination");
+            }
+            out.add(new Copy(ins, from, List.copyOf(paths.subList(0, paths.size() - 1)), paths.get(paths.size() - 1)));
+        }
+        return out;
+    }
+
+    /** The exec-form ENTRYPOINT of the final stage; shell form is refused (there is no shell to run it). */
+    public List<String> entrypoint() {
+        List<Instruction> all = finalStage().all("ENTRYPOINT");
+        if (all.size() != 1) {
+            throw new IllegalArgumentException(path + ": expected one ENTRYPOINT in the final stage, found " + all.size());
+        }
+        Instruction ins = all.get(0);
+        if (!ins.arguments().startsWith("[")) {
+            throw new IllegalArgumentException(path + ":" + ins.line() + ": ENTRYPOINT must be exec form [\"…\"]");
+        }
+        return jsonArray(ins.arguments(), ins);
+    }
+
+    /** The value of an ENV variable in {@code stage}, in the {@code KEY="value"} or {@code KEY value} form. */
+    public Optional<String> env(Stage stage, String key) {
+        Pattern quoted = Pattern.compile("(?:^|\\s)" + Pattern.quote(key) + "=\"([^\"]*)\"");
+        Pattern bare = Pattern.compile("(?:^|\\s)" + Pattern.quote(key) + "=(\\S*)");
+        String found = null;
+        for (Instruction ins : stage.all("ENV")) {
+            Matcher m = quoted.matcher(ins.arguments());
+            Matcher b = bare.matcher(ins.arguments());
+            if (m.find()) {
+                found = m.group(1);
+            } else if (b.find()) {
+                found = b.group(1);
+            } else if (ins.arguments().startsWith(key + " ")) {
+                found = ins.arguments().substring(key.length()).strip();
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /** The JVM options the image sets, split as the JVM splits JAVA_TOOL_OPTIONS (on white space). */
+    public List<String> javaToolOptions() {
+        return env(finalStage(), "JAVA_TOOL_OPTIONS").map(v -> List.of(v.strip().split("\\s+")))
+                .orElseThrow(() -> new IllegalArgumentException(path + ": no JAVA_TOOL_OPTIONS in the final stage"));
+    }
+
+    /** The modules given to jlink's --add-modules. */
+    public List<String> jlinkModules() {
+        return jlinkOption("--add-modules").map(v -> List.of(v.split(",")))
+                .orElseThrow(() -> new IllegalArgumentException(path + ": no `jlink --add-modules …`"));
+    }
+
+    /** The value of a jlink option, e.g. {@code --output}: the folder the runtime is written to. */
+    public Optional<String> jlinkOption(String option) {
+        Pattern p = Pattern.compile(Pattern.quote(option) + "[ =](\\S+)");
+        for (Stage s : stages) {
+            for (Instruction run : s.all("RUN")) {
+                if (run.arguments().contains("jlink")) {
+                    Matcher m = p.matcher(run.arguments());
+                    if (m.find()) {
+                        return Optional.of(m.group(1));
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    public Optional<Stage> jlinkStage() {
+        return stages.stream().filter(s -> s.all("RUN").stream().anyMatch(r -> r.arguments().contains("jlink ")))
+                .findFirst();
+    }
+
+    public List<Integer> exposedPorts(Stage stage) {
+        List<Integer> ports = new ArrayList<>();
+        for (Instruction ins : stage.all("EXPOSE")) {
+            for (String p : ins.arguments().split("\\s+")) {
+                ports.add(Integer.parseInt(p.replace("/tcp", "")));
+            }
+        }
+        return ports;
+    }
+
+    public Optional<String> user(Stage stage) {
+        List<Instruction> users = stage.all("USER");
+        return users.isEmpty() ? Optional.empty() : Optional.of(users.get(users.size() - 1).arguments().strip());
+    }
+
+    public Optional<String> workdir(Stage stage) {
+        List<Instruction> dirs = stage.all("WORKDIR");
+        return dirs.isEmpty() ? Optional.empty() : Optional.of(dirs.get(dirs.size() - 1).arguments().strip());
+    }
+
+    private List<String> jsonArray(String text, Instruction at) {
+        try {
+            return JSON.readValue(text, new TypeReference<List<String>>() { });
+        } catch (IOException e) {
+            throw new IllegalArgumentException(path + ":" + at.line() + ": not a JSON array: " + text, e);
+        }
+    }
+}

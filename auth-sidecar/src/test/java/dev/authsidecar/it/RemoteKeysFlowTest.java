@@ -1,0 +1,109 @@
+package dev.authsidecar.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Requests that need the network before they can be decided: they wait (the connection is parked, not the
+ * event loop) and are answered when the key set or introspection answer arrives, or 503 when it cannot.
+ */
+@Timeout(30)
+class RemoteKeysFlowTest {
+
+    @Test
+    void aRequestArrivingBeforeTheKeysAreFetchedWaitsForThem() throws Exception {
+        RSAKey key = new RSAKeyGenerator(2048).keyID("slow").keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256)
+                .generate();
+        AtomicInteger fetches = new AtomicInteger();
+        HttpServer idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        idp.createContext("/jwks", ex -> {
+            fetches.incrementAndGet();
+            try {
+                Thread.sleep(700);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        idp.start();
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(), provider("http://127.0.0.1:"
+                        + idp.getAddress().getPort() + "/jwks"))) {
+            String jwt = JwtFlowTest.token(key, Map.of(), Instant.now().plusSeconds(600));
+            HttpResponse<String> r = proxy.get("/echo", "Authorization", "Bearer " + jwt);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("\"x-auth-method\":[\"jwt\"]");
+            // Other connections are served meanwhile and afterwards: nothing blocked an event loop.
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode())
+                    .isEqualTo(200);
+            assertThat(fetches.get()).isEqualTo(1);
+        } finally {
+            idp.stop(0);
+        }
+    }
+
+    @Test
+    void anUnreachableIdentityProviderIs503NotAnAllow() throws Exception {
+        RSAKey key = new RSAKeyGenerator(2048).keyID("k").generate();
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(),
+                        provider("http://127.0.0.1:" + closedPort() + "/jwks"))) {
+            String jwt = JwtFlowTest.token(key, Map.of(), Instant.now().plusSeconds(600));
+            HttpResponse<String> r = proxy.get("/echo", "Authorization", "Bearer " + jwt);
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.headers().firstValue("content-type")).hasValue("application/problem+json");
+            assertThat(app.requests()).isZero();
+        }
+    }
+
+    @Test
+    void anUnreachableIntrospectionEndpointIs503() throws Exception {
+        Path secret = Files.createTempFile("secret", ".txt");
+        Files.writeString(secret, "s3cret\n");
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
+                        + "  introspection:\n    endpoint: http://127.0.0.1:" + closedPort() + "/introspect\n"
+                        + "    clientId: sidecar\n    clientSecretFile: " + secret + "\n    timeout: 1s\n")) {
+            HttpResponse<String> r = proxy.get("/echo", "Authorization", "Bearer opaque-token-123");
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.body()).doesNotContain("s3cret").doesNotContain("opaque-token-123");
+            assertThat(app.requests()).isZero();
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode())
+                    .as("API keys never need the endpoint").isEqualTo(200);
+        }
+    }
+
+    private static String provider(String jwksUri) {
+        return "auth:\n" + RunningSidecar.keys()
+                + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER + "\n"
+                + "        audiences: [main-service]\n        jwksUri: " + jwksUri + "\n"
+                + "        fetch: {connectTimeout: 500ms, readTimeout: 2s}\n";
+    }
+
+    private static int closedPort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
