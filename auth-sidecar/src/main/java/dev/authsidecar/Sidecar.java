@@ -9,6 +9,10 @@ import dev.authsidecar.config.ShutdownConfig;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
 import dev.authsidecar.proxy.Stages;
+import dev.authsidecar.record.AccessLog;
+import dev.authsidecar.record.Metrics;
+import dev.authsidecar.record.Recorder;
+import dev.authsidecar.reload.ConfigReloads;
 import io.netty.channel.EventLoopGroup;
 import dev.authsidecar.authenticate.Authentication;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -34,11 +38,13 @@ public final class Sidecar implements AutoCloseable {
     private final ProxyServer proxy;
     private final AdminServer admin;
     private final Readiness readiness;
+    private final Recorder recorder;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Sidecar(SidecarConfig config, EventLoopGroup workers, EventLoopGroup adminGroup,
             ScheduledExecutorService authExecutor, Authentication authentication, ProxyServer proxy,
-            AdminServer admin, Readiness readiness) {
+            AdminServer admin, Readiness readiness, Recorder recorder) {
+        this.recorder = recorder;
         this.config = config;
         this.workers = workers;
         this.adminGroup = adminGroup;
@@ -63,15 +69,20 @@ public final class Sidecar implements AutoCloseable {
                 new DefaultThreadFactory("auth-fetch", true));
         ProxyServer proxy = null;
         Authentication authentication = null;
+        Recorder recorder = new Recorder(new Metrics(), new AccessLog(config.accessLog().format()));
+        ConfigReloads reloads = new ConfigReloads();
         try {
             UpstreamPool pool = new UpstreamPool(config.upstream(), upstream, transport);
             authentication = new Authentication(config.auth(), authExecutor);
             authentication.start();
             AtomicReference<Stages> stages = new AtomicReference<>(Stages.of(config, authentication, pool));
-            proxy = bindProxy(config, stages, workers, transport);
-            Authentication auth = authentication;
-            Readiness readiness = new Readiness(proxy::isListening, auth::keySets);
-            AdminServer admin = bindAdmin(config, readiness, upstream, adminGroup, transport);
+            proxy = bindProxy(config, stages, workers, transport, recorder);
+            ProxyServer listener = proxy;
+            Readiness readiness = new Readiness(proxy::isListening, () -> stages.get().authentication().keySets());
+            recorder.metrics().bind(listener::openConnections, () -> stages.get().authentication().keySets(),
+                    () -> stages.get().authentication().cacheHits(), () -> stages.get().authentication().cacheMisses(),
+                    reloads::successes, reloads::failures);
+            AdminServer admin = bindAdmin(config, readiness, upstream, adminGroup, transport, recorder.metrics());
             log.info("auth-sidecar listening on {} (admin {}), forwarding to {}, {} event loop(s), {} transport, "
                     + "{} API key(s), {} JWT provider(s), introspection {}, {} rule(s) + {} public path(s)",
                     bound(config.server().listen(), proxy.localAddress()),
@@ -79,7 +90,8 @@ public final class Sidecar implements AutoCloseable {
                     transport.name().toLowerCase(), config.auth().apiKeys().size(),
                     config.auth().jwtProviders().size(), config.auth().introspection() != null ? "on" : "off",
                     config.authorization().rules().size(), config.auth().publicPaths().size());
-            return new Sidecar(config, workers, adminGroup, authExecutor, authentication, proxy, admin, readiness);
+            return new Sidecar(config, workers, adminGroup, authExecutor, authentication, proxy, admin, readiness,
+                    recorder);
         } catch (IOException e) {
             shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
             throw new StartupException("auth: " + e.getMessage());
@@ -103,18 +115,18 @@ public final class Sidecar implements AutoCloseable {
     }
 
     private static ProxyServer bindProxy(SidecarConfig config, AtomicReference<Stages> stages,
-            EventLoopGroup workers, Transport transport) throws StartupException {
+            EventLoopGroup workers, Transport transport, Recorder recorder) throws StartupException {
         try {
-            return ProxyServer.bind(config.server(), stages::get, workers, transport);
+            return ProxyServer.bind(config.server(), stages::get, workers, transport, recorder);
         } catch (Exception e) {
             throw StartupException.cannotListen("server.listen", config.server().listen().toString(), e);
         }
     }
 
     private static AdminServer bindAdmin(SidecarConfig config, Readiness readiness, InetSocketAddress upstream,
-            EventLoopGroup group, Transport transport) throws StartupException {
+            EventLoopGroup group, Transport transport, Metrics metrics) throws StartupException {
         try {
-            return AdminServer.bind(config.admin(), readiness, upstream, group, transport);
+            return AdminServer.bind(config.admin(), readiness, upstream, group, transport, metrics);
         } catch (Exception e) {
             throw StartupException.cannotListen("admin.listen", config.admin().listen().toString(), e);
         }
@@ -171,6 +183,7 @@ public final class Sidecar implements AutoCloseable {
         }
         proxy.closeAllConnections();
         admin.close();
+        recorder.close();
         authentication.close();
         authExecutor.shutdownNow();
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

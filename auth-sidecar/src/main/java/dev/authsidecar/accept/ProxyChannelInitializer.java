@@ -3,6 +3,7 @@ package dev.authsidecar.accept;
 import dev.authsidecar.config.ServerConfig;
 import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;
+import dev.authsidecar.record.Recorder;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
@@ -17,11 +18,14 @@ final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ServerConfig config;
     private final Supplier<Stages> stages;
     private final ChannelGroup connections;
+    private final Recorder recorder;
 
-    ProxyChannelInitializer(ServerConfig config, Supplier<Stages> stages, ChannelGroup connections) {
+    ProxyChannelInitializer(ServerConfig config, Supplier<Stages> stages, ChannelGroup connections,
+            Recorder recorder) {
         this.config = config;
         this.stages = stages;
         this.connections = connections;
+        this.recorder = recorder;
     }
 
     @Override
@@ -32,7 +36,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
                 config.requestHeadTimeout().toMillis(), config.idleTimeout().toMillis());
         p.addLast("deadline", deadline);
         p.addLast("http", new HttpServerCodec(decoderConfig(config)));
-        p.addLast("proxy", new FrontendHandler(stages, deadline));
+        p.addLast("proxy", new FrontendHandler(stages, deadline, recorder));
     }
 
     /**

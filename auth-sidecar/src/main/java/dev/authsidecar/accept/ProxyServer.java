@@ -3,6 +3,7 @@ package dev.authsidecar.accept;
 import dev.authsidecar.config.ServerConfig;
 import dev.authsidecar.proxy.Drain;
 import dev.authsidecar.proxy.Stages;
+import dev.authsidecar.record.Recorder;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -26,7 +27,7 @@ public final class ProxyServer {
 
     /** @param group runs both the accept loop and the connections: one thread per core, nothing else */
     public static ProxyServer bind(ServerConfig config, Supplier<Stages> stages, EventLoopGroup group,
-            Transport transport) throws InterruptedException {
+            Transport transport, Recorder recorder) throws InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
         Channel ch = new ServerBootstrap()
                 .group(group)
@@ -35,7 +36,7 @@ public final class ProxyServer {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ProxyChannelInitializer(config, stages, connections))
+                .childHandler(new ProxyChannelInitializer(config, stages, connections, recorder))
                 .bind(config.listen().toSocketAddress())
                 .sync()
                 .channel();

@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.authsidecar.authenticate.jwt.KeySetStatus;
+import dev.authsidecar.record.Metrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import java.io.IOException;
 import java.util.List;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -30,10 +34,12 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
     private static final int PROBE_TIMEOUT_MILLIS = 1000;
 
     private final Readiness readiness;
+    private final Metrics metrics;
     private final Bootstrap probe;
     private final InetSocketAddress upstream;
 
-    AdminHandler(Readiness readiness, Bootstrap probe, InetSocketAddress upstream) {
+    AdminHandler(Readiness readiness, Bootstrap probe, InetSocketAddress upstream, Metrics metrics) {
+        this.metrics = metrics;
         this.readiness = readiness;
         this.probe = probe;
         this.upstream = upstream;
@@ -53,6 +59,8 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
                 send(ctx, HttpResponseStatus.OK, status("ok"), keepAlive);
             } else if (path.equals("/readyz")) {
                 ready(ctx, keepAlive);
+            } else if (path.equals("/metrics")) {
+                metrics(ctx, keepAlive);
             } else {
                 send(ctx, HttpResponseStatus.NOT_FOUND, status("not found"), keepAlive);
             }
@@ -102,6 +110,27 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
             }
         }
         return body;
+    }
+
+    private void metrics(ChannelHandlerContext ctx, boolean keepAlive) {
+        ByteBuf buf = ctx.alloc().buffer(16 * 1024);
+        try (ByteBufOutputStream out = new ByteBufOutputStream(buf)) {
+            metrics.write(out);
+        } catch (IOException e) {
+            buf.release();
+            send(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, status("metrics unavailable"), keepAlive);
+            return;
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, buf);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, metrics.contentType());
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, buf.readableBytes());
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ChannelFuture f = ctx.writeAndFlush(response);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     private static ObjectNode status(String status) {

@@ -2,6 +2,7 @@ package dev.authsidecar.admin;
 
 import dev.authsidecar.accept.Transport;
 import dev.authsidecar.config.AdminConfig;
+import dev.authsidecar.record.Metrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -24,7 +25,7 @@ public final class AdminServer {
     }
 
     public static AdminServer bind(AdminConfig config, Readiness readiness, InetSocketAddress upstream,
-            EventLoopGroup group, Transport transport) throws InterruptedException {
+            EventLoopGroup group, Transport transport, Metrics metrics) throws InterruptedException {
         Bootstrap probe = new Bootstrap().channel(transport.socketChannel()).handler(new ProbeHandler());
         Channel ch = new ServerBootstrap()
                 .group(group)
@@ -35,7 +36,7 @@ public final class AdminServer {
                         c.pipeline().addLast(new ReadTimeoutHandler(30));
                         c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192));
                         c.pipeline().addLast(new HttpObjectAggregator(8192));
-                        c.pipeline().addLast(new AdminHandler(readiness, probe, upstream));
+                        c.pipeline().addLast(new AdminHandler(readiness, probe, upstream, metrics));
                     }
                 })
                 .bind(config.listen().toSocketAddress())

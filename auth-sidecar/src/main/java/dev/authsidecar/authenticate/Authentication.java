@@ -101,6 +101,15 @@ public final class Authentication implements AutoCloseable {
         return cache.size();
     }
 
+    /** Lookups of JWTs in the verified-credential cache that found a verified identity. */
+    public long cacheHits() {
+        return cache.hits();
+    }
+
+    public long cacheMisses() {
+        return cache.misses();
+    }
+
     @Override
     public void close() {
         if (jwt != null) {

@@ -27,6 +27,7 @@ final class CredentialCache {
     CredentialCache(int maxEntries) {
         this.cache = Caffeine.newBuilder()
                 .maximumSize(maxEntries)
+                .recordStats()
                 .expireAfter(new Expiry<String, Identity>() {
                     @Override
                     public long expireAfterCreate(String key, Identity identity, long currentTime) {
@@ -64,6 +65,14 @@ final class CredentialCache {
 
     void put(String key, Identity identity) {
         cache.put(key, identity);
+    }
+
+    long hits() {
+        return cache.stats().hitCount();
+    }
+
+    long misses() {
+        return cache.stats().missCount();
     }
 
     long size() {

@@ -1,5 +1,6 @@
 package dev.authsidecar.config;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -15,6 +16,8 @@ import java.util.Map;
  * @param cacheMaxEntries size of the cache of verified tokens
  * @param claimHeaders extra headers for the application: header name → claim name
  * @param payloadHeader header carrying the verified claims as base64url JSON, or {@code null}
+ * @param apiKeysFile the file (resolved) that some of {@code apiKeys} were read from, or {@code null}; a reload
+ *     watches it
  */
 public record AuthConfig(
         List<ApiKey> apiKeys,
@@ -25,7 +28,8 @@ public record AuthConfig(
         IntrospectionConfig introspection,
         int cacheMaxEntries,
         Map<String, String> claimHeaders,
-        String payloadHeader) {
+        String payloadHeader,
+        Path apiKeysFile) {
 
     public AuthConfig {
         apiKeys = List.copyOf(apiKeys);
@@ -37,6 +41,6 @@ public record AuthConfig(
     /** Only API keys, as in the simplest setup (and the tests of the stages that do not care). */
     public static AuthConfig apiKeysOnly(List<ApiKey> apiKeys, List<String> publicPaths, boolean forwardCredential) {
         return new AuthConfig(apiKeys, publicPaths, forwardCredential, List.of(), 8192, null, 10_000, Map.of(),
-                null);
+                null, null);
     }
 }

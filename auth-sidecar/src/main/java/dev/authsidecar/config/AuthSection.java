@@ -43,9 +43,10 @@ final class AuthSection {
 
     static AuthConfig read(ConfigNode n, Path baseDir) throws ConfigException {
         List<ApiKey> keys = new ArrayList<>(apiKeys(n.objects("apiKeys")));
-        String keysFile = n.string("apiKeysFile", null);
+        String keysFileName = n.string("apiKeysFile", null);
+        Path keysFile = keysFileName == null ? null : baseDir.resolve(keysFileName);
         if (keysFile != null) {
-            keys.addAll(apiKeysFile(baseDir.resolve(keysFile)));
+            keys.addAll(apiKeysFile(keysFile));
         }
         checkUnique(n, keys);
         List<String> publicPaths = n.strings("publicPaths");
@@ -76,7 +77,7 @@ final class AuthSection {
             checkIdentityHeader(n, "payloadHeader", payloadHeader);
         }
         AuthConfig c = new AuthConfig(keys, publicPaths, forward, providers, maxTokenBytes, introspection, cacheMax,
-                claimHeaders, payloadHeader);
+                claimHeaders, payloadHeader, keysFile);
         n.finish();
         return c;
     }

@@ -58,7 +58,8 @@ public final class ConfigLoader {
                 admin(root.child("admin")),
                 AuthSection.read(root.child("auth"), baseDir),
                 RulesSection.read(root),
-                shutdown(root.child("shutdown")));
+                shutdown(root.child("shutdown")),
+                accessLog(root.child("accessLog")));
         root.finish();
         return config;
     }
@@ -160,6 +161,18 @@ public final class ConfigLoader {
         ShutdownConfig c = new ShutdownConfig(
                 n.duration("drainDelay", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(10)),
                 n.duration("timeout", Duration.ofSeconds(25), Duration.ZERO, Duration.ofHours(1)));
+        n.finish();
+        return c;
+    }
+
+    private static AccessLogConfig accessLog(ConfigNode n) throws ConfigException {
+        String format = n.string("format", "json");
+        AccessLogConfig c = switch (format) {
+            case "json" -> new AccessLogConfig(AccessLogConfig.Format.JSON);
+            case "text" -> new AccessLogConfig(AccessLogConfig.Format.TEXT);
+            case "off" -> new AccessLogConfig(AccessLogConfig.Format.OFF);
+            default -> throw n.error("format", "expected json, text or off, got '" + format + "'");
+        };
         n.finish();
         return c;
     }

@@ -7,5 +7,6 @@ public record SidecarConfig(
         AdminConfig admin,
         AuthConfig auth,
         AuthorizationConfig authorization,
-        ShutdownConfig shutdown) {
+        ShutdownConfig shutdown,
+        AccessLogConfig accessLog) {
 }

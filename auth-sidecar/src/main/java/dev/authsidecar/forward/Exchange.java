@@ -1,5 +1,6 @@
 package dev.authsidecar.forward;
 
+import dev.authsidecar.record.RequestRecord;
 import dev.authsidecar.respond.Failure;
 import dev.authsidecar.rewrite.ResponseRewriter;
 import io.netty.buffer.Unpooled;
@@ -37,6 +38,7 @@ public final class Exchange {
     private final boolean clientSpeaksHttp11;
     private final boolean expectContinue;
     private final long responseTimeoutMillis;
+    private final RequestRecord record;
 
     private boolean keepAlive;
     private Channel upstream;
@@ -57,7 +59,8 @@ public final class Exchange {
      */
     public Exchange(Channel client, ExchangeListener listener, UpstreamPool pool, HttpRequest head,
             String requestId, boolean bodiless, boolean headRequest, boolean clientSpeaksHttp11,
-            boolean keepAlive, boolean expectContinue, long responseTimeoutMillis) {
+            boolean keepAlive, boolean expectContinue, long responseTimeoutMillis, RequestRecord record) {
+        this.record = record;
         this.client = client;
         this.listener = listener;
         this.pool = pool;
@@ -188,6 +191,7 @@ public final class Exchange {
             return;
         }
         responseStarted = true;
+        record.upstreamStatus(code);
         cancelTimer();
         upstreamReusable = HttpUtil.isKeepAlive(response);
         if (!requestComplete) {
@@ -219,6 +223,7 @@ public final class Exchange {
             abort();
             return;
         }
+        record.addBytesOut(content.content().readableBytes());
         client.write(content);
         if (content instanceof LastHttpContent) {
             finish();

@@ -8,6 +8,8 @@ import dev.authsidecar.forward.ExchangeListener;
 import dev.authsidecar.guard.RejectedRequest;
 import dev.authsidecar.guard.RequestGuard;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.record.Recorder;
+import dev.authsidecar.record.RequestRecord;
 import dev.authsidecar.respond.ProblemResponses;
 import dev.authsidecar.rewrite.RequestIds;
 import io.netty.buffer.Unpooled;
@@ -26,6 +28,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -44,6 +47,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
     /** How long a closing connection keeps swallowing an unwanted upload so the client can read our answer. */
     private static final long LINGER_MILLIS = 2000;
+    private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
     private static final AuthOutcome AUTH_FAILED = new AuthOutcome.Rejected(Failure.AUTH_BACKEND_UNAVAILABLE,
             "the credential could not be checked");
 
@@ -64,6 +68,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     private final Supplier<Stages> stages;
     private final RequestHeadDeadline deadline;
+    private final Recorder recorder;
+    private final RequestRecord record = new RequestRecord();
     private ChannelHandlerContext ctx;
     private String clientIp;
     private State state = State.IDLE;
@@ -73,9 +79,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private boolean draining;
     private ArrayDeque<Object> backlog;
 
-    public FrontendHandler(Supplier<Stages> stages, RequestHeadDeadline deadline) {
+    public FrontendHandler(Supplier<Stages> stages, RequestHeadDeadline deadline, Recorder recorder) {
         this.stages = stages;
         this.deadline = deadline;
+        this.recorder = recorder;
     }
 
     @Override
@@ -109,6 +116,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             }
             case FORWARDING -> {
                 HttpContent content = (HttpContent) msg;
+                record.addBytesIn(content.content().readableBytes());
                 if (content instanceof LastHttpContent) {
                     state = State.AWAITING_RESPONSE;
                 }
@@ -149,6 +157,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             exchange.cancel();
             exchange = null;
         }
+        if (record.isActive()) {
+            record.status(RequestRecord.CLIENT_CLOSED);
+            recorder.complete(record);
+        }
         if (backlog != null) {
             backlog.forEach(ReferenceCountUtil::release);
             backlog.clear();
@@ -182,9 +194,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         deadline.headReceived();
         keepAlive = false;
         requestId = RequestIds.accept(request.headers().get(RequestIds.HEADER));
+        record.begin(request.method().name(), requestId, request.headers().get(TRACEPARENT), clientIp);
         String target;
         try {
             target = RequestGuard.check(request);
+            record.path(pathOf(target));
         } catch (RejectedRequest e) {
             ReferenceCountUtil.release(request);
             respond(e.failure(), e.getMessage(), true);
@@ -231,20 +245,34 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         HttpRequest request = head.request();
         AuthOutcome.Rejected denied = s.policy().check(request.method().name(), pathOf(head.target()), outcome,
                 isCorsPreflight(request));
+        Identity identity = outcome instanceof Identity i ? i : null;
+        record.auth(resultOf(denied, identity), identity != null ? identity.method() : null,
+                identity != null ? identity.subject() : null);
         if (denied != null) {
             // An unread body is never read: the connection closes instead.
             state = State.IDLE;
             respond(denied.failure(), denied.detail(), denied.requiredScope(), head.hasBody());
             return;
         }
-        Identity identity = outcome instanceof Identity i ? i : null;
         boolean headRequest = request.method().equals(HttpMethod.HEAD);
         keepAlive &= !draining;
         s.rewriter().rewrite(request, head.target(), identity, clientIp, requestId, head.chunked());
         state = State.FORWARDING;
         exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !head.hasBody(), headRequest,
-                head.http11(), keepAlive, head.expectContinue(), s.responseTimeoutMillis());
+                head.http11(), keepAlive, head.expectContinue(), s.responseTimeoutMillis(), record);
         exchange.start();
+    }
+
+    private static RequestRecord.AuthResult resultOf(AuthOutcome.Rejected denied, Identity identity) {
+        if (denied == null) {
+            return identity != null ? RequestRecord.AuthResult.ALLOWED : RequestRecord.AuthResult.ANONYMOUS;
+        }
+        return switch (denied.failure()) {
+            case CREDENTIAL_MISSING -> RequestRecord.AuthResult.MISSING;
+            case INSUFFICIENT_SCOPE, ACCESS_DENIED -> RequestRecord.AuthResult.FORBIDDEN;
+            case AUTH_BACKEND_UNAVAILABLE -> RequestRecord.AuthResult.UNAVAILABLE;
+            default -> RequestRecord.AuthResult.INVALID;
+        };
     }
 
     private static boolean isCorsPreflight(HttpRequest request) {
@@ -262,6 +290,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     public void exchangeFinished(boolean keepAlive) {
         boolean bodyUnread = state == State.FORWARDING;
         exchange = null;
+        recorder.complete(record);
         if (!keepAlive || draining || bodyUnread) {
             close(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER), bodyUnread);
         } else {
@@ -271,6 +300,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void exchangeFailed(Failure failure, String detail) {
+        recorder.metrics().upstreamError(failure);
         boolean bodyUnread = state == State.FORWARDING;
         exchange = null;
         respond(failure, detail, bodyUnread || !keepAlive);
@@ -278,6 +308,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void exchangeAborted() {
+        recorder.metrics().upstreamError(Failure.UPSTREAM_RESET);
+        recorder.complete(record);
         exchange = null;
         state = State.CLOSING;
         ctx.close();
@@ -294,6 +326,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     private void respond(Failure failure, String detail, String requiredScope, boolean close) {
         FullHttpResponse response = ProblemResponses.of(failure, detail, requestId, requiredScope);
+        record.status(failure.status().code());
+        recorder.complete(record);
         close |= failure.closesConnection() || draining || !keepAlive;
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -321,7 +321,9 @@ final class RequestGuardWireTest {
         ch.config().setAutoRead(false);
         ch.pipeline().addLast(deadline,
                 new HttpServerCodec(TestPipelines.decoderConfig(config.server())),
-                new FrontendHandler(() -> stages, deadline));
+                new FrontendHandler(() -> stages, deadline, new dev.authsidecar.record.Recorder(
+                        new dev.authsidecar.record.Metrics(),
+                        new dev.authsidecar.record.AccessLog(dev.authsidecar.config.AccessLogConfig.Format.OFF))));
         try {
             ch.register();
         } catch (Exception e) {

@@ -20,20 +20,15 @@ final class HeaderPolicy {
     private static final Set<String> JWT_TYPES = Set.of("jwt", "at+jwt", "application/jwt", "application/at+jwt");
 
     private final Map<String, JWSAlgorithm> allowed = new HashMap<>();
-    private final boolean eddsaListed;
 
     /** @param hmacAllowed a secret is configured; without one HMAC algorithms are dropped whatever the list says */
     HeaderPolicy(List<String> algorithms, boolean hmacAllowed) {
-        boolean eddsa = false;
         for (String name : algorithms) {
             JWSAlgorithm alg = JWSAlgorithm.parse(name);
-            if (alg.equals(JWSAlgorithm.EdDSA) || alg.equals(JWSAlgorithm.Ed25519)) {
-                eddsa = true;
-            } else if (hmacAllowed || !HMAC.contains(alg)) {
+            if (hmacAllowed || !HMAC.contains(alg)) {
                 allowed.put(alg.getName(), alg);
             }
         }
-        this.eddsaListed = eddsa;
     }
 
     /** @return the token's algorithm, one this provider accepts */
@@ -46,8 +41,7 @@ final class HeaderPolicy {
         }
         JWSAlgorithm alg = allowed.get(name);
         if (alg == null) {
-            throw eddsaListed && (name.equals("EdDSA") || name.equals("Ed25519"))
-                    ? Reject.EDDSA_UNSUPPORTED : Reject.ALG_NOT_ACCEPTED;
+            throw Reject.ALG_NOT_ACCEPTED;
         }
         for (String key : KEY_CARRYING) {
             if (header.containsKey(key)) {
@@ -73,9 +67,5 @@ final class HeaderPolicy {
             throw Reject.HEADER_TYPES;
         }
         return alg;
-    }
-
-    boolean eddsaListed() {
-        return eddsaListed;
     }
 }

@@ -100,7 +100,8 @@ public final class JwtAuthenticator implements AutoCloseable {
         for (int i = 0; i < verifiers.size(); i++) {
             KeySetCache keys = verifiers.get(i).keys;
             out.add(keys != null ? keys.status()
-                    : new KeySetStatus(names.get(i), true, Duration.ofNanos(System.nanoTime() - createdNanos), null));
+                    : new KeySetStatus(names.get(i), true, Duration.ofNanos(System.nanoTime() - createdNanos), null,
+                            0, 0));
         }
         return out;
     }

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * One provider's signing keys as loaded at one moment, immutable. Each key gets its Nimbus verifier once, here,
  * so verifying a token does not build key objects. Keys that must not verify tokens are left out: encryption
  * keys, symmetric keys (a shared secret published in a key set is no secret), RSA keys under 2048 bits, and
- * Ed25519 keys, whose Nimbus verifier needs Google Tink, which is not on the class path.
+ * octet key pairs on any curve but Ed25519 (Ed448 is not supported).
  */
 final class KeySet {
     private static final Logger log = LoggerFactory.getLogger(KeySet.class);
@@ -113,10 +113,14 @@ final class KeySet {
             }
             algorithms = Set.of(alg);
             verifier = new ECDSAVerifier(ec.toECPublicKey());
-        } else {
-            if (jwk instanceof OctetKeyPair) {
-                log.debug("skipping OKP key {}: EdDSA verification needs Google Tink", jwk.getKeyID());
+        } else if (jwk instanceof OctetKeyPair okp) {
+            if (!Curve.Ed25519.equals(okp.getCurve())) {
+                log.debug("skipping OKP key {} on {}: only Ed25519 is supported", jwk.getKeyID(), okp.getCurve());
+                return null;
             }
+            algorithms = JdkEd25519Verifier.ALGORITHMS;
+            verifier = new JdkEd25519Verifier(okp);
+        } else {
             return null;
         }
         if (jwk.getAlgorithm() != null) {

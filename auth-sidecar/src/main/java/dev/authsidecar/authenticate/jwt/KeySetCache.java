@@ -42,6 +42,8 @@ final class KeySetCache {
     private boolean demandFetched;
     private int failures;
     private volatile String lastError;
+    private final java.util.concurrent.atomic.AtomicLong fetchesSucceeded = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong fetchesFailed = new java.util.concurrent.atomic.AtomicLong();
     private ScheduledFuture<?> scheduled;
     private boolean closed;
 
@@ -135,6 +137,7 @@ final class KeySetCache {
         synchronized (this) {
             inFlight = null;
             if (loaded != null) {
+                fetchesSucceeded.incrementAndGet();
                 current = loaded;
                 if (failures > 0) {
                     log.info("JWT provider '{}': keys fetched from {} again after {} failed attempts", provider,
@@ -146,6 +149,7 @@ final class KeySetCache {
                 lastError = null;
                 schedule(refreshNanos);
             } else {
+                fetchesFailed.incrementAndGet();
                 failures++;
                 lastError = fetcher.describe(error);
                 if (failures == 1) {
@@ -203,7 +207,8 @@ final class KeySetCache {
         long now = System.nanoTime();
         KeySet keys = current;
         Duration age = keys == null ? null : Duration.ofNanos(now - keys.loadedAtNanos);
-        return new KeySetStatus(provider, usable(keys, now), age, lastError);
+        return new KeySetStatus(provider, usable(keys, now), age, lastError, fetchesSucceeded.get(),
+                fetchesFailed.get());
     }
 
     void close() {

@@ -17,7 +17,6 @@ final class Reject extends Exception {
     static final Reject UNKNOWN_ISSUER = invalid("the token's issuer is not trusted");
     static final Reject ALG_NONE = invalid("unsigned tokens (alg none) are not accepted");
     static final Reject ALG_NOT_ACCEPTED = invalid("the token's algorithm is not accepted for its issuer");
-    static final Reject EDDSA_UNSUPPORTED = invalid("EdDSA tokens cannot be verified yet");
     static final Reject EMBEDDED_KEY = invalid("tokens naming or embedding their own key (jwk, jku, x5u, x5c) "
             + "are not accepted");
     static final Reject CRIT = invalid("the token has critical header parameters that are not understood");

@@ -14,6 +14,7 @@ import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
@@ -21,7 +22,12 @@ import com.nimbusds.jose.util.Base64URL;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.respond.Failure;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -48,6 +54,41 @@ final class Jwts {
             return new ECKeyGenerator(Curve.P_256).keyID(kid).generate();
         } catch (JOSEException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * An Ed25519 key pair made by the JDK (Nimbus would need Google Tink to make one) and its public JWK. The
+     * JWK's {@code x} is the raw key: the last 32 bytes of the JDK's X.509 encoding.
+     */
+    static Ed25519 ed25519(String kid) {
+        try {
+            KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            byte[] spki = pair.getPublic().getEncoded();
+            byte[] x = Arrays.copyOfRange(spki, spki.length - 32, spki.length);
+            return new Ed25519(pair, new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(x)).keyID(kid).build());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    record Ed25519(KeyPair pair, OctetKeyPair jwk) {
+        /** Signs exactly these header and payload texts with the JDK's Ed25519. */
+        String sign(String headerJson, String payloadJson) {
+            String input = b64(headerJson) + "." + b64(payloadJson);
+            try {
+                Signature signer = Signature.getInstance("Ed25519");
+                signer.initSign(pair.getPrivate());
+                signer.update(input.getBytes(StandardCharsets.US_ASCII));
+                return input + "." + Base64URL.encode(signer.sign());
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** A token with this key's kid and {@code alg: EdDSA}. */
+        String token(Map<String, Object> claims) {
+            return sign(json(header(JWSAlgorithm.EdDSA, jwk.getKeyID())), json(claims));
         }
     }
 

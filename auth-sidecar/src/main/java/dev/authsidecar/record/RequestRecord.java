@@ -1,0 +1,106 @@
+package dev.authsidecar.record;
+
+/**
+ * What is known about the request in progress on one client connection, filled in stage by stage and handed
+ * to the {@link Recorder} once it is answered. One instance per connection, reused for each request, so
+ * recording allocates nothing per request. Confined to the connection's event loop.
+ */
+public final class RequestRecord {
+    /** nginx's convention for "the client closed the connection before it got an answer". */
+    public static final int CLIENT_CLOSED = 499;
+
+    long startNanos;
+    long startMillis;
+    String method;
+    String path;
+    String requestId;
+    String traceId;
+    String clientIp;
+    String subject;
+    String authMethod;
+    AuthResult authResult;
+    int status;
+    int upstreamStatus;
+    long bytesIn;
+    long bytesOut;
+    boolean active;
+
+    /** Starts a new request; a request already in progress is dropped, not recorded. */
+    public void begin(String method, String requestId, String traceparent, String clientIp) {
+        this.startNanos = System.nanoTime();
+        this.startMillis = System.currentTimeMillis();
+        this.method = method;
+        this.path = null;
+        this.requestId = requestId;
+        this.traceId = TraceContext.traceId(traceparent);
+        this.clientIp = clientIp;
+        this.subject = null;
+        this.authMethod = null;
+        this.authResult = AuthResult.SKIPPED;
+        this.status = 0;
+        this.upstreamStatus = 0;
+        this.bytesIn = 0;
+        this.bytesOut = 0;
+        this.active = true;
+    }
+
+    /** The normalized path, without the query (queries may carry secrets and never reach logs or metrics). */
+    public void path(String normalizedPath) {
+        this.path = normalizedPath;
+    }
+
+    public void auth(AuthResult result, String method, String subject) {
+        this.authResult = result;
+        this.authMethod = method;
+        this.subject = subject;
+    }
+
+    public void status(int status) {
+        this.status = status;
+    }
+
+    public void upstreamStatus(int status) {
+        this.upstreamStatus = status;
+        this.status = status;
+    }
+
+    public void addBytesIn(long n) {
+        bytesIn += n;
+    }
+
+    public void addBytesOut(long n) {
+        bytesOut += n;
+    }
+
+    public boolean isActive() {
+        return active;
+    }
+
+    /** Where the authenticate and authorize stages left the request. */
+    public enum AuthResult {
+        /** A verified caller was allowed. */
+        ALLOWED("allowed"),
+        /** No credential, and none was needed. */
+        ANONYMOUS("anonymous"),
+        /** No credential where one is needed (401). */
+        MISSING("missing"),
+        /** A credential that is invalid or malformed (401/400). */
+        INVALID("invalid"),
+        /** A verified caller without the scope or claim the rule requires, or a deny rule (403). */
+        FORBIDDEN("forbidden"),
+        /** The credential could not be checked: IdP or introspection unavailable (503). */
+        UNAVAILABLE("unavailable"),
+        /** Refused before authentication (malformed request). */
+        SKIPPED("skipped");
+
+        final String label;
+
+        AuthResult(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.authsidecar.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@code GET /metrics} on the admin port, after real traffic. */
+@Timeout(30)
+class MetricsTest {
+    private static final String[] AUTH = {"Authorization", "Bearer " + RunningSidecar.KEY};
+
+    @Test
+    void requestsAuthDecisionsAndUpstreamErrorsAreCounted() throws Exception {
+        try (TestUpstream app = new TestUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url())) {
+            assertThat(proxy.get("/echo?secret=hunter2", AUTH).statusCode()).isEqualTo(200);
+            assertThat(proxy.get("/echo").statusCode()).isEqualTo(401);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer sk_wrong_token_value").statusCode()).isEqualTo(401);
+            assertThat(proxy.get("/public/x").statusCode()).isEqualTo(200);
+            assertThat(proxy.get("/hangup", AUTH).statusCode()).isEqualTo(502);
+
+            HttpResponse<String> r = proxy.admin("/metrics");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+            String m = r.body();
+            assertThat(m).contains("auth_sidecar_requests_total{auth_result=\"allowed\",method=\"GET\","
+                    + "status_class=\"2xx\"} 1.0");
+            assertThat(m).contains("auth_sidecar_requests_total{auth_result=\"missing\",method=\"GET\","
+                    + "status_class=\"4xx\"} 1.0");
+            assertThat(m).contains("auth_sidecar_requests_total{auth_result=\"invalid\",method=\"GET\","
+                    + "status_class=\"4xx\"} 1.0");
+            assertThat(m).contains("auth_sidecar_requests_total{auth_result=\"anonymous\",method=\"GET\","
+                    + "status_class=\"2xx\"} 1.0");
+            assertThat(m).contains("auth_sidecar_auth_decisions_total{method=\"api-key\",result=\"allowed\"} 2.0");
+            assertThat(m).contains("auth_sidecar_upstream_errors_total{kind=\"upstream_reset\"} 1.0");
+            assertThat(m).contains("auth_sidecar_request_duration_seconds_bucket{status_class=\"2xx\",le=\"+Inf\"} 2");
+            assertThat(m).contains("auth_sidecar_open_connections");
+            assertThat(m).contains("auth_sidecar_config_reloads_total{result=\"failure\"} 0");
+            assertThat(m).contains("auth_sidecar_credential_cache_requests_total");
+            assertThat(m).contains("jvm_memory_used_bytes");
+            assertThat(m).doesNotContain("hunter2").doesNotContain(RunningSidecar.KEY)
+                    .doesNotContain("sk_wrong_token_value").doesNotContain("alice").doesNotContain("/echo");
+        }
+    }
+
+    @Test
+    void keySetsOfJwtProvidersAreReported() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
+                        + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER + "\n"
+                        + "        audiences: [main-service]\n        jwksUri: http://127.0.0.1:" + closed + "/jwks\n"
+                        + "        fetch: {connectTimeout: 200ms, readTimeout: 500ms}\n")) {
+            UpstreamFailureTest.waitFor(() -> {
+                try {
+                    return proxy.admin("/metrics").body()
+                            .contains("auth_sidecar_keyset_fetches_total{provider=\"shop\",result=\"failure\"} 1");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            String m = proxy.admin("/metrics").body();
+            assertThat(m).contains("auth_sidecar_keyset_fetches_total{provider=\"shop\",result=\"failure\"} 1");
+            assertThat(proxy.admin("/readyz").body()).contains("\"provider\":\"shop\"").contains("\"hasKeys\":false");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.authsidecar.bench;
+
+import dev.authsidecar.authenticate.AuthOutcome;
+import dev.authsidecar.authenticate.Authentication;
+import dev.authsidecar.authenticate.Identity;
+import dev.authsidecar.config.ApiKey;
+import dev.authsidecar.config.AuthConfig;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * An API key: {@code Authentication.authenticate(headers)} with API keys only — find the token, SHA-256 it and
+ * compare it in constant time with every configured hash.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class ApiKeyBenchmark {
+    /** How many keys are configured; every one is compared on every request. */
+    @Param({"1", "10"})
+    public int keys;
+
+    private Authentication authentication;
+    private HttpHeaders headers;
+
+    @Setup
+    public void setUp() throws Exception {
+        SecureRandom random = new SecureRandom();
+        List<ApiKey> configured = new ArrayList<>();
+        String presented = null;
+        for (int i = 0; i < keys; i++) {
+            byte[] raw = new byte[24];
+            random.nextBytes(raw);
+            String key = "sk_bench-" + HexFormat.of().formatHex(raw);
+            configured.add(new ApiKey("client-" + i, MessageDigest.getInstance("SHA-256")
+                    .digest(key.getBytes(StandardCharsets.US_ASCII))));
+            presented = key;
+        }
+        authentication = new Authentication(AuthConfig.apiKeysOnly(configured, List.of(), false));
+        headers = new DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.HOST, "main-service");
+        headers.set(HttpHeaderNames.USER_AGENT, "bench");
+        headers.set(HttpHeaderNames.ACCEPT, "application/json");
+        headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + presented);
+        if (!(authentication.authenticate(headers) instanceof Identity)) {
+            throw new IllegalStateException("the key was not accepted");
+        }
+    }
+
+    @Benchmark
+    public AuthOutcome authenticateApiKey() {
+        return authentication.authenticate(headers);
+    }
+}
