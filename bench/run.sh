@@ -16,7 +16,7 @@
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------------
-# Settings. Only DURATION, ROUNDS, WARMUP, JAVA_HOME and SIDECAR_JVM_FLAGS are meant to be changed.
+# Settings. Only DURATION, ROUNDS, WARMUP, ACCESS_LOG, JAVA_HOME and SIDECAR_JVM_FLAGS are meant to be changed.
 # ---------------------------------------------------------------------------------------------------------
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(dirname "$BENCH_DIR")"
@@ -26,6 +26,9 @@ RESULTS="$BENCH_DIR/RESULTS.md"
 DURATION="${DURATION:-10}"   # seconds of each measured wrk run
 ROUNDS="${ROUNDS:-3}"        # whole rounds; medians are reported because the machine is shared and noisy
 WARMUP="${WARMUP:-3}"        # seconds of the unrecorded wrk run before each measured one (JIT, pools)
+# Access logs of both proxies: off (default), or on (nginx buffered to a file, the sidecar's JSON lines on
+# stdout to a file). Either way both proxies do the same, so the comparison stays fair.
+ACCESS_LOG="${ACCESS_LOG:-off}"
 
 # The load: one wrk thread, 32 keep-alive connections, the same for every target.
 WRK_THREADS=1
@@ -112,6 +115,7 @@ check_prerequisites() {
     [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a positive whole number of seconds, got '$DURATION'"
     [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive whole number, got '$ROUNDS'"
     [[ "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be a whole number of seconds, got '$WARMUP'"
+    [[ "$ACCESS_LOG" == on || "$ACCESS_LOG" == off ]] || die "ACCESS_LOG must be on or off, got '$ACCESS_LOG'"
 
     # nginx lives in /usr/sbin, which is not on every user's PATH.
     NGINX="$(command -v nginx || true)"
@@ -204,6 +208,8 @@ auth:
 shutdown:
   drainDelay: 0s
   timeout: 2s
+accessLog:
+  format: "$([[ "$ACCESS_LOG" == on ]] && echo json || echo off)"
 EOF
     # Run a private copy: the jar in target/ may be rebuilt while we run (a JVM whose jar is replaced under it
     # fails to load classes later, e.g. at shutdown), and every round must run the same build.
@@ -216,8 +222,8 @@ EOF
 }
 
 # The parts every nginx here shares: one worker, in the foreground, temp files and pid under its own prefix,
-# no access log (the sidecar writes none either). keepalive_requests is raised from the default 1000 so that
-# neither proxy is made to reconnect every 1000 requests; both then keep their connections for the whole run.
+# no access log (the peer turns its own on with ACCESS_LOG=on). keepalive_requests is raised from the default
+# 1000 so that neither proxy is made to reconnect every 1000 requests; both keep their connections all run.
 nginx_common() {
     local name="$1"
     mkdir -p "$WORK/$name"
@@ -275,6 +281,7 @@ write_nginx_peer_conf() {
     }
     server {
         listen $HOST:$PEER_PORT;
+$([[ "$ACCESS_LOG" == on ]] && echo "        access_log $WORK/peer/access.log combined buffer=64k flush=200ms;")
         location / {
             proxy_pass http://app;
             proxy_http_version 1.1;
@@ -532,6 +539,15 @@ run_sidecar() {
         -H "Authorization: Bearer $API_KEY"
     JVM_PID=""
     stop_sidecar
+    if [[ "$ACCESS_LOG" == on ]]; then
+        # Keep the operational lines only: the access log of a run is hundreds of MB.
+        local logf="$WORK/sidecar-round$round.log" lines
+        lines="$(grep -c '^{' "$logf" || true)"
+        grep -v '^{' "$logf" >"$logf.tmp" || true
+        echo "($lines access-log lines removed by run.sh)" >>"$logf.tmp"
+        mv "$logf.tmp" "$logf"
+        ((lines > 0)) || die "ACCESS_LOG=on, but the sidecar wrote no access-log lines (see $logf)"
+    fi
 }
 
 run_peer() {
@@ -541,6 +557,10 @@ run_peer() {
     # Master and worker: the master does nearly nothing, but it is part of what nginx costs.
     measure "$round" nginx "http://$HOST:$PEER_PORT/ping" "$PEER_PID $(nginx_worker_pid "$PEER_PID")"
     stop_peer
+    if [[ "$ACCESS_LOG" == on ]]; then
+        [[ -s "$WORK/peer/access.log" ]] || die "ACCESS_LOG=on, but nginx wrote no access log"
+        rm -f "$WORK/peer/access.log"
+    fi
 }
 
 run_rounds() {
@@ -636,7 +656,8 @@ write_results() {
 Written by \`bench/run.sh\` (see \`bench/README.md\`). Do not edit by hand; run the script again.
 
 - Date: $date
-- Run: DURATION=${DURATION}s per measured run, ${WARMUP}s unrecorded warm-up before each, ROUNDS=$ROUNDS
+- Run: DURATION=${DURATION}s per measured run, ${WARMUP}s unrecorded warm-up before each, ROUNDS=$ROUNDS,
+  ACCESS_LOG=$ACCESS_LOG
 
 ## Machine
 
@@ -749,6 +770,7 @@ EOF
 - The machine is shared and may be busy with other work; that is why medians of $ROUNDS rounds are reported.
 - The nginx peer does no authentication; the sidecar hashes the bearer token (SHA-256), checks it in constant
   time and adds identity and forwarding headers on every request.
+- Access logs were $ACCESS_LOG for both proxies$([[ "$ACCESS_LOG" == on ]] && echo " (nginx: combined format, buffered 64k/200ms, to a file; the sidecar: its JSON lines on stdout, to a file)" || echo " (nginx \`access_log off\`, the sidecar \`accessLog.format: off\`)").
 EOF
     } >"$RESULTS"
 

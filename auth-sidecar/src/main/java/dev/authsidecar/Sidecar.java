@@ -4,6 +4,7 @@ import dev.authsidecar.accept.ProxyServer;
 import dev.authsidecar.accept.Transport;
 import dev.authsidecar.admin.AdminServer;
 import dev.authsidecar.admin.Readiness;
+import dev.authsidecar.config.ConfigSource;
 import dev.authsidecar.config.HostPort;
 import dev.authsidecar.config.ShutdownConfig;
 import dev.authsidecar.config.SidecarConfig;
@@ -12,7 +13,10 @@ import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.AccessLog;
 import dev.authsidecar.record.Metrics;
 import dev.authsidecar.record.Recorder;
+import dev.authsidecar.reload.ConfigReloader;
 import dev.authsidecar.reload.ConfigReloads;
+import dev.authsidecar.reload.LiveStages;
+import dev.authsidecar.reload.ReloadTiming;
 import io.netty.channel.EventLoopGroup;
 import dev.authsidecar.authenticate.Authentication;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -22,7 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +38,8 @@ public final class Sidecar implements AutoCloseable {
     private final EventLoopGroup workers;
     private final EventLoopGroup adminGroup;
     private final ScheduledExecutorService authExecutor;
-    private final Authentication authentication;
+    private final LiveStages stages;
+    private volatile ConfigReloader reloader;
     private final ProxyServer proxy;
     private final AdminServer admin;
     private final Readiness readiness;
@@ -42,14 +47,14 @@ public final class Sidecar implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Sidecar(SidecarConfig config, EventLoopGroup workers, EventLoopGroup adminGroup,
-            ScheduledExecutorService authExecutor, Authentication authentication, ProxyServer proxy,
+            ScheduledExecutorService authExecutor, LiveStages stages, ProxyServer proxy,
             AdminServer admin, Readiness readiness, Recorder recorder) {
         this.recorder = recorder;
         this.config = config;
         this.workers = workers;
         this.adminGroup = adminGroup;
         this.authExecutor = authExecutor;
-        this.authentication = authentication;
+        this.stages = stages;
         this.proxy = proxy;
         this.admin = admin;
         this.readiness = readiness;
@@ -75,7 +80,7 @@ public final class Sidecar implements AutoCloseable {
             UpstreamPool pool = new UpstreamPool(config.upstream(), upstream, transport);
             authentication = new Authentication(config.auth(), authExecutor);
             authentication.start();
-            AtomicReference<Stages> stages = new AtomicReference<>(Stages.of(config, authentication, pool));
+            LiveStages stages = new LiveStages(Stages.of(config, authentication, pool), authExecutor, reloads);
             proxy = bindProxy(config, stages, workers, transport, recorder);
             ProxyServer listener = proxy;
             Readiness readiness = new Readiness(proxy::isListening, () -> stages.get().authentication().keySets());
@@ -90,7 +95,7 @@ public final class Sidecar implements AutoCloseable {
                     transport.name().toLowerCase(), config.auth().apiKeys().size(),
                     config.auth().jwtProviders().size(), config.auth().introspection() != null ? "on" : "off",
                     config.authorization().rules().size(), config.auth().publicPaths().size());
-            return new Sidecar(config, workers, adminGroup, authExecutor, authentication, proxy, admin, readiness,
+            return new Sidecar(config, workers, adminGroup, authExecutor, stages, proxy, admin, readiness,
                     recorder);
         } catch (IOException e) {
             shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
@@ -114,7 +119,7 @@ public final class Sidecar implements AutoCloseable {
         adminGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
     }
 
-    private static ProxyServer bindProxy(SidecarConfig config, AtomicReference<Stages> stages,
+    private static ProxyServer bindProxy(SidecarConfig config, Supplier<Stages> stages,
             EventLoopGroup workers, Transport transport, Recorder recorder) throws StartupException {
         try {
             return ProxyServer.bind(config.server(), stages::get, workers, transport, recorder);
@@ -143,6 +148,15 @@ public final class Sidecar implements AutoCloseable {
 
     public InetSocketAddress adminAddress() {
         return admin.localAddress();
+    }
+
+    /**
+     * Applies changes to the configuration's files from now on, without a restart (see {@link ConfigReloader}).
+     * Call once, right after {@link #start}, with the source {@code config} was loaded from.
+     */
+    public ConfigReloads watchConfig(ConfigSource source, ReloadTiming timing) {
+        reloader = ConfigReloader.start(source, config, stages, timing);
+        return stages.reloads();
     }
 
     /**
@@ -177,6 +191,9 @@ public final class Sidecar implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        if (reloader != null) {
+            reloader.close();
+        }
         readiness.startDraining();
         if (proxy.isListening()) {
             proxy.stopAccepting();
@@ -184,7 +201,7 @@ public final class Sidecar implements AutoCloseable {
         proxy.closeAllConnections();
         admin.close();
         recorder.close();
-        authentication.close();
+        stages.close();
         authExecutor.shutdownNow();
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         adminGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

@@ -17,15 +17,19 @@ import java.util.concurrent.TimeUnit;
 public final class RequestHeadDeadline extends ChannelInboundHandlerAdapter {
     private enum Phase { IDLE, READING_HEAD, EXCHANGE }
 
-    private final long headTimeoutMillis;
-    private final long idleTimeoutMillis;
+    private final long headTimeoutNanos;
+    private final long idleTimeoutNanos;
+    /** No timer is ever further ahead than this, so a later, shorter deadline never needs a reschedule. */
+    private final long tickNanos;
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.IDLE;
+    private long deadlineNanos;
     private ScheduledFuture<?> timer;
 
     public RequestHeadDeadline(long headTimeoutMillis, long idleTimeoutMillis) {
-        this.headTimeoutMillis = headTimeoutMillis;
-        this.idleTimeoutMillis = idleTimeoutMillis;
+        this.headTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(headTimeoutMillis);
+        this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+        this.tickNanos = Math.min(headTimeoutNanos, idleTimeoutNanos);
     }
 
     @Override
@@ -35,34 +39,36 @@ public final class RequestHeadDeadline extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        arm(Phase.IDLE, idleTimeoutMillis);
+        enter(Phase.IDLE, idleTimeoutNanos);
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (phase == Phase.IDLE && msg instanceof ByteBuf buf && buf.isReadable()) {
-            arm(Phase.READING_HEAD, headTimeoutMillis);
+            enter(Phase.READING_HEAD, headTimeoutNanos);
         }
         ctx.fireChannelRead(msg);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancel();
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
         ctx.fireChannelInactive();
     }
 
     /** The head is complete; the exchange has its own timeouts. */
     public void headReceived() {
-        cancel();
         phase = Phase.EXCHANGE;
     }
 
     /** The response is complete and the connection stays open for the next request. */
     public void awaitNextRequest() {
         if (phase != Phase.IDLE) {
-            arm(Phase.IDLE, idleTimeoutMillis);
+            enter(Phase.IDLE, idleTimeoutNanos);
         }
     }
 
@@ -71,30 +77,39 @@ public final class RequestHeadDeadline extends ChannelInboundHandlerAdapter {
         return phase == Phase.IDLE;
     }
 
-    private void arm(Phase next, long millis) {
-        cancel();
+    /**
+     * Moves the deadline without touching the scheduler on the hot path: a timer, once armed, fires at most
+     * one tick ahead and re-arms itself for the current deadline, so keep-alive traffic costs no scheduling
+     * per request.
+     */
+    private void enter(Phase next, long timeoutNanos) {
         phase = next;
-        timer = ctx.executor().schedule(() -> expire(next), millis, TimeUnit.MILLISECONDS);
+        deadlineNanos = System.nanoTime() + timeoutNanos;
+        if (timer == null) {
+            schedule(Math.min(timeoutNanos, tickNanos));
+        }
     }
 
-    private void expire(Phase armedFor) {
-        if (phase != armedFor || !ctx.channel().isActive()) {
+    private void schedule(long delayNanos) {
+        timer = ctx.executor().schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void check() {
+        timer = null;
+        if (!ctx.channel().isActive() || phase == Phase.EXCHANGE) {
             return;
         }
-        if (phase == Phase.READING_HEAD) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left > 0) {
+            schedule(Math.min(left, tickNanos));
+        } else if (phase == Phase.READING_HEAD) {
             // Written from the channel's tail so that it passes through the HTTP encoder.
             ctx.channel().writeAndFlush(ProblemResponses.of(Failure.REQUEST_HEAD_TIMEOUT,
-                    "the request head was not received within " + headTimeoutMillis + " ms", null))
+                    "the request head was not received within " + TimeUnit.NANOSECONDS.toMillis(headTimeoutNanos)
+                            + " ms", null))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.close();
-        }
-    }
-
-    private void cancel() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
         }
     }
 }

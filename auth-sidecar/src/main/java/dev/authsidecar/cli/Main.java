@@ -3,44 +3,46 @@ package dev.authsidecar.cli;
 import dev.authsidecar.Sidecar;
 import dev.authsidecar.StartupException;
 import dev.authsidecar.config.ConfigException;
-import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.config.ConfigOverride;
+import dev.authsidecar.config.ConfigSource;
+import dev.authsidecar.config.EnvironmentOverrides;
 import dev.authsidecar.config.SidecarConfig;
+import dev.authsidecar.reload.ConfigCheck;
+import dev.authsidecar.reload.ReloadTiming;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code auth-sidecar}: runs the proxy; subcommands help with keys. */
+/** {@code auth-sidecar}: runs the proxy; subcommands check a configuration and help with keys. */
 @Command(name = "auth-sidecar",
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         sortOptions = false,
         description = "Authenticating sidecar proxy: verifies the caller's bearer token and forwards allowed "
                 + "requests to the application beside it.",
-        subcommands = {GenerateKeyCommand.class, HashKeyCommand.class, DevKeysCommand.class, TokenCommand.class})
+        subcommands = {CheckConfigCommand.class, GenerateKeyCommand.class, HashKeyCommand.class, DevKeysCommand.class,
+            TokenCommand.class})
 public final class Main implements Callable<Integer> {
     static final int EXIT_CONFIG = 2;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file.")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML configuration file; changes to it (and to the files it names) are applied "
+                    + "without a restart.")
     Path config;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT",
-            description = "Proxy listen address (server.listen). Default: 0.0.0.0:8081.")
-    String listen;
+    @Mixin
+    ConfigFlags flags;
 
-    @Option(names = "--upstream", paramLabel = "URL",
-            description = "The application (upstream.url). Default: http://127.0.0.1:8080.")
-    String upstream;
-
-    @Option(names = "--admin-listen", paramLabel = "HOST:PORT",
-            description = "Health and readiness address (admin.listen). Default: 0.0.0.0:9901.")
-    String adminListen;
+    /** Where {@code AUTH_SIDECAR_*} variables are read from; tests replace it. */
+    Map<String, String> environment = System.getenv();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -57,13 +59,13 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        ConfigSource source;
         SidecarConfig cfg;
         try {
-            cfg = ConfigLoader.load(config, overrides());
+            source = source(config, flags, environment);
+            cfg = ConfigCheck.check(source);
         } catch (ConfigException e) {
-            err.println("auth-sidecar: invalid configuration: " + e.getMessage());
-            err.flush();
-            return EXIT_CONFIG;
+            return invalid(err, e);
         }
         Sidecar sidecar;
         try {
@@ -72,6 +74,9 @@ public final class Main implements Callable<Integer> {
             err.println("auth-sidecar: cannot start: " + e.getMessage());
             err.flush();
             return 1;
+        }
+        if (config != null) {
+            sidecar.watchConfig(source, ReloadTiming.DEFAULT);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         ShutdownSignals.onTermination(() -> {
@@ -86,17 +91,17 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
-    private List<ConfigOverride> overrides() {
-        List<ConfigOverride> out = new ArrayList<>();
-        if (listen != null) {
-            out.add(new ConfigOverride("server.listen", listen, "--listen"));
-        }
-        if (upstream != null) {
-            out.add(new ConfigOverride("upstream.url", upstream, "--upstream"));
-        }
-        if (adminListen != null) {
-            out.add(new ConfigOverride("admin.listen", adminListen, "--admin-listen"));
-        }
-        return out;
+    /** The file with its overrides: the environment's first, then the flags', so flags win. */
+    static ConfigSource source(Path file, ConfigFlags flags, Map<String, String> environment)
+            throws ConfigException {
+        List<ConfigOverride> overrides = new ArrayList<>(EnvironmentOverrides.from(environment));
+        overrides.addAll(flags.overrides());
+        return new ConfigSource(file, overrides);
+    }
+
+    static int invalid(PrintWriter err, ConfigException e) {
+        err.println("auth-sidecar: invalid configuration: " + e.getMessage());
+        err.flush();
+        return EXIT_CONFIG;
     }
 }

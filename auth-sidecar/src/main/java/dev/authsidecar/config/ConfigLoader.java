@@ -170,7 +170,8 @@ public final class ConfigLoader {
         AccessLogConfig c = switch (format) {
             case "json" -> new AccessLogConfig(AccessLogConfig.Format.JSON);
             case "text" -> new AccessLogConfig(AccessLogConfig.Format.TEXT);
-            case "off" -> new AccessLogConfig(AccessLogConfig.Format.OFF);
+            // YAML 1.1 reads a bare `off` as the boolean false.
+            case "off", "false" -> new AccessLogConfig(AccessLogConfig.Format.OFF);
             default -> throw n.error("format", "expected json, text or off, got '" + format + "'");
         };
         n.finish();

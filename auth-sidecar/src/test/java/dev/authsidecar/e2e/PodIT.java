@@ -61,6 +61,18 @@ class PodIT {
 
             assertThat(app.output()).contains("subject=alice");
 
+            // One JSON access-log line per request on the sidecar's stdout; never the key or the query.
+            get("http://127.0.0.1:" + proxyPort + "/ping?token=hunter2", RunningSidecar.KEY);
+            String accessLine = sidecar.awaitOutput("(\\{\"time\"[^\\n]*\"path\":\"/ping\"[^\\n]*\"subject\":\"alice\"[^\\n]*)",
+                    Duration.ofSeconds(5));
+            JsonNode access = JSON.readTree(accessLine);
+            assertThat(access.get("status").asInt()).isEqualTo(200);
+            assertThat(access.get("authMethod").asText()).isEqualTo("api-key");
+            assertThat(access.get("upstreamStatus").asInt()).isEqualTo(200);
+            Thread.sleep(600); // the access log is flushed every 200 ms: let the ?token= request's line land
+            assertThat(sidecar.output()).contains("\"path\":\"/ping\"").doesNotContain(RunningSidecar.KEY)
+                    .doesNotContain("hunter2");
+
             assertThat(sidecar.terminate(Duration.ofSeconds(15))).as("sidecar exit code after SIGTERM").isZero();
             assertThat(sidecar.output()).contains("stopped");
             assertThat(app.terminate(Duration.ofSeconds(15))).as("main-service exit code after SIGTERM").isZero();

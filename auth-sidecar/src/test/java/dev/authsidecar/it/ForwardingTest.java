@@ -51,6 +51,16 @@ class ForwardingTest {
     }
 
     @Test
+    void traceContextPassesThroughUnchanged() throws Exception {
+        String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        HttpResponse<String> r = sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY,
+                "traceparent", traceparent, "tracestate", "vendor=opaque,other=x");
+        JsonNode h = JSON.readTree(r.body()).get("headers");
+        assertThat(h.get("traceparent").get(0).asText()).isEqualTo(traceparent);
+        assertThat(h.get("tracestate").get(0).asText()).isEqualTo("vendor=opaque,other=x");
+    }
+
+    @Test
     void requestIdIsGeneratedWhenAbsentAndPassedBothWays() throws Exception {
         HttpResponse<String> generated = sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY);
         String id = generated.headers().firstValue("x-request-id").orElseThrow();

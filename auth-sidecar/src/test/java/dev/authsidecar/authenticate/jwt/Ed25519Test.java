@@ -190,7 +190,8 @@ final class Ed25519Test {
 
     private static String withSignature(byte[] signature) {
         String t = ED.token(claims(ISSUER));
-        return t.substring(0, t.lastIndexOf('.') + 1) + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
+        return t.substring(0, t.lastIndexOf('.') + 1)
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
     }
 
     private static String okp(String curve, String kid, byte[] x) {

@@ -3,17 +3,15 @@ package dev.authsidecar.bench;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.authenticate.Identity;
-import dev.authsidecar.config.ApiKey;
-import dev.authsidecar.config.AuthConfig;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -48,17 +46,22 @@ public class ApiKeyBenchmark {
     @Setup
     public void setUp() throws Exception {
         SecureRandom random = new SecureRandom();
-        List<ApiKey> configured = new ArrayList<>();
+        StringBuilder yaml = new StringBuilder("auth:\n  apiKeys:\n");
         String presented = null;
         for (int i = 0; i < keys; i++) {
             byte[] raw = new byte[24];
             random.nextBytes(raw);
-            String key = "sk_bench-" + HexFormat.of().formatHex(raw);
-            configured.add(new ApiKey("client-" + i, MessageDigest.getInstance("SHA-256")
-                    .digest(key.getBytes(StandardCharsets.US_ASCII))));
-            presented = key;
+            presented = "sk_bench-" + HexFormat.of().formatHex(raw);
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(presented.getBytes(StandardCharsets.US_ASCII));
+            yaml.append("    - name: client-").append(i).append("\n      sha256: ")
+                    .append(HexFormat.of().formatHex(hash)).append('\n');
         }
-        authentication = new Authentication(AuthConfig.apiKeysOnly(configured, List.of(), false));
+        Path dir = Files.createTempDirectory("auth-sidecar-jmh");
+        try {
+            authentication = new Authentication(Tokens.loadAuth(dir, yaml.toString()));
+        } finally {
+            Files.delete(dir);
+        }
         headers = new DefaultHttpHeaders();
         headers.set(HttpHeaderNames.HOST, "main-service");
         headers.set(HttpHeaderNames.USER_AGENT, "bench");

@@ -3,12 +3,9 @@ package dev.authsidecar.bench;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.authenticate.Identity;
-import dev.authsidecar.config.AuthConfig;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,9 +46,7 @@ public class CacheHitBenchmark {
             t.setDaemon(true);
             return t;
         });
-        AuthConfig config = new AuthConfig(List.of(), List.of(), false, List.of(tokens.provider()), 8192, null, 10_000,
-                Map.of(), null);
-        authentication = new Authentication(config, executor);
+        authentication = new Authentication(tokens.authConfig(), executor);
         authentication.start();
         headers = new DefaultHttpHeaders();
         headers.set(HttpHeaderNames.HOST, "main-service");

@@ -3,7 +3,6 @@ package dev.authsidecar.bench;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.authenticate.jwt.JwtAuthenticator;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +48,7 @@ public class JwtVerifyBenchmark {
             t.setDaemon(true);
             return t;
         });
-        jwt = new JwtAuthenticator(List.of(tokens.provider()), 8192, executor);
+        jwt = new JwtAuthenticator(tokens.authConfig().jwtProviders(), 8192, executor);
         jwt.start();
         token = tokens.token(alg);
         AuthOutcome outcome = jwt.authenticate(token);

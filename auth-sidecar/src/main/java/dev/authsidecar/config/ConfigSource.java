@@ -1,0 +1,25 @@
+package dev.authsidecar.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where the configuration comes from: the file (or none, for the built-in defaults) and the overrides from the
+ * environment and the command line, environment first so that flags win. Loading it again, after a file
+ * changed, applies the same overrides again.
+ */
+public record ConfigSource(Path file, List<ConfigOverride> overrides) {
+
+    public ConfigSource {
+        overrides = List.copyOf(overrides);
+    }
+
+    public SidecarConfig load() throws ConfigException {
+        return ConfigLoader.load(file, overrides);
+    }
+
+    /** The file as named in messages, or {@code defaults}. */
+    public String name() {
+        return file == null ? "defaults" : file.toString();
+    }
+}

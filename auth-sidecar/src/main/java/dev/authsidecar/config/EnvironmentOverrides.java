@@ -1,0 +1,167 @@
+package dev.authsidecar.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code AUTH_SIDECAR_*} environment variables, which beat the file (and flags beat them).
+ *
+ * <p>Every scalar key has exactly one variable, named mechanically: the prefix, then the key path with each dot
+ * and each camelCase word boundary turned into an underscore, upper-cased. {@code server.idleTimeout} is
+ * {@code AUTH_SIDECAR_SERVER_IDLE_TIMEOUT}, {@code auth.jwt.maxTokenBytes} is
+ * {@code AUTH_SIDECAR_AUTH_JWT_MAX_TOKEN_BYTES}. One spelling per key keeps the mapping unambiguous and
+ * greppable. Lists and mappings ({@code apiKeys}, {@code publicPaths}, {@code rules}, JWT providers,
+ * {@code claimHeaders}) have no variable.
+ *
+ * <p>Any other variable with the prefix is an error, so a typo cannot silently leave the file's value in
+ * force. The one exception is {@code AUTH_SIDECAR_LOG_LEVEL}, which the logging configuration reads.
+ */
+public final class EnvironmentOverrides {
+    public static final String PREFIX = "AUTH_SIDECAR_";
+    /** Read by logback.xml, not a configuration key. */
+    public static final String LOG_LEVEL = "AUTH_SIDECAR_LOG_LEVEL";
+
+    /** The scalar keys a variable can set. A new scalar key belongs here and in the README's table. */
+    static final List<String> KEYS = List.of(
+            "server.listen",
+            "server.ioThreads",
+            "server.maxRequestLineBytes",
+            "server.maxHeaderBytes",
+            "server.requestHeadTimeout",
+            "server.idleTimeout",
+            "server.trustForwardedHeaders",
+            "upstream.url",
+            "upstream.connectTimeout",
+            "upstream.responseHeadTimeout",
+            "upstream.idleTimeout",
+            "upstream.maxIdlePerThread",
+            "admin.listen",
+            "auth.apiKeysFile",
+            "auth.forwardCredential",
+            "auth.jwt.maxTokenBytes",
+            "auth.introspection.endpoint",
+            "auth.introspection.clientId",
+            "auth.introspection.clientSecretFile",
+            "auth.introspection.cacheTtl",
+            "auth.introspection.negativeCacheTtl",
+            "auth.introspection.timeout",
+            "auth.introspection.maxBytes",
+            "auth.introspection.caFile",
+            "auth.cache.maxEntries",
+            "auth.payloadHeader",
+            "defaultRule",
+            "cors.allowPreflight",
+            "shutdown.drainDelay",
+            "shutdown.timeout",
+            "accessLog.format");
+
+    private static final Map<String, String> PATH_BY_VARIABLE = byVariable();
+
+    private EnvironmentOverrides() {
+    }
+
+    /** The variable that sets {@code path}, e.g. {@code AUTH_SIDECAR_SERVER_LISTEN} for {@code server.listen}. */
+    public static String variableOf(String path) {
+        StringBuilder sb = new StringBuilder(PREFIX);
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '.') {
+                sb.append('_');
+            } else if (Character.isUpperCase(c)) {
+                sb.append('_').append(c);
+            } else {
+                sb.append(Character.toUpperCase(c));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Every variable and the key it sets, sorted by variable. */
+    public static Map<String, String> variables() {
+        return Collections.unmodifiableMap(new TreeMap<>(PATH_BY_VARIABLE));
+    }
+
+    /**
+     * The overrides set in {@code environment}, each naming its variable as the source, so an invalid value is
+     * reported as {@code AUTH_SIDECAR_SERVER_LISTEN: server.listen: …}.
+     *
+     * @throws ConfigException naming the first (by name) variable with the prefix that sets no key
+     */
+    public static List<ConfigOverride> from(Map<String, String> environment) throws ConfigException {
+        List<ConfigOverride> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
+            String name = e.getKey();
+            if (!name.startsWith(PREFIX) || name.equals(LOG_LEVEL)) {
+                continue;
+            }
+            String path = PATH_BY_VARIABLE.get(name);
+            if (path == null) {
+                throw new ConfigException(name, "", "not a configuration variable" + suggestion(name));
+            }
+            out.add(new ConfigOverride(path, e.getValue(), name));
+        }
+        return out;
+    }
+
+    private static Map<String, String> byVariable() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String key : KEYS) {
+            String previous = out.put(variableOf(key), key);
+            if (previous != null) {
+                throw new IllegalStateException(key + " and " + previous + " map to the same variable");
+            }
+        }
+        if (out.containsKey(LOG_LEVEL)) {
+            throw new IllegalStateException(LOG_LEVEL + " is reserved for the log level");
+        }
+        return out;
+    }
+
+    /** The variable meant, when the name differs only in underscores or by a short typo. */
+    private static String suggestion(String name) {
+        String squashed = squash(name);
+        String best = null;
+        int bestDistance = 3;
+        for (String known : PATH_BY_VARIABLE.keySet()) {
+            if (squash(known).equals(squashed)) {
+                return "; did you mean " + known + "?";
+            }
+            int d = distance(name, known);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = known;
+            }
+        }
+        return best != null ? "; did you mean " + best + "?"
+                : " (the README lists them, section Configuration)";
+    }
+
+    private static String squash(String name) {
+        return name.replace("_", "").toUpperCase(Locale.ROOT);
+    }
+
+    /** Levenshtein distance. */
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

@@ -1,0 +1,74 @@
+package dev.authsidecar.reload;
+
+import dev.authsidecar.authenticate.Authentication;
+import dev.authsidecar.config.AuthConfig;
+import dev.authsidecar.config.ConfigException;
+import dev.authsidecar.config.ConfigSource;
+import dev.authsidecar.config.JwtProviderConfig;
+import dev.authsidecar.config.SidecarConfig;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Everything start-up validates, in one place for start-up, {@code check-config} and reloads: the file with its
+ * overrides, then the files the authenticate stage reads (JWKS, HMAC secrets, CA bundles, the introspection
+ * client secret), so a short HMAC secret or a broken {@code jwksFile} is an invalid configuration like any
+ * other, with the same message everywhere.
+ */
+public final class ConfigCheck {
+
+    private ConfigCheck() {
+    }
+
+    /** Loads and validates completely; builds the authenticate stage and closes it again. */
+    public static SidecarConfig check(ConfigSource source) throws ConfigException {
+        SidecarConfig config = source.load();
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("config-check", true));
+        try {
+            authentication(config.auth(), source.name(), executor).close();
+        } finally {
+            executor.shutdownNow();
+        }
+        return config;
+    }
+
+    /**
+     * The authenticate stage for {@code auth}, not started.
+     *
+     * @param source named in the message when a file the stage reads cannot be used
+     */
+    public static Authentication authentication(AuthConfig auth, String source, ScheduledExecutorService executor)
+            throws ConfigException {
+        try {
+            return new Authentication(auth, executor);
+        } catch (IllegalArgumentException e) {
+            throw providerError(auth.jwtProviders(), source, e.getMessage());
+        } catch (IOException e) {
+            throw new ConfigException(source, "auth.introspection", e.getMessage());
+        }
+    }
+
+    /** The JWT stage names the provider in its messages ("JWT provider 'x': …"); point at its entry instead. */
+    private static ConfigException providerError(List<JwtProviderConfig> providers, String source, String message) {
+        for (int i = 0; i < providers.size(); i++) {
+            String prefix = "JWT provider '" + providers.get(i).name() + "': ";
+            if (message != null && message.startsWith(prefix)) {
+                return new ConfigException(source, "auth.jwt.providers[" + i + "]", message.substring(prefix.length()));
+            }
+        }
+        return new ConfigException(source, "auth.jwt", String.valueOf(message));
+    }
+
+    /** One line about what a configuration sets up, for check-config and the reload log. */
+    public static String summary(SidecarConfig c) {
+        return "listen " + c.server().listen() + " (admin " + c.admin().listen() + "), upstream " + c.upstream().url()
+                + ", " + c.auth().apiKeys().size() + " API key(s), " + c.auth().jwtProviders().size()
+                + " JWT provider(s), introspection " + (c.auth().introspection() != null ? "on" : "off") + ", "
+                + c.authorization().rules().size() + " rule(s) + " + c.auth().publicPaths().size()
+                + " public path(s), default " + c.authorization().defaultRule().name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,189 @@
+package dev.authsidecar.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code check-config} run in-process, as {@code main} would, with its output captured. */
+final class CheckConfigCommandTest {
+    private static final String SHA = "a".repeat(64);
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(Map<String, String> environment, String... args) {
+        Main main = new Main();
+        main.environment = environment;
+        CommandLine cli = new CommandLine(main);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private Path write(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    @Test
+    void aValidFileIsOkWithASummary() throws IOException {
+        Path file = write("sidecar.yaml", """
+                server:
+                  listen: 127.0.0.1:8081
+                auth:
+                  apiKeys:
+                    - name: billing
+                      sha256: %s
+                  publicPaths: [/healthz]
+                rules:
+                  - path: /admin/**
+                    deny: true
+                """.formatted(SHA));
+
+        Run r = run(Map.of(), "check-config", "--config", file.toString());
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).startsWith("OK: " + file + "\n")
+                .contains("listen 127.0.0.1:8081", "1 API key(s)", "1 rule(s) + 1 public path(s)");
+    }
+
+    @Test
+    void anInvalidFileExits2WithTheMessageStartUpPrints() throws IOException {
+        Path file = write("sidecar.yaml", "server:\n  lisen: 127.0.0.1:8081\n");
+
+        Run check = run(Map.of(), "check-config", "--config", file.toString());
+        Run start = run(Map.of(), "--config", file.toString());
+
+        assertThat(check.exit()).isEqualTo(2);
+        assertThat(check.out()).isEmpty();
+        assertThat(check.err()).isEqualTo("auth-sidecar: invalid configuration: " + file
+                + ": server.lisen: unknown key (known keys here: idleTimeout, ioThreads, listen, maxHeaderBytes, "
+                + "maxRequestLineBytes, requestHeadTimeout, trustForwardedHeaders)\n");
+        assertThat(start.exit()).isEqualTo(2);
+        assertThat(start.err()).isEqualTo(check.err());
+    }
+
+    @Test
+    void aMissingFileExits2() {
+        Path file = dir.resolve("nope.yaml");
+
+        Run r = run(Map.of(), "check-config", "--config", file.toString());
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("auth-sidecar: invalid configuration: " + file + ": file not found\n");
+    }
+
+    @Test
+    void aJwksFileThatIsNoKeySetIsInvalid() throws IOException {
+        write("jwks.json", "{\"keys\": []}");
+        Path file = write("sidecar.yaml", provider("jwksFile: jwks.json"));
+
+        Run check = run(Map.of(), "check-config", "--config", file.toString());
+        Run start = run(Map.of(), "--config", file.toString());
+
+        assertThat(check.exit()).isEqualTo(2);
+        assertThat(check.err()).startsWith("auth-sidecar: invalid configuration: " + file
+                + ": auth.jwt.providers[0]: cannot use jwksFile " + dir.resolve("jwks.json"));
+        assertThat(start.exit()).as("start-up refuses it the same way").isEqualTo(2);
+        assertThat(start.err()).isEqualTo(check.err());
+    }
+
+    @Test
+    void aShortHmacSecretIsInvalid() throws IOException {
+        write("hmac.key", "too-short\n");
+        Path file = write("sidecar.yaml", provider("hmacSecretFile: hmac.key\n        algorithms: [HS256]"));
+
+        Run r = run(Map.of(), "check-config", "--config", file.toString());
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("auth-sidecar: invalid configuration: " + file + ": auth.jwt.providers[0]: "
+                + "hmacSecretFile " + dir.resolve("hmac.key") + " holds 9 bytes; the configured HMAC algorithms need "
+                + "at least 32\n");
+    }
+
+    @Test
+    void anEmptyIntrospectionSecretIsInvalid() throws IOException {
+        write("secret", "\n");
+        Path file = write("sidecar.yaml", """
+                auth:
+                  introspection:
+                    endpoint: https://idp.example/introspect
+                    clientId: sidecar
+                    clientSecretFile: secret
+                """);
+
+        Run r = run(Map.of(), "check-config", "--config", file.toString());
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("auth-sidecar: invalid configuration: " + file + ": auth.introspection: "
+                + dir.resolve("secret") + ": the client secret file is empty\n");
+    }
+
+    @Test
+    void environmentVariablesAreCheckedToo() throws IOException {
+        Path file = write("sidecar.yaml", "");
+
+        Run typo = run(Map.of("AUTH_SIDECAR_UPSTREAM_UR", "http://127.0.0.1:1"),
+                "check-config", "--config", file.toString());
+        Run bad = run(Map.of("AUTH_SIDECAR_UPSTREAM_URL", "https://app:1"),
+                "check-config", "--config", file.toString());
+        Run good = run(Map.of("AUTH_SIDECAR_UPSTREAM_URL", "http://127.0.0.1:9", "AUTH_SIDECAR_LOG_LEVEL", "DEBUG"),
+                "check-config", "--config", file.toString());
+
+        assertThat(typo.exit()).isEqualTo(2);
+        assertThat(typo.err()).isEqualTo("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_UR: not a "
+                + "configuration variable; did you mean AUTH_SIDECAR_UPSTREAM_URL?\n");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_URL: "
+                + "upstream.url: only http:// upstreams are supported");
+        assertThat(good.exit()).isZero();
+        assertThat(good.out()).contains("upstream http://127.0.0.1:9");
+    }
+
+    @Test
+    void flagsBeatTheEnvironment() throws IOException {
+        Path file = write("sidecar.yaml", "server:\n  listen: 127.0.0.1:1\n");
+
+        Run r = run(Map.of("AUTH_SIDECAR_SERVER_LISTEN", "127.0.0.1:2"),
+                "check-config", "--config", file.toString(), "--listen", "127.0.0.1:3");
+        Run bad = run(Map.of(), "check-config", "--config", file.toString(), "--listen", "nope");
+
+        assertThat(r.out()).contains("listen 127.0.0.1:3");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("auth-sidecar: invalid configuration: --listen: server.listen: ");
+    }
+
+    @Test
+    void withoutConfigItIsAUsageError() {
+        Run r = run(Map.of(), "check-config");
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("Missing required option: '--config=FILE'");
+    }
+
+    private static String provider(String keySource) {
+        return """
+                auth:
+                  jwt:
+                    providers:
+                      - name: dev
+                        issuer: auth-sidecar-dev
+                        audiences: [main-service]
+                        %s
+                """.formatted(keySource);
+    }
+}
