@@ -81,14 +81,15 @@ Written by \`bench/jmh/run.sh\` (JMH 1.37; benchmarks in \`bench/jmh/\`). Do not
 | JVM | $JAVA: $jvm_version |
 | Load average at start / end | $load_start / $load_end |
 
-Average time per operation, one fork, 3 warm-up and 5 measured iterations (1 s each for the nanosecond
-benchmarks, 2 s for signatures); "±" is JMH's 99.9 % confidence half-width. Allocation per operation from
-\`-prof gc\`.
+Average time per operation; one fork, 3 warm-up iterations of 1 s, 5 measured iterations (1 s each for the
+nanosecond benchmarks, 2 s for those with a signature); "±" is JMH's 99.9 % confidence half-width. Allocation per
+operation from \`-prof gc\`.
 
 | what | how it is measured |
 | --- | --- |
 | \`CacheHitBenchmark.authenticateCachedJwt\` | \`Authentication.authenticate(headers)\` for an RS256 JWT verified before: bearer extraction, SHA-256 of the token, Caffeine look-up, \`exp\` check |
 | \`CredentialCacheBenchmark.*\` | that path in pieces: \`extractBearer\`, \`cacheKey\` (token → bytes → SHA-256 → String), \`sha256Only\` (the digest of ready bytes), \`cacheGet\` (look-up + \`exp\` check) |
+| \`HitPathAlternativesBenchmark.*\` | experiments, not product code, to size suggestions: \`leanHit\` (the same steps without the substring, \`getBytes\` and \`getAll\` copies, a bit-mask token68 scan), \`connectionMemoHit\` (a per-connection memo of the last verified header value: one string comparison + \`exp\`) |
 | \`JwtVerifyBenchmark.verify\` | a cache miss: \`JwtAuthenticator.authenticate(token)\` with keys from a local file (strict JSON parsing, header policy, claims, signature) |
 | \`JwtBreakdownBenchmark.parse\` / \`signatureOnly\` | the miss in pieces: parsing the token alone; the key's verifier alone |
 | \`ApiKeyBenchmark.authenticateApiKey\` | \`Authentication.authenticate(headers)\` with 1 or 10 configured API keys (all compared in constant time) |

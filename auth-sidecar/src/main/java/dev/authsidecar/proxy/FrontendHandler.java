@@ -13,12 +13,8 @@ import dev.authsidecar.record.RequestRecord;
 import dev.authsidecar.respond.ProblemResponses;
 import dev.authsidecar.rewrite.RequestIds;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -34,7 +30,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.function.Supplier;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FrontendHandler extends ChannelInboundHandlerAdapter implements ExchangeListener {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
-    /** How long a closing connection keeps swallowing an unwanted upload so the client can read our answer. */
-    private static final long LINGER_MILLIS = 2000;
     private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
     private static final AuthOutcome AUTH_FAILED = new AuthOutcome.Rejected(Failure.AUTH_BACKEND_UNAVAILABLE,
             "the credential could not be checked");
@@ -198,7 +191,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         String target;
         try {
             target = RequestGuard.check(request);
-            record.path(pathOf(target));
+            record.path(RequestFacts.pathOf(target));
         } catch (RejectedRequest e) {
             ReferenceCountUtil.release(request);
             respond(e.failure(), e.getMessage(), true);
@@ -243,10 +236,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     /** Authorize, rewrite, forward: the rest of the request path once authentication has an answer. */
     private void proceed(Stages s, RequestHead head, AuthOutcome outcome) {
         HttpRequest request = head.request();
-        AuthOutcome.Rejected denied = s.policy().check(request.method().name(), pathOf(head.target()), outcome,
-                isCorsPreflight(request));
+        AuthOutcome.Rejected denied = s.policy().check(request.method().name(), RequestFacts.pathOf(head.target()), outcome,
+                RequestFacts.isCorsPreflight(request));
         Identity identity = outcome instanceof Identity i ? i : null;
-        record.auth(resultOf(denied, identity), identity != null ? identity.method() : null,
+        record.auth(RequestFacts.resultOf(denied, identity), identity != null ? identity.method() : null,
                 identity != null ? identity.subject() : null);
         if (denied != null) {
             // An unread body is never read: the connection closes instead.
@@ -263,24 +256,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         exchange.start();
     }
 
-    private static RequestRecord.AuthResult resultOf(AuthOutcome.Rejected denied, Identity identity) {
-        if (denied == null) {
-            return identity != null ? RequestRecord.AuthResult.ALLOWED : RequestRecord.AuthResult.ANONYMOUS;
-        }
-        return switch (denied.failure()) {
-            case CREDENTIAL_MISSING -> RequestRecord.AuthResult.MISSING;
-            case INSUFFICIENT_SCOPE, ACCESS_DENIED -> RequestRecord.AuthResult.FORBIDDEN;
-            case AUTH_BACKEND_UNAVAILABLE -> RequestRecord.AuthResult.UNAVAILABLE;
-            default -> RequestRecord.AuthResult.INVALID;
-        };
-    }
-
-    private static boolean isCorsPreflight(HttpRequest request) {
-        return request.method().equals(HttpMethod.OPTIONS)
-                && request.headers().contains(HttpHeaderNames.ORIGIN)
-                && request.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
-    }
-
     /** What the later stages need to know about a request head, kept while authentication is pending. */
     private record RequestHead(HttpRequest request, String target, boolean hasBody, boolean chunked,
             boolean http11, boolean expectContinue) {
@@ -292,7 +267,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         exchange = null;
         recorder.complete(record);
         if (!keepAlive || draining || bodyUnread) {
-            close(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER), bodyUnread);
+            state = State.CLOSING;
+            LingeringClose.after(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER), bodyUnread);
         } else {
             awaitNextRequest();
         }
@@ -331,7 +307,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         close |= failure.closesConnection() || draining || !keepAlive;
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            close(ctx.writeAndFlush(response), true);
+            state = State.CLOSING;
+            LingeringClose.after(ctx.writeAndFlush(response), true);
         } else if (state == State.AWAITING_RESPONSE) {
             ctx.writeAndFlush(response);
             awaitNextRequest();
@@ -360,31 +337,4 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         }
     }
 
-    /**
-     * Closes once the answer is written. With {@code linger}, the client may still be sending a body we never
-     * read; closing at once could reset the connection before it reads the answer, so stop writing, swallow
-     * its input for a short while, then close.
-     */
-    private void close(ChannelFuture written, boolean linger) {
-        state = State.CLOSING;
-        Channel ch = ctx.channel();
-        if (!linger || !(ch instanceof DuplexChannel duplex)) {
-            written.addListener(ChannelFutureListener.CLOSE);
-            return;
-        }
-        written.addListener(f -> {
-            if (!f.isSuccess() || !ch.isActive()) {
-                ch.close();
-                return;
-            }
-            duplex.shutdownOutput();
-            ch.config().setAutoRead(true);
-            ch.eventLoop().schedule(() -> ch.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
-        });
-    }
-
-    private static String pathOf(String target) {
-        int q = target.indexOf('?');
-        return q < 0 ? target : target.substring(0, q);
-    }
 }

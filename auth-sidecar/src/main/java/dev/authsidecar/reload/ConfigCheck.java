@@ -9,6 +9,7 @@ import dev.authsidecar.config.SidecarConfig;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -69,6 +70,6 @@ public final class ConfigCheck {
                 + ", " + c.auth().apiKeys().size() + " API key(s), " + c.auth().jwtProviders().size()
                 + " JWT provider(s), introspection " + (c.auth().introspection() != null ? "on" : "off") + ", "
                 + c.authorization().rules().size() + " rule(s) + " + c.auth().publicPaths().size()
-                + " public path(s), default " + c.authorization().defaultRule().name().toLowerCase(java.util.Locale.ROOT);
+                + " public path(s), default " + c.authorization().defaultRule().name().toLowerCase(Locale.ROOT);
     }
 }

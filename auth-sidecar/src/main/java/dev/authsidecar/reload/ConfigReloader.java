@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -90,8 +91,8 @@ public final class ConfigReloader implements AutoCloseable {
         }
         ConfigReloader r = new ConfigReloader(source, running, stages, timing);
         r.thread.start();
-        log.info("watching {} for configuration changes ({}every {} s)", r.files,
-                r.watcher != null ? "file events and " : "", timing.poll().toSeconds());
+        log.info("watching {} for configuration changes ({}every {})", r.files,
+                r.watcher != null ? "file events and " : "", human(timing.poll()));
         return r;
     }
 
@@ -103,7 +104,8 @@ public final class ConfigReloader implements AutoCloseable {
         try {
             return file.getFileSystem().newWatchService();
         } catch (IOException e) {
-            log.warn("cannot watch for file events ({}); configuration changes are noticed by polling only", e.getMessage());
+            log.warn("cannot watch for file events ({}); configuration changes are noticed by polling only",
+                    e.getMessage());
             return null;
         }
     }
@@ -207,7 +209,7 @@ public final class ConfigReloader implements AutoCloseable {
         applied = fingerprints;
         failure = null;
         watchFolders();
-        log.info("configuration reloaded from {}: {}", source.name(), ConfigCheck.summary(loaded));
+        log.info("configuration reloaded from {}: {}", source.name(), ConfigCheck.summary(running));
         if (!plan.needRestart().isEmpty()) {
             log.warn("{} changed in {} but take{} effect only after a restart; the rest is applied",
                     String.join(", ", plan.needRestart()), source.name(), plan.needRestart().size() == 1 ? "s" : "");
@@ -285,11 +287,15 @@ public final class ConfigReloader implements AutoCloseable {
                 unwatchable.remove(dir);
             } catch (IOException | ClosedWatchServiceException e) {
                 if (unwatchable.add(dir)) {
-                    log.warn("cannot watch {} for changes ({}); they are noticed by polling every {} s", dir,
-                            e.getMessage(), timing.poll().toSeconds());
+                    log.warn("cannot watch {} for changes ({}); they are noticed by polling every {}", dir,
+                            e.getMessage(), human(timing.poll()));
                 }
             }
         }
+    }
+
+    private static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     /** Stops watching; a reload in progress is abandoned. */

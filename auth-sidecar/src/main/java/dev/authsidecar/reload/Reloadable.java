@@ -27,7 +27,7 @@ final class Reloadable {
             "server.trustForwardedHeaders",
             "upstream.responseHeadTimeout");
 
-    /** What to run with: {@code loaded}, except for the values only a restart can change, taken from {@code running}. */
+    /** What to run with: {@code loaded}, except the values only a restart can change, kept from {@code running}. */
     record Plan(SidecarConfig effective, List<String> needRestart) {
     }
 

@@ -1,0 +1,208 @@
+package dev.authsidecar.reload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.authsidecar.it.TestUpstream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a reload applies, what it refuses, and how it notices changes. */
+@Timeout(30)
+final class ConfigReloaderTest {
+    private static final String KEY = "sk_alice_0123456789abcdef";
+    private static final String OTHER_KEY = "sk_bob_0123456789abcdef0";
+    private static final String NEW_KEY = "sk_carol_0123456789abcdef";
+    private static final String ISSUER = "https://idp.test/realms/shop";
+    private static final Duration SOON = Duration.ofSeconds(5);
+
+    @TempDir
+    Path dir;
+
+    private TestUpstream app;
+
+    @BeforeEach
+    void startApp() throws Exception {
+        app = new TestUpstream();
+    }
+
+    @AfterEach
+    void stopApp() {
+        app.close();
+    }
+
+    @Test
+    void aRotatedJwksFileIsApplied() throws Exception {
+        RSAKey oldKey = rsa("old");
+        RSAKey newKey = rsa("new");
+        KubernetesVolume keys = new KubernetesVolume(dir.resolve("jwt"));
+        keys.write(Map.of("jwks.json", new JWKSet(oldKey.toPublicJWK()).toString()));
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(provider("jwt/jwks.json")));
+
+        try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {
+            assertThat(sidecar.status("/echo", token(oldKey))).isEqualTo(200);
+            assertThat(sidecar.status("/echo", token(newKey))).isEqualTo(401);
+
+            keys.write(Map.of("jwks.json", new JWKSet(List.of(oldKey.toPublicJWK(), newKey.toPublicJWK())).toString()));
+
+            sidecar.awaitStatus("/echo", token(newKey), 200, SOON);
+            assertThat(sidecar.status("/echo", token(oldKey))).isEqualTo(200);
+            assertThat(sidecar.reloads().successes()).isEqualTo(1);
+
+            keys.write(Map.of("jwks.json", "{\"keys\": \"not a list\"}"));
+            sidecar.await("the broken key set refused", SOON, () -> sidecar.reloads().failures() == 1);
+
+            assertThat(sidecar.status("/echo", token(newKey))).as("the keys in force stay").isEqualTo(200);
+            assertThat(sidecar.reloads().lastFailure()).startsWith(config + ": auth.jwt.providers[0]: cannot use "
+                    + "jwksFile " + dir.resolve("jwt/jwks.json"));
+            Thread.sleep(500);
+            assertThat(sidecar.reloads().failures()).as("polls retry quietly").isEqualTo(1);
+            assertThat(sidecar.logged()).filteredOn(l -> l.startsWith("WARN invalid configuration")).hasSize(1);
+        }
+    }
+
+    @Test
+    void whatNeedsARestartIsReportedAndTheRestIsApplied() throws Exception {
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(""));
+
+        try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {
+            assertThat(sidecar.status("/public/x", null)).isEqualTo(401);
+            Files.writeString(config, yaml("127.0.0.1:1", "  connectTimeout: 1s\n  responseHeadTimeout: 5s\n",
+                    "  publicPaths: [/public/**]\n"));
+
+            sidecar.awaitStatus("/public/x", null, 200, SOON);
+            sidecar.await("logged", SOON, () -> sidecar.logged().stream().anyMatch(l -> l.startsWith("WARN")));
+
+            assertThat(sidecar.reloads().successes()).isEqualTo(1);
+            assertThat(sidecar.logged()).contains("WARN server.listen, upstream.connectTimeout changed in " + config
+                    + " but take effect only after a restart; the rest is applied");
+        }
+    }
+
+    @Test
+    void pollingAloneNoticesAChange() throws Exception {
+        Path keys = Files.writeString(dir.resolve("keys.yaml"), ReloadingSidecar.keys("bob", OTHER_KEY));
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml("  apiKeysFile: keys.yaml\n"));
+        ReloadTiming pollOnly = new ReloadTiming(Duration.ofMillis(50), Duration.ofMillis(100),
+                Duration.ofMillis(100), Duration.ofSeconds(1), false);
+
+        try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, pollOnly)) {
+            assertThat(sidecar.status("/echo", OTHER_KEY)).isEqualTo(200);
+            Files.writeString(keys, ReloadingSidecar.keys("carol", NEW_KEY));
+
+            sidecar.awaitStatus("/echo", NEW_KEY, 200, SOON);
+            assertThat(sidecar.status("/echo", OTHER_KEY)).isEqualTo(401);
+            assertThat(sidecar.status("/echo", KEY)).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void fileEventsAloneNoticeAFolderSwap() throws Exception {
+        KubernetesVolume volume = new KubernetesVolume(dir.resolve("config"));
+        volume.write(Map.of("sidecar.yaml", yaml("  apiKeysFile: keys.yaml\n"),
+                "keys.yaml", ReloadingSidecar.keys("bob", OTHER_KEY)));
+        ReloadTiming eventsOnly = new ReloadTiming(Duration.ofMillis(50), Duration.ofHours(1),
+                Duration.ofMillis(100), Duration.ofSeconds(1), true);
+
+        try (ReloadingSidecar sidecar = ReloadingSidecar.start(volume.file("sidecar.yaml"), eventsOnly)) {
+            volume.write(Map.of("sidecar.yaml", yaml("  apiKeysFile: keys.yaml\n"),
+                    "keys.yaml", ReloadingSidecar.keys("bob", OTHER_KEY, "carol", NEW_KEY)));
+
+            Duration took = sidecar.awaitStatus("/echo", NEW_KEY, 200, Duration.ofSeconds(15));
+
+            assertThat(took).isLessThan(Duration.ofSeconds(3));
+        }
+    }
+
+    /** A ConfigMap may arrive before the Secret it names; once the Secret is there, the change applies. */
+    @Test
+    void aFileNamedBeforeItExistsIsPickedUpWhenItArrives() throws Exception {
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(""));
+        RSAKey key = rsa("k1");
+        Path jwks = dir.resolve("later/jwks.json");
+
+        try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {
+            Files.writeString(config, yaml(provider(jwks.toString())));
+            sidecar.await("refused while the file is missing", SOON, () -> sidecar.reloads().failures() == 1);
+            assertThat(sidecar.reloads().lastFailure()).contains("auth.jwt.providers[0].jwksFile: file not found");
+
+            Files.createDirectories(jwks.getParent());
+            Files.writeString(jwks, new JWKSet(key.toPublicJWK()).toString());
+
+            sidecar.awaitStatus("/echo", token(key), 200, SOON);
+            assertThat(sidecar.reloads().failures()).isEqualTo(1);
+            assertThat(sidecar.reloads().successes()).isEqualTo(1);
+            assertThat(sidecar.reloads().lastFailure()).isNull();
+        }
+    }
+
+    @Test
+    void listenersHearEveryResult() throws Exception {
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(""));
+        List<ConfigReloads.Result> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {
+            sidecar.reloads().addListener(heard::add);
+            Files.writeString(config, yaml("  forwardCredential: maybe\n"));
+            sidecar.await("failure heard", SOON, () -> heard.size() == 1);
+            Files.writeString(config, yaml("  forwardCredential: true\n"));
+            sidecar.await("success heard", SOON, () -> heard.size() == 2);
+        }
+
+        assertThat(heard.get(0).success()).isFalse();
+        assertThat(heard.get(0).reason()).isEqualTo(config + ": auth.forwardCredential: expected true or false, "
+                + "got 'maybe'");
+        assertThat(heard.get(1)).isEqualTo(new ConfigReloads.Result(true, null));
+    }
+
+    private String yaml(String authExtra) {
+        return yaml("127.0.0.1:0", "", authExtra);
+    }
+
+    /** Listening on an ephemeral port, forwarding to the test application, accepting KEY (alice). */
+    private String yaml(String listen, String upstreamExtra, String authExtra) {
+        return "server:\n  listen: " + listen + "\n"
+                + "admin:\n  listen: 127.0.0.1:0\n"
+                + "upstream:\n  url: " + app.url() + "\n" + upstreamExtra
+                + "auth:\n  apiKeys:\n" + ReloadingSidecar.keys("alice", KEY).indent(4)
+                + authExtra
+                + "shutdown:\n  drainDelay: 0s\n  timeout: 2s\n";
+    }
+
+    private static String provider(String jwksFile) {
+        return "  jwt:\n    providers:\n      - name: shop\n        issuer: " + ISSUER + "\n"
+                + "        audiences: [main-service]\n        jwksFile: " + jwksFile + "\n";
+    }
+
+    private static RSAKey rsa(String kid) throws Exception {
+        return new RSAKeyGenerator(2048).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256).generate();
+    }
+
+    private static String token(RSAKey key) throws Exception {
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER).subject("alice").audience("main-service")
+                .issueTime(new Date()).expirationTime(Date.from(Instant.now().plusSeconds(600))).build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
+                .type(JOSEObjectType.JWT).build(), claims);
+        jwt.sign(new RSASSASigner(key));
+        return jwt.serialize();
+    }
+}

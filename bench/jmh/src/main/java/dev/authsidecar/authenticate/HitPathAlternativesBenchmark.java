@@ -1,0 +1,133 @@
+package dev.authsidecar.authenticate;
+
+import dev.authsidecar.bench.Tokens;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Experiments, not product code: two cheaper ways to answer a cache hit, measured beside the real one
+ * ({@code CacheHitBenchmark}) to size the suggestions made for {@link Authentication} and {@link CredentialCache}.
+ * Both give the same answers as the real path for the requests measured here.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class HitPathAlternativesBenchmark {
+    /** token68 characters as two 64-bit masks, one test per character instead of a chain of comparisons. */
+    private static final long TOKEN68_LO;
+    private static final long TOKEN68_HI;
+
+    static {
+        long lo = 0;
+        long hi = 0;
+        String chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/";
+        for (int i = 0; i < chars.length(); i++) {
+            char c = chars.charAt(i);
+            if (c < 64) {
+                lo |= 1L << c;
+            } else {
+                hi |= 1L << (c - 64);
+            }
+        }
+        TOKEN68_LO = lo;
+        TOKEN68_HI = hi;
+    }
+
+    private HttpHeaders headers;
+    private CredentialCache cache;
+    private MessageDigest sha256;
+    private final byte[] scratch = new byte[8192];
+    private Identity identity;
+    private String memoHeaderValue;
+
+    @Setup
+    public void setUp() throws Exception {
+        String token;
+        try (Tokens tokens = new Tokens()) {
+            token = tokens.token("RS256");
+        }
+        headers = new DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.HOST, "main-service");
+        headers.set(HttpHeaderNames.USER_AGENT, "bench");
+        headers.set(HttpHeaderNames.ACCEPT, "application/json");
+        headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+        sha256 = MessageDigest.getInstance("SHA-256");
+        cache = new CredentialCache(10_000);
+        identity = new Identity("alice", "jwt", Tokens.ISSUER, List.of("openid", "profile"), "web-frontend",
+                Map.of("sub", "alice"), System.currentTimeMillis() / 1000 + 7200, null);
+        cache.put(CredentialCache.keyOf(token), identity);
+        memoHeaderValue = headers.get(HttpHeaderNames.AUTHORIZATION);
+        if (leanHit() != identity || connectionMemoHit() != identity) {
+            throw new IllegalStateException("an alternative does not find the cached identity");
+        }
+    }
+
+    /**
+     * The same steps as the real hit, without its copies: no {@code getAll} list, a mask test per token68
+     * character, and the SHA-256 fed straight from the header value through a reused buffer (no substring, no
+     * {@code getBytes} array). The digest is held here; in the sidecar it would be the event loop's.
+     */
+    @Benchmark
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): a Latin-1 copy without an array
+    public Identity leanHit() {
+        String value = headers.get(HttpHeaderNames.AUTHORIZATION);
+        Iterator<String> all = headers.valueStringIterator(HttpHeaderNames.AUTHORIZATION);
+        all.next();
+        if (all.hasNext() || value.length() < 8 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        int start = 7;
+        int end = value.length();
+        for (int i = start; i < end; i++) {
+            char c = value.charAt(i);
+            long mask = c < 64 ? TOKEN68_LO : c < 128 ? TOKEN68_HI : 0;
+            if ((mask & (1L << c)) == 0) {
+                return null;
+            }
+        }
+        int length = end - start;
+        if (length > scratch.length) {
+            return null;
+        }
+        value.getBytes(start, end, scratch, 0);
+        sha256.update(scratch, 0, length);
+        String key = new String(sha256.digest(), StandardCharsets.ISO_8859_1);
+        return cache.get(key);
+    }
+
+    /**
+     * A per-connection memo of the last verified {@code Authorization} value: a keep-alive client sending the same
+     * token again is answered by one string comparison and the {@code exp} check, before any hashing.
+     */
+    @Benchmark
+    public Identity connectionMemoHit() {
+        String value = headers.get(HttpHeaderNames.AUTHORIZATION);
+        Iterator<String> all = headers.valueStringIterator(HttpHeaderNames.AUTHORIZATION);
+        all.next();
+        if (!all.hasNext() && value.equals(memoHeaderValue)
+                && !identity.isExpired(System.currentTimeMillis() / 1000)) {
+            return identity;
+        }
+        return null;
+    }
+}
