@@ -6,12 +6,14 @@
 #   bench/jmh/run.sh                                  # everything, about 4 minutes
 #   bench/jmh/run.sh JwtVerifyBenchmark               # arguments go to JMH (here: a benchmark regex)
 #   JAVA_HOME=/path/to/jdk bench/jmh/run.sh
+#   bench/jmh/run.sh --reinsert                       # no run: put the latest section back into RESULTS.md
 #
 # JAVA_HOME, when unset: /usr/lib/jvm/temurin-25-jdk-amd64 if it exists (the JDK the team benchmarks on), else
 # `java` on the PATH. Raw output (JMH's JSON and text) goes to bench/out/jmh.XXXXXX/ (git-ignored).
 #
 # Only the part of bench/RESULTS.md between <!-- jmh:start --> and <!-- jmh:end --> is replaced (appended when
-# absent); bench/run.sh writes the rest of that file.
+# absent); bench/run.sh writes the rest of that file. If bench/run.sh rewrote the file without this section,
+# --reinsert puts the latest one (bench/out/jmh.*/section.md) back without running anything.
 set -euo pipefail
 
 JMH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,6 +26,38 @@ END_MARK='<!-- jmh:end -->'
 
 log() { printf '[jmh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+
+# Replaces our block of RESULTS.md in place with the file $1, or appends it; everything else in the file is left
+# as it is. Read and written in one quick step, because bench/run.sh may rewrite the same file.
+write_section() {
+    local section="$1" new
+    new="$(mktemp)"
+    if [[ -f "$RESULTS" ]] && grep -qF "$START_MARK" "$RESULTS"; then
+        awk -v start="$START_MARK" -v end="$END_MARK" -v section="$section" '
+            $0 == start { while ((getline line < section) > 0) print line; skip = 1; next }
+            skip && $0 == end { skip = 0; next }
+            !skip { print }
+        ' "$RESULTS" >"$new"
+    else
+        { if [[ -f "$RESULTS" ]]; then cat "$RESULTS"; echo; fi; cat "$section"; } >"$new"
+    fi
+    cat "$new" >"$RESULTS"
+    rm -f "$new"
+}
+
+if [[ "${1:-}" == --reinsert ]]; then
+    latest=""
+    for d in $(ls -td "$BENCH_DIR"/out/jmh.*/ 2>/dev/null || true); do
+        if [[ -f "$d/section.md" ]]; then
+            latest="${d%/}"
+            break
+        fi
+    done
+    [[ -n "$latest" ]] || die "no earlier run with a section.md under $BENCH_DIR/out/"
+    write_section "$latest/section.md"
+    log "put the JMH section of $latest back into $RESULTS"
+    exit 0
+fi
 
 if [[ -z "${JAVA_HOME:-}" && -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]]; then
     export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -47,8 +81,8 @@ started="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 
 # -prof gc adds the bytes allocated per operation (gc.alloc.rate.norm) to every result.
 log "running JMH; output in $OUT"
-"$JAVA" -jar "$JAR" -rf json -rff "$OUT/jmh.json" -prof gc "$@" 2>&1 | tee "$OUT/jmh.txt"
-[[ "${PIPESTATUS[0]}" == 0 ]] || die "JMH failed (see $OUT/jmh.txt)"
+"$JAVA" -jar "$JAR" -rf json -rff "$OUT/jmh.json" -prof gc "$@" 2>&1 | tee "$OUT/jmh.txt" \
+    || die "JMH failed (see $OUT/jmh.txt)"
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 "$JAVA" -cp "$JAR" dev.authsidecar.bench.Tokens >"$OUT/tokens.txt"
@@ -115,16 +149,5 @@ $END_MARK
 EOF
 } >"$SECTION"
 
-# Replace our block in place, or append it; everything else in the file is left as it is. Read and written in
-# one quick step, because bench/run.sh may rewrite the same file.
-if [[ -f "$RESULTS" ]] && grep -qF "$START_MARK" "$RESULTS"; then
-    awk -v start="$START_MARK" -v end="$END_MARK" -v section="$SECTION" '
-        $0 == start { while ((getline line < section) > 0) print line; skip = 1; next }
-        skip && $0 == end { skip = 0; next }
-        !skip { print }
-    ' "$RESULTS" >"$OUT/RESULTS.md.new"
-else
-    { [[ -f "$RESULTS" ]] && cat "$RESULTS" && echo; cat "$SECTION"; } >"$OUT/RESULTS.md.new"
-fi
-cat "$OUT/RESULTS.md.new" >"$RESULTS"
+write_section "$SECTION"
 log "wrote the JMH section of $RESULTS (raw results in $OUT)"

@@ -244,7 +244,8 @@ final class ConfigLoaderTest {
                 new ConfigOverride("upstream.url", "http://127.0.0.1:2", "--upstream"),
                 new ConfigOverride("admin.listen", "127.0.0.1:3", "--admin-listen"),
                 new ConfigOverride("server.maxHeaderBytes", "2048", "AUTH_SIDECAR_SERVER_MAX_HEADER_BYTES"),
-                new ConfigOverride("server.trustForwardedHeaders", "true", "AUTH_SIDECAR_SERVER_TRUST_FORWARDED_HEADERS")));
+                new ConfigOverride("server.trustForwardedHeaders", "true",
+                        "AUTH_SIDECAR_SERVER_TRUST_FORWARDED_HEADERS")));
 
         assertThat(c.server().listen()).isEqualTo(new HostPort("0.0.0.0", 2222));
         assertThat(c.upstream().url()).isEqualTo(URI.create("http://127.0.0.1:2"));
