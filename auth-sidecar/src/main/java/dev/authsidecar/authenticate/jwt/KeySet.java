@@ -23,10 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One provider's signing keys as loaded at one moment, immutable. Each key gets its Nimbus verifier once, here,
- * so verifying a token does not build key objects. Keys that must not verify tokens are left out: encryption
- * keys, symmetric keys (a shared secret published in a key set is no secret), RSA keys under 2048 bits, and
- * octet key pairs on any curve but Ed25519 (Ed448 is not supported).
+ * One provider's signing keys as loaded at one moment, immutable. Each key gets its verifier once, here (Nimbus's,
+ * or {@link JdkEd25519Verifier} for Ed25519), so verifying a token does not build key objects. Keys that must not
+ * verify tokens are left out: encryption keys, symmetric keys (a shared secret published in a key set is no
+ * secret), RSA keys under 2048 bits, and octet key pairs on any curve but Ed25519 (Ed448 is not supported).
  */
 final class KeySet {
     private static final Logger log = LoggerFactory.getLogger(KeySet.class);
