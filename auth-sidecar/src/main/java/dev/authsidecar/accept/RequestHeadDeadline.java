@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,22 +18,19 @@ public final class RequestHeadDeadline extends ChannelInboundHandlerAdapter {
 
     private final long headTimeoutNanos;
     private final long idleTimeoutNanos;
-    /** No timer is ever further ahead than this, so a later, shorter deadline never needs a reschedule. */
-    private final long tickNanos;
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.IDLE;
-    private long deadlineNanos;
-    private ScheduledFuture<?> timer;
+    private LazyDeadline deadline;
 
     public RequestHeadDeadline(long headTimeoutMillis, long idleTimeoutMillis) {
         this.headTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(headTimeoutMillis);
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
-        this.tickNanos = Math.min(headTimeoutNanos, idleTimeoutNanos);
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.deadline = new LazyDeadline(ctx.executor(), Math.min(headTimeoutNanos, idleTimeoutNanos), this::expire);
     }
 
     @Override
@@ -53,16 +49,14 @@ public final class RequestHeadDeadline extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        deadline.cancel();
         ctx.fireChannelInactive();
     }
 
     /** The head is complete; the exchange has its own timeouts. */
     public void headReceived() {
         phase = Phase.EXCHANGE;
+        deadline.clear();
     }
 
     /** The response is complete and the connection stays open for the next request. */
@@ -77,38 +71,22 @@ public final class RequestHeadDeadline extends ChannelInboundHandlerAdapter {
         return phase == Phase.IDLE;
     }
 
-    /**
-     * Moves the deadline without touching the scheduler on the hot path: a timer, once armed, fires at most
-     * one tick ahead and re-arms itself for the current deadline, so keep-alive traffic costs no scheduling
-     * per request.
-     */
     private void enter(Phase next, long timeoutNanos) {
         phase = next;
-        deadlineNanos = System.nanoTime() + timeoutNanos;
-        if (timer == null) {
-            schedule(Math.min(timeoutNanos, tickNanos));
-        }
+        deadline.set(timeoutNanos);
     }
 
-    private void schedule(long delayNanos) {
-        timer = ctx.executor().schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void check() {
-        timer = null;
-        if (!ctx.channel().isActive() || phase == Phase.EXCHANGE) {
+    private void expire() {
+        if (!ctx.channel().isActive()) {
             return;
         }
-        long left = deadlineNanos - System.nanoTime();
-        if (left > 0) {
-            schedule(Math.min(left, tickNanos));
-        } else if (phase == Phase.READING_HEAD) {
+        if (phase == Phase.READING_HEAD) {
             // Written from the channel's tail so that it passes through the HTTP encoder.
             ctx.channel().writeAndFlush(ProblemResponses.of(Failure.REQUEST_HEAD_TIMEOUT,
                     "the request head was not received within " + TimeUnit.NANOSECONDS.toMillis(headTimeoutNanos)
                             + " ms", null))
                     .addListener(ChannelFutureListener.CLOSE);
-        } else {
+        } else if (phase == Phase.IDLE) {
             ctx.close();
         }
     }

@@ -6,7 +6,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
-import java.util.concurrent.ScheduledFuture;
+import dev.authsidecar.accept.LazyDeadline;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The upstream end of one pooled connection. Hands every event to the {@link Exchange} using the connection;
@@ -15,8 +16,15 @@ import java.util.concurrent.ScheduledFuture;
 final class BackendHandler extends ChannelInboundHandlerAdapter {
     private static final AttributeKey<BackendHandler> KEY = AttributeKey.valueOf(BackendHandler.class, "backend");
     private final UpstreamPool pool;
+    /** Timers are re-armed lazily; this only bounds how long an unused timer lingers. */
+    private static final long TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private enum Waiting { NOTHING, RESPONSE, IDLE_IN_POOL }
+
     private Exchange exchange;
-    private ScheduledFuture<?> idleClose;
+    private Channel channel;
+    private Waiting waiting = Waiting.NOTHING;
+    private LazyDeadline deadline;
 
     BackendHandler(UpstreamPool pool) {
         this.pool = pool;
@@ -29,7 +37,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        ctx.channel().attr(KEY).set(this);
+        channel = ctx.channel();
+        channel.attr(KEY).set(this);
+        deadline = new LazyDeadline(ctx.executor(), TICK_NANOS, this::expire);
     }
 
     void attach(Exchange e) {
@@ -38,16 +48,44 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     void detach() {
         exchange = null;
+        stopWaiting(Waiting.RESPONSE);
     }
 
-    void enterPool(ScheduledFuture<?> closeWhenIdle) {
-        idleClose = closeWhenIdle;
+    /** The request is sent: the response head must start within the timeout, else the exchange is told. */
+    void expectResponseWithin(long millis) {
+        waiting = Waiting.RESPONSE;
+        deadline.set(TimeUnit.MILLISECONDS.toNanos(millis));
+    }
+
+    void responseStarted() {
+        stopWaiting(Waiting.RESPONSE);
+    }
+
+    /** Back in the pool: closed if nobody takes it within the idle timeout. */
+    void enterPool(long idleMillis) {
+        waiting = Waiting.IDLE_IN_POOL;
+        deadline.set(TimeUnit.MILLISECONDS.toNanos(idleMillis));
     }
 
     void leavePool() {
-        if (idleClose != null) {
-            idleClose.cancel(false);
-            idleClose = null;
+        stopWaiting(Waiting.IDLE_IN_POOL);
+    }
+
+    private void stopWaiting(Waiting what) {
+        if (waiting == what) {
+            waiting = Waiting.NOTHING;
+            deadline.clear();
+        }
+    }
+
+    private void expire() {
+        Waiting was = waiting;
+        waiting = Waiting.NOTHING;
+        if (was == Waiting.RESPONSE && exchange != null) {
+            exchange.onResponseTimeout();
+        } else if (was == Waiting.IDLE_IN_POOL) {
+            pool.forget(channel);
+            channel.close();
         }
     }
 
@@ -77,6 +115,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        deadline.cancel();
         if (exchange != null) {
             exchange.onUpstreamClosed(null);
         } else {

@@ -17,8 +17,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request and its response, relayed between the client's connection and a pooled connection to the
@@ -50,7 +48,6 @@ public final class Exchange {
     private boolean skippingInterim;
     private boolean upstreamReusable = true;
     private boolean finished;
-    private ScheduledFuture<?> responseTimer;
 
     /**
      * @param head the request, already rewritten for the application
@@ -113,7 +110,8 @@ public final class Exchange {
         }
         ch.flush();
         ch.read();
-        if (!requestComplete) {
+        // A bodiless request's end arrived with its head: nothing more to read from the client for it.
+        if (!requestComplete && !bodiless) {
             client.read();
         }
     }
@@ -137,8 +135,7 @@ public final class Exchange {
         if (content instanceof LastHttpContent) {
             requestComplete = true;
             if (!responseStarted) {
-                responseTimer = client.eventLoop().schedule(this::onResponseTimeout, responseTimeoutMillis,
-                        TimeUnit.MILLISECONDS);
+                BackendHandler.of(upstream).expectResponseWithin(responseTimeoutMillis);
             }
         }
     }
@@ -192,7 +189,7 @@ public final class Exchange {
         }
         responseStarted = true;
         record.upstreamStatus(code);
-        cancelTimer();
+        BackendHandler.of(upstream).responseStarted();
         upstreamReusable = HttpUtil.isKeepAlive(response);
         if (!requestComplete) {
             // The application answered before the request body ended: neither connection can be reused.
@@ -249,7 +246,6 @@ public final class Exchange {
             retried = true;
             reused = false;
             detachUpstream(false);
-            cancelTimer();
             pending = new ArrayDeque<>(1);
             pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
             requestComplete = false;
@@ -259,7 +255,7 @@ public final class Exchange {
         failOrAbort(cause == null ? Failure.UPSTREAM_RESET : UpstreamFailures.ofExchange(cause));
     }
 
-    private void onResponseTimeout() {
+    void onResponseTimeout() {
         if (!finished && !responseStarted) {
             fail(Failure.UPSTREAM_TIMEOUT);
         }
@@ -271,7 +267,6 @@ public final class Exchange {
             return;
         }
         finished = true;
-        cancelTimer();
         releasePending();
         detachUpstream(false);
     }
@@ -283,7 +278,6 @@ public final class Exchange {
 
     private void finish() {
         finished = true;
-        cancelTimer();
         client.flush();
         detachUpstream(upstreamReusable && requestComplete);
         listener.exchangeFinished(keepAlive);
@@ -299,7 +293,6 @@ public final class Exchange {
 
     private void fail(Failure failure) {
         finished = true;
-        cancelTimer();
         releasePending();
         detachUpstream(false);
         listener.exchangeFailed(failure, UpstreamFailures.describe(failure));
@@ -307,7 +300,6 @@ public final class Exchange {
 
     private void abort() {
         finished = true;
-        cancelTimer();
         releasePending();
         detachUpstream(false);
         listener.exchangeAborted();
@@ -324,13 +316,6 @@ public final class Exchange {
             pool.release(ch);
         } else {
             ch.close();
-        }
-    }
-
-    private void cancelTimer() {
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
         }
     }
 

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keep-alive connections to the application, one idle list per event loop. A downstream connection only ever
@@ -84,10 +83,7 @@ public final class UpstreamPool {
             ch.close();
             return;
         }
-        BackendHandler.of(ch).enterPool(ch.eventLoop().schedule(() -> {
-            list.remove(ch);
-            ch.close();
-        }, idleTimeoutMillis, TimeUnit.MILLISECONDS));
+        BackendHandler.of(ch).enterPool(idleTimeoutMillis);
         list.addLast(ch);
         // Keep reading while idle, so that the application closing the connection is noticed at once.
         ch.read();

@@ -201,6 +201,22 @@ class ForwardingTest {
     }
 
     @Test
+    void idlePooledConnectionsToTheApplicationAreClosed() throws Exception {
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(),
+                        "upstream:\n  url: URL\n  idleTimeout: 300ms\n")) {
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode())
+                    .isEqualTo(200);
+            assertThat(app.closedConnections()).isZero();
+            UpstreamFailureTest.waitFor(() -> app.closedConnections() == 1);
+            assertThat(app.closedConnections()).as("the sidecar closed its idle upstream connection").isEqualTo(1);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode())
+                    .isEqualTo(200);
+            assertThat(app.connections()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aSlowClientIsCutOffAtTheRequestHeadDeadline() throws Exception {
         try (TestUpstream app = new TestUpstream();
                 RunningSidecar proxy = RunningSidecar.start(app.url(),
