@@ -123,7 +123,7 @@ operation from \`-prof gc\`.
 | --- | --- |
 | \`CacheHitBenchmark.authenticateCachedJwt\` | \`Authentication.authenticate(headers)\` for an RS256 JWT verified before: bearer extraction, SHA-256 of the token, Caffeine look-up, \`exp\` check |
 | \`CredentialCacheBenchmark.*\` | that path in pieces: \`extractBearer\`, \`cacheKey\` (token → bytes → SHA-256 → String), \`sha256Only\` (the digest of ready bytes), \`cacheGet\` (look-up + \`exp\` check) |
-| \`HitPathAlternativesBenchmark.*\` | experiments, not product code, to size suggestions: \`leanHit\` (the same steps without the substring, \`getBytes\` and \`getAll\` copies, a bit-mask token68 scan), \`connectionMemoHit\` (a per-connection memo of the last verified header value: one string comparison + \`exp\`) |
+| \`HitPathAlternativesBenchmark.*\` | experiments, not product code, to size suggestions: \`leanHit\` (the same steps without the substring, \`getBytes\` and \`getAll\` copies, the token copied once into a reused buffer, checked there with a table and hashed from there), \`connectionMemoHit\` (a per-connection memo of the last verified header value: one string comparison + \`exp\`) |
 | \`JwtVerifyBenchmark.verify\` | a cache miss: \`JwtAuthenticator.authenticate(token)\` with keys from a local file (strict JSON parsing, header policy, claims, signature) |
 | \`JwtBreakdownBenchmark.parse\` / \`signatureOnly\` | the miss in pieces: parsing the token alone; the key's verifier alone |
 | \`ApiKeyBenchmark.authenticateApiKey\` | \`Authentication.authenticate(headers)\` with 1 or 10 configured API keys (all compared in constant time) |
