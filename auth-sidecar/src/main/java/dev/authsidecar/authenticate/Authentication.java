@@ -54,15 +54,37 @@ public final class Authentication implements AutoCloseable {
     }
 
     public AuthOutcome authenticate(HttpHeaders headers) {
+        return authenticate(headers, new CredentialMemo());
+    }
+
+    /** @param memo the connection's last verified credential, consulted first and updated on success */
+    public AuthOutcome authenticate(HttpHeaders headers, CredentialMemo memo) {
+        String authorization;
         String token;
         try {
-            token = BearerCredential.extract(headers, maxTokenBytes);
+            authorization = BearerCredential.header(headers);
+            if (authorization == null) {
+                return AuthOutcome.ANONYMOUS;
+            }
+            Identity remembered = memo.get(this, authorization);
+            if (remembered != null) {
+                return remembered;
+            }
+            token = BearerCredential.token(authorization, maxTokenBytes);
         } catch (BearerCredential.Refused e) {
             return e.outcome;
         }
         if (token == null) {
             return AuthOutcome.ANONYMOUS;
         }
+        AuthOutcome outcome = verify(token);
+        if (outcome instanceof Identity identity) {
+            memo.put(this, authorization, identity);
+        }
+        return outcome;
+    }
+
+    private AuthOutcome verify(String token) {
         if (jwt != null && JwtAuthenticator.looksLikeJwt(token)) {
             return verifyJwt(token);
         }

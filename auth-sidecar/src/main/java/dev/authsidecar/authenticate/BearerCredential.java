@@ -3,7 +3,7 @@ package dev.authsidecar.authenticate;
 import dev.authsidecar.respond.Failure;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.util.List;
+import java.util.Iterator;
 
 /** Finds the bearer token in {@code Authorization} (RFC 6750 §2.1), or says why it cannot. */
 final class BearerCredential {
@@ -15,19 +15,24 @@ final class BearerCredential {
     private BearerCredential() {
     }
 
-    /**
-     * @return the token, {@code null} when the request carries no bearer credential, or throws the
-     *     rejection when the header is ambiguous or malformed
-     */
-    static String extract(HttpHeaders headers, int maxTokenBytes) throws Refused {
-        String value = headers.get(HttpHeaderNames.AUTHORIZATION);
-        if (value == null) {
+    /** @return the single {@code Authorization} value, {@code null} when absent; refuses two of them */
+    static String header(HttpHeaders headers) throws Refused {
+        Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.AUTHORIZATION);
+        if (!values.hasNext()) {
             return null;
         }
-        List<String> all = headers.getAll(HttpHeaderNames.AUTHORIZATION);
-        if (all.size() > 1) {
+        String value = values.next();
+        if (values.hasNext()) {
             throw new Refused(DUPLICATE);
         }
+        return value;
+    }
+
+    /**
+     * @return the bearer token of an {@code Authorization} value, {@code null} when it uses another scheme, or
+     *     throws the rejection when the token is malformed or too long
+     */
+    static String token(String value, int maxTokenBytes) throws Refused {
         if (value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
@@ -45,14 +50,12 @@ final class BearerCredential {
         return value.substring(start, end);
     }
 
-    /** token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
+    /** token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=", checked by table: tokens are long. */
     private static boolean isToken68(String s, int start, int end) {
         int i = start;
         for (; i < end; i++) {
             char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-            if (!ok) {
+            if (c >= 128 || !TOKEN68[c]) {
                 break;
             }
         }
@@ -65,6 +68,23 @@ final class BearerCredential {
             }
         }
         return true;
+    }
+
+    private static final boolean[] TOKEN68 = new boolean[128];
+
+    static {
+        for (char c = 'a'; c <= 'z'; c++) {
+            TOKEN68[c] = true;
+        }
+        for (char c = 'A'; c <= 'Z'; c++) {
+            TOKEN68[c] = true;
+        }
+        for (char c = '0'; c <= '9'; c++) {
+            TOKEN68[c] = true;
+        }
+        for (char c : "-._~+/".toCharArray()) {
+            TOKEN68[c] = true;
+        }
     }
 
     /** The header is present but unusable. */

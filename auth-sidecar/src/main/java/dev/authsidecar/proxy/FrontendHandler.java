@@ -2,6 +2,7 @@ package dev.authsidecar.proxy;
 
 import dev.authsidecar.accept.RequestHeadDeadline;
 import dev.authsidecar.authenticate.AuthOutcome;
+import dev.authsidecar.authenticate.CredentialMemo;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.forward.Exchange;
 import dev.authsidecar.forward.ExchangeListener;
@@ -63,6 +64,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private final RequestHeadDeadline deadline;
     private final Recorder recorder;
     private final RequestRecord record = new RequestRecord();
+    private final CredentialMemo credentials = new CredentialMemo();
     private ChannelHandlerContext ctx;
     private String clientIp;
     private State state = State.IDLE;
@@ -213,7 +215,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         }
 
         Stages s = stages.get();
-        AuthOutcome outcome = s.authentication().authenticate(request.headers());
+        AuthOutcome outcome = s.authentication().authenticate(request.headers(), credentials);
         RequestHead head = new RequestHead(request, target, hasBody, chunked, http11, expectContinue);
         if (outcome instanceof AuthOutcome.Pending pending) {
             // Verification needs the network: hold the request (reads stay paused; whatever already arrived
