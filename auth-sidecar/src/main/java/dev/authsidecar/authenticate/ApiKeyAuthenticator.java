@@ -1,10 +1,7 @@
 package dev.authsidecar.authenticate;
 
 import dev.authsidecar.config.ApiKey;
-import io.netty.util.concurrent.FastThreadLocal;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
 /**
@@ -13,13 +10,6 @@ import java.util.List;
  */
 final class ApiKeyAuthenticator {
     static final String METHOD = "api-key";
-
-    private static final FastThreadLocal<MessageDigest> SHA256 = new FastThreadLocal<>() {
-        @Override
-        protected MessageDigest initialValue() throws NoSuchAlgorithmException {
-            return MessageDigest.getInstance("SHA-256");
-        }
-    };
 
     private final byte[][] hashes;
     private final Identity[] identities;
@@ -35,7 +25,7 @@ final class ApiKeyAuthenticator {
 
     /** @return the key's identity, or {@code null} when the token is no configured key */
     Identity authenticate(String token) {
-        byte[] presented = SHA256.get().digest(token.getBytes(StandardCharsets.US_ASCII));
+        byte[] presented = TokenDigest.sha256(token);
         Identity found = null;
         for (int i = 0; i < hashes.length; i++) {
             if (MessageDigest.isEqual(presented, hashes[i])) {

@@ -3,10 +3,7 @@ package dev.authsidecar.authenticate;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,13 +12,6 @@ import java.util.concurrent.TimeUnit;
  * every hit. Only successes are stored: a refused token is verified again each time.
  */
 final class CredentialCache {
-    private static final FastThreadLocal<MessageDigest> SHA256 = new FastThreadLocal<>() {
-        @Override
-        protected MessageDigest initialValue() throws NoSuchAlgorithmException {
-            return MessageDigest.getInstance("SHA-256");
-        }
-    };
-
     private final Cache<String, Identity> cache;
 
     CredentialCache(int maxEntries) {
@@ -50,7 +40,7 @@ final class CredentialCache {
 
     /** The digest as a 32-char Latin-1 string: cheap to hash and compare, and not the token. */
     static String keyOf(String token) {
-        byte[] digest = SHA256.get().digest(token.getBytes(StandardCharsets.ISO_8859_1));
+        byte[] digest = TokenDigest.sha256(token);
         return new String(digest, StandardCharsets.ISO_8859_1);
     }
 
