@@ -1,31 +1,46 @@
 #!/usr/bin/env bash
-# Benchmarks auth-sidecar against nginx as a reverse proxy, on loopback, and writes bench/RESULTS.md.
+# Benchmarks auth-sidecar against nginx as a reverse proxy, on loopback, and writes its section of bench/RESULTS.md.
 #
-#   bench/run.sh                       # DURATION=10 ROUNDS=3
+#   bench/run.sh                       # AUTH=apikey DURATION=10 ROUNDS=3
+#   AUTH=jwt bench/run.sh              # the sidecar verifies an RS256 JWT instead of an API key
 #   DURATION=30 ROUNDS=5 bench/run.sh
+#   ACCESS_LOG=on bench/run.sh         # both proxies write an access log
 #   JAVA_HOME=/path/to/jdk bench/run.sh
 #
 # Targets, all in front of the same fixed upstream (an nginx returning {"message":"pong"}):
 #   direct    wrk -> upstream nginx                        (the floor: what the upstream alone costs)
-#   sidecar   wrk -> auth-sidecar (API-key auth) -> upstream
+#   sidecar   wrk -> auth-sidecar (API key or JWT) -> upstream
 #   nginx     wrk -> nginx proxy_pass (no auth)  -> upstream
 # For the two proxies it records requests/s, p50/p99 latency, the proxy's CPU time per request and its
 # peak RSS. See bench/README.md.
+#
+# bench/RESULTS.md holds one section per auth mode and access-log setting; a run replaces its own section and
+# keeps the others, and the JMH section (<!-- jmh:start --> .. <!-- jmh:end -->, written by bench/jmh/run.sh)
+# unchanged at the end.
 #
 # Installs nothing. Every process it starts is stopped on exit, including on failure and Ctrl-C.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------------
-# Settings. Only DURATION, ROUNDS, WARMUP, ACCESS_LOG, JAVA_HOME and SIDECAR_JVM_FLAGS are meant to be changed.
+# Settings. Only AUTH, DURATION, ROUNDS, WARMUP, SIDECAR_WARMUP, ACCESS_LOG, JAVA_HOME, SIDECAR_JVM_FLAGS and
+# RESULTS are meant to be changed.
 # ---------------------------------------------------------------------------------------------------------
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(dirname "$BENCH_DIR")"
 JAR="$REPO_DIR/auth-sidecar/target/auth-sidecar.jar"
-RESULTS="$BENCH_DIR/RESULTS.md"
+# Where the results go; another file (e.g. for a quick flag experiment) leaves bench/RESULTS.md alone.
+RESULTS="${RESULTS:-$BENCH_DIR/RESULTS.md}"
 
+# What the sidecar authenticates with:
+#   apikey  an API key (auth.apiKeys, SHA-256 of a random key made for the run)
+#   jwt     an RS256 JWT from a dev key made by the jar itself (auth.jwt.providers with a jwksFile)
+AUTH="${AUTH:-apikey}"
 DURATION="${DURATION:-10}"   # seconds of each measured wrk run
 ROUNDS="${ROUNDS:-3}"        # whole rounds; medians are reported because the machine is shared and noisy
-WARMUP="${WARMUP:-3}"        # seconds of the unrecorded wrk run before each measured one (JIT, pools)
+WARMUP="${WARMUP:-3}"        # seconds of the unrecorded wrk run before each measured one (pools, caches)
+# The sidecar's own warm-up, longer: with -XX:-TieredCompilation (below) the JVM interprets until C2 has
+# compiled the hot path, and that compilation is a start-up cost, not a cost of serving requests.
+SIDECAR_WARMUP="${SIDECAR_WARMUP:-8}"
 # Access logs of both proxies: off (default), or on (nginx buffered to a file, the sidecar's JSON lines on
 # stdout to a file). Either way both proxies do the same, so the comparison stays fair.
 ACCESS_LOG="${ACCESS_LOG:-off}"
@@ -115,6 +130,9 @@ check_prerequisites() {
     [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a positive whole number of seconds, got '$DURATION'"
     [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive whole number, got '$ROUNDS'"
     [[ "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be a whole number of seconds, got '$WARMUP'"
+    [[ "$SIDECAR_WARMUP" =~ ^[0-9]+$ ]] ||
+        die "SIDECAR_WARMUP must be a whole number of seconds, got '$SIDECAR_WARMUP'"
+    [[ "$AUTH" == apikey || "$AUTH" == jwt ]] || die "AUTH must be apikey or jwt, got '$AUTH'"
     [[ "$ACCESS_LOG" == on || "$ACCESS_LOG" == off ]] || die "ACCESS_LOG must be on or off, got '$ACCESS_LOG'"
 
     # nginx lives in /usr/sbin, which is not on every user's PATH.
@@ -159,6 +177,10 @@ check_prerequisites() {
     [[ $missing -eq 0 ]] || die "prerequisites missing (see above); nothing was started"
 
     log "JVM: $JAVA ($("$JAVA" -version 2>&1 | sed -n 1p))"
+    # Some of the default flags exist only on JDK 25+: say so now rather than as a start-up failure later.
+    # shellcheck disable=SC2086 # the flags are a word list on purpose
+    "$JAVA" $SIDECAR_JVM_FLAGS -version >/dev/null 2>&1 ||
+        die "$JAVA does not accept SIDECAR_JVM_FLAGS ($SIDECAR_JVM_FLAGS); use a JDK 25 (JAVA_HOME) or other flags"
     log "nginx: $NGINX ($("$NGINX" -v 2>&1 | sed -n 1p)); wrk: $(command -v wrk)"
 }
 
@@ -175,42 +197,64 @@ check_ports_free() {
 # ---------------------------------------------------------------------------------------------------------
 # Step 2: configs. Everything lives under the work dir (bench/out/run.XXXXXX, git-ignored): no root paths.
 # ---------------------------------------------------------------------------------------------------------
-API_KEY=""
+CREDENTIAL=""        # what wrk and the probes send as "Authorization: Bearer <CREDENTIAL>"
+WRONG_CREDENTIAL=""  # looks right but must be refused: another key, or a JWT signed with another key
 CLK_TCK=""
 JAR_SHA=""
 JAR_BUILT=""
 GIT_HEAD=""
 GIT_DIRTY=""
 
+# The sidecar's auth: section for $AUTH; sets CREDENTIAL and WRONG_CREDENTIAL.
+write_sidecar_auth_conf() {
+    case "$AUTH" in
+        apikey)
+            # A fresh random key per run (hex is valid token68); only its SHA-256 goes into the config.
+            CREDENTIAL="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+            WRONG_CREDENTIAL="wrong-$CREDENTIAL"
+            cat <<EOF
+auth:
+  apiKeys:
+    - name: bench
+      sha256: $(printf %s "$CREDENTIAL" | sha256sum | cut -d' ' -f1)
+EOF
+            ;;
+        jwt)
+            # A dev signing key and its JWKS, made by the jar itself; the token lives long enough for any run.
+            # The forged token has the same claims but is signed with another key: it must get 401.
+            "$JAVA" -jar "$WORK/auth-sidecar.jar" dev-keys --out "$WORK/keys" >"$WORK/dev-keys.log" 2>&1 ||
+                die "dev-keys failed (see $WORK/dev-keys.log)"
+            "$JAVA" -jar "$WORK/auth-sidecar.jar" dev-keys --out "$WORK/forger-keys" >>"$WORK/dev-keys.log" 2>&1 ||
+                die "dev-keys failed (see $WORK/dev-keys.log)"
+            CREDENTIAL="$(mint_jwt "$WORK/keys/signing-key.json")"
+            WRONG_CREDENTIAL="$(mint_jwt "$WORK/forger-keys/signing-key.json")"
+            cat <<EOF
+auth:
+  jwt:
+    providers:
+      - name: dev
+        issuer: auth-sidecar-dev
+        audiences: [main-service]
+        jwksFile: $WORK/keys/jwks.json
+        algorithms: [RS256]
+EOF
+            ;;
+    esac
+}
+
+# $1 signing-key.json; prints an RS256 JWT for the bench subject.
+mint_jwt() {
+    local token
+    token="$("$JAVA" -jar "$WORK/auth-sidecar.jar" token --key "$1" --sub bench --aud main-service \
+        --scope "read write" --ttl 2h 2>>"$WORK/dev-keys.log")" || die "token failed (see $WORK/dev-keys.log)"
+    [[ "$token" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ ]] || die "token printed no JWT: '$token'"
+    echo "$token"
+}
+
 prepare_workdir() {
     mkdir -p "$BENCH_DIR/out"
     WORK="$(mktemp -d "$BENCH_DIR/out/run.XXXXXX")"
     CLK_TCK="$(getconf CLK_TCK)"
-    # A fresh random key per run (hex is valid token68); only its SHA-256 goes into the config.
-    API_KEY="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
-    local key_sha
-    key_sha="$(printf %s "$API_KEY" | sha256sum | cut -d' ' -f1)"
-
-    write_nginx_upstream_conf
-    write_nginx_peer_conf
-    cat >"$WORK/sidecar.yaml" <<EOF
-server:
-  listen: $HOST:$SIDECAR_PORT
-  ioThreads: 1
-upstream:
-  url: http://$HOST:$UPSTREAM_PORT
-admin:
-  listen: $HOST:$ADMIN_PORT
-auth:
-  apiKeys:
-    - name: bench
-      sha256: $key_sha
-shutdown:
-  drainDelay: 0s
-  timeout: 2s
-accessLog:
-  format: "$([[ "$ACCESS_LOG" == on ]] && echo json || echo off)"
-EOF
     # Run a private copy: the jar in target/ may be rebuilt while we run (a JVM whose jar is replaced under it
     # fails to load classes later, e.g. at shutdown), and every round must run the same build.
     cp "$JAR" "$WORK/auth-sidecar.jar"
@@ -218,7 +262,31 @@ EOF
     JAR_BUILT="$(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S UTC')"
     GIT_HEAD="$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     GIT_DIRTY="$(git -C "$REPO_DIR" status --porcelain -- auth-sidecar 2>/dev/null | grep -c . || true)"
-    log "work dir: $WORK; jar sha256 $JAR_SHA (built $JAR_BUILT), git HEAD $GIT_HEAD"
+
+    write_nginx_upstream_conf
+    write_nginx_peer_conf
+    # Not in a $(...): write_sidecar_auth_conf sets CREDENTIAL for this shell.
+    write_sidecar_auth_conf >"$WORK/sidecar-auth.yaml"
+    {
+        cat <<EOF
+server:
+  listen: $HOST:$SIDECAR_PORT
+  ioThreads: 1
+upstream:
+  url: http://$HOST:$UPSTREAM_PORT
+admin:
+  listen: $HOST:$ADMIN_PORT
+EOF
+        cat "$WORK/sidecar-auth.yaml"
+        cat <<EOF
+shutdown:
+  drainDelay: 0s
+  timeout: 2s
+accessLog:
+  format: "$([[ "$ACCESS_LOG" == on ]] && echo json || echo off)"
+EOF
+    } >"$WORK/sidecar.yaml"
+    log "work dir: $WORK; AUTH=$AUTH; jar sha256 $JAR_SHA (built $JAR_BUILT), git HEAD $GIT_HEAD"
 }
 
 # The parts every nginx here shares: one worker, in the foreground, temp files and pid under its own prefix,
@@ -391,13 +459,17 @@ expect_pong() {
     [[ "$got" == '200 {"message":"pong"}' ]] || die "$name: expected 200 {\"message\":\"pong\"}, got: $got"
 }
 
+# No credential -> 401; a wrong one (another API key, or a JWT with the right claims signed with another key)
+# -> 401; the run's credential -> 200 pong. Anything else: the sidecar is not doing what we mean to measure.
 verify_sidecar_auth() {
-    local url="http://$HOST:$SIDECAR_PORT/ping" got
+    local url="http://$HOST:$SIDECAR_PORT/ping" got what
+    what="$([[ "$AUTH" == jwt ]] && echo "JWT" || echo "key")"
     got="$(probe "$url")"
-    [[ "${got%% *}" == 401 ]] || die "auth-sidecar without a key: expected 401, got: $got"
-    got="$(probe "$url" -H "Authorization: Bearer wrong-$API_KEY")"
-    [[ "${got%% *}" == 401 ]] || die "auth-sidecar with a wrong key: expected 401, got: $got"
-    expect_pong "auth-sidecar with the key" "$url" -H "Authorization: Bearer $API_KEY"
+    [[ "${got%% *}" == 401 ]] || die "auth-sidecar without a $what: expected 401, got: $got"
+    got="$(probe "$url" -H "Authorization: Bearer $WRONG_CREDENTIAL")"
+    [[ "${got%% *}" == 401 ]] ||
+        die "auth-sidecar with a $([[ "$AUTH" == jwt ]] && echo "forged JWT" || echo "wrong key"): expected 401, got: $got"
+    expect_pong "auth-sidecar with the $what" "$url" -H "Authorization: Bearer $CREDENTIAL"
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -451,14 +523,15 @@ to_ms() {
         else { printf "nan" } }'
 }
 
-# $1 round, $2 target name, $3 url, $4 pids to account ("" for none), $5.. extra wrk args (the auth header).
+# $1 round, $2 target name, $3 url, $4 pids to account ("" for none), $5 warm-up seconds, $6.. extra wrk args
+# (the auth header).
 # $JVM_PID, when set, is a JVM among the pids whose JIT threads are accounted separately.
 # Appends one line to $WORK/rounds.tsv:
 #   round target rps p50_ms p99_ms cpu_us_per_req user sys jit rss_before_load_mib peak_rss_mib requests errors
 JVM_PID=""
 measure() {
-    local round="$1" target="$2" url="$3" pids="$4"
-    shift 4
+    local round="$1" target="$2" url="$3" pids="$4" warmup="$5"
+    shift 5
     local raw="$WORK/wrk-round$round-$target.txt" jit_before="$WORK/jit-round$round-before.txt"
     # shellcheck disable=SC2206 # a list of pids on purpose
     local pid_list=($pids)
@@ -467,10 +540,19 @@ measure() {
     local rss_before="-"
     ((${#pid_list[@]} == 0)) || rss_before="$(awk -v k="$(peak_rss_kib "${pid_list[@]}")" 'BEGIN {printf "%.1f", k / 1024}')"
 
-    # Unrecorded warm-up: the JVM compiles its hot path, both proxies fill their upstream pools.
-    if ((WARMUP > 0)); then
-        timeout $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WARMUP}s" "$@" "$url" \
-            >"$WORK/wrk-round$round-$target-warmup.txt"
+    # Unrecorded warm-up: the JVM compiles its hot path, both proxies fill their upstream pools. In two wrk runs:
+    # the first one's 32 connections close after 1 s, so the connection-close paths are in the JIT's profile
+    # early. In one run, the first close would come at the end of the warm-up, hit code C2 compiled without those
+    # paths (uncommon traps), and the event loop's hot methods would be deoptimized and recompiled during the
+    # measured run.
+    if ((warmup > 0)); then
+        local first=$((warmup >= 2 ? 1 : warmup))
+        timeout $((first + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${first}s" "$@" "$url" \
+            >"$WORK/wrk-round$round-$target-warmup1.txt"
+        if ((warmup > first)); then
+            timeout $((warmup - first + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$((warmup - first))s" \
+                "$@" "$url" >"$WORK/wrk-round$round-$target-warmup2.txt"
+        fi
     fi
 
     local before="0 0" after="0 0"
@@ -535,8 +617,8 @@ run_sidecar() {
     start_sidecar "$round"
     verify_sidecar_auth
     JVM_PID="$SIDECAR_PID"
-    measure "$round" sidecar "http://$HOST:$SIDECAR_PORT/ping" "$SIDECAR_PID" \
-        -H "Authorization: Bearer $API_KEY"
+    measure "$round" sidecar "http://$HOST:$SIDECAR_PORT/ping" "$SIDECAR_PID" "$SIDECAR_WARMUP" \
+        -H "Authorization: Bearer $CREDENTIAL"
     JVM_PID=""
     stop_sidecar
     if [[ "$ACCESS_LOG" == on ]]; then
@@ -548,6 +630,12 @@ run_sidecar() {
         mv "$logf.tmp" "$logf"
         ((lines > 0)) || die "ACCESS_LOG=on, but the sidecar wrote no access-log lines (see $logf)"
     fi
+    # A full code cache stops the JIT for good (the small ReservedCodeCacheSize below makes that possible): the
+    # numbers of such a round are of a JVM that no longer compiles its hot path.
+    if grep -q 'CodeCache is full' "$WORK/sidecar-round$round.log"; then
+        log "WARNING: round $round: the sidecar's code cache was full (see $WORK/sidecar-round$round.log)"
+        echo "Round $round: the sidecar's JVM reported \"CodeCache is full\" (compilation stopped)." >>"$WORK/notes.txt"
+    fi
 }
 
 run_peer() {
@@ -555,7 +643,7 @@ run_peer() {
     start_peer
     expect_pong "nginx peer" "http://$HOST:$PEER_PORT/ping"
     # Master and worker: the master does nearly nothing, but it is part of what nginx costs.
-    measure "$round" nginx "http://$HOST:$PEER_PORT/ping" "$PEER_PID $(nginx_worker_pid "$PEER_PID")"
+    measure "$round" nginx "http://$HOST:$PEER_PORT/ping" "$PEER_PID $(nginx_worker_pid "$PEER_PID")" "$WARMUP"
     stop_peer
     if [[ "$ACCESS_LOG" == on ]]; then
         [[ -s "$WORK/peer/access.log" ]] || die "ACCESS_LOG=on, but nginx wrote no access log"
@@ -568,7 +656,7 @@ run_rounds() {
     local round
     for ((round = 1; round <= ROUNDS; round++)); do
         log "round $round of $ROUNDS"
-        measure "$round" direct "http://$HOST:$UPSTREAM_PORT/ping" ""
+        measure "$round" direct "http://$HOST:$UPSTREAM_PORT/ping" "" "$WARMUP"
         if ((round % 2 == 1)); then
             run_sidecar "$round"
             run_peer "$round"
@@ -602,16 +690,54 @@ pass_fail() {
     awk -v a="$1" -v b="$2" 'BEGIN {print (a + 0 <= b + 0) ? "PASS" : "FAIL"}'
 }
 
+# bench/RESULTS.md: a common part (summary of every section, machine, method, the nginx configs, caveats), then
+# one section per auth mode and access-log setting, each between <!-- run:KEY:start --> and <!-- run:KEY:end -->,
+# then the JMH section. A run rewrites the common part and its own section; it carries the other sections and
+# the JMH block over unchanged. Each section starts with a <!-- values: ... --> line that the summary is built from.
+SECTION_KEYS=(apikey jwt apikey-accesslog jwt-accesslog)
+JMH_START='<!-- jmh:start -->'
+JMH_END='<!-- jmh:end -->'
+
+section_key() {
+    echo "$AUTH$([[ "$ACCESS_LOG" == on ]] && echo -accesslog)"
+}
+
+# $1 section key.
+section_title() {
+    local auth
+    case "$1" in
+        apikey*) auth="API-key authentication (AUTH=apikey)" ;;
+        jwt*) auth="JWT authentication, RS256 (AUTH=jwt)" ;;
+    esac
+    case "$1" in
+        *-accesslog) echo "$auth, access logs on" ;;
+        *) echo "$auth, access logs off" ;;
+    esac
+}
+
+# Prints the lines of file $1 from the line $2 to the line $3, both included; nothing when $2 is not there.
+# A block whose end line is missing runs to the end of the file.
+extract_block() {
+    [[ -f "$1" ]] || return 0
+    awk -v s="$2" -v e="$3" '$0 == s {on = 1} on {print} on && $0 == e {exit}' "$1"
+}
+
+# $1 section file, $2 name: the value from its <!-- values: ... --> line, or "" when absent.
+value_of() {
+    sed -n 's/^<!-- values: \(.*\) -->$/\1/p' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2; exit}'
+}
+
 write_results() {
-    local date machine_cpu mem_gib java_version nginx_version wrk_version
+    local date machine_cpu mem_gib java_version nginx_version wrk_version key
     date="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     machine_cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
     mem_gib="$(awk '/^MemTotal:/ {printf "%.1f", $2 / 1024 / 1024}' /proc/meminfo)"
     java_version="$("$JAVA" -version 2>&1 | paste -sd ';' | sed 's/;/; /g')"
     nginx_version="$("$NGINX" -v 2>&1 | sed -n 1p)"
     wrk_version="$({ wrk -v 2>&1 || true; } | sed -n 1p)"
+    key="$(section_key)"
 
-    local t rps p50 p99 cpu rss
+    local t
     local -A M
     for t in direct sidecar nginx; do
         M[$t.rps]="$(median "$t" 3)"
@@ -648,81 +774,91 @@ write_results() {
     local errors_found
     errors_found="$(awk -F'\t' '$13 != "none" {printf "- round %s, %s: %s\n", $1, $2, $13}' "$WORK/rounds.tsv")"
 
-    local wrk_cmd="wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s --latency"
-    {
-        cat <<EOF
-# auth-sidecar benchmark results
+    local what credential_desc checks
+    case "$AUTH" in
+        apikey)
+            what="key"
+            credential_desc="API-key authentication: \`auth.apiKeys\` holds the SHA-256 of a random key made for
+this run, and wrk sends \`Authorization: Bearer <key>\`."
+            checks="no key → 401, a wrong key → 401, the key → 200 \`{\"message\":\"pong\"}\`"
+            ;;
+        jwt)
+            what="jwt"
+            credential_desc="JWT authentication: one provider (\`auth.jwt.providers\`) trusting a dev RS256 key made
+by the jar (\`auth-sidecar.jar dev-keys\`), its JWKS read from a file. wrk sends \`Authorization: Bearer <jwt>\`,
+one token of ${#CREDENTIAL} bytes made by \`auth-sidecar.jar token --sub bench --aud main-service --scope \"read write\"
+--ttl 2h\`."
+            checks="no token → 401, a forged token (the same claims, signed with another key) → 401,
+the token → 200 \`{\"message\":\"pong\"}\`"
+            ;;
+    esac
 
-Written by \`bench/run.sh\` (see \`bench/README.md\`). Do not edit by hand; run the script again.
+    local wrk_cmd="wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s --latency"
+    # The common part serves sections of runs with different durations.
+    local wrk_any="wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d<DURATION>s --latency"
+    local section="$WORK/section.md" title
+    title="$(section_title "$key")"
+    {
+        echo "<!-- run:$key:start -->"
+        # One line, machine-read for the summary at the top of RESULTS.md: no spaces inside values.
+        echo "<!-- values: date=${date// /_} rounds=$ROUNDS duration=$DURATION" \
+            "direct.rps=${M[direct.rps]} sidecar.rps=${M[sidecar.rps]} sidecar.p50=${M[sidecar.p50]}" \
+            "sidecar.p99=${M[sidecar.p99]} sidecar.cpu=${M[sidecar.cpu]} sidecar.rss=${M[sidecar.rss]}" \
+            "sidecar.rssmax=$rss_max nginx.rps=${M[nginx.rps]} nginx.p50=${M[nginx.p50]}" \
+            "nginx.p99=${M[nginx.p99]} nginx.cpu=${M[nginx.cpu]} nginx.rss=${M[nginx.rss]} ratio=$ratio" \
+            "cpu_verdict=$cpu_verdict rss_verdict=$rss_verdict -->"
+        cat <<EOF
+## $title
 
 - Date: $date
-- Run: DURATION=${DURATION}s per measured run, ${WARMUP}s unrecorded warm-up before each, ROUNDS=$ROUNDS,
-  ACCESS_LOG=$ACCESS_LOG
+- Run: AUTH=$AUTH, ACCESS_LOG=$ACCESS_LOG, ROUNDS=$ROUNDS, DURATION=${DURATION}s per measured run; unrecorded
+  warm-up before each: ${SIDECAR_WARMUP}s for the sidecar, ${WARMUP}s for nginx and direct
+- auth-sidecar jar: sha256 $JAR_SHA…, built $JAR_BUILT, git HEAD $GIT_HEAD$( ((GIT_DIRTY == 0)) || echo " + $GIT_DIRTY uncommitted change(s) under auth-sidecar/")
+- Load average at start / end: $LOADAVG_START / $(cut -d' ' -f1-3 /proc/loadavg)
+- JVM: $JAVA: $java_version
+- wrk against the sidecar: \`$wrk_cmd -H 'Authorization: Bearer <$what>' http://$HOST:$SIDECAR_PORT/ping\`
 
-## Machine
+EOF
+        if [[ "$ACCESS_LOG" == on ]]; then
+            # The short form: what changed, the medians and the ratio. The run's raw numbers are in $WORK.
+            cat <<EOF
+Access logs on for both proxies: nginx \`combined\` format, buffered 64k/200ms, to a file; the sidecar its JSON
+lines (\`accessLog.format: json\`, its default) on stdout, to a file. Otherwise as in the access-logs-off section
+of the same auth mode (${credential_desc%%:*}; same JVM flags unless they differ here:
+\`$SIDECAR_JVM_FLAGS\`).
 
-| | |
-| --- | --- |
-| CPUs (\`nproc\`) | $(nproc) |
-| CPU model | $machine_cpu |
-| Memory | $mem_gib GiB |
-| Kernel | $(uname -r) |
-| auth-sidecar jar | sha256 $JAR_SHA…, built $JAR_BUILT, git HEAD $GIT_HEAD$( ((GIT_DIRTY == 0)) || echo " + $GIT_DIRTY uncommitted change(s) under auth-sidecar/") |
-| Load average at start | $LOADAVG_START |
-| Load average at end | $(cut -d' ' -f1-3 /proc/loadavg) |
-| JVM | $JAVA: $java_version |
-| nginx | $nginx_version |
-| wrk | $wrk_version |
+| target | req/s | p50 ms | p99 ms | proxy CPU µs/req | user | sys | of which JIT | proxy peak RSS MiB |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| direct (no proxy) | ${M[direct.rps]} | ${M[direct.p50]} | ${M[direct.p99]} | — | — | — | — | — |
+| auth-sidecar | ${M[sidecar.rps]} | ${M[sidecar.p50]} | ${M[sidecar.p99]} | **${M[sidecar.cpu]}** | ${M[sidecar.user]} | ${M[sidecar.sys]} | ${M[sidecar.jit]} | **${M[sidecar.rss]}** |
+| nginx proxy_pass (no auth) | ${M[nginx.rps]} | ${M[nginx.p50]} | ${M[nginx.p99]} | **${M[nginx.cpu]}** | ${M[nginx.user]} | ${M[nginx.sys]} | — | **${M[nginx.rss]}** |
 
-## What ran
+Medians over $ROUNDS rounds. auth-sidecar CPU per request ÷ nginx's: **${ratio}×** (per round: $round_ratios);
+without the JIT threads' share ${ratio_nojit}×. Against the targets: CPU ≤ ${TARGET_CPU_RATIO}× nginx's **$cpu_verdict**;
+peak RSS ${rss_max} MiB (highest round) ≤ ${TARGET_RSS_MIB} MiB **$rss_verdict**.
+$([[ -s "$WORK/notes.txt" ]] && echo "**Warnings:** $(paste -sd ' ' "$WORK/notes.txt")")
+wrk errors: $([[ -n "$errors_found" ]] && echo "**yes, the numbers include them:** $(echo "$errors_found" | paste -sd ';' | sed 's/^- //; s/;- /; /g')" || echo "none.")
+EOF
+        else
+            cat <<EOF
+$credential_desc Before each sidecar run the script checked: $checks.
 
-All on loopback, all ending at the same upstream: one nginx (1 worker) answering
-\`GET /ping\` with \`200 {"message":"pong"}\` on $HOST:$UPSTREAM_PORT.
-
-| target | path | wrk command (after a ${WARMUP}s warm-up run with the same flags, not recorded) |
-| --- | --- | --- |
-| direct | wrk → upstream nginx | \`$wrk_cmd http://$HOST:$UPSTREAM_PORT/ping\` |
-| sidecar | wrk → auth-sidecar → upstream | \`$wrk_cmd -H 'Authorization: Bearer <key>' http://$HOST:$SIDECAR_PORT/ping\` |
-| nginx | wrk → nginx \`proxy_pass\` → upstream | \`$wrk_cmd http://$HOST:$PEER_PORT/ping\` |
-
-auth-sidecar: one event loop, API-key authentication on (every request's bearer token is hashed and checked).
-Before each sidecar run the script checked that a request without a key gets 401, one with a wrong key 401,
-and one with the key 200 \`{"message":"pong"}\`.
+**What the steady state measures:** the sidecar verifies a credential once and then serves the repeated one from
+memory: each keep-alive connection remembers its last verified \`Authorization\` value (a string comparison and an
+\`exp\` check per request), and a new connection with a known token is served by the verified-credential cache
+(SHA-256 of the token and a look-up)$([[ "$AUTH" == jwt ]] && echo "; the RS256 signature is checked once per token, by the probe before the warm-up").
+wrk sends one credential over 32 connections, so these numbers are the hit path, not the cost of verifying
+$([[ "$AUTH" == jwt ]] && echo "a signature (see the JMH section for a cache miss)" || echo "a key").
 
 \`\`\`
 $JAVA $SIDECAR_JVM_FLAGS -jar auth-sidecar.jar --config sidecar.yaml
 \`\`\`
 
 \`\`\`yaml
-$(sed 's/sha256: .*/sha256: <sha256 of a random key made for this run>/' "$WORK/sidecar.yaml")
+$(sed -e 's/sha256: .*/sha256: <sha256 of a random key made for this run>/' -e "s|$WORK|<workdir>|g" "$WORK/sidecar.yaml")
 \`\`\`
 
-nginx peer (**no authentication**: it only forwards, so it does less work per request than the sidecar):
-
-\`\`\`nginx
-$(sed "s|$WORK|<workdir>|g" "$WORK/nginx-peer.conf")
-\`\`\`
-
-Upstream nginx:
-
-\`\`\`nginx
-$(sed "s|$WORK|<workdir>|g" "$WORK/nginx-upstream.conf")
-\`\`\`
-
-How the numbers are taken:
-
-- **req/s, p50, p99**: from wrk's report (\`Requests/sec\`, \`Latency Distribution\`).
-- **CPU µs/req**: the proxy's utime+stime from \`/proc/PID/stat\` (all threads, so JIT and GC count for the JVM),
-  read just before and just after the measured wrk run, converted with CLK_TCK=$CLK_TCK, divided by the number
-  of requests wrk completed. For nginx: master + worker. *user* and *sys* split it; *of which JIT* is the part
-  spent by the JVM's C1/C2 compiler threads (from \`/proc/PID/task/*/stat\`): compilation still going on after
-  the warm-up, not the cost of serving requests.
-- **peak RSS**: \`VmHWM\` from \`/proc/PID/status\` after the run. For nginx: worker + master added up (they share
-  pages, so this overstates nginx a little). For the sidecar: the JVM's, start-up included. *Peak RSS before
-  load* is the same reading taken after start-up and the probe requests, before the warm-up.
-- Each round starts both proxies fresh; the proxies' order alternates between rounds. Medians over the rounds.
-
-## Medians over $ROUNDS rounds
+### Medians over $ROUNDS rounds
 
 | target | req/s | p50 ms | p99 ms | proxy CPU µs/req | user | sys | of which JIT | proxy peak RSS MiB | peak RSS before load |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
@@ -736,14 +872,14 @@ auth-sidecar CPU per request ÷ nginx's: **${ratio}×** (median of each; per rou
 Leaving out the JIT compiler threads' share (compilation still under way after the warm-up), the sidecar's
 median is ${sidecar_nojit} µs/req, ${ratio_nojit}× nginx's.
 
-## Against the targets
+### Against the targets
 
 | target | measured | verdict |
 | --- | --- | --- |
 | auth-sidecar CPU/request ≤ ${TARGET_CPU_RATIO}× nginx's | ${ratio}× (${M[sidecar.cpu]} vs ${M[nginx.cpu]} µs/req, medians); $rounds_over of $ROUNDS single rounds over ${TARGET_CPU_RATIO}× | **$cpu_verdict** |
 | auth-sidecar peak RSS ≤ ${TARGET_RSS_MIB} MiB | ${rss_max} MiB (highest round; median ${M[sidecar.rss]}, of which ${M[sidecar.rss0]} before any load) | **$rss_verdict** |
 
-## Per round
+### Per round
 
 In the order they ran.
 
@@ -751,36 +887,175 @@ In the order they ran.
 | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 $(awk -F'\t' '{printf "|"; for (i = 1; i <= 13; i++) printf " %s |", $i; printf "\n"}' "$WORK/rounds.tsv")
 
-## Errors reported by wrk
-
 EOF
-        if [[ -n "$errors_found" ]]; then
-            echo "**wrk reported failed requests; the numbers above include them:**"
-            echo
-            echo "$errors_found"
+            if [[ -s "$WORK/notes.txt" ]]; then
+                echo "**Warnings:** $(paste -sd ' ' "$WORK/notes.txt")"
+                echo
+            fi
+            if [[ -n "$errors_found" ]]; then
+                echo "**wrk reported failed requests; the numbers above include them:**"
+                echo
+                echo "$errors_found"
+            else
+                echo "wrk errors: none (no non-2xx/3xx responses and no socket errors in any measured run)."
+            fi
+        fi
+        echo "<!-- run:$key:end -->"
+    } >"$section"
+
+    # The sections RESULTS.md will hold: ours, and the others as they are in the file now.
+    local k
+    local -a present=()
+    for k in "${SECTION_KEYS[@]}"; do
+        if [[ "$k" == "$key" ]]; then
+            cp "$section" "$WORK/keep-$k.md"
         else
-            echo "None: no non-2xx/3xx responses and no socket errors in any measured run."
+            extract_block "$RESULTS" "<!-- run:$k:start -->" "<!-- run:$k:end -->" >"$WORK/keep-$k.md"
+        fi
+        [[ -s "$WORK/keep-$k.md" ]] && present+=("$k")
+    done
+    extract_block "$RESULTS" "$JMH_START" "$JMH_END" >"$WORK/keep-jmh.md"
+
+    local new
+    new="$(mktemp "$WORK/RESULTS.XXXXXX")"
+    {
+        cat <<EOF
+# auth-sidecar benchmark results
+
+Written by \`bench/run.sh\` (see \`bench/README.md\`); the JMH section at the end by \`bench/jmh/run.sh\`. Do not
+edit by hand; run the scripts again. A \`bench/run.sh\` run replaces only its own section below (one per auth mode
+and access-log setting) and the common parts; the other sections keep the date they were measured on.
+
+## Summary
+
+Medians over each section's rounds. Targets: auth-sidecar CPU per request ≤ ${TARGET_CPU_RATIO}× nginx's, peak RSS
+(highest round) ≤ ${TARGET_RSS_MIB} MiB.
+
+| section | date | rounds × s | sidecar req/s | sidecar p50 / p99 ms | sidecar CPU µs/req | nginx CPU µs/req | CPU ratio | sidecar peak RSS MiB (max) |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+EOF
+        for k in "${present[@]}"; do
+            local f="$WORK/keep-$k.md"
+            printf '| %s | %s | %s × %s | %s | %s / %s | %s | %s | %s× **%s** | %s (%s) **%s** |\n' \
+                "$(section_title "$k")" "$(value_of "$f" date | tr _ ' ')" "$(value_of "$f" rounds)" \
+                "$(value_of "$f" duration)" "$(value_of "$f" sidecar.rps)" "$(value_of "$f" sidecar.p50)" \
+                "$(value_of "$f" sidecar.p99)" "$(value_of "$f" sidecar.cpu)" "$(value_of "$f" nginx.cpu)" \
+                "$(value_of "$f" ratio)" "$(value_of "$f" cpu_verdict)" "$(value_of "$f" sidecar.rss)" \
+                "$(value_of "$f" sidecar.rssmax)" "$(value_of "$f" rss_verdict)"
+        done
+        # What an access log costs each proxy, where a mode has both sections (from different runs).
+        local costs=""
+        for k in apikey jwt; do
+            local off="$WORK/keep-$k.md" on="$WORK/keep-$k-accesslog.md"
+            [[ -s "$off" && -s "$on" ]] || continue
+            costs+="$(awk -v t="$(section_title "$k" | sed 's/, access logs off//')" \
+                -v so="$(value_of "$off" sidecar.cpu)" -v sn="$(value_of "$on" sidecar.cpu)" \
+                -v no="$(value_of "$off" nginx.cpu)" -v nn="$(value_of "$on" nginx.cpu)" \
+                -v ro="$(value_of "$off" ratio)" -v rn="$(value_of "$on" ratio)" \
+                -v qo="$(value_of "$off" sidecar.rps)" -v qn="$(value_of "$on" sidecar.rps)" 'BEGIN {
+                printf "| %s | %.2f → %.2f (%+.2f, %+.0f %%) | %.2f → %.2f (%+.2f, %+.0f %%) | %.2f× → %.2f× | %.0f → %.0f |\n",
+                    t, so, sn, sn - so, (sn / so - 1) * 100, no, nn, nn - no, (nn / no - 1) * 100, ro, rn, qo, qn }')"$'\n'
+        done
+        if [[ -n "$costs" ]]; then
+            cat <<EOF
+
+What the access log costs (off → on, medians of the two sections; they are separate runs, so part of the
+difference is run-to-run noise):
+
+| auth mode | sidecar CPU µs/req | nginx CPU µs/req | CPU ratio | sidecar req/s |
+| --- | ---: | ---: | ---: | ---: |
+$costs
+EOF
         fi
         cat <<EOF
+
+## Machine
+
+| | |
+| --- | --- |
+| CPUs (\`nproc\`) | $(nproc) |
+| CPU model | $machine_cpu |
+| Memory | $mem_gib GiB |
+| Kernel | $(uname -r) |
+| nginx | $nginx_version |
+| wrk | $wrk_version |
+
+Each section names the JVM, the jar and the load average of its own run.
+
+## What ran
+
+All on loopback, all ending at the same upstream: one nginx (1 worker) answering
+\`GET /ping\` with \`200 {"message":"pong"}\` on $HOST:$UPSTREAM_PORT.
+
+| target | path | wrk command (after an unrecorded warm-up run with the same flags) |
+| --- | --- | --- |
+| direct | wrk → upstream nginx | \`$wrk_any http://$HOST:$UPSTREAM_PORT/ping\` |
+| sidecar | wrk → auth-sidecar → upstream | \`$wrk_any -H 'Authorization: Bearer <key or jwt>' http://$HOST:$SIDECAR_PORT/ping\` |
+| nginx | wrk → nginx \`proxy_pass\` → upstream | \`$wrk_any http://$HOST:$PEER_PORT/ping\` |
+
+auth-sidecar: one event loop, API-key or JWT authentication on (each section says which, with its config and
+JVM flags). Before each sidecar run the script checks that it answers 401 without a credential and with a wrong
+one, and 200 \`{"message":"pong"}\` with the run's credential.
+
+nginx peer (**no authentication**: it only forwards, so it does less work per request than the sidecar):
+
+\`\`\`nginx
+$(sed "s|$WORK|<workdir>|g" "$WORK/nginx-peer.conf" | grep -v 'access_log <workdir>')
+\`\`\`
+
+With \`ACCESS_LOG=on\`, its \`server\` block also has \`access_log <workdir>/peer/access.log combined buffer=64k flush=200ms;\`.
+
+Upstream nginx:
+
+\`\`\`nginx
+$(sed "s|$WORK|<workdir>|g" "$WORK/nginx-upstream.conf")
+\`\`\`
+
+How the numbers are taken:
+
+- **req/s, p50, p99**: from wrk's report (\`Requests/sec\`, \`Latency Distribution\`).
+- **CPU µs/req**: the proxy's utime+stime from \`/proc/PID/stat\` (all threads, so JIT and GC count for the JVM),
+  read just before and just after the measured wrk run, converted with CLK_TCK=$CLK_TCK, divided by the number
+  of requests wrk completed. For nginx: master + worker. *user* and *sys* split it; *of which JIT* is the part
+  spent by the JVM's compiler threads (from \`/proc/PID/task/*/stat\`): compilation still going on after the
+  warm-up, not the cost of serving requests.
+- **peak RSS**: \`VmHWM\` from \`/proc/PID/status\` after the run. For nginx: worker + master added up (they share
+  pages, so this overstates nginx a little). For the sidecar: the JVM's, start-up included. *Peak RSS before
+  load* is the same reading taken after start-up and the probe requests, before the warm-up.
+- Each round starts both proxies fresh; the proxies' order alternates between rounds. Medians over the rounds.
 
 ## Caveats
 
 - wrk, the proxy under test and the upstream share this machine's $(nproc) CPU(s): throughput and latency include
   that contention. CPU per request, counted for the proxy process alone, is the steadier comparison.
-- The machine is shared and may be busy with other work; that is why medians of $ROUNDS rounds are reported.
-- The nginx peer does no authentication; the sidecar hashes the bearer token (SHA-256), checks it in constant
-  time and adds identity and forwarding headers on every request.
-- Access logs were $ACCESS_LOG for both proxies$([[ "$ACCESS_LOG" == on ]] && echo " (nginx: combined format, buffered 64k/200ms, to a file; the sidecar: its JSON lines on stdout, to a file)" || echo " (nginx \`access_log off\`, the sidecar \`accessLog.format: off\`)").
+- The machine is shared and may be busy with other work; that is why medians over several rounds are reported,
+  and the per-round numbers are kept in the full sections.
+- The nginx peer does no authentication. The sidecar authenticates every request, but with one credential sent
+  over keep-alive connections it verifies it once and then takes its hit path (a per-connection memo of the last
+  \`Authorization\` value, then the verified-credential cache); it also adds identity and forwarding headers and
+  an \`X-Request-Id\` on every request.
 EOF
-    } >"$RESULTS"
+        for k in "${present[@]}"; do
+            echo
+            cat "$WORK/keep-$k.md"
+        done
+        if [[ -s "$WORK/keep-jmh.md" ]]; then
+            echo
+            cat "$WORK/keep-jmh.md"
+        fi
+    } >"$new"
+    cat "$new" >"$RESULTS"
+    rm -f "$new"
 
-    log "medians: direct ${M[direct.rps]} req/s | sidecar ${M[sidecar.rps]} req/s, ${M[sidecar.cpu]} us/req," \
-        "${M[sidecar.rss]} MiB | nginx ${M[nginx.rps]} req/s, ${M[nginx.cpu]} us/req, ${M[nginx.rss]} MiB"
+    log "AUTH=$AUTH ACCESS_LOG=$ACCESS_LOG medians: direct ${M[direct.rps]} req/s | sidecar ${M[sidecar.rps]} req/s," \
+        "p50 ${M[sidecar.p50]} p99 ${M[sidecar.p99]} ms, ${M[sidecar.cpu]} us/req (JIT ${M[sidecar.jit]})," \
+        "${M[sidecar.rss]} MiB | nginx ${M[nginx.rps]} req/s, p50 ${M[nginx.p50]} p99 ${M[nginx.p99]} ms," \
+        "${M[nginx.cpu]} us/req, ${M[nginx.rss]} MiB"
     log "CPU ratio sidecar/nginx ${ratio}x (target <= ${TARGET_CPU_RATIO}x): $cpu_verdict" \
-        "($rounds_over of $ROUNDS rounds over);" \
+        "($rounds_over of $ROUNDS rounds over; per round: $round_ratios);" \
         "sidecar peak RSS ${rss_max} MiB (target <= ${TARGET_RSS_MIB}): $rss_verdict"
     [[ -z "$errors_found" ]] || log "wrk reported errors (see $RESULTS):"$'\n'"$errors_found"
-    log "wrote $RESULTS"
+    log "wrote section '$key' of $RESULTS (also in $section)"
 }
 
 main() {

@@ -25,7 +25,12 @@ final class ApiKeyAuthenticator {
 
     /** @return the key's identity, or {@code null} when the token is no configured key */
     Identity authenticate(String token) {
-        byte[] presented = TokenDigest.sha256(token);
+        return authenticate(token, 0);
+    }
+
+    /** @param from where the token starts in {@code value}; it runs to the end */
+    Identity authenticate(String value, int from) {
+        byte[] presented = TokenDigest.sha256(value, from);
         Identity found = null;
         for (int i = 0; i < hashes.length; i++) {
             if (MessageDigest.isEqual(presented, hashes[i])) {

@@ -60,7 +60,7 @@ public final class Authentication implements AutoCloseable {
     /** @param memo the connection's last verified credential, consulted first and updated on success */
     public AuthOutcome authenticate(HttpHeaders headers, CredentialMemo memo) {
         String authorization;
-        String token;
+        int from;
         try {
             authorization = BearerCredential.header(headers);
             if (authorization == null) {
@@ -70,38 +70,39 @@ public final class Authentication implements AutoCloseable {
             if (remembered != null) {
                 return remembered;
             }
-            token = BearerCredential.token(authorization, maxTokenBytes);
+            from = BearerCredential.tokenStart(authorization, maxTokenBytes);
         } catch (BearerCredential.Refused e) {
             return e.outcome;
         }
-        if (token == null) {
+        if (from < 0) {
             return AuthOutcome.ANONYMOUS;
         }
-        AuthOutcome outcome = verify(token);
+        AuthOutcome outcome = verify(authorization, from);
         if (outcome instanceof Identity identity) {
             memo.put(this, authorization, identity);
         }
         return outcome;
     }
 
-    private AuthOutcome verify(String token) {
-        if (jwt != null && JwtAuthenticator.looksLikeJwt(token)) {
-            return verifyJwt(token);
+    /** @param from where the token starts in the header value; it runs to the end */
+    private AuthOutcome verify(String authorization, int from) {
+        if (jwt != null && JwtAuthenticator.looksLikeJwt(authorization, from)) {
+            return verifyJwt(authorization, from);
         }
-        Identity identity = apiKeys.authenticate(token);
+        Identity identity = apiKeys.authenticate(authorization, from);
         if (identity != null) {
             return identity;
         }
-        return introspector != null ? introspector.authenticate(token) : UNKNOWN;
+        return introspector != null ? introspector.authenticate(authorization.substring(from)) : UNKNOWN;
     }
 
-    private AuthOutcome verifyJwt(String token) {
-        String key = CredentialCache.keyOf(token);
+    private AuthOutcome verifyJwt(String authorization, int from) {
+        String key = CredentialCache.keyOf(authorization, from);
         Identity cached = cache.get(key);
         if (cached != null) {
             return cached;
         }
-        AuthOutcome outcome = jwt.authenticate(token);
+        AuthOutcome outcome = jwt.authenticate(authorization.substring(from));
         if (outcome instanceof Identity identity) {
             cache.put(key, identity);
         } else if (outcome instanceof AuthOutcome.Pending pending) {

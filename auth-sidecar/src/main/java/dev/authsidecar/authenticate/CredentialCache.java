@@ -39,8 +39,8 @@ final class CredentialCache {
     }
 
     /** The digest as a 32-char Latin-1 string: cheap to hash and compare, and not the token. */
-    static String keyOf(String token) {
-        byte[] digest = TokenDigest.sha256(token);
+    static String keyOf(String value, int from) {
+        byte[] digest = TokenDigest.sha256(value, from);
         return new String(digest, StandardCharsets.ISO_8859_1);
     }
 

@@ -17,8 +17,34 @@ final class TokenDigest {
     private TokenDigest() {
     }
 
+    private static final FastThreadLocal<byte[]> BUFFER = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[1024];
+        }
+    };
+
     /** Tokens are token68 (ASCII), so Latin-1 encoding is a plain, intrinsic byte copy. */
     static byte[] sha256(String token) {
-        return SHA256.get().digest(token.getBytes(StandardCharsets.ISO_8859_1));
+        return sha256(token, 0);
+    }
+
+    /**
+     * The SHA-256 of {@code value} from {@code from} to its end, copied into a reused per-thread buffer rather
+     * than a new string and byte array: this runs for every request that is not answered by the memo.
+     */
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the low byte of each char is exactly
+    // right for token68, which the caller has already checked is ASCII.
+    static byte[] sha256(String value, int from) {
+        int n = value.length() - from;
+        byte[] buf = BUFFER.get();
+        if (buf.length < n) {
+            buf = new byte[Math.max(n, buf.length * 2)];
+            BUFFER.set(buf);
+        }
+        value.getBytes(from, value.length(), buf, 0);
+        MessageDigest sha = SHA256.get();
+        sha.update(buf, 0, n);
+        return sha.digest();
     }
 }

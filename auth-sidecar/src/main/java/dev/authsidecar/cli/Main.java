@@ -9,6 +9,7 @@ import dev.authsidecar.config.EnvironmentOverrides;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.reload.ConfigCheck;
 import dev.authsidecar.reload.ReloadTiming;
+import io.netty.util.ResourceLeakDetector;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,6 +49,11 @@ public final class Main implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Leak detection samples buffers and records touch points on every pipeline hop: useful in tests (which
+        // keep Netty's default), a measurable cost in production. -Dio.netty.leakDetection.level turns it back on.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
         System.exit(commandLine().execute(args));
     }
 

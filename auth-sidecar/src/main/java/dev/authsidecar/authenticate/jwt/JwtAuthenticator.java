@@ -72,7 +72,12 @@ public final class JwtAuthenticator implements AutoCloseable {
      * introspection; API keys ({@code sk_…}) and opaque tokens, some of which contain dots, go elsewhere.
      */
     public static boolean looksLikeJwt(String token) {
-        return token != null && token.startsWith("eyJ") && token.indexOf('.', 3) > 0;
+        return token != null && looksLikeJwt(token, 0);
+    }
+
+    /** The same test for a token that starts at {@code from} in a header value, without copying it out. */
+    public static boolean looksLikeJwt(String value, int from) {
+        return value.startsWith("eyJ", from) && value.indexOf('.', from + 3) > 0;
     }
 
     /** @return an {@code Identity}, a {@code Rejected}, or a {@code Pending} while keys are fetched */

@@ -69,7 +69,7 @@ public class HitPathAlternativesBenchmark {
         cache = new CredentialCache(10_000);
         identity = new Identity("alice", "jwt", Tokens.ISSUER, List.of("openid", "profile"), "web-frontend",
                 Map.of("sub", "alice"), System.currentTimeMillis() / 1000 + 7200, null);
-        cache.put(CredentialCache.keyOf(token), identity);
+        cache.put(CredentialCache.keyOf(token, 0), identity);
         memoHeaderValue = headers.get(HttpHeaderNames.AUTHORIZATION);
         if (leanHit() != identity || connectionMemoHit() != identity) {
             throw new IllegalStateException("an alternative does not find the cached identity");
