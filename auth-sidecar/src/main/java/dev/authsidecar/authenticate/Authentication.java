@@ -89,6 +89,11 @@ public final class Authentication implements AutoCloseable {
         if (jwt != null && JwtAuthenticator.looksLikeJwt(authorization, from)) {
             return verifyJwt(authorization, from);
         }
+        try {
+            BearerCredential.checkSyntax(authorization, from);
+        } catch (BearerCredential.Refused e) {
+            return e.outcome;
+        }
         Identity identity = apiKeys.authenticate(authorization, from);
         if (identity != null) {
             return identity;
@@ -101,6 +106,11 @@ public final class Authentication implements AutoCloseable {
         Identity cached = cache.get(key);
         if (cached != null) {
             return cached;
+        }
+        try {
+            BearerCredential.checkSyntax(authorization, from);
+        } catch (BearerCredential.Refused e) {
+            return e.outcome;
         }
         AuthOutcome outcome = jwt.authenticate(authorization.substring(from));
         if (outcome instanceof Identity identity) {
