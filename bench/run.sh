@@ -1028,7 +1028,7 @@ one, and 200 \`{"message":"pong"}\` with the run's credential.
 nginx peer (**no authentication**: it only forwards, so it does less work per request than the sidecar):
 
 \`\`\`nginx
-$(sed "s|$WORK|<workdir>|g" "$WORK/nginx-peer.conf" | grep -v 'access_log <workdir>')
+$(sed "s|$WORK|<workdir>|g" "$WORK/nginx-peer.conf" | grep -v -e 'access_log <workdir>' -e '^$')
 \`\`\`
 
 With \`ACCESS_LOG=on\`, its \`server\` block also has \`access_log <workdir>/peer/access.log combined buffer=64k flush=200ms;\`.
