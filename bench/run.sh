@@ -803,6 +803,16 @@ write_results() {
     local errors_found
     errors_found="$(awk -F'\t' '$13 != "none" {printf "- round %s, %s: %s\n", $1, $2, $13}' "$WORK/rounds.tsv")"
 
+    # The direct target (the upstream alone) is the machine's speedometer: when it moves a lot between rounds, the
+    # machine was busier in some rounds, which raises both proxies' CPU per request (mostly sys, as fewer requests
+    # share each wake-up), not by the same amount, and so moves the ratio too.
+    local speed_note
+    speed_note="$(awk -F'\t' '$2 == "direct" {if (min == "" || $3 < min) min = $3; if ($3 > max) max = $3}
+        END {if (max > 0 && (max - min) / max > 0.15)
+            printf "The machine was not equally fast in every round: the direct target (the upstream alone) ranged from %.0f to %.0f req/s. Rounds on a busier machine raise both proxies'"'"' CPU per request (mostly sys), not by the same amount, so the CPU ratio moves with it; compare the per-round ratios of the rounds where direct is fastest.", min, max}' \
+        "$WORK/rounds.tsv")"
+    [[ -z "$speed_note" ]] || echo "$speed_note" >>"$WORK/notes.txt"
+
     local what credential_desc checks
     case "$AUTH" in
         apikey)
@@ -899,6 +909,7 @@ Each column is the median of its own values over the rounds (so user + sys need 
 auth-sidecar CPU per request ÷ nginx's: **${ratio}×** (median of each; per round: $round_ratios).
 Leaving out the JIT compiler threads' share (compilation still under way after the warm-up), the sidecar's
 median is ${sidecar_nojit} µs/req, ${ratio_nojit}× nginx's.
+$([[ -s "$WORK/notes.txt" ]] && printf '\n**Warnings:** %s\n' "$(paste -sd ' ' "$WORK/notes.txt")")
 
 ### Against the targets
 
@@ -916,10 +927,6 @@ In the order they ran.
 $(awk -F'\t' '{printf "|"; for (i = 1; i <= 13; i++) printf " %s |", $i; printf "\n"}' "$WORK/rounds.tsv")
 
 EOF
-            if [[ -s "$WORK/notes.txt" ]]; then
-                echo "**Warnings:** $(paste -sd ' ' "$WORK/notes.txt")"
-                echo
-            fi
             if [[ -n "$errors_found" ]]; then
                 echo "**wrk reported failed requests; the numbers above include them:**"
                 echo
