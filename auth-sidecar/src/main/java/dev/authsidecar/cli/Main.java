@@ -49,6 +49,12 @@ public final class Main implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Netty's allocator emits JFR events when JFR is present, and loading its first event class sets up
+        // JFR's event metadata (about 100 classes, 1 MiB) even when nothing records. A flight recording of the
+        // JVM still works; -Dio.netty.jfr.enabled=true adds Netty's allocator events to it.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         // Leak detection samples buffers and records touch points on every pipeline hop: useful in tests (which
         // keep Netty's default), a measurable cost in production. -Dio.netty.leakDetection.level turns it back on.
         if (System.getProperty("io.netty.leakDetection.level") == null) {

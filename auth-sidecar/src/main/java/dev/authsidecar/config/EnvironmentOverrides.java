@@ -23,7 +23,7 @@ import java.util.TreeMap;
  */
 public final class EnvironmentOverrides {
     public static final String PREFIX = "AUTH_SIDECAR_";
-    /** Read by logback.xml, not a configuration key. */
+    /** Read by the log set-up (cli.LogSetup), not a configuration key. */
     public static final String LOG_LEVEL = "AUTH_SIDECAR_LOG_LEVEL";
 
     /** The scalar keys a variable can set. A new scalar key belongs here and in the README's table. */

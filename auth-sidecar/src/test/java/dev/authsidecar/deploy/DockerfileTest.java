@@ -202,7 +202,7 @@ class DockerfileTest {
         assertThat(ignore.isIgnored(".git/HEAD")).isTrue();
         assertThat(ignore.isIgnored("deploy/k8s/deployment.yaml")).isTrue();
         assertThat(ignore.isIgnored("auth-sidecar/src/test/java/Foo.java")).isTrue();
-        assertThat(ignore.isIgnored("auth-sidecar/src/main/resources/logback.xml")).isFalse();
+        assertThat(ignore.isIgnored("auth-sidecar/src/main/resources/META-INF/services/x")).isFalse();
         assertThat(ignore.isIgnored("mvnw")).isFalse();
         assertThat(ignore.isIgnored(".mvn/wrapper/maven-wrapper.properties")).isFalse();
     }

@@ -43,6 +43,9 @@ class PodIT {
                                 "--admin-listen", "127.0.0.1:" + adminPort))) {
             app.awaitOutput("main-service listening on", Duration.ofSeconds(20));
             sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(20));
+            // The jar's own log set-up (cli.LogSetup, found by Logback as a service): ISO time, level, logger.
+            assertThat(sidecar.output()).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}"
+                    + "(Z|[+-]\\d\\d:\\d\\d) INFO  \\w+ - auth-sidecar listening on");
 
             assertThat(get("http://127.0.0.1:" + adminPort + "/readyz", null).statusCode()).isEqualTo(200);
 

@@ -39,7 +39,10 @@ class MetricsTest {
             assertThat(m).contains("auth_sidecar_open_connections");
             assertThat(m).contains("auth_sidecar_config_reloads_total{result=\"failure\"} 0");
             assertThat(m).contains("auth_sidecar_credential_cache_requests_total");
-            assertThat(m).contains("jvm_memory_used_bytes");
+            // The JVM and process metrics of the Prometheus client (all but the NMT-only native-memory ones).
+            assertThat(m).contains("jvm_memory_used_bytes", "jvm_threads_current", "jvm_gc_collection_seconds_count",
+                    "jvm_classes_currently_loaded", "jvm_buffer_pool_used_bytes", "jvm_runtime_info",
+                    "jvm_compilation_time_seconds_total", "process_cpu_seconds_total", "process_resident_memory_bytes");
             assertThat(m).doesNotContain("hunter2").doesNotContain(RunningSidecar.KEY)
                     .doesNotContain("sk_wrong_token_value").doesNotContain("alice").doesNotContain("/echo");
         }
