@@ -57,10 +57,12 @@ SIDECAR_PORT=18081
 PEER_PORT=18082
 ADMIN_PORT=19901
 
-# The sidecar's JVM flags (JDK 25; override the whole list with SIDECAR_JVM_FLAGS). Chosen for a small footprint
-# beside an application in a Pod, and measured with this script (A/B, 3 rounds x 10 s, AUTH=apikey, JDK 25.0.3):
-# peak RSS about 107 MiB instead of about 135 MiB with the earlier -Xms64m -Xmx64m -XX:+UseSerialGC -Xss512k
-# -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=64m -XX:-UsePerfData, for about 2 % more CPU per request.
+# The sidecar's JVM flags (JDK 25; override the whole list with SIDECAR_JVM_FLAGS). The same list as the
+# JAVA_TOOL_OPTIONS of auth-sidecar/Dockerfile (DockerfileTest keeps the two equal), so what is measured here is
+# what the image runs. Chosen for a small footprint beside an application in a Pod, and measured with this
+# script and A/B runs (AUTH=apikey, JDK 25.0.3; see bench/README.md): peak RSS about 85 MiB, against about
+# 135 MiB with the earlier -Xms64m -Xmx64m -XX:+UseSerialGC -Xss512k -XX:MaxMetaspaceSize=64m
+# -XX:ReservedCodeCacheSize=64m -XX:-UsePerfData, for about 2 % more CPU per request.
 #  -Xmx48m               a cap, not a reservation: the live set (config, pools, caches) is a few MiB, and without
 #                        -Xms the old generation is committed only as it fills, so RSS holds what is used.
 #  -Xmn6m                the young generation is what a request-churning proxy touches all the time: every page
@@ -79,16 +81,24 @@ ADMIN_PORT=19901
 #                        request, so fewer minor GCs and a smaller live set.
 #  -XX:-TieredCompilation -XX:CICompilerCount=1
 #                        C2 only, with one compiler thread: no C1 code, no profiling tiers and no second compiler
-#                        arena; about 15 MiB of peak RSS. The price: the JVM interprets until C2 has compiled the
-#                        hot path (hence SIDECAR_WARMUP), and the CPU above (about 0.3 us/req of user time).
+#                        arena; about 10 MiB of peak RSS. The price: the JVM interprets until C2 has compiled the
+#                        hot path (hence SIDECAR_WARMUP), and a little CPU (about 0.3 us/req of user time).
+#  -XX:FreqInlineSize=100
+#                        the largest bytecode size of a hot method that C2 inlines (default 325). Netty's
+#                        ChannelHandlerContext.read() and flush() (137 and ~120 bytes) inlined into each other
+#                        through every handler of the pipeline made compilations of 10-15,000 nodes, each taking
+#                        20-25 MiB of compiler arena for a moment: most of the peak. At 100 the largest takes about
+#                        7 MiB, and peak RSS falls by about 15 MiB, with no CPU cost measurable here (A/B, 3 rounds).
 #  -XX:TrimNativeHeapInterval=500
 #                        returns freed malloc memory (compiler arenas after a burst of compilation) to the OS every
 #                        0.5 s, so later peaks start from a lower base; about 1 MiB of peak here, no visible CPU.
+#  -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED
+#                        no effect on these numbers; the image's bounds and behaviour (see its Dockerfile).
 # Not used: -XX:MaxMetaspaceSize (a cap does not make classes smaller; it only turns a leak into an
 # OutOfMemoryError), and --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false (let Netty 4.2 use
 # sun.misc.Unsafe on JDK 25, which it no longer does by default): no clear CPU gain in the A/B (0.2 us/req of
 # user time, within the noise), and a future JDK removes the option.
-SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:--Xmx48m -Xmn6m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=24m -XX:-UsePerfData -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:CICompilerCount=1 -XX:TrimNativeHeapInterval=500}"
+SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:--Xmx48m -Xmn6m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=24m -XX:-UsePerfData -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:CICompilerCount=1 -XX:FreqInlineSize=100 -XX:TrimNativeHeapInterval=500 -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED}"
 
 # The targets this benchmark checks.
 TARGET_CPU_RATIO=1.5   # auth-sidecar CPU per request <= 1.5 x nginx's

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -261,36 +260,10 @@ final class AuthSection {
         return c;
     }
 
-    /**
-     * Keys and introspection answers decide who gets in, so they are fetched over https; plain http is allowed
-     * only to the local machine (a test IdP, or a proxy in the same Pod).
-     */
+    /** See {@link FetchUrls}: https, or http to this machine only. */
     private static void checkFetchUrl(ConfigNode n, String key, URI uri) throws ConfigException {
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (scheme.equals("https")) {
-            return;
-        }
-        if (scheme.equals("http") && isLoopback(uri.getHost())) {
-            return;
-        }
-        throw n.error(key, "must be an https:// URL (http:// only for localhost), got '" + uri + "'");
-    }
-
-    private static boolean isLoopback(String host) {
-        if (host == null) {
-            return false;
-        }
-        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        if (h.equalsIgnoreCase("localhost")) {
-            return true;
-        }
-        if (!h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(h).isLoopbackAddress();
-        } catch (IOException e) {
-            return false;
+        if (!FetchUrls.safeToFetch(uri)) {
+            throw n.error(key, "must be an https:// URL (http:// only for localhost), got '" + uri + "'");
         }
     }
 

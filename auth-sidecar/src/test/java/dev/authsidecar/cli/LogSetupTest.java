@@ -26,6 +26,30 @@ class LogSetupTest {
     }
 
     @Test
+    void stepsAsideForALogbackConfigurationFile() {
+        LoggerContext context = new LoggerContext();
+        String before = System.getProperty("logback.configurationFile");
+        System.setProperty("logback.configurationFile", "/etc/auth-sidecar/logback.xml");
+        try {
+            LogSetup setup = new LogSetup();
+            setup.setContext(context);
+            assertThat(setup.configure(context)).isEqualTo(Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
+        } finally {
+            if (before == null) {
+                System.clearProperty("logback.configurationFile");
+            } else {
+                System.setProperty("logback.configurationFile", before);
+            }
+        }
+        assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDOUT")).isNull();
+
+        LogSetup setup = new LogSetup();
+        setup.setContext(context);
+        assertThat(setup.configure(context)).isEqualTo(Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+        assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDOUT")).isNotNull();
+    }
+
+    @Test
     void oneLinePerEventOnStdoutAtInfoWithNettyQuieter() {
         LoggerContext context = new LoggerContext();
         LogSetup.apply(context, Map.<String, String>of()::get);

@@ -1,5 +1,6 @@
 package dev.authsidecar.authenticate.introspection;
 
+import dev.authsidecar.authenticate.TrustedCertificates;
 import dev.authsidecar.config.IntrospectionConfig;
 import java.io.IOException;
 import java.net.ConnectException;

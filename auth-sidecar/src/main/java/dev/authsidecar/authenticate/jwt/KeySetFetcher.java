@@ -1,10 +1,11 @@
 package dev.authsidecar.authenticate.jwt;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.authsidecar.authenticate.TrustedCertificates;
+import dev.authsidecar.config.FetchUrls;
 import dev.authsidecar.config.JwtProviderConfig;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.ParseException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -63,7 +63,12 @@ final class KeySetFetcher {
                 .connectTimeout(c.fetchConnectTimeout())
                 .executor(executor);
         if (c.caFile() != null) {
-            b.sslContext(CaBundle.sslContext(c.name(), c.caFile()));
+            try {
+                b.sslContext(TrustedCertificates.sslContext(c.caFile()));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("JWT provider '" + c.name() + "': cannot use caFile: "
+                        + e.getMessage(), e);
+            }
         }
         this.client = b.build();
     }
@@ -119,7 +124,7 @@ final class KeySetFetcher {
                 throw new FetchFailed("discovery document has no jwks_uri");
             }
             URI uri = URI.create(jwks);
-            if (!safeToFetch(uri)) {
+            if (!FetchUrls.safeToFetch(uri)) {
                 throw new FetchFailed("discovery names a jwks_uri that is not https: " + uri);
             }
             return uri;
@@ -200,30 +205,6 @@ final class KeySetFetcher {
         }
         String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         return "fetching " + source() + " failed: " + message;
-    }
-
-    /** Keys decide who gets in: https only, plain http just to this machine (a test IdP or a local proxy). */
-    static boolean safeToFetch(URI uri) {
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (scheme.equals("https")) {
-            return uri.getHost() != null;
-        }
-        if (!scheme.equals("http") || uri.getHost() == null) {
-            return false;
-        }
-        String host = uri.getHost().startsWith("[")
-                ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
-        if (host.equalsIgnoreCase("localhost")) {
-            return true;
-        }
-        if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress();
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static String stripSlash(String issuer) {

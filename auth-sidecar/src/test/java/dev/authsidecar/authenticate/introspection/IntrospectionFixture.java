@@ -7,6 +7,7 @@ import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.config.IntrospectionConfig;
 import dev.authsidecar.respond.Failure;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,9 +16,14 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A local RFC 7662 endpoint, a fake clock, and introspectors pointed at them; closes all of it. */
-final class IntrospectionFixture implements AutoCloseable {
+/**
+ * A local RFC 7662 endpoint, a fake clock, and introspectors pointed at them; closes all of it after each
+ * test. Use as {@code @RegisterExtension final IntrospectionFixture f = new IntrospectionFixture();}.
+ */
+final class IntrospectionFixture implements AfterEachCallback, AutoCloseable {
     static final Duration CACHE_TTL = Duration.ofMinutes(5);
     static final Duration NEGATIVE_CACHE_TTL = Duration.ofSeconds(10);
     /** Short enough for the timeout tests to stay quick, long enough for a loaded CI machine. */
@@ -30,11 +36,15 @@ final class IntrospectionFixture implements AutoCloseable {
     final Path secretFile;
     private final List<Introspector> opened = new ArrayList<>();
 
-    IntrospectionFixture(Path dir) throws IOException {
-        server = new Rfc7662Server();
-        secretFile = dir.resolve("client-secret");
-        // With the newline an editor or `kubectl create secret --from-file` leaves behind.
-        Files.writeString(secretFile, Rfc7662Server.CLIENT_SECRET + "\n");
+    IntrospectionFixture() {
+        try {
+            secretFile = Files.createTempFile("client-secret", "");
+            // With the newline an editor or `kubectl create secret --from-file` leaves behind.
+            Files.writeString(secretFile, Rfc7662Server.CLIENT_SECRET + "\n");
+            server = new Rfc7662Server();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     IntrospectionConfig config() {
@@ -73,9 +83,15 @@ final class IntrospectionFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void afterEach(ExtensionContext context) throws IOException {
+        close();
+    }
+
+    @Override
+    public void close() throws IOException {
         opened.forEach(Introspector::close);
         server.close();
         executor.shutdownNow();
+        Files.deleteIfExists(secretFile);
     }
 }

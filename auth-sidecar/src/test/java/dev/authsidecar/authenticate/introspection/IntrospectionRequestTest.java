@@ -17,26 +17,16 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import no.nav.security.mock.oauth2.http.Ssl;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What goes over the wire to the endpoint, and what the introspector needs to start. */
 class IntrospectionRequestTest {
     @TempDir
     Path dir;
-    private IntrospectionFixture f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        f = new IntrospectionFixture(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
+    @RegisterExtension
+    final IntrospectionFixture f = new IntrospectionFixture();
 
     @Test
     void tokenIsPostedAsAFormWithTheClientsBasicCredentials() throws Exception {

@@ -12,7 +12,6 @@ import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.config.IntrospectionConfig;
 import dev.authsidecar.respond.Failure;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,26 +22,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** How often the endpoint is asked: verdicts are remembered as long as they hold, failures never. */
 class IntrospectorCacheTest {
-    @TempDir
-    Path dir;
-    private IntrospectionFixture f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        f = new IntrospectionFixture(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
+    @RegisterExtension
+    final IntrospectionFixture f = new IntrospectionFixture();
 
     @Test
     void activeVerdictIsServedFromCacheWithoutAnotherCall() throws Exception {

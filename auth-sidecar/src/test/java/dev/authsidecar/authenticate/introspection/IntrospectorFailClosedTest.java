@@ -22,17 +22,14 @@ import java.io.ByteArrayOutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,19 +41,8 @@ class IntrospectorFailClosedTest {
     private static final AuthOutcome.Rejected UNAVAILABLE = new AuthOutcome.Rejected(
             Failure.AUTH_BACKEND_UNAVAILABLE, "the token introspection endpoint is unavailable");
 
-    @TempDir
-    Path dir;
-    private IntrospectionFixture f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        f = new IntrospectionFixture(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
+    @RegisterExtension
+    final IntrospectionFixture f = new IntrospectionFixture();
 
     @Test
     void endpointThatRefusesConnectionsIsUnavailable() throws Exception {

@@ -12,17 +12,14 @@ import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.respond.Failure;
 import java.math.BigInteger;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,19 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class IntrospectorVerdictTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dir;
-    private IntrospectionFixture f;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        f = new IntrospectionFixture(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
+    @RegisterExtension
+    final IntrospectionFixture f = new IntrospectionFixture();
 
     @Test
     void activeAnswerBecomesAnIdentity() throws Exception {

@@ -1,4 +1,4 @@
-package dev.authsidecar.authenticate.introspection;
+package dev.authsidecar.authenticate;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,12 +15,14 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * Builds a TLS context that trusts exactly the certificates of a PEM bundle (a cluster's own CA, a private
  * IdP's CA), like {@code curl --cacert}: the bundle replaces the JDK's trust store rather than adding to it.
+ * Read once, by the JWKS and introspection clients: a cluster CA outlives the Pod that mounts it.
  */
-final class TrustedCertificates {
+public final class TrustedCertificates {
     private TrustedCertificates() {
     }
 
-    static SSLContext sslContext(Path caFile) throws IOException {
+    /** @throws IOException naming the file when it cannot be read or holds no usable certificate */
+    public static SSLContext sslContext(Path caFile) throws IOException {
         try (InputStream in = Files.newInputStream(caFile)) {
             Collection<? extends Certificate> certificates =
                     CertificateFactory.getInstance("X.509").generateCertificates(in);
