@@ -84,9 +84,8 @@ public final class Sidecar implements AutoCloseable {
             proxy = bindProxy(config, stages, workers, transport, recorder);
             ProxyServer listener = proxy;
             Readiness readiness = new Readiness(proxy::isListening, () -> stages.get().authentication().keySets());
-            recorder.metrics().bind(listener::openConnections, () -> stages.get().authentication().keySets(),
-                    () -> stages.get().authentication().cacheHits(), () -> stages.get().authentication().cacheMisses(),
-                    reloads::successes, reloads::failures);
+            recorder.metrics().bind(listener::openConnections, stages::keySets, stages::cacheHits,
+                    stages::cacheMisses, reloads::successes, reloads::failures);
             AdminServer admin = bindAdmin(config, readiness, upstream, adminGroup, transport, recorder.metrics());
             log.info("auth-sidecar listening on {} (admin {}), forwarding to {}, {} event loop(s), {} transport, "
                     + "{} API key(s), {} JWT provider(s), introspection {}, {} rule(s) + {} public path(s)",

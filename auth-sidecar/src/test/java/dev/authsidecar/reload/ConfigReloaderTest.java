@@ -12,7 +12,10 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpServer;
 import dev.authsidecar.it.TestUpstream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,6 +80,48 @@ final class ConfigReloaderTest {
             Thread.sleep(500);
             assertThat(sidecar.reloads().failures()).as("polls retry quietly").isEqualTo(1);
             assertThat(sidecar.logged()).filteredOn(l -> l.startsWith("WARN invalid configuration")).hasSize(1);
+        }
+    }
+
+    /** A reload builds a new authenticate stage; its counters must carry on, or Prometheus sees a reset. */
+    @Test
+    void authenticationCountersCarryOnAcrossAReload() throws Exception {
+        RSAKey key = rsa("k");
+        byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+        HttpServer idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        idp.createContext("/jwks", ex -> {
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, jwks.length);
+            ex.getResponseBody().write(jwks);
+            ex.close();
+        });
+        idp.start();
+        String remote = "  jwt:\n    providers:\n      - name: shop\n        issuer: " + ISSUER + "\n"
+                + "        jwksUri: http://127.0.0.1:" + idp.getAddress().getPort() + "/jwks\n";
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(remote + "        audiences: [main-service]\n"));
+        String misses = "auth_sidecar_credential_cache_requests_total{result=\"miss\"}";
+        String fetches = "auth_sidecar_keyset_fetches_total{provider=\"shop\",result=\"success\"}";
+
+        try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {
+            assertThat(sidecar.status("/echo", token(key))).isEqualTo(200);
+            double missesBefore = sidecar.metric(misses);
+            double fetchesBefore = sidecar.metric(fetches);
+            assertThat(missesBefore).isGreaterThanOrEqualTo(1);
+            assertThat(fetchesBefore).isGreaterThanOrEqualTo(1);
+
+            // Another audience: a new provider, so a new authenticate stage with its own cache and key set.
+            Files.writeString(config, yaml(remote + "        audiences: [main-service, billing]\n"));
+            sidecar.await("the reload", SOON, () -> sidecar.reloads().successes() == 1);
+            assertThat(sidecar.status("/echo", token(key))).isEqualTo(200);
+
+            // During the old stage's grace period, and after it has been closed.
+            assertThat(sidecar.metric(misses)).isGreaterThan(missesBefore);
+            assertThat(sidecar.metric(fetches)).isGreaterThan(fetchesBefore);
+            Thread.sleep(ReloadingSidecar.FAST.grace().toMillis() + 300);
+            assertThat(sidecar.metric(misses)).isGreaterThan(missesBefore);
+            assertThat(sidecar.metric(fetches)).isGreaterThan(fetchesBefore);
+        } finally {
+            idp.stop(0);
         }
     }
 

@@ -59,6 +59,15 @@ final class ReloadingSidecar implements AutoCloseable {
         return client.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
+    /** The value of one sample on the admin port's /metrics, e.g. {@code name{label="v"}}; 0 when absent. */
+    double metric(String sample) throws Exception {
+        String body = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + sidecar.adminAddress().getPort() + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return body.lines().filter(l -> l.startsWith(sample + " ")).mapToDouble(l -> Double.parseDouble(
+                l.substring(sample.length() + 1).strip())).findFirst().orElse(0);
+    }
+
     /** @return how long it took until {@code GET path} with {@code key} was answered {@code expected} */
     Duration awaitStatus(String path, String key, int expected, Duration timeout) throws Exception {
         long start = System.nanoTime();
