@@ -25,13 +25,10 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,7 +77,7 @@ class ManifestPodIT {
 
         Container sidecarSpec = m.sidecar();
         Container mainSpec = m.mainService();
-        try (JavaProcess sidecar = JavaProcess.start("sidecar.jar", jvmArgs("auth-sidecar"),
+        try (JavaProcess sidecar = JavaProcess.start("sidecar.jar", ImageRuntime.jvmArgs("auth-sidecar"),
                 sidecarFiles.translate(sidecarSpec.getArgs()))) {
             await(sidecarSpec.getStartupProbe(), "auth-sidecar startupProbe", sidecar);
             sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(5));
@@ -88,7 +85,7 @@ class ManifestPodIT {
             assertThat(status(sidecarSpec.getReadinessProbe())).as("sidecar readiness before main-service starts")
                     .isEqualTo(503);
 
-            try (JavaProcess app = JavaProcess.start("main-service.jar", jvmArgs("main-service"),
+            try (JavaProcess app = JavaProcess.start("main-service.jar", ImageRuntime.jvmArgs("main-service"),
                     mainFiles.translate(mainSpec.getArgs()))) {
                 assertThat(app.awaitOutput("main-service listening on (\\S+)", Duration.ofSeconds(20)))
                         .isEqualTo("127.0.0.1:" + upstreamPort);
@@ -142,31 +139,6 @@ class ManifestPodIT {
             assertThat(Path.of(System.getProperty(property)).toRealPath()).as("the jar these tests run")
                     .isEqualTo(built.toRealPath());
         }
-    }
-
-    /**
-     * The image's JAVA_TOOL_OPTIONS, and the observable modules limited to what its jlink runtime holds. The
-     * images run a JDK 25, whose options (compact object headers, say) an older JDK refuses to start with; on
-     * an older JDK the test lets the JVM skip the options it does not know, and checks everything else.
-     */
-    private static List<String> jvmArgs(String module) throws IOException {
-        Dockerfile df = Dockerfile.parse(ROOT.resolve(module).resolve("Dockerfile"));
-        List<String> args = new ArrayList<>();
-        if (Runtime.version().feature() < imageJdk(df)) {
-            args.add("-XX:+IgnoreUnrecognizedVMOptions");
-        }
-        args.addAll(df.javaToolOptions());
-        args.add("--limit-modules");
-        args.add(String.join(",", df.jlinkModules()));
-        return args;
-    }
-
-    /** The feature release of the JDK image the runtime is cut from ({@code eclipse-temurin:25-jdk}: 25). */
-    private static int imageJdk(Dockerfile df) {
-        String image = df.jlinkStage().orElseThrow().image();
-        Matcher m = Pattern.compile(":(\\d+)").matcher(image);
-        assertThat(m.find()).as("JDK release in " + image).isTrue();
-        return Integer.parseInt(m.group(1));
     }
 
     /** Polls a probe as the kubelet would, until it answers 200 or its failure budget is spent. */
