@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
+import dev.authsidecar.it.JwksServer;
 import dev.authsidecar.it.RunningSidecar;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -102,38 +101,29 @@ class PodIT {
             assertThat(token.awaitExit(Duration.ofSeconds(30))).isZero();
             jwt = token.output().trim();
         }
-        byte[] jwks = Files.readAllBytes(keys.resolve("jwks.json"));
-        HttpServer idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        idp.createContext("/jwks", ex -> {
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, jwks.length);
-            ex.getResponseBody().write(jwks);
-            ex.close();
-        });
-        idp.start();
         int appPort = freePort();
         int proxyPort = freePort();
         Path config = dir.resolve("jwt.yaml");
-        Files.writeString(config, "auth:\n  jwt:\n    providers:\n      - name: dev\n        issuer: auth-sidecar-dev\n"
-                + "        audiences: [main-service]\n        jwksUri: http://127.0.0.1:" + idp.getAddress().getPort()
-                + "/jwks\n"
-                + "rules:\n  - path: /ping\n    require: {scopes: [read]}\n  - path: /whoami\n    require: {scopes: [admin]}\n");
-        try (JavaProcess app = JavaProcess.start("main-service.jar", List.of(),
-                        List.of("--listen", "127.0.0.1:" + appPort));
-                JavaProcess sidecar = JavaProcess.start("sidecar.jar", ImageRuntime.jvmArgs("auth-sidecar"),
-                        List.of("--config", config.toString(), "--listen", "127.0.0.1:" + proxyPort,
-                                "--upstream", "http://127.0.0.1:" + appPort,
-                                "--admin-listen", "127.0.0.1:" + freePort()))) {
-            app.awaitOutput("main-service listening on", Duration.ofSeconds(20));
-            sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(20));
-            HttpResponse<String> pong = get("http://127.0.0.1:" + proxyPort + "/ping", jwt);
-            assertThat(pong.statusCode()).as(sidecar.output()).isEqualTo(200);
-            assertThat(pong.body()).contains("pong");
-            assertThat(get("http://127.0.0.1:" + proxyPort + "/whoami", jwt).statusCode())
-                    .as("read/write token on an admin-only path").isEqualTo(403);
-            assertThat(app.output()).contains("subject=carol");
-        } finally {
-            idp.stop(0);
+        try (JwksServer idp = new JwksServer(Files.readAllBytes(keys.resolve("jwks.json")))) {
+            Files.writeString(config, "auth:\n  jwt:\n    providers:\n      - name: dev\n        issuer: auth-sidecar-dev\n"
+                    + "        audiences: [main-service]\n        jwksUri: " + idp.uri() + "\n"
+                    + "rules:\n  - path: /ping\n    require: {scopes: [read]}\n"
+                    + "  - path: /whoami\n    require: {scopes: [admin]}\n");
+            try (JavaProcess app = JavaProcess.start("main-service.jar", List.of(),
+                            List.of("--listen", "127.0.0.1:" + appPort));
+                    JavaProcess sidecar = JavaProcess.start("sidecar.jar", ImageRuntime.jvmArgs("auth-sidecar"),
+                            List.of("--config", config.toString(), "--listen", "127.0.0.1:" + proxyPort,
+                                    "--upstream", "http://127.0.0.1:" + appPort,
+                                    "--admin-listen", "127.0.0.1:" + freePort()))) {
+                app.awaitOutput("main-service listening on", Duration.ofSeconds(20));
+                sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(20));
+                HttpResponse<String> pong = get("http://127.0.0.1:" + proxyPort + "/ping", jwt);
+                assertThat(pong.statusCode()).as(sidecar.output()).isEqualTo(200);
+                assertThat(pong.body()).contains("pong");
+                assertThat(get("http://127.0.0.1:" + proxyPort + "/whoami", jwt).statusCode())
+                        .as("read/write token on an admin-only path").isEqualTo(403);
+                assertThat(app.output()).contains("subject=carol");
+            }
         }
     }
 

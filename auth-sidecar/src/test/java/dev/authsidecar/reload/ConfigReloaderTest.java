@@ -12,9 +12,8 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import com.sun.net.httpserver.HttpServer;
+import dev.authsidecar.it.JwksServer;
 import dev.authsidecar.it.TestUpstream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,17 +86,9 @@ final class ConfigReloaderTest {
     @Test
     void authenticationCountersCarryOnAcrossAReload() throws Exception {
         RSAKey key = rsa("k");
-        byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-        HttpServer idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        idp.createContext("/jwks", ex -> {
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, jwks.length);
-            ex.getResponseBody().write(jwks);
-            ex.close();
-        });
-        idp.start();
+        JwksServer idp = new JwksServer(new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8));
         String remote = "  jwt:\n    providers:\n      - name: shop\n        issuer: " + ISSUER + "\n"
-                + "        jwksUri: http://127.0.0.1:" + idp.getAddress().getPort() + "/jwks\n";
+                + "        jwksUri: " + idp.uri() + "\n";
         Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(remote + "        audiences: [main-service]\n"));
         String misses = "auth_sidecar_credential_cache_requests_total{result=\"miss\"}";
         String fetches = "auth_sidecar_keyset_fetches_total{provider=\"shop\",result=\"success\"}";
@@ -121,7 +112,7 @@ final class ConfigReloaderTest {
             assertThat(sidecar.metric(misses)).isGreaterThan(missesBefore);
             assertThat(sidecar.metric(fetches)).isGreaterThan(fetchesBefore);
         } finally {
-            idp.stop(0);
+            idp.close();
         }
     }
 
