@@ -32,8 +32,8 @@ final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         connections.add(ch);
         ChannelPipeline p = ch.pipeline();
-        RequestHeadDeadline deadline = new RequestHeadDeadline(
-                config.requestHeadTimeout().toMillis(), config.idleTimeout().toMillis());
+        ClientDeadlines deadline = new ClientDeadlines(config.requestHeadTimeout().toMillis(),
+                config.requestBodyTimeout().toMillis(), config.idleTimeout().toMillis());
         p.addLast("deadline", deadline);
         p.addLast("http", new HttpServerCodec(decoderConfig(config)));
         p.addLast("proxy", new FrontendHandler(stages, deadline, recorder));

@@ -113,6 +113,7 @@ public final class ConfigLoader {
                 n.integer("maxRequestLineBytes", 8192, 256, 1 << 20),
                 n.integer("maxHeaderBytes", 16384, 1024, 1 << 20),
                 n.duration("requestHeadTimeout", Duration.ofSeconds(10), MS, DAY),
+                n.duration("requestBodyTimeout", Duration.ofSeconds(60), MS, DAY),
                 n.duration("idleTimeout", Duration.ofSeconds(60), MS, DAY),
                 n.bool("trustForwardedHeaders", false));
         n.finish();

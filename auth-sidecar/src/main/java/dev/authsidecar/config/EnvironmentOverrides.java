@@ -33,6 +33,7 @@ public final class EnvironmentOverrides {
             "server.maxRequestLineBytes",
             "server.maxHeaderBytes",
             "server.requestHeadTimeout",
+            "server.requestBodyTimeout",
             "server.idleTimeout",
             "server.trustForwardedHeaders",
             "upstream.url",

@@ -6,6 +6,8 @@ import java.time.Duration;
  * The downstream side: where clients connect and what they may send.
  *
  * @param ioThreads event loops; 0 means one per available processor
+ * @param requestHeadTimeout the whole request head must arrive within this, from its first byte
+ * @param requestBodyTimeout the longest wait for more of a request body while the sidecar is ready for it
  * @param trustForwardedHeaders keep incoming X-Forwarded-Proto/-Host (set by a trusted ingress) instead of
  *     overwriting them with what the sidecar saw
  */
@@ -15,6 +17,7 @@ public record ServerConfig(
         int maxRequestLineBytes,
         int maxHeaderBytes,
         Duration requestHeadTimeout,
+        Duration requestBodyTimeout,
         Duration idleTimeout,
         boolean trustForwardedHeaders) {
 }

@@ -112,7 +112,7 @@ public final class Exchange {
         ch.read();
         // A bodiless request's end arrived with its head: nothing more to read from the client for it.
         if (!requestComplete && !bodiless) {
-            client.read();
+            readClientBody();
         }
     }
 
@@ -145,14 +145,24 @@ public final class Exchange {
         if (upstream != null && !finished) {
             upstream.flush();
             if (!requestComplete && upstream.isWritable()) {
-                client.read();
+                readClientBody();
             }
         }
     }
 
+    private void readClientBody() {
+        listener.awaitingRequestBody();
+        client.read();
+    }
+
+    /** Whether any of the response reached the client (then a failure can only cut the connection). */
+    public boolean responseStarted() {
+        return responseStarted;
+    }
+
     void onUpstreamWritable() {
         if (!requestComplete && !finished) {
-            client.read();
+            readClientBody();
         }
     }
 

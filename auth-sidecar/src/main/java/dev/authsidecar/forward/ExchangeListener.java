@@ -5,6 +5,9 @@ import dev.authsidecar.respond.Failure;
 /** How an {@link Exchange} reports back to the downstream connection that started it. */
 public interface ExchangeListener {
 
+    /** The exchange asks the client for more of the request body (it is about to read the client channel). */
+    void awaitingRequestBody();
+
     /** The response was relayed completely. */
     void exchangeFinished(boolean keepAlive);
 

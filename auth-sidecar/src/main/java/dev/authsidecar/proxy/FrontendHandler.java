@@ -1,6 +1,6 @@
 package dev.authsidecar.proxy;
 
-import dev.authsidecar.accept.RequestHeadDeadline;
+import dev.authsidecar.accept.ClientDeadlines;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.CredentialMemo;
 import dev.authsidecar.authenticate.Identity;
@@ -61,7 +61,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private final Supplier<Stages> stages;
-    private final RequestHeadDeadline deadline;
+    private final ClientDeadlines deadline;
     private final Recorder recorder;
     private final RequestRecord record = new RequestRecord();
     private final CredentialMemo credentials = new CredentialMemo();
@@ -74,7 +74,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private boolean draining;
     private ArrayDeque<Object> backlog;
 
-    public FrontendHandler(Supplier<Stages> stages, RequestHeadDeadline deadline, Recorder recorder) {
+    public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder) {
         this.stages = stages;
         this.deadline = deadline;
         this.recorder = recorder;
@@ -165,7 +165,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == Drain.INSTANCE) {
+        if (evt == ClientDeadlines.BODY_TIMEOUT) {
+            onBodyTimeout();
+        } else if (evt == Drain.INSTANCE) {
             draining = true;
             if (state == State.IDLE && deadline.isIdle()) {
                 state = State.CLOSING;
@@ -261,6 +263,29 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     /** What the later stages need to know about a request head, kept while authentication is pending. */
     private record RequestHead(HttpRequest request, String target, boolean hasBody, boolean chunked,
             boolean http11, boolean expectContinue) {
+    }
+
+    @Override
+    public void awaitingRequestBody() {
+        deadline.awaitingBody();
+    }
+
+    /** The client stopped sending its body: the application gets nothing more, the client a 408 if it can. */
+    private void onBodyTimeout() {
+        if (state != State.FORWARDING || exchange == null) {
+            return;
+        }
+        boolean responseStarted = exchange.responseStarted();
+        exchange.cancel();
+        exchange = null;
+        if (responseStarted) {
+            recorder.complete(record);
+            state = State.CLOSING;
+            ctx.close();
+        } else {
+            respond(Failure.REQUEST_BODY_TIMEOUT, "no more of the request body arrived within "
+                    + deadline.bodyTimeoutMillis() + " ms", true);
+        }
     }
 
     @Override

@@ -11,6 +11,7 @@ public enum Failure {
     REQUEST_LINE_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "Request line too long", true),
     HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Request headers too large", true),
     REQUEST_HEAD_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "Request head not received in time", true),
+    REQUEST_BODY_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "Request body not received in time", true),
     EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED, "Unsupported expectation", true),
     CREDENTIAL_MISSING(HttpResponseStatus.UNAUTHORIZED, "Authentication required", false),
     CREDENTIAL_INVALID(HttpResponseStatus.UNAUTHORIZED, "Invalid credential", false),

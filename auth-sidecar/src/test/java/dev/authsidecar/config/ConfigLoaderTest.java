@@ -31,6 +31,7 @@ final class ConfigLoaderTest {
         assertThat(c.server().maxRequestLineBytes()).isEqualTo(8192);
         assertThat(c.server().maxHeaderBytes()).isEqualTo(16384);
         assertThat(c.server().requestHeadTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.server().requestBodyTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.server().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.server().trustForwardedHeaders()).isFalse();
         assertThat(c.upstream().url()).isEqualTo(URI.create("http://127.0.0.1:8080"));
@@ -55,6 +56,7 @@ final class ConfigLoaderTest {
                   listen: ":9000"
                   maxRequestLineBytes: 4096
                   requestHeadTimeout: 250ms
+                  requestBodyTimeout: 2s
                   trustForwardedHeaders: true
                 upstream:
                   url: HTTP://localhost:3000/
@@ -77,6 +79,7 @@ final class ConfigLoaderTest {
         assertThat(c.server().listen()).isEqualTo(new HostPort("0.0.0.0", 9000));
         assertThat(c.server().maxRequestLineBytes()).isEqualTo(4096);
         assertThat(c.server().requestHeadTimeout()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.server().requestBodyTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.server().trustForwardedHeaders()).isTrue();
         assertThat(c.upstream().url()).isEqualTo(URI.create("http://localhost:3000"));
         assertThat(c.upstream().connectTimeout()).isEqualTo(Duration.ofSeconds(1));

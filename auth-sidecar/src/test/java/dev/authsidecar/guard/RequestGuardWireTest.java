@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.authsidecar.accept.RequestHeadDeadline;
+import dev.authsidecar.accept.ClientDeadlines;
 import dev.authsidecar.accept.TestPipelines;
 import dev.authsidecar.accept.Transport;
 import dev.authsidecar.config.ConfigException;
@@ -316,7 +316,7 @@ final class RequestGuardWireTest {
     private static EmbeddedChannel channel(SidecarConfig config) {
         UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO);
         Stages stages = Stages.of(config, pool);
-        RequestHeadDeadline deadline = new RequestHeadDeadline(10_000, 60_000);
+        ClientDeadlines deadline = new ClientDeadlines(10_000, 60_000, 60_000);
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         ch.config().setAutoRead(false);
         ch.pipeline().addLast(deadline,

@@ -217,7 +217,7 @@ class ForwardingTest {
     }
 
     @Test
-    void aSlowClientIsCutOffAtTheRequestHeadDeadline() throws Exception {
+    void aSlowClientIsCutOffAtTheClientDeadlines() throws Exception {
         try (TestUpstream app = new TestUpstream();
                 RunningSidecar proxy = RunningSidecar.start(app.url(),
                         "server:\n  listen: 127.0.0.1:0\n  requestHeadTimeout: 500ms\n");
@@ -239,6 +239,78 @@ class ForwardingTest {
             assertThat(answer).startsWith("HTTP/1.1 408");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
             assertThat(app.requests()).isZero();
+        }
+    }
+
+    @Test
+    void aClientThatStopsSendingItsBodyGets408AndTheApplicationConnectionIsClosed() throws Exception {
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(),
+                        "server:\n  listen: 127.0.0.1:0\n  requestBodyTimeout: 300ms\n");
+                RawHttp raw = new RawHttp(proxy.port())) {
+            long start = System.nanoTime();
+            raw.send("POST /upload HTTP/1.1\r\nHost: app\r\n" + AUTH + "Content-Length: 100\r\n\r\n0123456789");
+            raw.soTimeout(3000);
+            String answer = raw.readToEnd();
+
+            assertThat(answer).startsWith("HTTP/1.1 408").containsIgnoringCase("connection: close")
+                    .contains("Request body not received in time")
+                    .contains("no more of the request body arrived within 300 ms");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
+            // The application saw the request start; its connection is closed, never reused half-sent.
+            assertThat(app.requests()).isEqualTo(1);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (app.closedConnections() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(app.closedConnections()).isEqualTo(1);
+        }
+    }
+
+    /** The body clock runs only while the sidecar wants more: an application slow to read is not the client's fault. */
+    @Test
+    void anApplicationSlowToReadTheBodyDoesNotTimeTheClientOut() throws Exception {
+        byte[] body = new byte[32 << 20];
+        java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+        try (java.net.ServerSocket slowApp = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Thread appThread = new Thread(() -> {
+                try (java.net.Socket s = slowApp.accept()) {
+                    java.io.InputStream in = s.getInputStream();
+                    String head = "";
+                    while (!head.endsWith("\r\n\r\n")) {
+                        head += (char) in.read();
+                    }
+                    Thread.sleep(1500); // reads nothing: the sidecar's writes back up, so it stops reading
+                    byte[] buf = new byte[64 * 1024];
+                    long n = 0;
+                    int r;
+                    while (n < body.length && (r = in.read(buf)) != -1) {
+                        n += r;
+                    }
+                    received.set(n);
+                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    Thread.sleep(500);
+                } catch (Exception e) {
+                    // The assertions below tell what went wrong.
+                }
+            });
+            appThread.start();
+            try (RunningSidecar proxy = RunningSidecar.start("http://127.0.0.1:" + slowApp.getLocalPort(),
+                    "server:\n  listen: 127.0.0.1:0\n  requestBodyTimeout: 300ms\n")) {
+                HttpResponse<String> r = java.net.http.HttpClient.newBuilder()
+                        .version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+                        .send(HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + proxy.port() + "/upload"))
+                                .header("Authorization", "Bearer " + RunningSidecar.KEY)
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo("ok");
+                assertThat(received.get()).isEqualTo(body.length);
+            }
+            appThread.join(5000);
         }
     }
 }

@@ -1,0 +1,128 @@
+package dev.authsidecar.accept;
+
+import dev.authsidecar.respond.Failure;
+import dev.authsidecar.respond.ProblemResponses;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The clocks on the client connection, one at a time: the keep-alive idle timeout while no request is under
+ * way; an absolute deadline for the whole request head once its first byte arrives, so a client that trickles
+ * headers (slowloris) cannot hold a connection open; and, while the sidecar waits for more of a request body,
+ * a limit on the wait between two reads (like nginx's client_body_timeout), so a client that stops sending
+ * mid-body cannot hold the connection and its upstream connection forever. The body clock runs only while
+ * the sidecar has asked for more: while the application is slow to take the body, the client is not to blame.
+ * Sits before the HTTP codec to see bytes.
+ */
+public final class ClientDeadlines extends ChannelInboundHandlerAdapter {
+    /** Fired down the pipeline when the body clock runs out; the proxy handler answers it. */
+    public static final Object BODY_TIMEOUT = new Object() {
+        @Override
+        public String toString() {
+            return "request body timeout";
+        }
+    };
+
+    private enum Phase { IDLE, READING_HEAD, EXCHANGE, READING_BODY }
+
+    private final long headTimeoutNanos;
+    private final long bodyTimeoutNanos;
+    private final long idleTimeoutNanos;
+    private ChannelHandlerContext ctx;
+    private Phase phase = Phase.IDLE;
+    private LazyDeadline deadline;
+
+    public ClientDeadlines(long headTimeoutMillis, long bodyTimeoutMillis, long idleTimeoutMillis) {
+        this.headTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(headTimeoutMillis);
+        this.bodyTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(bodyTimeoutMillis);
+        this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        long tick = Math.min(Math.min(headTimeoutNanos, bodyTimeoutNanos), idleTimeoutNanos);
+        this.deadline = new LazyDeadline(ctx.executor(), tick, this::expire);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        enter(Phase.IDLE, idleTimeoutNanos);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if ((phase == Phase.IDLE || phase == Phase.READING_BODY) && msg instanceof ByteBuf buf && buf.isReadable()) {
+            if (phase == Phase.IDLE) {
+                enter(Phase.READING_HEAD, headTimeoutNanos);
+            } else if (phase == Phase.READING_BODY) {
+                // More body arrived; the clock starts again when the sidecar asks for the next piece.
+                phase = Phase.EXCHANGE;
+                deadline.clear();
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        deadline.cancel();
+        ctx.fireChannelInactive();
+    }
+
+    /** The head is complete; the exchange has its own timeouts, and the body clock runs when asked to. */
+    public void headReceived() {
+        phase = Phase.EXCHANGE;
+        deadline.clear();
+    }
+
+    /** The sidecar asks the client for more of the request body: the body clock runs until some arrives. */
+    public void awaitingBody() {
+        if (phase == Phase.EXCHANGE) {
+            enter(Phase.READING_BODY, bodyTimeoutNanos);
+        }
+    }
+
+    public long bodyTimeoutMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(bodyTimeoutNanos);
+    }
+
+    /** The response is complete and the connection stays open for the next request. */
+    public void awaitNextRequest() {
+        if (phase != Phase.IDLE) {
+            enter(Phase.IDLE, idleTimeoutNanos);
+        }
+    }
+
+    /** No request is under way, not even partly received. */
+    public boolean isIdle() {
+        return phase == Phase.IDLE;
+    }
+
+    private void enter(Phase next, long timeoutNanos) {
+        phase = next;
+        deadline.set(timeoutNanos);
+    }
+
+    private void expire() {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        if (phase == Phase.READING_HEAD) {
+            // Written from the channel's tail so that it passes through the HTTP encoder.
+            ctx.channel().writeAndFlush(ProblemResponses.of(Failure.REQUEST_HEAD_TIMEOUT,
+                    "the request head was not received within " + TimeUnit.NANOSECONDS.toMillis(headTimeoutNanos)
+                            + " ms", null))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else if (phase == Phase.READING_BODY) {
+            phase = Phase.EXCHANGE;
+            ctx.fireUserEventTriggered(BODY_TIMEOUT);
+        } else if (phase == Phase.IDLE) {
+            ctx.close();
+        }
+    }
+}
