@@ -132,6 +132,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (state == State.FORWARDING || (state == State.AWAITING_RESPONSE && exchange != null)) {
             exchange.onClientReadComplete();
+            if (state == State.AWAITING_RESPONSE && (backlog == null || backlog.isEmpty())) {
+                // The request is complete. A pending read keeps the socket registered for reading: letting
+                // Netty drop that interest now and add it back after the response costs two epoll_ctl calls
+                // per request. Whatever arrives meanwhile (a pipelined request) waits in the backlog, and a
+                // non-empty backlog stops further reads, so at most one read's worth is held.
+                ctx.read();
+            }
         } else if (state == State.IDLE || state == State.SKIPPING_BODY) {
             ctx.read();
         }
