@@ -255,7 +255,8 @@ final class AuthSection {
                 n.duration("negativeCacheTtl", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
                 n.duration("timeout", Duration.ofSeconds(3), MS, Duration.ofMinutes(1)),
                 n.integer("maxBytes", 64 * 1024, 1024, 16 << 20),
-                n.existingFile("caFile", baseDir));
+                n.existingFile("caFile", baseDir),
+                n.stringOrList("audiences"));
         n.finish();
         return c;
     }

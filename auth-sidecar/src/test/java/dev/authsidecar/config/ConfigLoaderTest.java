@@ -315,4 +315,20 @@ final class ConfigLoaderTest {
     private Path write(String yaml) throws IOException {
         return Files.writeString(Files.createTempFile(dir, "sidecar", ".yaml"), yaml);
     }
+
+    @Test
+    void introspectionAudiencesAreOptional() throws Exception {
+        Files.writeString(dir.resolve("secret"), "s3cret\n");
+        String base = "auth:\n  introspection:\n    endpoint: https://idp.example/introspect\n"
+                + "    clientId: sidecar\n    clientSecretFile: secret\n";
+        Path without = Files.writeString(dir.resolve("a.yaml"), base);
+        Path with = Files.writeString(dir.resolve("b.yaml"), base + "    audiences: [main-service, api]\n");
+        Path single = Files.writeString(dir.resolve("c.yaml"), base + "    audiences: main-service\n");
+
+        assertThat(ConfigLoader.load(without, List.of()).auth().introspection().audiences()).isEmpty();
+        assertThat(ConfigLoader.load(with, List.of()).auth().introspection().audiences())
+                .containsExactly("main-service", "api");
+        assertThat(ConfigLoader.load(single, List.of()).auth().introspection().audiences())
+                .containsExactly("main-service");
+    }
 }

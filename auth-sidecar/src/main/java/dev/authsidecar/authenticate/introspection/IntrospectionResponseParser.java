@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads an RFC 7662 §2.2 answer into an {@link Identity} or an inactive verdict. It is strict: an answer that
@@ -39,6 +40,10 @@ import java.util.Map;
  *   <li>{@code sub}, {@code username}, {@code client_id}, {@code iss} and {@code scope} must be strings and
  *       {@code exp} a number when present; duplicate keys are malformed too, since two readers could take
  *       different values.</li>
+ *   <li>A refresh token ({@code token_type} {@code refresh_token}) is refused as invalid (401), active or not:
+ *       some servers introspect every token they issued, and a refresh token is not a bearer credential.</li>
+ *   <li>With audiences configured, {@code aud} (a string or an array of strings) must name one of them, or
+ *       the token is refused as invalid (401): it was issued for another service.</li>
  * </ul>
  */
 final class IntrospectionResponseParser {
@@ -47,6 +52,10 @@ final class IntrospectionResponseParser {
             new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the token is not active");
     static final AuthOutcome.Rejected NO_SUBJECT =
             new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the token does not name a subject");
+    static final AuthOutcome.Rejected REFRESH_TOKEN =
+            new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "a refresh token is not an access token");
+    static final AuthOutcome.Rejected WRONG_AUDIENCE =
+            new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the token was not issued for this service");
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -54,15 +63,18 @@ final class IntrospectionResponseParser {
             .build();
 
     private final long cacheTtlSeconds;
+    private final Set<String> audiences;
 
-    IntrospectionResponseParser(Duration cacheTtl) {
+    IntrospectionResponseParser(Duration cacheTtl, List<String> audiences) {
+        this.audiences = Set.copyOf(audiences);
         // Whole seconds, rounded up and at least one, so an identity is never born expired.
         long seconds = cacheTtl.getSeconds() + (cacheTtl.getNano() > 0 ? 1 : 0);
         this.cacheTtlSeconds = Math.max(1, seconds);
     }
 
     /**
-     * @return an {@link Identity}, {@link #INACTIVE} or {@link #NO_SUBJECT}
+     * @return an {@link Identity}, {@link #INACTIVE}, {@link #NO_SUBJECT}, {@link #REFRESH_TOKEN} or
+     *     {@link #WRONG_AUDIENCE}
      * @throws BackendFailure when the body is not an RFC 7662 answer
      */
     AuthOutcome parse(byte[] body, long nowEpochSecond) throws BackendFailure {
@@ -86,6 +98,12 @@ final class IntrospectionResponseParser {
         if (exp <= nowEpochSecond) {
             return INACTIVE;
         }
+        if ("refresh_token".equalsIgnoreCase(string(answer, "token_type"))) {
+            return REFRESH_TOKEN;
+        }
+        if (!audiences.isEmpty() && !namesAnAudience(answer.get("aud"))) {
+            return WRONG_AUDIENCE;
+        }
         String clientId = string(answer, "client_id");
         String subject = firstPresent(string(answer, "sub"), string(answer, "username"), clientId);
         String issuer = string(answer, "iss");
@@ -108,6 +126,27 @@ final class IntrospectionResponseParser {
             throw new BackendFailure("answered JSON that is not an object");
         }
         return (ObjectNode) tree;
+    }
+
+    /** {@code aud} is a string or an array of strings (RFC 7662 §2.2); anything else is a malformed answer. */
+    private boolean namesAnAudience(JsonNode aud) throws BackendFailure {
+        if (aud == null || aud.isNull()) {
+            return false;
+        }
+        if (aud.isTextual()) {
+            return audiences.contains(aud.textValue());
+        }
+        if (!aud.isArray()) {
+            throw new BackendFailure("answered an \"aud\" that is neither a string nor an array of strings");
+        }
+        boolean found = false;
+        for (JsonNode a : aud) {
+            if (!a.isTextual()) {
+                throw new BackendFailure("answered an \"aud\" array with a member that is not a string");
+            }
+            found |= audiences.contains(a.textValue());
+        }
+        return found;
     }
 
     private static String string(ObjectNode answer, String name) throws BackendFailure {

@@ -48,7 +48,7 @@ public final class Introspector implements AutoCloseable {
 
     Introspector(IntrospectionConfig config, Executor executor, Clock clock, Ticker ticker) throws IOException {
         this.client = new IntrospectionClient(config, executor);
-        this.parser = new IntrospectionResponseParser(config.cacheTtl());
+        this.parser = new IntrospectionResponseParser(config.cacheTtl(), config.audiences());
         this.cache = new IntrospectionCache(config.cacheTtl(), config.negativeCacheTtl(), clock, ticker);
         this.outages = new OutageLog(LOG, ticker, loggable(config.endpoint()));
         this.clock = clock;

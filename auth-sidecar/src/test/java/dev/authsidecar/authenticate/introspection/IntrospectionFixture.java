@@ -49,7 +49,7 @@ final class IntrospectionFixture implements AfterEachCallback, AutoCloseable {
 
     IntrospectionConfig config() {
         return new IntrospectionConfig(server.endpoint(), Rfc7662Server.CLIENT_ID, secretFile, CACHE_TTL,
-                NEGATIVE_CACHE_TTL, TIMEOUT, MAX_BYTES, null);
+                NEGATIVE_CACHE_TTL, TIMEOUT, MAX_BYTES, null, List.of());
     }
 
     Introspector introspector() throws IOException {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import no.nav.security.mock.oauth2.http.Ssl;
 import org.junit.jupiter.api.Test;
@@ -88,7 +89,7 @@ class IntrospectionRequestTest {
             IntrospectionConfig c = f.config();
             // A first TLS handshake can be slow on a busy machine; this test is not about timeouts.
             IntrospectionConfig config = new IntrospectionConfig(https.endpoint(), c.clientId(), c.clientSecretFile(),
-                    c.cacheTtl(), c.negativeCacheTtl(), Duration.ofSeconds(10), c.maxResponseBytes(), null);
+                    c.cacheTtl(), c.negativeCacheTtl(), Duration.ofSeconds(10), c.maxResponseBytes(), null, List.of());
 
             assertThat(identity(f.introspector(withCaFile(config, caFile)).authenticate("token")).subject())
                     .isEqualTo("alice");
@@ -101,7 +102,7 @@ class IntrospectionRequestTest {
 
     private static IntrospectionConfig withCaFile(IntrospectionConfig c, Path caFile) {
         return new IntrospectionConfig(c.endpoint(), c.clientId(), c.clientSecretFile(), c.cacheTtl(),
-                c.negativeCacheTtl(), c.timeout(), c.maxResponseBytes(), caFile);
+                c.negativeCacheTtl(), c.timeout(), c.maxResponseBytes(), caFile, List.of());
     }
 
     private static String pem(KeyStore keyStore) throws Exception {

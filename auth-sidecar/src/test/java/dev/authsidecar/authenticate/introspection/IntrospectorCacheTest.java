@@ -130,7 +130,7 @@ class IntrospectorCacheTest {
     void zeroTtlsTurnCachingOff() throws Exception {
         IntrospectionConfig c = f.config();
         Introspector introspector = f.introspector(new IntrospectionConfig(c.endpoint(), c.clientId(),
-                c.clientSecretFile(), Duration.ZERO, Duration.ZERO, c.timeout(), c.maxResponseBytes(), null));
+                c.clientSecretFile(), Duration.ZERO, Duration.ZERO, c.timeout(), c.maxResponseBytes(), null, List.of()));
         f.server.answer("token", active(Map.of("sub", "alice")));
 
         Identity identity = identity(introspector.authenticate("token"));

@@ -53,7 +53,7 @@ class IntrospectorFailClosedTest {
         IntrospectionConfig c = f.config();
         Introspector introspector = f.introspector(new IntrospectionConfig(
                 URI.create("http://127.0.0.1:" + closedPort + "/introspect"), c.clientId(), c.clientSecretFile(),
-                c.cacheTtl(), c.negativeCacheTtl(), c.timeout(), c.maxResponseBytes(), null));
+                c.cacheTtl(), c.negativeCacheTtl(), c.timeout(), c.maxResponseBytes(), null, List.of()));
 
         assertThat(await(introspector.authenticate("token"))).isEqualTo(UNAVAILABLE);
     }

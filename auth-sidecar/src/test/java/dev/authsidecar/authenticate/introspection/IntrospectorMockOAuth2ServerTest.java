@@ -61,7 +61,7 @@ class IntrospectorMockOAuth2ServerTest {
         Path secret = Files.writeString(dir.resolve("secret"), "sidecar-secret\n");
         executor = Executors.newFixedThreadPool(2);
         introspector = new Introspector(new IntrospectionConfig(idp.url(ISSUER_ID + "/introspect").uri(), "sidecar",
-                secret, Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(3), 64 * 1024, null),
+                secret, Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(3), 64 * 1024, null, List.of()),
                 executor);
     }
 

@@ -63,6 +63,67 @@ class IntrospectorVerdictTest {
                 .isEqualTo(JSON.readTree(JSON.writeValueAsBytes(answer)));
     }
 
+    @ParameterizedTest(name = "token_type {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"refresh_token", "Refresh_Token"})
+    void anActiveRefreshTokenIsNotAnAccessToken(String type) throws Exception {
+        f.server.answer("refresh", json(200, Map.of("active", true, "sub", "alice", "token_type", type)));
+
+        assertThat(await(f.introspector().authenticate("refresh"))).isEqualTo(
+                new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "a refresh token is not an access token"));
+        f.server.answer("access", json(200, Map.of("active", true, "sub", "alice", "token_type", "access_token")));
+        assertThat(identity(f.introspector().authenticate("access")).subject()).isEqualTo("alice");
+    }
+
+    static Stream<Arguments> audiences() {
+        return Stream.of(
+                Arguments.of("main-service", true),
+                Arguments.of(List.of("billing", "main-service"), true),
+                Arguments.of("billing", false),
+                Arguments.of(List.of("billing", "reports"), false),
+                Arguments.of(List.of(), false));
+    }
+
+    @ParameterizedTest(name = "aud {0} -> allowed {1}")
+    @MethodSource("audiences")
+    void withAudiencesConfiguredTheAnswerMustNameOne(Object aud, boolean allowed) throws Exception {
+        f.server.answer("token", json(200, Map.of("active", true, "sub", "alice", "aud", aud)));
+        Introspector introspector = f.introspector(withAudiences(List.of("main-service", "api")));
+
+        AuthOutcome outcome = await(introspector.authenticate("token"));
+
+        if (allowed) {
+            assertThat(outcome).isInstanceOf(Identity.class);
+        } else {
+            assertThat(outcome).isEqualTo(new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID,
+                    "the token was not issued for this service"));
+        }
+    }
+
+    @Test
+    void withAudiencesConfiguredAnAnswerWithoutAudIsRefusedAndAMalformedOneIsAnOutage() throws Exception {
+        Introspector introspector = f.introspector(withAudiences(List.of("main-service")));
+        f.server.answer("no-aud", json(200, Map.of("active", true, "sub", "alice")));
+        f.server.answer("number-aud", json(200, Map.of("active", true, "sub", "alice", "aud", 7)));
+        f.server.answer("mixed-aud", json(200, Map.of("active", true, "sub", "alice", "aud", List.of("main-service", 7))));
+
+        assertThat(failure(introspector.authenticate("no-aud"))).isEqualTo(Failure.CREDENTIAL_INVALID);
+        assertThat(failure(introspector.authenticate("number-aud"))).isEqualTo(Failure.AUTH_BACKEND_UNAVAILABLE);
+        assertThat(failure(introspector.authenticate("mixed-aud"))).isEqualTo(Failure.AUTH_BACKEND_UNAVAILABLE);
+    }
+
+    @Test
+    void withoutAudiencesConfiguredAudIsNotChecked() throws Exception {
+        f.server.answer("token", json(200, Map.of("active", true, "sub", "alice", "aud", "billing")));
+
+        assertThat(identity(f.introspector().authenticate("token")).subject()).isEqualTo("alice");
+    }
+
+    private dev.authsidecar.config.IntrospectionConfig withAudiences(List<String> audiences) {
+        dev.authsidecar.config.IntrospectionConfig c = f.config();
+        return new dev.authsidecar.config.IntrospectionConfig(c.endpoint(), c.clientId(), c.clientSecretFile(),
+                c.cacheTtl(), c.negativeCacheTtl(), c.timeout(), c.maxResponseBytes(), c.caFile(), audiences);
+    }
+
     @Test
     void inactiveAnswerIsAnInvalidCredential() throws Exception {
         f.server.answer("revoked", json(200, Map.of("active", false)));
