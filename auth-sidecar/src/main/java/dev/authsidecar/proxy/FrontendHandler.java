@@ -111,6 +111,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             }
             case FORWARDING -> {
                 HttpContent content = (HttpContent) msg;
+                if (!content.decoderResult().isSuccess()) {
+                    content.release();
+                    abortBody(Failure.MALFORMED_REQUEST, "the request body's framing is invalid");
+                    return;
+                }
                 record.addBytesIn(content.content().readableBytes());
                 if (content instanceof LastHttpContent) {
                     state = State.AWAITING_RESPONSE;
@@ -277,9 +282,22 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         deadline.awaitingBody();
     }
 
-    /** The client stopped sending its body: the application gets nothing more, the client a 408 if it can. */
     private void onBodyTimeout() {
-        if (state != State.FORWARDING || exchange == null) {
+        if (state == State.FORWARDING && exchange != null) {
+            abortBody(Failure.REQUEST_BODY_TIMEOUT, "no more of the request body arrived within "
+                    + deadline.bodyTimeoutMillis() + " ms");
+        }
+    }
+
+    /**
+     * The request body cannot be completed (the client stopped sending it, or broke its framing). The
+     * application's connection is closed without the body's end, so it sees a truncated request, never a
+     * complete shorter one; the client gets the failure if no response has started, else just a close.
+     */
+    private void abortBody(Failure failure, String detail) {
+        if (exchange == null) {
+            state = State.CLOSING;
+            ctx.close();
             return;
         }
         boolean responseStarted = exchange.responseStarted();
@@ -290,8 +308,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             state = State.CLOSING;
             ctx.close();
         } else {
-            respond(Failure.REQUEST_BODY_TIMEOUT, "no more of the request body arrived within "
-                    + deadline.bodyTimeoutMillis() + " ms", true);
+            respond(failure, detail, true);
         }
     }
 

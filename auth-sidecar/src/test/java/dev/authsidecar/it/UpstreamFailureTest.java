@@ -85,6 +85,70 @@ class UpstreamFailureTest {
         }
     }
 
+    /** Truncation must stay visible: the application never gets the last chunk of a body the client left. */
+    @Test
+    void aClientLeavingMidChunkedUploadNeverEndsTheBodyForTheApplication() throws Exception {
+        try (java.net.ServerSocket app = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                RunningSidecar proxy = RunningSidecar.start("http://127.0.0.1:" + app.getLocalPort())) {
+            java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+            java.net.Socket upstream;
+            try (RawHttp raw = new RawHttp(proxy.port())) {
+                raw.send("POST /upload HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + RunningSidecar.KEY
+                        + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+                upstream = app.accept();
+                upstream.setSoTimeout(5000);
+                byte[] buf = new byte[4096];
+                while (!seen.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith("hello\r\n")) {
+                    int n = upstream.getInputStream().read(buf);
+                    assertThat(n).as("the application got the first chunk").isPositive();
+                    seen.write(buf, 0, n);
+                }
+            }
+            try (upstream) {
+                byte[] buf = new byte[4096];
+                int n;
+                while ((n = upstream.getInputStream().read(buf)) != -1) {
+                    seen.write(buf, 0, n);
+                }
+            }
+            assertThat(seen.toString(java.nio.charset.StandardCharsets.ISO_8859_1))
+                    .as("the application's connection ends after the chunk it got, with no last chunk")
+                    .endsWith("5\r\nhello\r\n");
+        }
+    }
+
+    /** A chunk size that is not hex mid-body: 400 for the client, and the application never sees the body end. */
+    @Test
+    void brokenChunkFramingMidBodyIs400AndNeverEndsTheBodyForTheApplication() throws Exception {
+        try (java.net.ServerSocket app = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                RunningSidecar proxy = RunningSidecar.start("http://127.0.0.1:" + app.getLocalPort());
+                RawHttp raw = new RawHttp(proxy.port())) {
+            raw.send("POST /upload HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + RunningSidecar.KEY
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+            java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+            try (java.net.Socket upstream = app.accept()) {
+                upstream.setSoTimeout(5000);
+                byte[] buf = new byte[4096];
+                while (!seen.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith("hello\r\n")) {
+                    int n = upstream.getInputStream().read(buf);
+                    assertThat(n).as("the application got the first chunk").isPositive();
+                    seen.write(buf, 0, n);
+                }
+                raw.send("ZZ\r\nmore\r\n0\r\n\r\n");
+                raw.soTimeout(5000);
+                assertThat(raw.readToEnd()).startsWith("HTTP/1.1 400").contains("Malformed request")
+                        .contains("the request body's framing is invalid");
+                int n;
+                while ((n = upstream.getInputStream().read(buf)) != -1) {
+                    seen.write(buf, 0, n);
+                }
+            }
+            assertThat(seen.toString(java.nio.charset.StandardCharsets.ISO_8859_1))
+                    .as("the application's connection ends after the chunk it got, with no last chunk")
+                    .endsWith("5\r\nhello\r\n");
+        }
+    }
+
     static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
