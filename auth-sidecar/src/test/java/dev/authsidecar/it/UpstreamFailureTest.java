@@ -97,19 +97,10 @@ class UpstreamFailureTest {
                         + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
                 upstream = app.accept();
                 upstream.setSoTimeout(5000);
-                byte[] buf = new byte[4096];
-                while (!seen.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith("hello\r\n")) {
-                    int n = upstream.getInputStream().read(buf);
-                    assertThat(n).as("the application got the first chunk").isPositive();
-                    seen.write(buf, 0, n);
-                }
+                readInto(seen, upstream, "hello\r\n");
             }
             try (upstream) {
-                byte[] buf = new byte[4096];
-                int n;
-                while ((n = upstream.getInputStream().read(buf)) != -1) {
-                    seen.write(buf, 0, n);
-                }
+                readInto(seen, upstream, null);
             }
             assertThat(seen.toString(java.nio.charset.StandardCharsets.ISO_8859_1))
                     .as("the application's connection ends after the chunk it got, with no last chunk")
@@ -128,24 +119,30 @@ class UpstreamFailureTest {
             java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
             try (java.net.Socket upstream = app.accept()) {
                 upstream.setSoTimeout(5000);
-                byte[] buf = new byte[4096];
-                while (!seen.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith("hello\r\n")) {
-                    int n = upstream.getInputStream().read(buf);
-                    assertThat(n).as("the application got the first chunk").isPositive();
-                    seen.write(buf, 0, n);
-                }
+                readInto(seen, upstream, "hello\r\n");
                 raw.send("ZZ\r\nmore\r\n0\r\n\r\n");
                 raw.soTimeout(5000);
                 assertThat(raw.readToEnd()).startsWith("HTTP/1.1 400").contains("Malformed request")
                         .contains("the request body's framing is invalid");
-                int n;
-                while ((n = upstream.getInputStream().read(buf)) != -1) {
-                    seen.write(buf, 0, n);
-                }
+                readInto(seen, upstream, null);
             }
             assertThat(seen.toString(java.nio.charset.StandardCharsets.ISO_8859_1))
                     .as("the application's connection ends after the chunk it got, with no last chunk")
                     .endsWith("5\r\nhello\r\n");
+        }
+    }
+
+    /** Reads what the application received until it ends with {@code marker}, or to the end when null. */
+    private static void readInto(java.io.ByteArrayOutputStream seen, java.net.Socket upstream, String marker)
+            throws java.io.IOException {
+        byte[] buf = new byte[4096];
+        while (marker == null || !seen.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith(marker)) {
+            int n = upstream.getInputStream().read(buf);
+            if (n == -1) {
+                assertThat(marker).as("the connection ended before " + marker).isNull();
+                return;
+            }
+            seen.write(buf, 0, n);
         }
     }
 
