@@ -1,8 +1,6 @@
 package dev.authsidecar.authenticate;
 
 import dev.authsidecar.bench.Tokens;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -43,11 +41,7 @@ public class CredentialCacheBenchmark {
         try (Tokens tokens = new Tokens()) {
             token = tokens.token("RS256");
         }
-        headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.HOST, "main-service");
-        headers.set(HttpHeaderNames.USER_AGENT, "bench");
-        headers.set(HttpHeaderNames.ACCEPT, "application/json");
-        headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+        headers = Tokens.requestHeaders(token);
         tokenBytes = token.getBytes(StandardCharsets.ISO_8859_1);
         sha256 = MessageDigest.getInstance("SHA-256");
         cache = new CredentialCache(10_000);

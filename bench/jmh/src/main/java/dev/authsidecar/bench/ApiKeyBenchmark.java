@@ -3,8 +3,6 @@ package dev.authsidecar.bench;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.authenticate.Identity;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,11 +60,7 @@ public class ApiKeyBenchmark {
         } finally {
             Files.delete(dir);
         }
-        headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.HOST, "main-service");
-        headers.set(HttpHeaderNames.USER_AGENT, "bench");
-        headers.set(HttpHeaderNames.ACCEPT, "application/json");
-        headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + presented);
+        headers = Tokens.requestHeaders(presented);
         if (!(authentication.authenticate(headers) instanceof Identity)) {
             throw new IllegalStateException("the key was not accepted");
         }

@@ -4,8 +4,6 @@ import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.authenticate.CredentialMemo;
 import dev.authsidecar.authenticate.Identity;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,11 +49,7 @@ public class CacheHitBenchmark {
         });
         authentication = new Authentication(tokens.authConfig(), executor);
         authentication.start();
-        headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.HOST, "main-service");
-        headers.set(HttpHeaderNames.USER_AGENT, "bench");
-        headers.set(HttpHeaderNames.ACCEPT, "application/json");
-        headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + tokens.token("RS256"));
+        headers = Tokens.requestHeaders(tokens.token("RS256"));
         // The first call verifies the signature and fills the cache; every measured call is a hit.
         AuthOutcome first = authentication.authenticate(headers);
         if (!(first instanceof Identity)) {

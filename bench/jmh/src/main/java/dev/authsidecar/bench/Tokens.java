@@ -16,6 +16,9 @@ import com.nimbusds.jose.util.Base64URL;
 import dev.authsidecar.config.AuthConfig;
 import dev.authsidecar.config.ConfigException;
 import dev.authsidecar.config.ConfigLoader;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +71,16 @@ public final class Tokens implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A typical request's headers, carrying {@code credential} as its bearer token. */
+    public static HttpHeaders requestHeaders(String credential) {
+        HttpHeaders headers = new DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.HOST, "main-service");
+        headers.set(HttpHeaderNames.USER_AGENT, "bench");
+        headers.set(HttpHeaderNames.ACCEPT, "application/json");
+        headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + credential);
+        return headers;
     }
 
     /** The public key set: one RSA (2048 bits), one EC P-256 and one Ed25519 key. */
