@@ -78,7 +78,9 @@ public final class Authentication implements AutoCloseable {
             return AuthOutcome.ANONYMOUS;
         }
         AuthOutcome outcome = verify(authorization, from);
-        if (outcome instanceof Identity identity) {
+        // Not an introspection answer: it is asked again after cacheTtl so that a revoked token stops working,
+        // and the memo would keep it until the token's exp.
+        if (outcome instanceof Identity identity && !Introspector.METHOD.equals(identity.method())) {
             memo.put(this, authorization, identity);
         }
         return outcome;

@@ -101,6 +101,44 @@ class RemoteKeysFlowTest {
                 + "        fetch: {connectTimeout: 500ms, readTimeout: 2s}\n";
     }
 
+    /** Revocation takes effect within cacheTtl, also on a keep-alive connection that already used the token. */
+    @Test
+    void aRevokedOpaqueTokenIsRefusedOnTheSameConnectionOnceItsCacheTimeIsUp() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean active = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicInteger calls = new AtomicInteger();
+        long exp = Instant.now().getEpochSecond() + 3600;
+        HttpServer idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        idp.createContext("/introspect", ex -> {
+            calls.incrementAndGet();
+            ex.getRequestBody().readAllBytes();
+            byte[] body = (active.get() ? "{\"active\":true,\"sub\":\"alice\",\"exp\":" + exp + "}"
+                    : "{\"active\":false}").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        idp.start();
+        Path secret = Files.createTempFile("secret", ".txt");
+        Files.writeString(secret, "s3cret\n");
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
+                        + "  introspection:\n    endpoint: http://127.0.0.1:" + idp.getAddress().getPort()
+                        + "/introspect\n    clientId: sidecar\n    clientSecretFile: " + secret + "\n"
+                        + "    cacheTtl: 1s\n")) {
+            // The first answer is awaited, the second comes from the introspection cache.
+            assertThat(proxy.get("/echo", "Authorization", "Bearer opaque-token-123").statusCode()).isEqualTo(200);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer opaque-token-123").statusCode()).isEqualTo(200);
+            active.set(false);
+            Thread.sleep(1300);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer opaque-token-123").statusCode())
+                    .as("asked again after cacheTtl, on the same connection").isEqualTo(401);
+            assertThat(calls.get()).isEqualTo(2);
+        } finally {
+            idp.stop(0);
+        }
+    }
+
     private static int closedPort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

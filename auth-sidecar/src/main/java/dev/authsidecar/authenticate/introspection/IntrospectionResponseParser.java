@@ -47,7 +47,7 @@ import java.util.Set;
  * </ul>
  */
 final class IntrospectionResponseParser {
-    static final String METHOD = "introspection";
+    static final String METHOD = Introspector.METHOD;
     static final AuthOutcome.Rejected INACTIVE =
             new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the token is not active");
     static final AuthOutcome.Rejected NO_SUBJECT =

@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  * completes on an {@code executor} thread. Concurrent requests carrying the same token share one call.
  */
 public final class Introspector implements AutoCloseable {
+    /** The {@link dev.authsidecar.authenticate.Identity#method()} of identities it grants. */
+    public static final String METHOD = "introspection";
     static final AuthOutcome.Rejected UNAVAILABLE = new AuthOutcome.Rejected(Failure.AUTH_BACKEND_UNAVAILABLE,
             "the token introspection endpoint is unavailable");
 
