@@ -81,14 +81,15 @@ ADMIN_PORT=19901
 #                        request, so fewer minor GCs and a smaller live set.
 #  -XX:-TieredCompilation -XX:CICompilerCount=1
 #                        C2 only, with one compiler thread: no C1 code, no profiling tiers and no second compiler
-#                        arena; about 10 MiB of peak RSS. The price: the JVM interprets until C2 has compiled the
+#                        arena; 10-15 MiB of peak RSS. The price: the JVM interprets until C2 has compiled the
 #                        hot path (hence SIDECAR_WARMUP), and a little CPU (about 0.3 us/req of user time).
 #  -XX:FreqInlineSize=100
 #                        the largest bytecode size of a hot method that C2 inlines (default 325). Netty's
-#                        ChannelHandlerContext.read() and flush() (137 and ~120 bytes) inlined into each other
+#                        ChannelHandlerContext.read(), flush() and fire*() (117-150 bytes) inlined into each other
 #                        through every handler of the pipeline made compilations of 10-15,000 nodes, each taking
-#                        20-25 MiB of compiler arena for a moment: most of the peak. At 100 the largest takes about
-#                        7 MiB, and peak RSS falls by about 15 MiB, with no CPU cost measurable here (A/B, 3 rounds).
+#                        15-25 MiB of compiler arena for a moment: most of the peak. At 100 the largest takes about
+#                        7 MiB, and peak RSS falls by about 15 MiB, for about 0.4 us/req of user time (A/B, 2 x 3
+#                        rounds), which letting Netty use Unsafe (below) pays back.
 #  -XX:TrimNativeHeapInterval=500
 #                        returns freed malloc memory (compiler arenas after a burst of compilation) to the OS every
 #                        0.5 s, so later peaks start from a lower base; about 1 MiB of peak here, no visible CPU.

@@ -82,9 +82,8 @@ public final class Sidecar implements AutoCloseable {
             authentication.start();
             LiveStages stages = new LiveStages(Stages.of(config, authentication, pool), authExecutor, reloads);
             proxy = bindProxy(config, stages, workers, transport, recorder);
-            ProxyServer listener = proxy;
             Readiness readiness = new Readiness(proxy::isListening, () -> stages.get().authentication().keySets());
-            recorder.metrics().bind(listener::openConnections, stages::keySets, stages::cacheHits,
+            recorder.metrics().bind(proxy::openConnections, stages::keySets, stages::cacheHits,
                     stages::cacheMisses, reloads::successes, reloads::failures);
             AdminServer admin = bindAdmin(config, readiness, upstream, adminGroup, transport, recorder.metrics());
             log.info("auth-sidecar listening on {} (admin {}), forwarding to {}, {} event loop(s), {} transport, "

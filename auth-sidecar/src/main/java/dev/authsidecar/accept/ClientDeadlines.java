@@ -56,16 +56,18 @@ public final class ClientDeadlines extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if ((phase == Phase.IDLE || phase == Phase.READING_BODY) && msg instanceof ByteBuf buf && buf.isReadable()) {
-            if (phase == Phase.IDLE) {
-                enter(Phase.READING_HEAD, headTimeoutNanos);
-            } else if (phase == Phase.READING_BODY) {
-                // More body arrived; the clock starts again when the sidecar asks for the next piece.
-                phase = Phase.EXCHANGE;
-                deadline.clear();
-            }
+        if (phase == Phase.IDLE && isReadable(msg)) {
+            enter(Phase.READING_HEAD, headTimeoutNanos);
+        } else if (phase == Phase.READING_BODY && isReadable(msg)) {
+            // More body arrived; the clock starts again when the sidecar asks for the next piece.
+            phase = Phase.EXCHANGE;
+            deadline.clear();
         }
         ctx.fireChannelRead(msg);
+    }
+
+    private static boolean isReadable(Object msg) {
+        return msg instanceof ByteBuf buf && buf.isReadable();
     }
 
     @Override

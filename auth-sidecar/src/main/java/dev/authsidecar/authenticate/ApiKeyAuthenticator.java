@@ -23,12 +23,10 @@ final class ApiKeyAuthenticator {
         }
     }
 
-    /** @return the key's identity, or {@code null} when the token is no configured key */
-    Identity authenticate(String token) {
-        return authenticate(token, 0);
-    }
-
-    /** @param from where the token starts in {@code value}; it runs to the end */
+    /**
+     * @param from where the token starts in {@code value}; it runs to the end
+     * @return the key's identity, or {@code null} when the token is no configured key
+     */
     Identity authenticate(String value, int from) {
         byte[] presented = TokenDigest.sha256(value, from);
         Identity found = null;

@@ -24,11 +24,6 @@ final class TokenDigest {
         }
     };
 
-    /** Tokens are token68 (ASCII), so Latin-1 encoding is a plain, intrinsic byte copy. */
-    static byte[] sha256(String token) {
-        return sha256(token, 0);
-    }
-
     /**
      * The SHA-256 of {@code value} from {@code from} to its end, copied into a reused per-thread buffer rather
      * than a new string and byte array: this runs for every request that is not answered by the memo.

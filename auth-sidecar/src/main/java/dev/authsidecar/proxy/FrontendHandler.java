@@ -205,9 +205,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         requestId = RequestIds.accept(request.headers().get(RequestIds.HEADER));
         record.begin(request.method().name(), requestId, request.headers().get(TRACEPARENT), clientIp);
         String target;
+        String path;
         try {
             target = RequestGuard.check(request);
-            record.path(RequestFacts.pathOf(target));
+            path = RequestFacts.pathOf(target);
+            record.path(path);
         } catch (RejectedRequest e) {
             ReferenceCountUtil.release(request);
             respond(e.failure(), e.getMessage(), true);
@@ -230,7 +232,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
         Stages s = stages.get();
         AuthOutcome outcome = s.authentication().authenticate(request.headers(), credentials);
-        RequestHead head = new RequestHead(request, target, hasBody, chunked, http11, expectContinue);
+        RequestHead head = new RequestHead(request, target, path, hasBody, chunked, http11, expectContinue);
         if (outcome instanceof AuthOutcome.Pending pending) {
             // Verification needs the network: hold the request (reads stay paused; whatever already arrived
             // waits in the backlog) and resume on this connection's own event loop.
@@ -252,7 +254,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     /** Authorize, rewrite, forward: the rest of the request path once authentication has an answer. */
     private void proceed(Stages s, RequestHead head, AuthOutcome outcome) {
         HttpRequest request = head.request();
-        AuthOutcome.Rejected denied = s.policy().check(request.method().name(), RequestFacts.pathOf(head.target()), outcome,
+        AuthOutcome.Rejected denied = s.policy().check(request.method().name(), head.path(), outcome,
                 RequestFacts.isCorsPreflight(request));
         Identity identity = outcome instanceof Identity i ? i : null;
         record.auth(RequestFacts.resultOf(denied, identity), identity != null ? identity.method() : null,
@@ -272,8 +274,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         exchange.start();
     }
 
-    /** What the later stages need to know about a request head, kept while authentication is pending. */
-    private record RequestHead(HttpRequest request, String target, boolean hasBody, boolean chunked,
+    /**
+     * What the later stages need to know about a request head, kept while authentication is pending.
+     *
+     * @param target the normalized path with the query, as forwarded; {@code path} is it without the query
+     */
+    private record RequestHead(HttpRequest request, String target, String path, boolean hasBody, boolean chunked,
             boolean http11, boolean expectContinue) {
     }
 
