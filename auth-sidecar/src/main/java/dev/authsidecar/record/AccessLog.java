@@ -11,7 +11,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.Executors;
@@ -70,7 +69,7 @@ public final class AccessLog implements AutoCloseable {
                 line.bytes.writeTo(out);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // stdout is gone (the container runtime closed it): drop the line; the request goes on regardless.
         } finally {
             line.bytes.reset();
         }

@@ -105,4 +105,21 @@ class AccessLogTest {
         recorder.close();
         assertThat(sink.toString(StandardCharsets.UTF_8).split("\n")).hasSize(1);
     }
+
+    /** A closed stdout (EPIPE) loses log lines, never the request that is being logged. */
+    @Test
+    void aBrokenOutputDropsLinesWithoutFailingTheRequest() {
+        java.io.OutputStream broken = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe");
+            }
+        };
+        try (AccessLog log = new AccessLog(AccessLogConfig.Format.JSON, broken)) {
+            // More than the 64 KiB buffer, so the writes reach the broken stream.
+            for (int i = 0; i < 2_000; i++) {
+                log.write(answered(), 1_234_000);
+            }
+        }
+    }
 }
