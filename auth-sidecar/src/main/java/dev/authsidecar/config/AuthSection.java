@@ -41,6 +41,8 @@ final class AuthSection {
     }
 
     static AuthConfig read(ConfigNode n, Path baseDir) throws ConfigException {
+        n.keys("apiKeys", "apiKeysFile", "publicPaths", "forwardCredential", "jwt", "introspection", "cache",
+                "claimHeaders", "payloadHeader");
         List<ApiKey> keys = new ArrayList<>(apiKeys(n.objects("apiKeys")));
         String keysFileName = n.string("apiKeysFile", null);
         Path keysFile = keysFileName == null ? null : baseDir.resolve(keysFileName);
@@ -56,15 +58,16 @@ final class AuthSection {
                 throw n.error("publicPaths[" + i + "]", "expected an exact path like /healthz or a prefix like "
                         + "/public/**, got '" + p + "'");
             }
+            RulesSection.checkPattern(n, "publicPaths[" + i + "]", p);
         }
         boolean forward = n.bool("forwardCredential", false);
-        ConfigNode jwt = n.child("jwt");
+        ConfigNode jwt = n.child("jwt").keys("maxTokenBytes", "providers");
         int maxTokenBytes = jwt.integer("maxTokenBytes", 8192, 256, 65536);
         List<JwtProviderConfig> providers = providers(jwt.objects("providers"), baseDir);
         jwt.finish();
         ConfigNode introspectionNode = n.optionalChild("introspection");
         IntrospectionConfig introspection = introspectionNode == null ? null : introspection(introspectionNode, baseDir);
-        ConfigNode cache = n.child("cache");
+        ConfigNode cache = n.child("cache").keys("maxEntries");
         int cacheMax = cache.integer("maxEntries", 10_000, 0, 10_000_000);
         cache.finish();
         Map<String, String> claimHeaders = n.stringMap("claimHeaders");
@@ -112,6 +115,7 @@ final class AuthSection {
     static List<ApiKey> apiKeys(List<ConfigNode> entries) throws ConfigException {
         List<ApiKey> keys = new ArrayList<>();
         for (ConfigNode e : entries) {
+            e.keys("name", "sha256");
             String name = e.string("name", null);
             if (name == null) {
                 throw e.error("name", "is required");
@@ -173,6 +177,8 @@ final class AuthSection {
     }
 
     private static JwtProviderConfig provider(ConfigNode p, Path baseDir) throws ConfigException {
+        p.keys("name", "issuer", "audiences", "jwksUri", "jwksFile", "hmacSecretFile", "algorithms", "clockSkew",
+                "requiredClaims", "keys", "fetch");
         String name = required(p, "name");
         String issuer = required(p, "issuer");
         List<String> audiences = p.stringOrList("audiences");
@@ -219,8 +225,8 @@ final class AuthSection {
         if (hmacSecretFile != null && algorithms.stream().noneMatch(HMAC::contains)) {
             throw p.error("hmacSecretFile", "is set but algorithms lists no HS256/384/512");
         }
-        ConfigNode keys = p.child("keys");
-        ConfigNode fetch = p.child("fetch");
+        ConfigNode keys = p.child("keys").keys("ttl", "maxStale", "unknownKidInterval");
+        ConfigNode fetch = p.child("fetch").keys("connectTimeout", "readTimeout", "maxBytes", "caFile", "tokenFile");
         JwtProviderConfig c = new JwtProviderConfig(name, issuer, audiences, jwksUri, jwksFile, algorithms,
                 p.duration("clockSkew", Duration.ofSeconds(60), Duration.ZERO, Duration.ofMinutes(10)),
                 p.strings("requiredClaims"),
@@ -240,6 +246,8 @@ final class AuthSection {
     }
 
     private static IntrospectionConfig introspection(ConfigNode n, Path baseDir) throws ConfigException {
+        n.keys("endpoint", "clientId", "clientSecretFile", "cacheTtl", "negativeCacheTtl", "timeout", "maxBytes",
+                "caFile", "audiences");
         URI endpoint = n.uri("endpoint");
         if (endpoint == null) {
             throw n.error("endpoint", "is required: the RFC 7662 introspection URL");

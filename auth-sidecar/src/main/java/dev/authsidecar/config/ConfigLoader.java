@@ -50,14 +50,16 @@ public final class ConfigLoader {
             set(tree, o, source);
             overrideSources.put(o.path(), o.source());
         }
-        ConfigNode root = ConfigNode.root(source, tree, overrideSources);
+        ConfigNode root = ConfigNode.root(source, tree, overrideSources)
+                .keys("server", "upstream", "admin", "auth", "rules", "defaultRule", "cors", "shutdown", "accessLog");
         Path baseDir = file == null ? Path.of(".") : file.toAbsolutePath().getParent();
+        AuthConfig auth = AuthSection.read(root.child("auth"), baseDir);
         SidecarConfig config = new SidecarConfig(
                 server(root.child("server")),
                 upstream(root.child("upstream")),
                 admin(root.child("admin")),
-                AuthSection.read(root.child("auth"), baseDir),
-                RulesSection.read(root),
+                auth,
+                RulesSection.read(root, auth.publicPaths()),
                 shutdown(root.child("shutdown")),
                 accessLog(root.child("accessLog")));
         root.finish();
@@ -107,6 +109,8 @@ public final class ConfigLoader {
     }
 
     private static ServerConfig server(ConfigNode n) throws ConfigException {
+        n.keys("listen", "ioThreads", "maxRequestLineBytes", "maxHeaderBytes", "requestHeadTimeout",
+                "requestBodyTimeout", "idleTimeout", "trustForwardedHeaders");
         ServerConfig c = new ServerConfig(
                 hostPort(n, "listen", "0.0.0.0:8081"),
                 n.integer("ioThreads", 0, 0, 256),
@@ -121,6 +125,7 @@ public final class ConfigLoader {
     }
 
     private static UpstreamConfig upstream(ConfigNode n) throws ConfigException {
+        n.keys("url", "connectTimeout", "responseHeadTimeout", "idleTimeout", "maxIdlePerThread");
         String text = n.string("url", "http://127.0.0.1:8080");
         URI url;
         try {
@@ -153,12 +158,14 @@ public final class ConfigLoader {
     }
 
     private static AdminConfig admin(ConfigNode n) throws ConfigException {
+        n.keys("listen");
         AdminConfig c = new AdminConfig(hostPort(n, "listen", "0.0.0.0:9901"));
         n.finish();
         return c;
     }
 
     private static ShutdownConfig shutdown(ConfigNode n) throws ConfigException {
+        n.keys("drainDelay", "timeout");
         ShutdownConfig c = new ShutdownConfig(
                 n.duration("drainDelay", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(10)),
                 n.duration("timeout", Duration.ofSeconds(25), Duration.ZERO, Duration.ofHours(1)));
@@ -167,6 +174,7 @@ public final class ConfigLoader {
     }
 
     private static AccessLogConfig accessLog(ConfigNode n) throws ConfigException {
+        n.keys("format");
         String format = n.string("format", "json");
         AccessLogConfig c = switch (format) {
             case "json" -> new AccessLogConfig(AccessLogConfig.Format.JSON);
