@@ -146,7 +146,7 @@ final class AuthSection {
         } catch (NoSuchFileException e) {
             throw new ConfigException(source, "", "file not found (named by auth.apiKeysFile)");
         } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "", "not valid YAML: " + e.getOriginalMessage());
+            throw new ConfigException(source, "", ConfigLoader.yamlError(e));
         } catch (IOException e) {
             throw new ConfigException(source, "", "cannot read: " + e.getMessage());
         }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads the YAML file, applies overrides, and validates everything before anything starts. Every error names
@@ -80,8 +81,7 @@ public final class ConfigLoader {
         try {
             tree = YAML.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "", "not valid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+            throw new ConfigException(source, "", yamlError(e));
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             return JsonNodeFactory.instance.objectNode();
@@ -90,6 +90,28 @@ public final class ConfigLoader {
             throw new ConfigException(source, "", "the top level must be a mapping of keys to values");
         }
         return (ObjectNode) tree;
+    }
+
+    /**
+     * One line for a YAML syntax error. SnakeYAML's own message spans several lines (context, problem, a quoted
+     * excerpt of the file) and Jackson's location can point at the start of the token, not at the problem; the
+     * problem and its mark are what the user needs.
+     */
+    static String yamlError(JsonProcessingException e) {
+        String problem = e.getOriginalMessage();
+        int line = e.getLocation() != null ? e.getLocation().getLineNr() : -1;
+        int column = e.getLocation() != null ? e.getLocation().getColumnNr() : -1;
+        if (e.getCause() instanceof MarkedYAMLException y && y.getProblem() != null) {
+            problem = y.getProblem();
+            if (y.getProblemMark() != null) {
+                line = y.getProblemMark().getLine() + 1;
+                column = y.getProblemMark().getColumn() + 1;
+            }
+        }
+        String first = problem == null ? "syntax error" : problem.strip().lines().findFirst().orElse("syntax error");
+        StringBuilder out = new StringBuilder("not valid YAML: ");
+        first.codePoints().forEach(c -> out.appendCodePoint(c < 0x20 || c == 0x7f ? '?' : c));
+        return out + (line > 0 ? " (line " + line + (column > 0 ? ", column " + column : "") + ")" : "");
     }
 
     private static void set(ObjectNode tree, ConfigOverride o, String source) throws ConfigException {

@@ -14,9 +14,10 @@ import dev.authsidecar.accept.Transport;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
-import dev.authsidecar.guard.PathNormalizer;
 import dev.authsidecar.guard.RejectedRequest;
 import dev.authsidecar.guard.RequestGuard;
+import dev.authsidecar.path.InvalidPathException;
+import dev.authsidecar.path.PathNormalizer;
 import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.AccessLog;
@@ -181,7 +182,7 @@ final class PipelineFuzzTest {
     private static void assertReadTheSameWay(String path) {
         try {
             assertThat(PathNormalizer.normalize(path)).as("normalizing %s again", path).isEqualTo(path);
-        } catch (RejectedRequest e) {
+        } catch (InvalidPathException e) {
             throw new AssertionError("the forwarded path " + path + " is refused when normalized again", e);
         }
         String[] segments = path.substring(1).split("/", -1);
