@@ -91,24 +91,30 @@ final class KeySet {
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> map = (Map<String, Object>) entry;
+            JWK jwk;
             try {
-                JWK jwk = JWK.parse(map);
-                if (jwk instanceof RSAKey rsa && rsa.size() < MIN_RSA_BITS && isForSigning(jwk)) {
-                    String which = describe(jwk, i) + " (RSA " + rsa.size() + " bits)";
-                    if (source == Source.FILE) {
-                        throw new ParseException(which + " is weaker than the " + MIN_RSA_BITS
-                                + " bits required; remove it or replace it with a stronger key", i);
-                    }
-                    weak.add(which);
-                    continue;
+                jwk = JWK.parse(map);
+            } catch (ParseException e) {
+                // One malformed key should not take its well-formed neighbours down with it.
+                log.debug("JWT provider '{}': skipping a key that cannot be read: {}", provider, e.getMessage());
+                continue;
+            }
+            if (jwk instanceof RSAKey rsa && rsa.size() < MIN_RSA_BITS && isForSigning(jwk)) {
+                String which = describe(jwk, i) + " (RSA " + rsa.size() + " bits)";
+                if (source == Source.FILE) {
+                    throw new ParseException(which + " is weaker than the " + MIN_RSA_BITS
+                            + " bits required; remove it or replace it with a stronger key", i);
                 }
+                weak.add(which);
+                continue;
+            }
+            try {
                 Key key = usable(jwk);
                 if (key != null) {
                     keys.add(key);
                 }
-            } catch (ParseException | JOSEException e) {
-                // One malformed key should not take its well-formed neighbours down with it.
-                log.debug("JWT provider '{}': skipping a key that cannot be read: {}", provider, e.getMessage());
+            } catch (JOSEException e) {
+                log.debug("JWT provider '{}': skipping a key that cannot be used: {}", provider, e.getMessage());
             }
         }
         if (keys.isEmpty()) {
@@ -119,9 +125,19 @@ final class KeySet {
         return new KeySet(keys, weak, nowNanos);
     }
 
-    /** Names a key for messages: its {@code kid}, else its place in the set. Never key material. */
+    /**
+     * Names a key for messages: its {@code kid}, else its place in the set. Never key material. A kid comes from
+     * a file or a server, so it is cut short and anything but printable ASCII shown as {@code ?}: a message must
+     * stay one line.
+     */
     private static String describe(JWK jwk, int index) {
-        return jwk.getKeyID() != null ? "key '" + jwk.getKeyID() + "'" : "key #" + (index + 1) + " (no kid)";
+        String kid = jwk.getKeyID();
+        if (kid == null) {
+            return "key #" + (index + 1) + " (no kid)";
+        }
+        StringBuilder sb = new StringBuilder("key '");
+        kid.chars().limit(64).forEach(c -> sb.append(c >= 0x20 && c < 0x7f ? (char) c : '?'));
+        return sb.append(kid.length() > 64 ? "…'" : "'").toString();
     }
 
     /** An encryption-only key is never used to verify, so its size is not ours to judge. */
