@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,7 +141,7 @@ final class AuthSection {
         String source = file.toString();
         JsonNode tree;
         try {
-            tree = YAML.readTree(Files.readString(file));
+            tree = YAML.readTree(BoundedFiles.readString(file));
         } catch (NoSuchFileException e) {
             throw new ConfigException(source, "", "file not found (named by auth.apiKeysFile)");
         } catch (JsonProcessingException e) {

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,7 +70,7 @@ public final class ConfigLoader {
         String source = file.toString();
         String text;
         try {
-            text = Files.readString(file);
+            text = BoundedFiles.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException(source, "", "file not found");
         } catch (IOException e) {
