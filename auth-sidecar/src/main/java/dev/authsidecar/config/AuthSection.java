@@ -130,7 +130,12 @@ final class AuthSection {
                         + "`auth-sidecar hash-key` prints it)");
             }
             if (!SHA256_HEX.matcher(hex).matches()) {
-                throw e.error("sha256", "expected 64 hex digits");
+                throw e.error("sha256", "expected 64 hex digits (the output of `auth-sidecar gen-key` or `hash-key`)");
+            }
+            String placeholder = WeakKeys.placeholderOf(hex);
+            if (placeholder != null) {
+                throw e.error("sha256", "is the SHA-256 of " + placeholder + ", which anyone can guess; make a real "
+                        + "key with `auth-sidecar gen-key`");
             }
             e.finish();
             keys.add(new ApiKey(name, HexFormat.of().parseHex(hex.toLowerCase(Locale.ROOT))));
