@@ -1,16 +1,9 @@
 package dev.authsidecar.config;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,8 +27,6 @@ final class AuthSection {
     private static final Set<String> BUILT_IN_HEADERS = Set.of("x-auth-subject", "x-auth-issuer", "x-auth-scopes",
             "x-auth-client", "x-auth-method");
     private static final Duration MS = Duration.ofMillis(1);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private AuthSection() {
     }
@@ -145,17 +136,8 @@ final class AuthSection {
 
     private static List<ApiKey> apiKeysFile(Path file) throws ConfigException {
         String source = file.toString();
-        JsonNode tree;
-        try {
-            tree = YAML.readTree(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(source, "", "file not found (named by auth.apiKeysFile)");
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "", "not valid YAML: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new ConfigException(source, "", "cannot read: " + e.getMessage());
-        }
-        if (tree == null || tree.isNull() || tree.isMissingNode()) {
+        JsonNode tree = YamlFiles.read(file, "auth.apiKeysFile");
+        if (tree == null) {
             return List.of();
         }
         ObjectNode wrapper = JsonNodeFactory.instance.objectNode();

@@ -1,27 +1,15 @@
 package dev.authsidecar.config;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Reads the YAML file, applies overrides, and validates everything before anything starts. Every error names
@@ -30,9 +18,6 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
     private static final Duration MS = Duration.ofMillis(1);
     private static final Duration DAY = Duration.ofDays(1);
-
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private ConfigLoader() {
     }
@@ -67,27 +52,12 @@ public final class ConfigLoader {
     }
 
     private static ObjectNode readTree(Path file) throws ConfigException {
-        String source = file.toString();
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(source, "", "file not found");
-        } catch (IOException e) {
-            throw new ConfigException(source, "", "cannot read: " + e.getMessage());
-        }
-        JsonNode tree;
-        try {
-            tree = YAML.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "", "not valid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
-        }
-        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        JsonNode tree = YamlFiles.read(file, null);
+        if (tree == null) {
             return JsonNodeFactory.instance.objectNode();
         }
         if (!tree.isObject()) {
-            throw new ConfigException(source, "", "the top level must be a mapping of keys to values");
+            throw new ConfigException(file.toString(), "", "the top level must be a mapping of keys to values");
         }
         return (ObjectNode) tree;
     }

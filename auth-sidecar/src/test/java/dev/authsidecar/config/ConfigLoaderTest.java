@@ -149,9 +149,6 @@ final class ConfigLoaderTest {
             bad("auth:\n  publicPaths: ['/a//b']", "auth.publicPaths[0]: expected an exact path"),
             bad("auth:\n  publicPaths: ['/a?b']", "auth.publicPaths[0]: expected an exact path"),
             bad("auth:\n  publicPaths: ['']", "auth.publicPaths[0]: expected a non-empty text value"),
-            bad("server: [", "not valid YAML"),
-            bad("server:\n  listen: ':1'\n  listen: ':2'", "not valid YAML"),
-            bad("server:\n  listen: ':1'\nserver:\n  idleTimeout: 1s", "not valid YAML"),
         };
     }
 
@@ -187,7 +184,7 @@ final class ConfigLoaderTest {
 
         assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
                 .hasMessageContaining("listen")
-                .hasMessageContaining("line 3");
+                .hasMessageContaining(file + ":3:");
     }
 
     @Test
