@@ -51,6 +51,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println("OK: " + file);
         out.println("  " + ConfigCheck.summary(checked));
+        ConfigCheck.warnings(checked).forEach(w -> out.println("  warning: " + w));
         out.flush();
         return 0;
     }

@@ -95,6 +95,18 @@ final class CheckConfigCommandTest {
     }
 
     @Test
+    void checkConfigWarnsWhenNoCredentialSourceIsConfigured() throws IOException {
+        Path file = write("sidecar.yaml", "auth:\n  publicPaths: [/healthz]\n");
+
+        Run r = run(Map.of(), "check-config", "--config", file.toString());
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("\n  warning: no credential source is configured (no API keys, JWT providers or "
+                + "introspection): every request that a public path or an anonymous rule does not let in will be "
+                + "refused with 401\n");
+    }
+
+    @Test
     void aSidecarFlagBeforeAnotherSubcommandIsRefusedNotIgnored() {
         Run r = run(Map.of(), "--listen", "127.0.0.1:7001", "gen-key");
 
