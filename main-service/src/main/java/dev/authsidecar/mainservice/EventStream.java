@@ -157,12 +157,14 @@ final class EventStream {
         if (ended) {
             return;
         }
-        cancel();
+        stopTicks();
         if (reuse) {
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         } else {
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
         }
+        // After the last chunk: a request that waited behind the stream is answered after it, not inside it.
+        onEnd.run();
     }
 
     /** Stops the ticks, e.g. because the client left; nothing more is written. */
@@ -170,10 +172,14 @@ final class EventStream {
         if (ended) {
             return;
         }
+        stopTicks();
+        onEnd.run();
+    }
+
+    private void stopTicks() {
         ended = true;
         if (ticks != null) {
             ticks.cancel(false);
         }
-        onEnd.run();
     }
 }

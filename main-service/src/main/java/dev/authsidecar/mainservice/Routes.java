@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +43,11 @@ final class Routes extends ChannelInboundHandlerAdapter {
             "/whoami", Routes::identityHeaders);
 
     private final BooleanSupplier stopping;
+    /** Requests a pipelining client may queue behind an event stream before it is cut off. */
+    private static final int MAX_PIPELINED = 8;
+
     private EventStream stream; // the event stream running on this connection, if any
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
 
     Routes(BooleanSupplier stopping) {
         this.stopping = stopping;
@@ -54,14 +59,21 @@ final class Routes extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg); // WebSocket frames, after an upgrade
             return;
         }
+        if (stream == null) {
+            handle(ctx, request);
+        } else if (waiting.size() < MAX_PIPELINED) {
+            // Pipelined behind an event stream: answered, in order, once the stream ends (?count=N).
+            waiting.addLast(request);
+        } else {
+            request.release();
+            ctx.close();
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean passedOn = false;
         try {
-            if (stream != null) {
-                // A request pipelined behind a response that does not end can never be answered.
-                ctx.close();
-            } else {
-                passedOn = route(ctx, request);
-            }
+            passedOn = route(ctx, request);
         } catch (RuntimeException e) {
             // Without an answer the client would only see the connection drop.
             System.err.println("main-service: internal error on " + request.method() + " " + request.uri() + ": " + e);
@@ -69,6 +81,20 @@ final class Routes extends ChannelInboundHandlerAdapter {
         } finally {
             if (!passedOn) {
                 request.release();
+            }
+        }
+    }
+
+    /** The stream has written its last chunk (or its client left): read again, answer what waited. */
+    private void streamEnded(ChannelHandlerContext ctx) {
+        stream = null;
+        ctx.channel().config().setAutoRead(true);
+        FullHttpRequest next;
+        while (stream == null && (next = waiting.pollFirst()) != null) {
+            if (ctx.channel().isActive()) {
+                handle(ctx, next);
+            } else {
+                next.release();
             }
         }
     }
@@ -130,7 +156,10 @@ final class Routes extends ChannelInboundHandlerAdapter {
         }
         long firstId = EventStream.firstId(request.headers().get(EventStream.LAST_EVENT_ID));
         stream = new EventStream(ctx, keepAlive, firstId, count, request.headers().get("X-Auth-Subject"),
-                () -> stream = null);
+                () -> streamEnded(ctx));
+        // Nothing more is read while the stream runs (a pipelined request waits for it); a client that leaves
+        // is noticed when the next event cannot be written.
+        ctx.channel().config().setAutoRead(false);
         stream.start();
     }
 
@@ -167,6 +196,10 @@ final class Routes extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (stream != null) {
             stream.cancel();
+        }
+        FullHttpRequest next;
+        while ((next = waiting.pollFirst()) != null) {
+            next.release();
         }
         ctx.fireChannelInactive();
     }
