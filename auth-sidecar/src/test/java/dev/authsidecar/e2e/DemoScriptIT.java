@@ -47,7 +47,7 @@ class DemoScriptIT {
         }
     }
 
-    private static Place place(String test) throws IOException {
+    private static Place place(String test) throws Exception {
         Optional<PodNetwork> net = PodNetwork.create(test);
         if (net.isPresent()) {
             return new Place(net, 8080, 8081, 9901);

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Pod's neighbours could reach.
  *
  * <p>Needs Linux, root and the {@code ip} tool (as CI runs). {@link #create} says why when it cannot, and the
- * caller falls back to ephemeral ports on the host. The veth pair gets a private link-local /30 (169.254.x.y,
+ * caller falls back to ephemeral ports on the host ({@code -De2e.netns=off} forces that, to test the fallback).
+ * The veth pair gets a private link-local /30 (169.254.x.y,
  * never 169.254.169.0/24, the cloud metadata range) holding only the pair's two ends; no route, forwarding or
  * NAT is added, so nothing but the host can reach the namespace. {@link #close} deletes the namespace (which
  * also deletes the veth pair) and namespaces left by earlier, killed runs.
@@ -89,6 +90,9 @@ final class PodNetwork implements AutoCloseable {
     }
 
     private static String unavailable() {
+        if ("off".equals(System.getProperty("e2e.netns"))) {
+            return "-De2e.netns=off";
+        }
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return "not Linux";
         }
