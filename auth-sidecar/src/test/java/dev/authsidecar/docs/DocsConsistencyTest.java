@@ -80,6 +80,30 @@ class DocsConsistencyTest {
         assertThat(links(ROOT.resolve("README.md"))).contains("docs/architecture.md");
     }
 
+    /**
+     * A user who follows the README's Kubernetes block alone gets a running Pod: the images it builds are the
+     * ones the Deployment runs and are loaded into the cluster, and it makes the Secret the Pod mounts, with the
+     * file name the sidecar's configuration reads.
+     */
+    @Test
+    void theReadmesKubernetesBlockIsCompleteForTheManifests() throws IOException {
+        String block = section(ROOT.resolve("README.md"), "Kubernetes");
+        Manifests m = Manifests.load();
+
+        for (String image : List.of(m.sidecar().getImage(), m.mainService().getImage())) {
+            assertThat(block).as("builds " + image).containsPattern("docker build [^\n]* -t " + Pattern.quote(image) + " ");
+            assertThat(block).as("loads " + image + " with minikube").containsPattern("minikube image load [^\n]*"
+                    + Pattern.quote(image));
+            assertThat(block).as("loads " + image + " with kind").containsPattern("kind load docker-image [^\n]*"
+                    + Pattern.quote(image));
+        }
+        assertThat(block).contains("kubectl create secret generic " + m.apiKeysSecretName() + " --from-file="
+                + m.apiKeysFileName());
+        assertThat(block).contains("gen-key").contains("kubectl apply -k deploy/k8s");
+        assertThat(block.indexOf("kubectl create secret")).as("the Secret exists before the Pods need it")
+                .isLessThan(block.indexOf("kubectl apply -k"));
+    }
+
     /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
     static Set<String> anchors(Path doc) throws IOException {
         Set<String> anchors = new TreeSet<>();
@@ -104,13 +128,30 @@ class DocsConsistencyTest {
         return markdown.replaceAll("(?ms)^```.*?^```", "").replaceAll("`[^`\\n]*`", "``");
     }
 
+    /** The text under a heading, up to the next heading of the same or a higher level (outside code blocks). */
     private static String section(Path doc, String heading) throws IOException {
-        String text = Files.readString(doc);
-        Matcher start = Pattern.compile("(?m)^(#+) " + Pattern.quote(heading) + "\\s*$").matcher(text);
-        assertThat(start.find()).as(ROOT.relativize(doc) + " has a section '" + heading + "'").isTrue();
-        Matcher next = Pattern.compile("(?m)^#{1," + start.group(1).length() + "} ").matcher(text);
-        int end = next.find(start.end()) ? next.start() : text.length();
-        return text.substring(start.end(), end);
+        StringBuilder out = null;
+        int level = 0;
+        boolean inCode = false;
+        for (String line : Files.readAllLines(doc)) {
+            if (line.startsWith("```")) {
+                inCode = !inCode;
+            }
+            Matcher h = Pattern.compile("^(#+) (.*)$").matcher(line);
+            boolean isHeading = !inCode && h.matches();
+            if (out == null) {
+                if (isHeading && h.group(2).strip().equals(heading)) {
+                    out = new StringBuilder();
+                    level = h.group(1).length();
+                }
+            } else if (isHeading && h.group(1).length() <= level) {
+                break;
+            } else {
+                out.append(line).append('\n');
+            }
+        }
+        assertThat(out).as(ROOT.relativize(doc) + " has a section '" + heading + "'").isNotNull();
+        return out.toString();
     }
 
     private static Set<String> tablePackages(String section) {
