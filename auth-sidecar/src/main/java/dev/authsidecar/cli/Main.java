@@ -106,6 +106,11 @@ public final class Main implements Callable<Integer> {
         } catch (ConfigException e) {
             return invalid(err, e);
         }
+        // The signal handlers go in before anything listens: a SIGTERM that arrives while the sidecar starts
+        // (the kubelet may send one at any time) must still end in an orderly stop with exit code 0, not in the
+        // JVM's default exit 143.
+        CountDownLatch termination = new CountDownLatch(1);
+        ShutdownSignals.onTermination(termination::countDown);
         Sidecar sidecar;
         try {
             sidecar = Sidecar.start(cfg);
@@ -117,16 +122,12 @@ public final class Main implements Callable<Integer> {
         if (config != null) {
             sidecar.watchConfig(source, ReloadTiming.DEFAULT);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        ShutdownSignals.onTermination(() -> {
-            sidecar.shutdown();
-            stopped.countDown();
-        });
         try {
-            stopped.await();
+            termination.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        sidecar.shutdown();
         return 0;
     }
 
