@@ -117,7 +117,7 @@ public final class LiveStages implements Supplier<Stages>, AutoCloseable {
         return current.authentication().keySets().stream().map(k -> {
             long[] e = earlier.get(k.provider());
             return e == null ? k : new KeySetStatus(k.provider(), k.hasKeys(), k.age(), k.lastError(),
-                    k.fetchesSucceeded() + e[0], k.fetchesFailed() + e[1]);
+                    k.fetchesSucceeded() + e[0], k.fetchesFailed() + e[1], k.weakKeysSkipped());
         }).toList();
     }
 

@@ -65,14 +65,47 @@ final class CompactJwt {
                 throw Reject.NOT_BASE64URL;
             }
         }
-        int signatureLength = token.length() - second - 1;
-        if (signatureLength % 4 == 1) {
-            throw Reject.NOT_BASE64URL;
+        if (!canonical(token, 0, first) || !canonical(token, first + 1, second)
+                || !canonical(token, second + 1, token.length())) {
+            throw Reject.NOT_CANONICAL;
         }
         byte[] ascii = token.getBytes(StandardCharsets.US_ASCII);
         Map<String, Object> header = json(ascii, 0, first);
         Map<String, Object> claims = json(ascii, first + 1, second);
         return new CompactJwt(token, ascii, second, header, claims);
+    }
+
+    /**
+     * Whether {@code token[from, to)}, already known to be base64url characters, is the one encoding of its bytes
+     * (RFC 4648 §3.5, §5; RFC 7515 §2): no length that leaves 6 stray bits, and zero bits in whatever the last
+     * character carries beyond the last byte. Decoders (the JDK's, Nimbus's) ignore those bits, so without this
+     * check up to 16 spellings of one signature verify, and anything keyed on the token text (the credential
+     * cache, a deny-list, logs) could be sidestepped by re-spelling a token.
+     */
+    static boolean canonical(String token, int from, int to) {
+        int rest = (to - from) % 4;
+        if (rest == 0) {
+            return true;
+        }
+        if (rest == 1) {
+            return false;
+        }
+        int last = sextet(token.charAt(to - 1));
+        // Two characters carry 12 bits for one byte (4 unused); three carry 18 bits for two bytes (2 unused).
+        return (last & (rest == 2 ? 0x0F : 0x03)) == 0;
+    }
+
+    private static int sextet(char c) {
+        if (c >= 'A' && c <= 'Z') {
+            return c - 'A';
+        }
+        if (c >= 'a' && c <= 'z') {
+            return c - 'a' + 26;
+        }
+        if (c >= '0' && c <= '9') {
+            return c - '0' + 52;
+        }
+        return c == '-' ? 62 : 63;
     }
 
     private static boolean isBase64Url(char c) {

@@ -106,7 +106,7 @@ public final class JwtAuthenticator implements AutoCloseable {
             KeySetCache keys = verifiers.get(i).keys;
             out.add(keys != null ? keys.status()
                     : new KeySetStatus(names.get(i), true, Duration.ofNanos(System.nanoTime() - createdNanos), null,
-                            0, 0));
+                            0, 0, 0));
         }
         return out;
     }

@@ -44,6 +44,7 @@ final class KeySetCache {
     private volatile String lastError;
     private final java.util.concurrent.atomic.AtomicLong fetchesSucceeded = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong fetchesFailed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.Set<String> warnedWeak = new java.util.HashSet<>();
     private ScheduledFuture<?> scheduled;
     private boolean closed;
 
@@ -67,7 +68,8 @@ final class KeySetCache {
     static KeySetCache file(JwtProviderConfig c) {
         try {
             String json = Files.readString(c.jwksFile(), StandardCharsets.UTF_8);
-            KeySetCache cache = new KeySetCache(c, null, KeySet.parse(json, c.name(), System.nanoTime()), null);
+            KeySetCache cache = new KeySetCache(c, null,
+                    KeySet.parse(json, c.name(), KeySet.Source.FILE, System.nanoTime()), null);
             // A key set read from a file counts as a successful fetch, so the metric agrees with readiness.
             cache.fetchesSucceeded.incrementAndGet();
             return cache;
@@ -148,6 +150,7 @@ final class KeySetCache {
                 }
                 log.debug("JWT provider '{}': loaded {} signing keys from {}", provider, loaded.size(),
                         fetcher.source());
+                warnWeak(loaded);
                 failures = 0;
                 lastError = null;
                 schedule(refreshNanos);
@@ -165,6 +168,20 @@ final class KeySetCache {
         }
         // Outside the lock: waiters continue verifying their tokens on this thread.
         done.complete(now);
+    }
+
+    /**
+     * A weak key is logged once per kid for the life of this cache, not on every refresh: it stays in the
+     * provider's set until its operator removes it, and the count in {@link #status} keeps it visible.
+     * Called holding the lock.
+     */
+    private void warnWeak(KeySet loaded) {
+        for (String weak : loaded.weakKeys) {
+            if (warnedWeak.add(weak)) {
+                log.warn("JWT provider '{}': skipping {} from {}: RSA keys under 2048 bits are refused; tokens "
+                        + "signed with it get 401", provider, weak, fetcher.source());
+            }
+        }
     }
 
     private void warn(String reason) {
@@ -211,7 +228,7 @@ final class KeySetCache {
         KeySet keys = current;
         Duration age = keys == null ? null : Duration.ofNanos(now - keys.loadedAtNanos);
         return new KeySetStatus(provider, usable(keys, now), age, lastError, fetchesSucceeded.get(),
-                fetchesFailed.get());
+                fetchesFailed.get(), keys == null ? 0 : keys.weakKeys.size());
     }
 
     void close() {

@@ -85,7 +85,7 @@ final class KeySetFetcher {
                 .thenCompose(bearer -> jwksUri(bearer).thenCompose(uri -> get(uri, bearer)))
                 .thenApply(body -> {
                     try {
-                        return KeySet.parse(body, provider, System.nanoTime());
+                        return KeySet.parse(body, provider, KeySet.Source.FETCHED, System.nanoTime());
                     } catch (ParseException e) {
                         throw new CompletionException(new FetchFailed("not a usable JWK set: " + e.getMessage()));
                     }

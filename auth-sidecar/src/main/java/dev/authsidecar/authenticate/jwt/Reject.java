@@ -11,7 +11,9 @@ final class Reject extends Exception {
     static final Reject TOO_LARGE = invalid("the token is too large");
     static final Reject MALFORMED = invalid("the token is not a signed JWT (header.payload.signature)");
     static final Reject ENCRYPTED = invalid("encrypted tokens (JWE) are not accepted");
-    static final Reject NOT_BASE64URL = invalid("the token has characters outside base64url");
+    static final Reject NOT_BASE64URL = invalid("the token has characters outside base64url (padding, whitespace)");
+    static final Reject NOT_CANONICAL = invalid("the token is not in canonical base64url (a part has a length or "
+            + "final character that no encoder produces)");
     static final Reject NOT_JSON = invalid("the token's header or payload is not a single JSON object "
             + "without duplicate members");
     static final Reject UNKNOWN_ISSUER = invalid("the token's issuer is not trusted");

@@ -19,9 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Verifies tokens of one provider: header, claims, then the signature. The cheap checks come first so an expired
- * or misaddressed token never causes a key fetch. Nimbus is handed a header holding only the algorithm: the
- * real header has already been vetted by {@link HeaderPolicy}, and the signature covers the bytes as sent.
+ * Verifies tokens of one provider: header, signature, then claims. Claims are judged only once the signature
+ * holds, so a forged or unsigned token gets the same answer whatever it claims: it cannot probe which audiences,
+ * lifetimes or required claims the configuration accepts. The price is a signature check (and, for an unknown
+ * {@code kid}, the rate-limited refetch) for tokens that are signed but expired or misaddressed. Nimbus is handed
+ * a header holding only the algorithm: the real header has already been vetted by {@link HeaderPolicy}, and the
+ * signature covers the bytes as sent.
  */
 final class TokenVerifier {
     private static final Logger log = LoggerFactory.getLogger(TokenVerifier.class);
@@ -44,13 +47,12 @@ final class TokenVerifier {
 
     AuthOutcome verify(CompactJwt token) throws Reject {
         JWSAlgorithm alg = headers.check(token.header);
-        Identity identity = claims.check(token, System.currentTimeMillis() / 1000);
         if (HeaderPolicy.HMAC.contains(alg)) {
             // HeaderPolicy lets HMAC through only when a secret is configured.
             if (!verifies(hmac, alg, token)) {
                 throw Reject.BAD_SIGNATURE;
             }
-            return identity;
+            return claims(token);
         }
         if (keys == null) {
             throw Reject.ALG_NOT_ACCEPTED;
@@ -59,7 +61,7 @@ final class TokenVerifier {
         if (keys.usable(seen, System.nanoTime())) {
             Match match = match(seen, alg, token);
             if (match == Match.VERIFIED) {
-                return identity;
+                return claims(token);
             }
             if (match != Match.NO_KEY) {
                 throw match == Match.BAD_SIGNATURE ? Reject.BAD_SIGNATURE : Reject.KEY_MISMATCH;
@@ -69,21 +71,28 @@ final class TokenVerifier {
         if (newer == null) {
             throw keys.usable(seen, System.nanoTime()) ? Reject.UNKNOWN_KEY : Reject.KEYS_UNAVAILABLE;
         }
-        return new AuthOutcome.Pending(newer.handle((fresh, error) -> afterFetch(fresh, alg, token, identity)));
+        return new AuthOutcome.Pending(newer.handle((fresh, error) -> afterFetch(fresh, alg, token)));
+    }
+
+    /** Claims, judged only after the signature verified; the time is read now, not when the request arrived. */
+    private Identity claims(CompactJwt token) throws Reject {
+        return claims.check(token, System.currentTimeMillis() / 1000);
     }
 
     /** The one retry after a refetch: what is still unknown now is refused. Never throws. */
-    private AuthOutcome afterFetch(KeySet fresh, JWSAlgorithm alg, CompactJwt token, Identity identity) {
+    private AuthOutcome afterFetch(KeySet fresh, JWSAlgorithm alg, CompactJwt token) {
         try {
             if (!keys.usable(fresh, System.nanoTime())) {
                 return Reject.KEYS_UNAVAILABLE.outcome;
             }
             return switch (match(fresh, alg, token)) {
-                case VERIFIED -> identity;
+                case VERIFIED -> claims(token);
                 case BAD_SIGNATURE -> Reject.BAD_SIGNATURE.outcome;
                 case KEY_MISMATCH -> Reject.KEY_MISMATCH.outcome;
                 case NO_KEY -> Reject.UNKNOWN_KEY.outcome;
             };
+        } catch (Reject r) {
+            return r.outcome;
         } catch (RuntimeException e) {
             log.warn("JWT verification failed unexpectedly", e);
             return Reject.UNVERIFIABLE.outcome;

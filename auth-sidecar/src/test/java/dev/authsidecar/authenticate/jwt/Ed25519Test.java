@@ -139,18 +139,18 @@ final class Ed25519Test {
                 okp("X25519", "x25519", filled(32, 9)));
         List<String> all = new ArrayList<>(unusable);
         all.add(ED.jwk().toJSONString());
-        KeySet keys = KeySet.parse("{\"keys\":[" + String.join(",", all) + "]}", "test", 0);
+        KeySet keys = KeySet.parse("{\"keys\":[" + String.join(",", all) + "]}", "test", KeySet.Source.FETCHED, 0);
         assertThat(keys.size()).isEqualTo(1);
         assertThat(keys.withKid("ed-1").get(0).algorithms())
                 .containsExactlyInAnyOrder(JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519);
-        assertThatThrownBy(() -> KeySet.parse("{\"keys\":[" + String.join(",", unusable) + "]}", "test", 0))
+        assertThatThrownBy(() -> KeySet.parse("{\"keys\":[" + String.join(",", unusable) + "]}", "test", KeySet.Source.FETCHED, 0))
                 .isInstanceOf(ParseException.class);
     }
 
     @Test
     void aKeyRestrictedToEdDsaKeepsOnlyThat() throws Exception {
         String restricted = ED.jwk().toJSONString().replaceFirst("\\{", "{\"alg\":\"EdDSA\",");
-        KeySet keys = KeySet.parse("{\"keys\":[" + restricted + "]}", "test", 0);
+        KeySet keys = KeySet.parse("{\"keys\":[" + restricted + "]}", "test", KeySet.Source.FETCHED, 0);
         assertThat(keys.all().get(0).algorithms()).containsExactly(JWSAlgorithm.EdDSA);
     }
 
