@@ -1,15 +1,9 @@
 package dev.authsidecar.config;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,8 +27,6 @@ final class AuthSection {
     private static final Set<String> BUILT_IN_HEADERS = Set.of("x-auth-subject", "x-auth-issuer", "x-auth-scopes",
             "x-auth-client", "x-auth-method");
     private static final Duration MS = Duration.ofMillis(1);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private AuthSection() {
     }
@@ -129,7 +121,12 @@ final class AuthSection {
                         + "`auth-sidecar hash-key` prints it)");
             }
             if (!SHA256_HEX.matcher(hex).matches()) {
-                throw e.error("sha256", "expected 64 hex digits");
+                throw e.error("sha256", "expected 64 hex digits (the output of `auth-sidecar gen-key` or `hash-key`)");
+            }
+            String placeholder = WeakKeys.placeholderOf(hex);
+            if (placeholder != null) {
+                throw e.error("sha256", "is the SHA-256 of " + placeholder + ", which anyone can guess; make a real "
+                        + "key with `auth-sidecar gen-key`");
             }
             e.finish();
             keys.add(new ApiKey(name, HexFormat.of().parseHex(hex.toLowerCase(Locale.ROOT))));
@@ -139,17 +136,8 @@ final class AuthSection {
 
     private static List<ApiKey> apiKeysFile(Path file) throws ConfigException {
         String source = file.toString();
-        JsonNode tree;
-        try {
-            tree = YAML.readTree(BoundedFiles.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(source, "", "file not found (named by auth.apiKeysFile)");
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "", ConfigLoader.yamlError(e));
-        } catch (IOException e) {
-            throw new ConfigException(source, "", "cannot read: " + e.getMessage());
-        }
-        if (tree == null || tree.isNull() || tree.isMissingNode()) {
+        JsonNode tree = YamlFiles.read(file, "auth.apiKeysFile");
+        if (tree == null) {
             return List.of();
         }
         ObjectNode wrapper = JsonNodeFactory.instance.objectNode();

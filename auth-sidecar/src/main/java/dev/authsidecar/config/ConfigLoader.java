@@ -1,27 +1,15 @@
 package dev.authsidecar.config;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads the YAML file, applies overrides, and validates everything before anything starts. Every error names
@@ -30,9 +18,6 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 public final class ConfigLoader {
     private static final Duration MS = Duration.ofMillis(1);
     private static final Duration DAY = Duration.ofDays(1);
-
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private ConfigLoader() {
     }
@@ -67,50 +52,14 @@ public final class ConfigLoader {
     }
 
     private static ObjectNode readTree(Path file) throws ConfigException {
-        String source = file.toString();
-        String text;
-        try {
-            text = BoundedFiles.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(source, "", "file not found");
-        } catch (IOException e) {
-            throw new ConfigException(source, "", "cannot read: " + e.getMessage());
-        }
-        JsonNode tree;
-        try {
-            tree = YAML.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "", yamlError(e));
-        }
-        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        JsonNode tree = YamlFiles.read(file, null);
+        if (tree == null) {
             return JsonNodeFactory.instance.objectNode();
         }
         if (!tree.isObject()) {
-            throw new ConfigException(source, "", "the top level must be a mapping of keys to values");
+            throw new ConfigException(file.toString(), "", "the top level must be a mapping of keys to values");
         }
         return (ObjectNode) tree;
-    }
-
-    /**
-     * One line for a YAML syntax error. SnakeYAML's own message spans several lines (context, problem, a quoted
-     * excerpt of the file) and Jackson's location can point at the start of the token, not at the problem; the
-     * problem and its mark are what the user needs.
-     */
-    static String yamlError(JsonProcessingException e) {
-        String problem = e.getOriginalMessage();
-        int line = e.getLocation() != null ? e.getLocation().getLineNr() : -1;
-        int column = e.getLocation() != null ? e.getLocation().getColumnNr() : -1;
-        if (e.getCause() instanceof MarkedYAMLException y && y.getProblem() != null) {
-            problem = y.getProblem();
-            if (y.getProblemMark() != null) {
-                line = y.getProblemMark().getLine() + 1;
-                column = y.getProblemMark().getColumn() + 1;
-            }
-        }
-        String first = problem == null ? "syntax error" : problem.strip().lines().findFirst().orElse("syntax error");
-        StringBuilder out = new StringBuilder("not valid YAML: ");
-        first.codePoints().forEach(c -> out.appendCodePoint(c < 0x20 || c == 0x7f ? '?' : c));
-        return out + (line > 0 ? " (line " + line + (column > 0 ? ", column " + column : "") + ")" : "");
     }
 
     private static void set(ObjectNode tree, ConfigOverride o, String source) throws ConfigException {
