@@ -76,7 +76,7 @@ final class AuthSection {
             checkIdentityHeader(n, "payloadHeader", payloadHeader);
         }
         AuthConfig c = new AuthConfig(keys, publicPaths, forward, providers, maxTokenBytes, introspection, cacheMax,
-                claimHeaders, payloadHeader, keysFile);
+                claimHeaders, payloadHeader, keysFile, n.bool("closeTunnelsAtExpiry", true));
         n.finish();
         return c;
     }

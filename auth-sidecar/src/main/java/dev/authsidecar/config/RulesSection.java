@@ -54,6 +54,7 @@ final class RulesSection {
             throw r.error("path", "each rule needs exactly one of allow: anonymous|authenticated, "
                     + "require: {scopes, claims}, deny: true (rule for " + path + ")");
         }
+        RuleConfig.Upgrade upgrade = upgrade(r);
         RuleConfig c;
         if (r.has("allow")) {
             String allow = r.string("allow", null);
@@ -62,12 +63,12 @@ final class RulesSection {
                 case "authenticated" -> RuleConfig.Access.AUTHENTICATED;
                 default -> throw r.error("allow", "expected anonymous or authenticated, got '" + allow + "'");
             };
-            c = new RuleConfig(path, methods, access, List.of(), Map.of());
+            c = new RuleConfig(path, methods, access, List.of(), Map.of(), upgrade);
         } else if (r.has("deny")) {
             if (!r.bool("deny", false)) {
                 throw r.error("deny", "only deny: true makes sense; remove the rule instead");
             }
-            c = new RuleConfig(path, methods, RuleConfig.Access.DENY, List.of(), Map.of());
+            c = new RuleConfig(path, methods, RuleConfig.Access.DENY, List.of(), Map.of(), upgrade);
         } else {
             ConfigNode req = r.child("require");
             List<String> scopes = req.stringOrList("scopes");
@@ -81,10 +82,23 @@ final class RulesSection {
             if (scopes.isEmpty() && claims.isEmpty()) {
                 throw r.error("require", "name at least one scope or claim (or use allow: authenticated)");
             }
-            c = new RuleConfig(path, methods, RuleConfig.Access.REQUIRE, scopes, claims);
+            c = new RuleConfig(path, methods, RuleConfig.Access.REQUIRE, scopes, claims, upgrade);
         }
         r.finish();
         return c;
+    }
+
+    private static RuleConfig.Upgrade upgrade(ConfigNode r) throws ConfigException {
+        String value = r.string("upgrade", null);
+        if (value == null) {
+            return RuleConfig.Upgrade.ANY;
+        }
+        return switch (value) {
+            case "websocket" -> RuleConfig.Upgrade.WEBSOCKET;
+            case "none" -> RuleConfig.Upgrade.NONE;
+            default -> throw r.error("upgrade", "expected websocket (only WebSocket upgrades) or none (only plain "
+                    + "requests), got '" + value + "'; leave it out to match both");
+        };
     }
 
     private static void checkPattern(ConfigNode r, String path) throws ConfigException {

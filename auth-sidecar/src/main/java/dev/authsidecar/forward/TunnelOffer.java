@@ -1,0 +1,37 @@
+package dev.authsidecar.forward;
+
+import dev.authsidecar.record.Metrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+
+/**
+ * What an allowed WebSocket upgrade request brings to its {@link Exchange}: how the tunnel is to be run if the
+ * application answers 101, and the client's bytes that arrived after the request. Those are held, never sent,
+ * until the application has agreed to switch protocols: sent before, the application would read them as HTTP.
+ *
+ * @param clientHandler the client connection's HTTP handler, which the tunnel replaces
+ * @param idleTimeoutMillis no byte either way for this long closes the tunnel
+ * @param closeAtEpochSecond when the credential expires and the tunnel is closed; {@code Long.MAX_VALUE} for never
+ */
+public record TunnelOffer(ChannelHandler clientHandler, long idleTimeoutMillis, long closeAtEpochSecond,
+        Metrics metrics, ArrayDeque<ByteBuf> early) {
+
+    public TunnelOffer(ChannelHandler clientHandler, long idleTimeoutMillis, long closeAtEpochSecond,
+            Metrics metrics) {
+        this(clientHandler, idleTimeoutMillis, closeAtEpochSecond, metrics, new ArrayDeque<>(2));
+    }
+
+    /** Client bytes that followed the upgrade request. */
+    public void hold(ByteBuf bytes) {
+        early.add(bytes);
+    }
+
+    void releaseEarly() {
+        ByteBuf b;
+        while ((b = early.poll()) != null) {
+            ReferenceCountUtil.release(b);
+        }
+    }
+}
