@@ -108,16 +108,17 @@ public final class Tunnel {
         cp.remove(HttpServerCodec.class);
         cp.remove(ClientDeadlines.class);
         cp.replace(offer.clientHandler(), "tunnel", t.client);
-        ByteBuf early;
-        while ((early = offer.early().poll()) != null) {
-            t.relay(t.client, early);
-        }
-        upstreamChannel.flush();
         t.metrics.tunnelOpened();
         // Removing the upstream decoder hands on what it read after the 101 (the application may speak first).
         ChannelPipeline up = upstreamChannel.pipeline();
         up.replace(BackendHandler.class, "tunnel", t.upstream);
         up.remove(HttpClientCodec.class);
+        // Only now, with HTTP gone from both sides, may what the client sent after its request go on.
+        ByteBuf early;
+        while ((early = offer.early().poll()) != null) {
+            t.relay(t.client, early);
+        }
+        upstreamChannel.flush();
         clientChannel.flush();
         t.idle.set(t.idleNanos);
         if (offer.closeAtEpochSecond() != Long.MAX_VALUE) {
