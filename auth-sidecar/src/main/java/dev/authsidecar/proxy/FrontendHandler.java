@@ -166,7 +166,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
                 // non-empty backlog stops further reads, so at most one read's worth is held.
                 ctx.read();
             }
-        } else if (state == State.IDLE || state == State.SKIPPING_BODY) {
+        } else if ((state == State.IDLE || state == State.SKIPPING_BODY) && upgradeEarlyBytes == null) {
+            // (After an upgrade request nothing more is read from the client until the application's answer.)
             ctx.read();
         }
     }
