@@ -127,10 +127,11 @@ public final class ConfigLoader {
      * WebSocket's); h2c is named explicitly because passing it on is a known request-smuggling route.
      */
     private static List<String> upgrades(ConfigNode n) throws ConfigException {
-        if (!n.has("upgrades")) {
+        boolean given = n.has("upgrades");
+        List<String> tokens = n.strings("upgrades");
+        if (!given) {
             return List.of(ServerConfig.WEBSOCKET);
         }
-        List<String> tokens = n.strings("upgrades");
         for (String t : tokens) {
             if (t.equalsIgnoreCase("h2c")) {
                 throw n.error("upgrades", "h2c is never passed on (an h2c upgrade through a proxy bypasses its "

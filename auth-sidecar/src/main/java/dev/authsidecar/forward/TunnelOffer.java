@@ -14,19 +14,10 @@ import java.util.ArrayDeque;
  * @param clientHandler the client connection's HTTP handler, which the tunnel replaces
  * @param idleTimeoutMillis no byte either way for this long closes the tunnel
  * @param closeAtEpochSecond when the credential expires and the tunnel is closed; {@code Long.MAX_VALUE} for never
+ * @param early the client's bytes that followed the upgrade request, in order; the tunnel sends them on
  */
 public record TunnelOffer(ChannelHandler clientHandler, long idleTimeoutMillis, long closeAtEpochSecond,
         Metrics metrics, ArrayDeque<ByteBuf> early) {
-
-    public TunnelOffer(ChannelHandler clientHandler, long idleTimeoutMillis, long closeAtEpochSecond,
-            Metrics metrics) {
-        this(clientHandler, idleTimeoutMillis, closeAtEpochSecond, metrics, new ArrayDeque<>(2));
-    }
-
-    /** Client bytes that followed the upgrade request. */
-    public void hold(ByteBuf bytes) {
-        early.add(bytes);
-    }
 
     void releaseEarly() {
         ByteBuf b;

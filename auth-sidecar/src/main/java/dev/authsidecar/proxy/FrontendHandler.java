@@ -25,7 +25,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -79,11 +78,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private boolean draining;
     private boolean pendingHasBody;
     private ArrayDeque<Object> backlog;
-    /**
-     * After a WebSocket upgrade request the HTTP decoder is gone: the client's next bytes are either the tunnel's
-     * or nothing the sidecar will read. They wait here for the application's answer.
-     */
-    private ArrayDeque<ByteBuf> upgradeEarlyBytes;
+    /** A WebSocket upgrade request awaiting the application's answer; the connection has left HTTP input. */
+    private PendingUpgrade upgrade;
 
     public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades) {
         this.stages = stages;
@@ -109,8 +105,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf early) {
             // Only after an upgrade request, once the decoder has left: held, never parsed as HTTP.
-            if (upgradeEarlyBytes != null && state != State.CLOSING) {
-                upgradeEarlyBytes.add(early);
+            if (upgrade != null && state != State.CLOSING) {
+                upgrade.hold(early);
             } else {
                 early.release();
             }
@@ -159,14 +155,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         if (state == State.FORWARDING || (state == State.AWAITING_RESPONSE && exchange != null)) {
             exchange.onClientReadComplete();
             if (state == State.AWAITING_RESPONSE && (backlog == null || backlog.isEmpty())
-                    && upgradeEarlyBytes == null) {
+                    && upgrade == null) {
                 // The request is complete. A pending read keeps the socket registered for reading: letting
                 // Netty drop that interest now and add it back after the response costs two epoll_ctl calls
                 // per request. Whatever arrives meanwhile (a pipelined request) waits in the backlog, and a
                 // non-empty backlog stops further reads, so at most one read's worth is held.
                 ctx.read();
             }
-        } else if ((state == State.IDLE || state == State.SKIPPING_BODY) && upgradeEarlyBytes == null) {
+        } else if ((state == State.IDLE || state == State.SKIPPING_BODY) && upgrade == null) {
             // (After an upgrade request nothing more is read from the client until the application's answer.)
             ctx.read();
         }
@@ -195,9 +191,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             backlog.forEach(ReferenceCountUtil::release);
             backlog.clear();
         }
-        if (upgradeEarlyBytes != null) {
-            upgradeEarlyBytes.forEach(ReferenceCountUtil::release);
-            upgradeEarlyBytes.clear();
+        if (upgrade != null) {
+            upgrade.release();
         }
         ctx.fireChannelInactive();
     }
@@ -254,8 +249,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             // trusted to be HTTP if it does not: stop decoding now (the decoder hands on the bytes it holds) and
             // close the connection after any answer other than a 101.
             keepAlive = false;
-            upgradeEarlyBytes = new ArrayDeque<>(2);
-            ctx.pipeline().get(HttpServerCodec.class).removeInboundHandler();
+            upgrade = new PendingUpgrade();
+            upgrade.stopDecoding(ctx.pipeline());
         }
 
         String expect = request.headers().get(HttpHeaderNames.EXPECT);
@@ -313,8 +308,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             Upgrades.restoreUpgradeHeaders(request.headers());
             long closeAt = s.closeTunnelsAtExpiry() && identity != null ? identity.expiresAtEpochSecond()
                     : Identity.NEVER;
-            tunnel = new TunnelOffer(this, upgrades.idleTimeoutMillis(), closeAt, recorder.metrics(),
-                    upgradeEarlyBytes);
+            tunnel = upgrade.offer(this, upgrades.idleTimeoutMillis(), closeAt, recorder.metrics());
         }
         state = State.FORWARDING;
         exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !head.hasBody(), headRequest,
@@ -391,7 +385,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     public void tunnelOpened() {
         // This handler is about to be replaced by the tunnel's; the request is recorded when the tunnel ends.
         exchange = null;
-        upgradeEarlyBytes = null;
+        upgrade = null;
         state = State.CLOSING;
     }
 
@@ -411,7 +405,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
                     "the client closed its side of the connection before the request body was complete");
             case AWAITING_RESPONSE -> {
                 // An upgrade request already closes after any answer but a 101; the tunnel passes the FIN on.
-                if (exchange != null && upgradeEarlyBytes == null) {
+                if (exchange != null && upgrade == null) {
                     exchange.closeAfterResponse();
                 }
             }

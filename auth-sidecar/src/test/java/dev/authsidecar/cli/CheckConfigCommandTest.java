@@ -72,7 +72,8 @@ final class CheckConfigCommandTest {
         assertThat(check.out()).isEmpty();
         assertThat(check.err()).isEqualTo("auth-sidecar: invalid configuration: " + file
                 + ": server.lisen: unknown key (known keys here: idleTimeout, ioThreads, listen, maxHeaderBytes, "
-                + "maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, trustForwardedHeaders)\n");
+                + "maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, trustForwardedHeaders, "
+                + "tunnelIdleTimeout, upgrades)\n");
         assertThat(start.exit()).isEqualTo(2);
         assertThat(start.err()).isEqualTo(check.err());
     }

@@ -167,7 +167,8 @@ public final class WebSocketUpstream implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-                ctx.writeAndFlush(new TextWebSocketFrame("hello")).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+                ctx.writeAndFlush(new TextWebSocketFrame("hello"))
+                        .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
             }
             ctx.fireUserEventTriggered(evt);
         }
