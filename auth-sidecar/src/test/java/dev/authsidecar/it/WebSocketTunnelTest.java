@@ -104,16 +104,19 @@ class WebSocketTunnelTest {
 
     @Test
     void anApplicationAnsweringOtherThan101IsRelayedAsAResponseAndTheConnectionCloses() throws Exception {
-        try (RawHttp raw = new RawHttp(proxy.port())) {
+        try (WebSocketUpstream app = new WebSocketUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url());
+                RawHttp raw = new RawHttp(proxy.port())) {
             raw.send("GET /nows HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + RunningSidecar.KEY
                     + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
             String answer = raw.readToEnd();
             assertThat(answer).startsWith("HTTP/1.1 403 ").contains("no websocket here")
                     .containsIgnoringCase("connection: close");
+            await(() -> app.openConnections() == 0);
+            assertThat(app.connections()).isEqualTo(1);
+            assertThat(app.openConnections()).as("the application's connection is closed, not pooled").isZero();
+            assertThat(metricOf(proxy, "auth_sidecar_tunnels_active")).isZero();
         }
-        await(() -> app.openConnections() == 0 || metric("auth_sidecar_tunnels_active") == 0);
-        assertThat(metric("auth_sidecar_tunnels_active")).isZero();
     }
 
     @Test
