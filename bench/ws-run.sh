@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # WebSocket benchmark: auth-sidecar against nginx, both proxying WebSockets to the same echo application, on
-# loopback. Writes its section of bench/RESULTS.md (between <!-- ws:start --> and <!-- ws:end -->).
+# loopback. Writes its section of bench/RESULTS.md (between <!-- ws-BYTES:start --> and <!-- ws-BYTES:end -->, one
+# section per message size).
 #
 #   bench/ws-run.sh                          # DURATION=10 ROUNDS=3 CONNECTIONS=32 BYTES=128 HOLD=1000
 #   BYTES=16384 bench/ws-run.sh              # larger messages
@@ -199,8 +200,8 @@ done
 cpu_model="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 section="$WORK/section.md"
 {
-    echo "<!-- ws:start -->"
-    echo "## WebSocket echo: auth-sidecar vs nginx"
+    echo "<!-- ws-$BYTES:start -->"
+    echo "## WebSocket echo, ${BYTES}-byte messages: auth-sidecar vs nginx"
     echo
     echo "\`bench/ws-run.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), git $(git -C "$REPO_DIR" rev-parse --short HEAD)."
     echo "Machine: $(nproc) CPUs ($cpu_model), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM,"
@@ -225,13 +226,13 @@ section="$WORK/section.md"
     for target in sidecar nginx; do
         echo "- $target: $(printf '%s' "${RESULT[$target]}" | awk 'NF' | paste -sd ';' | sed 's/;/; /g')"
     done
-    echo "<!-- ws:end -->"
+    echo "<!-- ws-$BYTES:end -->"
 } >"$section"
 
-if grep -q '<!-- ws:start -->' "$RESULTS"; then
-    awk -v f="$section" '
-        /<!-- ws:start -->/ { while ((getline l < f) > 0) print l; skip = 1; next }
-        /<!-- ws:end -->/ { skip = 0; next }
+if [[ -f "$RESULTS" ]] && grep -q "<!-- ws-$BYTES:start -->" "$RESULTS"; then
+    awk -v f="$section" -v start="<!-- ws-$BYTES:start -->" -v end="<!-- ws-$BYTES:end -->" '
+        $0 == start { while ((getline l < f) > 0) print l; skip = 1; next }
+        $0 == end { skip = 0; next }
         !skip { print }' "$RESULTS" >"$WORK/results.md"
     cp "$WORK/results.md" "$RESULTS"
 else
