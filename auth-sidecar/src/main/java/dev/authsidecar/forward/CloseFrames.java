@@ -7,24 +7,48 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 
 /**
- * The WebSocket close frames the sidecar sends to a client itself, encoded once by Netty's server-side
- * (unmasked) encoder and shared: a tunnel never parses frames, and this keeps it from writing frame bytes by
- * hand too.
+ * The WebSocket close frames the sidecar sends itself, encoded by Netty's frame encoder: a tunnel never parses
+ * frames, and this keeps it from writing frame bytes by hand too.
  */
 final class CloseFrames {
     /** 1008 Policy Violation: the credential that opened the tunnel has expired. */
-    static final ByteBuf EXPIRED = encode(1008, "credential expired");
+    static final Close EXPIRED = new Close(1008, "credential expired");
     /** 1001 Going Away: the sidecar is shutting down. */
-    static final ByteBuf SHUTDOWN = encode(1001, "server shutting down");
+    static final Close SHUTDOWN = new Close(1001, "server shutting down");
     /** 1001 Going Away: nothing crossed the tunnel for the idle timeout. */
-    static final ByteBuf IDLE = encode(1001, "idle timeout");
+    static final Close IDLE = new Close(1001, "idle timeout");
 
     private CloseFrames() {
     }
 
-    private static ByteBuf encode(int status, String reason) {
-        EmbeddedChannel encoder = new EmbeddedChannel(new WebSocket13FrameEncoder(false));
-        encoder.writeOutbound(new CloseWebSocketFrame(status, reason));
+    /**
+     * One reason to close, as a frame for each side: to the client as a server sends it (unmasked, encoded once
+     * and shared), to the application as a client sends it (masked with a fresh key each time, RFC 6455 §5.3).
+     */
+    static final class Close {
+        private final int status;
+        private final String reason;
+        private final ByteBuf toClient;
+
+        Close(int status, String reason) {
+            this.status = status;
+            this.reason = reason;
+            this.toClient = Unpooled.unreleasableBuffer(encode(new CloseWebSocketFrame(status, reason), false)
+                    .asReadOnly());
+        }
+
+        ByteBuf toClient() {
+            return toClient.duplicate();
+        }
+
+        ByteBuf toApplication() {
+            return encode(new CloseWebSocketFrame(status, reason), true);
+        }
+    }
+
+    private static ByteBuf encode(CloseWebSocketFrame frame, boolean masked) {
+        EmbeddedChannel encoder = new EmbeddedChannel(new WebSocket13FrameEncoder(masked));
+        encoder.writeOutbound(frame);
         ByteBuf out = Unpooled.buffer();
         ByteBuf part;
         while ((part = encoder.readOutbound()) != null) {
@@ -32,6 +56,6 @@ final class CloseFrames {
             part.release();
         }
         encoder.finishAndReleaseAll();
-        return Unpooled.unreleasableBuffer(out.asReadOnly());
+        return out;
     }
 }

@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * off). Both channels run on one event loop, so no field here needs a lock or a volatile.
  *
  * <p>A FIN from either side is passed on as a FIN; the tunnel ends when both directions are done or a side
- * closes. When the sidecar ends a tunnel itself (idle, expired credential, shutdown) the client gets a close
- * frame, sent only between two of the application's frames ({@link FrameBoundary}); the application's
- * connection is closed.
+ * closes. When the sidecar ends a tunnel itself (idle, expired credential, shutdown) each side gets a close
+ * frame, put only between two frames of the stream it is added to ({@link FrameBoundary}); then both
+ * connections close.
  */
 public final class Tunnel {
     private static final Logger log = LoggerFactory.getLogger(Tunnel.class);
@@ -63,6 +63,7 @@ public final class Tunnel {
     private final ExchangeListener listener;
     private final Metrics metrics;
     private final FrameBoundary toClient = new FrameBoundary();
+    private final FrameBoundary toApplication = new FrameBoundary();
     private final long idleNanos;
     private final LazyDeadline idle;
     private ScheduledFuture<?> expiry;
@@ -70,8 +71,8 @@ public final class Tunnel {
     private Result result;
     /** The sidecar is ending the tunnel: nothing more from the client is passed on. */
     private boolean closing;
-    /** A close frame waiting for the application's frame in progress to end. */
-    private ByteBuf closeFrame;
+    /** A close waiting for the application's frame in progress to end. */
+    private CloseFrames.Close closeFrame;
     private int openChannels = 2;
     private boolean ended;
 
@@ -143,6 +144,7 @@ public final class Tunnel {
                 buf.release();
                 return;
             }
+            toApplication.advance(buf, false);
             record.addBytesIn(n);
             metrics.tunnelBytes(true, n);
             upstream.channel.write(buf, upstream.channel.voidPromise());
@@ -168,8 +170,8 @@ public final class Tunnel {
         }
     }
 
-    /** The sidecar ends the tunnel: the client gets {@code frame} at the next frame boundary. */
-    public void close(Result why, ByteBuf frame) {
+    /** The sidecar ends the tunnel: the client gets the close frame at the next frame boundary. */
+    void close(Result why, CloseFrames.Close frame) {
         if (closing || ended) {
             return;
         }
@@ -196,14 +198,19 @@ public final class Tunnel {
     }
 
     private void sendClose() {
-        ByteBuf frame = closeFrame;
+        CloseFrames.Close frame = closeFrame;
         closeFrame = null;
         if (grace != null) {
             grace.cancel(false);
         }
-        upstream.channel.close();
+        // The application gets the same close, as from a client, unless the client's frame in progress was cut.
+        if (toApplication.atBoundary()) {
+            upstream.channel.writeAndFlush(frame.toApplication()).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            upstream.channel.close();
+        }
         Channel ch = client.channel;
-        ch.writeAndFlush(frame.duplicate()).addListener((ChannelFutureListener) f -> {
+        ch.writeAndFlush(frame.toClient()).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess() || !ch.isActive() || !(ch instanceof DuplexChannel duplex)) {
                 ch.close();
                 return;

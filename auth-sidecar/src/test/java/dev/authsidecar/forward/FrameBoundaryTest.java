@@ -79,19 +79,22 @@ class FrameBoundaryTest {
         frame.release();
     }
 
-    /** The sidecar's own close frames are well-formed: Netty's client-side decoder reads them back. */
+    /** The sidecar's own close frames are well-formed: Netty's decoders for each side read them back. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"EXPIRED, 1008, credential expired", "SHUTDOWN, 1001, server shutting down",
         "IDLE, 1001, idle timeout"})
     void closeFramesDecode(String which, int status, String reason) throws Exception {
-        ByteBuf frame = (ByteBuf) CloseFrames.class.getDeclaredField(which).get(null);
-        EmbeddedChannel decoder = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1024));
-        decoder.writeInbound(frame.duplicate());
-        CloseWebSocketFrame close = decoder.readInbound();
-        assertThat(close.statusCode()).isEqualTo(status);
-        assertThat(close.reasonText()).isEqualTo(reason);
-        close.release();
-        assertThat(decoder.finishAndReleaseAll()).isFalse();
+        CloseFrames.Close frame = (CloseFrames.Close) CloseFrames.class.getDeclaredField(which).get(null);
+        for (boolean toApplication : new boolean[] {false, true}) {
+            // The application's decoder insists on masked frames, the client's on unmasked ones.
+            EmbeddedChannel decoder = new EmbeddedChannel(new WebSocket13FrameDecoder(toApplication, false, 1024));
+            decoder.writeInbound(toApplication ? frame.toApplication() : frame.toClient());
+            CloseWebSocketFrame close = decoder.readInbound();
+            assertThat(close.statusCode()).isEqualTo(status);
+            assertThat(close.reasonText()).isEqualTo(reason);
+            close.release();
+            assertThat(decoder.finishAndReleaseAll()).isFalse();
+        }
     }
 
     private static ByteBuf encode(WebSocketFrame frame, boolean masked) {

@@ -58,14 +58,18 @@ class CloseAtFrameBoundaryTest {
                 out.write(rest);
                 out.flush();
 
-                List<WebSocketFrame> received = decode(client.input().readAllBytes());
+                List<WebSocketFrame> received = decode(client.input().readAllBytes(), false);
                 assertThat(received).hasSize(2);
                 assertThat(received.get(0)).isInstanceOf(BinaryWebSocketFrame.class);
                 assertThat(received.get(0).content().readableBytes()).isEqualTo(100);
                 assertThat(received.get(1)).isInstanceOf(CloseWebSocketFrame.class);
                 assertThat(((CloseWebSocketFrame) received.get(1)).statusCode()).isEqualTo(1001);
                 received.forEach(WebSocketFrame::release);
-                assertThat(app.getInputStream().read()).as("the application's connection is closed").isEqualTo(-1);
+                List<WebSocketFrame> toApp = decode(app.getInputStream().readAllBytes(), true);
+                assertThat(toApp).as("the application gets a (masked) close too, then the connection ends")
+                        .hasSize(1).first().isInstanceOf(CloseWebSocketFrame.class);
+                assertThat(((CloseWebSocketFrame) toApp.get(0)).statusCode()).isEqualTo(1001);
+                toApp.forEach(WebSocketFrame::release);
             }
         }
     }
@@ -91,6 +95,27 @@ class CloseAtFrameBoundaryTest {
         }
     }
 
+    @Test
+    void theApplicationGetsNoCloseFrameInsideAFrameTheClientLeftUnfinished() throws Exception {
+        byte[] masked = frame(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[100])), true);
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                RunningSidecar proxy = RunningSidecar.start("http://127.0.0.1:" + listener.getLocalPort(),
+                        "server:\n  listen: 127.0.0.1:0\n  tunnelIdleTimeout: 300ms\n");
+                RawHttp client = new RawHttp(proxy.port())) {
+            client.send(HANDSHAKE);
+            try (Socket app = accept(listener)) {
+                assertThat(client.readUntil("\r\n\r\n")).startsWith("HTTP/1.1 101 ");
+                client.send(Arrays.copyOf(masked, 60));
+                assertThat(app.getInputStream().readAllBytes()).as("the partial frame, then the end")
+                        .isEqualTo(Arrays.copyOf(masked, 60));
+                List<WebSocketFrame> toClient = decode(client.input().readAllBytes(), false);
+                assertThat(toClient).as("the client still gets its close frame").hasSize(1);
+                assertThat(((CloseWebSocketFrame) toClient.get(0)).statusCode()).isEqualTo(1001);
+                toClient.forEach(WebSocketFrame::release);
+            }
+        }
+    }
+
     private static Socket accept(ServerSocket listener) throws Exception {
         Socket app = listener.accept();
         app.setSoTimeout(10_000);
@@ -108,7 +133,11 @@ class CloseAtFrameBoundaryTest {
     }
 
     private static byte[] frame(WebSocketFrame frame) {
-        EmbeddedChannel encoder = new EmbeddedChannel(new WebSocket13FrameEncoder(false));
+        return frame(frame, false);
+    }
+
+    private static byte[] frame(WebSocketFrame frame, boolean masked) {
+        EmbeddedChannel encoder = new EmbeddedChannel(new WebSocket13FrameEncoder(masked));
         encoder.writeOutbound(frame);
         ByteBuf all = Unpooled.buffer();
         ByteBuf part;
@@ -122,8 +151,8 @@ class CloseAtFrameBoundaryTest {
         return bytes;
     }
 
-    private static List<WebSocketFrame> decode(byte[] bytes) {
-        EmbeddedChannel decoder = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
+    private static List<WebSocketFrame> decode(byte[] bytes, boolean masked) {
+        EmbeddedChannel decoder = new EmbeddedChannel(new WebSocket13FrameDecoder(masked, false, 1 << 20));
         decoder.writeInbound(Unpooled.wrappedBuffer(bytes));
         List<WebSocketFrame> frames = new ArrayList<>();
         WebSocketFrame f;
