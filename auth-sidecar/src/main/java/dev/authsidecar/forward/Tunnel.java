@@ -138,7 +138,9 @@ public final class Tunnel {
 
     private void relay(End from, ByteBuf buf) {
         int n = buf.readableBytes();
-        idle.set(idleNanos);
+        if (!closing) {
+            idle.set(idleNanos);
+        }
         if (from == client) {
             if (closing) {
                 buf.release();
