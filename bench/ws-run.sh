@@ -80,10 +80,17 @@ rss_kib() {
     done
     echo "$total"
 }
-bench_tool() { "$JAVA" $TOOL_FLAGS -cp "$JAR" "$BENCH_DIR/ws/WsBench.java" "$@"; }
+# exec: a background or co-process call is then the JVM itself, so its pid is the one to stop.
+bench_tool() { exec "$JAVA" $TOOL_FLAGS -cp "$JAR" "$BENCH_DIR/ws/WsBench.java" "$@"; }
+
+for port in "$ECHO_PORT" "$SIDECAR_PORT" "$PEER_PORT" "$ADMIN_PORT"; do
+    if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
+        die "something already listens on $HOST:$port; stop it first"
+    fi
+done
 
 # The echo application.
-bench_tool echo "$ECHO_PORT" >"$WORK/echo.log" 2>&1 &
+(bench_tool echo "$ECHO_PORT") >"$WORK/echo.log" 2>&1 &
 PIDS+=($!)
 wait_port "$ECHO_PORT"
 
@@ -135,6 +142,11 @@ http {
             proxy_set_header Upgrade \$http_upgrade;
             proxy_set_header Connection \$connection_upgrade;
             proxy_read_timeout 1h;
+            # The buffer nginx relays an upgraded connection through; 64k like the sidecar's largest read (the
+            # busy size must stay below the buffers' total, so those grow with it).
+            proxy_buffer_size 64k;
+            proxy_buffers 4 64k;
+            proxy_busy_buffers_size 128k;
         }
     }
 }
@@ -212,8 +224,8 @@ section="$WORK/section.md"
     echo "flight: send, wait for the echo, send again; ${DURATION}s per run, median of $ROUNDS rounds after a ${WARMUP}s"
     echo "warm-up. Both proxies run one event loop/worker in front of the same Netty echo application. The sidecar"
     echo "authenticates the upgrade with an API key; nginx (\`proxy_http_version 1.1\`, \`Upgrade\`/\`Connection\`"
-    echo "passed on) checks nothing. CPU is the proxy process's user+system time during the run; per MiB counts"
-    echo "the bytes relayed in both directions."
+    echo "passed on, \`proxy_buffer_size 64k\`) checks nothing. CPU is the proxy process's user+system time during"
+    echo "the run; per MiB counts the bytes relayed in both directions."
     echo
     echo "| proxy | messages/s | CPU µs / message | CPU ms / MiB relayed | RSS idle | RSS with $HOLD tunnels |"
     echo "| --- | --- | --- | --- | --- | --- |"

@@ -52,7 +52,7 @@ public final class WsBench {
 
     private static void echo(int port) throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+        io.netty.channel.ChannelFuture bound = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -71,7 +71,11 @@ public final class WsBench {
                                 });
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", port)).sync();
+                .bind(new InetSocketAddress("127.0.0.1", port)).await();
+        if (!bound.isSuccess()) {
+            System.err.println("echo cannot listen on " + port + ": " + bound.cause());
+            System.exit(1);
+        }
         System.out.println("echo listening on " + port);
         Thread.currentThread().join();
     }

@@ -386,9 +386,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void tunnelOpened() {
         // This handler is about to be replaced by the tunnel's; the request is recorded when the tunnel ends.
+        // Anything decoded as HTTP after the upgrade request (a client that pipelined past it) is not HTTP.
         exchange = null;
         upgrade = null;
         state = State.CLOSING;
+        if (backlog != null) {
+            backlog.forEach(ReferenceCountUtil::release);
+            backlog.clear();
+        }
     }
 
     @Override

@@ -136,7 +136,7 @@ class CloseAtFrameBoundaryTest {
         return frame(frame, false);
     }
 
-    private static byte[] frame(WebSocketFrame frame, boolean masked) {
+    static byte[] frame(WebSocketFrame frame, boolean masked) {
         EmbeddedChannel encoder = new EmbeddedChannel(new WebSocket13FrameEncoder(masked));
         encoder.writeOutbound(frame);
         ByteBuf all = Unpooled.buffer();
@@ -151,7 +151,7 @@ class CloseAtFrameBoundaryTest {
         return bytes;
     }
 
-    private static List<WebSocketFrame> decode(byte[] bytes, boolean masked) {
+    static List<WebSocketFrame> decode(byte[] bytes, boolean masked) {
         EmbeddedChannel decoder = new EmbeddedChannel(new WebSocket13FrameDecoder(masked, false, 1 << 20));
         decoder.writeInbound(Unpooled.wrappedBuffer(bytes));
         List<WebSocketFrame> frames = new ArrayList<>();

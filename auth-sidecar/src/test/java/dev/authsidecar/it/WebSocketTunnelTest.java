@@ -120,6 +120,26 @@ class WebSocketTunnelTest {
     }
 
     @Test
+    void anUpgradePipelinedBehindAPlainRequestBecomesATunnelAfterTheFirstAnswer() throws Exception {
+        try (RawHttp raw = new RawHttp(proxy.port())) {
+            String auth = "Authorization: Bearer " + RunningSidecar.KEY + "\r\n";
+            raw.send("GET /feed HTTP/1.1\r\nHost: a\r\n" + auth + "\r\n"
+                    + "GET /ws HTTP/1.1\r\nHost: a\r\n" + auth + "Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+            assertThat(raw.readUntil("plain /feed")).startsWith("HTTP/1.1 200 ");
+            assertThat(raw.readUntil("\r\n\r\n")).startsWith("HTTP/1.1 101 ");
+            raw.send(CloseAtFrameBoundaryTest.frame(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame(
+                    "through the tunnel"), true));
+            byte[] echo = raw.input().readNBytes(2 + "through the tunnel".length());
+            var frames = CloseAtFrameBoundaryTest.decode(echo, false);
+            assertThat(frames).hasSize(1);
+            assertThat(((io.netty.handler.codec.http.websocketx.TextWebSocketFrame) frames.get(0)).text())
+                    .isEqualTo("through the tunnel");
+            frames.forEach(io.netty.handler.codec.http.websocketx.WebSocketFrame::release);
+        }
+    }
+
+    @Test
     void h2cIsNeverTunneledAndTheApplicationDoesNotSeeIt() throws Exception {
         try (TestUpstream echo = new TestUpstream(); RunningSidecar p = RunningSidecar.start(echo.url())) {
             try (RawHttp raw = new RawHttp(p.port())) {
