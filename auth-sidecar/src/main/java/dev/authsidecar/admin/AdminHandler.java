@@ -106,6 +106,9 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
                 if (k.lastError() != null) {
                     entry.put("lastError", k.lastError());
                 }
+                if (k.weakKeysSkipped() > 0) {
+                    entry.put("weakKeysSkipped", k.weakKeysSkipped());
+                }
             }
         }
         return body;

@@ -12,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -134,7 +133,7 @@ final class IntrospectionClient {
 
     /** Secrets mounted from files usually end with the editor's newline, which is not part of the secret. */
     private static String readSecret(Path file) throws IOException {
-        String secret = Files.readString(file, StandardCharsets.UTF_8);
+        String secret = dev.authsidecar.config.BoundedFiles.readString(file);
         int end = secret.length();
         while (end > 0 && (secret.charAt(end - 1) == '\n' || secret.charAt(end - 1) == '\r')) {
             end--;

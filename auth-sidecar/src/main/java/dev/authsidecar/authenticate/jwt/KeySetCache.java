@@ -1,9 +1,8 @@
 package dev.authsidecar.authenticate.jwt;
 
+import dev.authsidecar.config.BoundedFiles;
 import dev.authsidecar.config.JwtProviderConfig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -67,7 +66,7 @@ final class KeySetCache {
     /** Keys from a local file, read now and kept for the life of the process. */
     static KeySetCache file(JwtProviderConfig c) {
         try {
-            String json = Files.readString(c.jwksFile(), StandardCharsets.UTF_8);
+            String json = BoundedFiles.readString(c.jwksFile());
             KeySetCache cache = new KeySetCache(c, null,
                     KeySet.parse(json, c.name(), KeySet.Source.FILE, System.nanoTime()), null);
             // A key set read from a file counts as a successful fetch, so the metric agrees with readiness.

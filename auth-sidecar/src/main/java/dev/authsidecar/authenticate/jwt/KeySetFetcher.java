@@ -2,6 +2,7 @@ package dev.authsidecar.authenticate.jwt;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.authsidecar.authenticate.TrustedCertificates;
+import dev.authsidecar.config.BoundedFiles;
 import dev.authsidecar.config.FetchUrls;
 import dev.authsidecar.config.JwtProviderConfig;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.ParseException;
 import java.time.Duration;
@@ -166,7 +166,7 @@ final class KeySetFetcher {
         }
         String token;
         try {
-            token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+            token = BoundedFiles.readString(tokenFile).strip();
         } catch (IOException e) {
             throw new CompletionException(new FetchFailed("cannot read tokenFile " + tokenFile + ": "
                     + e.getClass().getSimpleName()));

@@ -7,9 +7,9 @@ import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.MACVerifier;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
+import dev.authsidecar.config.BoundedFiles;
 import dev.authsidecar.config.JwtProviderConfig;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -146,7 +146,7 @@ final class TokenVerifier {
     private static MACVerifier hmacVerifier(JwtProviderConfig c) {
         byte[] secret;
         try {
-            secret = Files.readAllBytes(c.hmacSecretFile());
+            secret = BoundedFiles.readAllBytes(c.hmacSecretFile());
         } catch (IOException e) {
             throw new IllegalArgumentException("JWT provider '" + c.name() + "': cannot read hmacSecretFile "
                     + c.hmacSecretFile() + ": " + e.getClass().getSimpleName(), e);

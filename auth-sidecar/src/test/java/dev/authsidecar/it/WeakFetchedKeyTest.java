@@ -1,0 +1,42 @@
+package dev.authsidecar.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A fetched key set with a weak RSA key: its good keys work, and {@code /readyz} counts the skipped one. */
+@Timeout(30)
+class WeakFetchedKeyTest {
+
+    @Test
+    void theGoodKeysWorkAndReadinessCountsTheWeakOne() throws Exception {
+        RSAKey good = new RSAKeyGenerator(2048).keyID("good").generate();
+        KeyPairGenerator weakGenerator = KeyPairGenerator.getInstance("RSA");
+        weakGenerator.initialize(1024);
+        RSAKey weak = new RSAKey.Builder((RSAPublicKey) weakGenerator.generateKeyPair().getPublic()).keyID("weak")
+                .build();
+        byte[] jwks = new JWKSet(List.of(good.toPublicJWK(), weak)).toString().getBytes(StandardCharsets.UTF_8);
+        try (JwksServer idp = new JwksServer(jwks);
+                TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
+                        + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER + "\n"
+                        + "        audiences: [main-service]\n        jwksUri: " + idp.uri() + "\n")) {
+            String jwt = JwtFlowTest.token(good, Map.of(), Instant.now().plusSeconds(600));
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + jwt).statusCode()).isEqualTo(200);
+
+            HttpResponse<String> ready = proxy.admin("/readyz");
+            assertThat(ready.body()).contains("\"provider\":\"shop\"", "\"hasKeys\":true", "\"weakKeysSkipped\":1");
+        }
+    }
+}
