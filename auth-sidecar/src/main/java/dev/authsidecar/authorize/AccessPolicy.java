@@ -42,11 +42,12 @@ public final class AccessPolicy {
     }
 
     /**
+     * @param websocket the request asks for a WebSocket tunnel the sidecar would open
      * @param corsPreflight the request is a CORS preflight ({@code OPTIONS} with {@code Origin} and
      *     {@code Access-Control-Request-Method})
      * @return {@code null} when the request may pass, else why not
      */
-    public AuthOutcome.Rejected check(String method, String normalizedPath, AuthOutcome outcome,
+    public AuthOutcome.Rejected check(String method, String normalizedPath, boolean websocket, AuthOutcome outcome,
             boolean corsPreflight) {
         if (outcome instanceof AuthOutcome.Rejected rejected) {
             return rejected;
@@ -54,7 +55,7 @@ public final class AccessPolicy {
         if (corsPreflight && allowCorsPreflight && outcome == AuthOutcome.ANONYMOUS) {
             return null;
         }
-        Rule rule = find(method, normalizedPath);
+        Rule rule = find(method, normalizedPath, websocket);
         Access access = rule == null ? defaultRule : rule.access();
         switch (access) {
             case ANONYMOUS:
@@ -73,12 +74,12 @@ public final class AccessPolicy {
 
     /** Kept for callers that only know paths (no method, no CORS). */
     public AuthOutcome.Rejected check(String normalizedPath, AuthOutcome outcome) {
-        return check("GET", normalizedPath, outcome, false);
+        return check("GET", normalizedPath, false, outcome, false);
     }
 
-    private Rule find(String method, String path) {
+    private Rule find(String method, String path, boolean websocket) {
         for (Rule r : rules) {
-            if (r.matches(method, path)) {
+            if (r.matches(method, path, websocket)) {
                 return r;
             }
         }
@@ -114,7 +115,7 @@ public final class AccessPolicy {
     }
 
     boolean isPublic(String normalizedPath) {
-        Rule rule = find("GET", normalizedPath);
+        Rule rule = find("GET", normalizedPath, false);
         return rule == null ? defaultRule == Access.ANONYMOUS : rule.access() == Access.ANONYMOUS;
     }
 }

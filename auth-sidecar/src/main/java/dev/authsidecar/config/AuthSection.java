@@ -33,7 +33,7 @@ final class AuthSection {
 
     static AuthConfig read(ConfigNode n, Path baseDir) throws ConfigException {
         n.keys("apiKeys", "apiKeysFile", "publicPaths", "forwardCredential", "jwt", "introspection", "cache",
-                "claimHeaders", "payloadHeader");
+                "claimHeaders", "payloadHeader", "closeTunnelsAtExpiry");
         List<ApiKey> keys = new ArrayList<>(apiKeys(n.objects("apiKeys")));
         String keysFileName = n.string("apiKeysFile", null);
         Path keysFile = keysFileName == null ? null : baseDir.resolve(keysFileName);
@@ -70,7 +70,7 @@ final class AuthSection {
             checkIdentityHeader(n, "payloadHeader", payloadHeader);
         }
         AuthConfig c = new AuthConfig(keys, publicPaths, forward, providers, maxTokenBytes, introspection, cacheMax,
-                claimHeaders, payloadHeader, keysFile);
+                claimHeaders, payloadHeader, keysFile, n.bool("closeTunnelsAtExpiry", true));
         n.finish();
         return c;
     }

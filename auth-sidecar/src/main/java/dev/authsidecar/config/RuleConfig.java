@@ -11,14 +11,28 @@ import java.util.Set;
  * @param methods upper-case methods it applies to; empty means every method
  * @param scopes with {@link Access#REQUIRE}: every one of these must be granted
  * @param claims with {@link Access#REQUIRE}: each claim must have one of the accepted values
+ * @param upgrade whether the rule matches WebSocket upgrades, plain requests, or both
  */
 public record RuleConfig(String path, Set<String> methods, Access access, List<String> scopes,
-        Map<String, List<String>> claims) {
+        Map<String, List<String>> claims, Upgrade upgrade) {
 
     public RuleConfig {
         methods = Set.copyOf(methods);
         scopes = List.copyOf(scopes);
         claims = Map.copyOf(claims);
+        java.util.Objects.requireNonNull(upgrade, "upgrade");
+    }
+
+    /**
+     * The {@code upgrade} key: opening a WebSocket is its own action, so a rule can allow reading a path without
+     * allowing a long-lived tunnel to it (or the reverse). Without the key a rule matches both.
+     */
+    public enum Upgrade {
+        ANY, WEBSOCKET, NONE;
+
+        public boolean matches(boolean websocket) {
+            return this == ANY || (this == WEBSOCKET) == websocket;
+        }
     }
 
     /** What a matching request needs. */
