@@ -143,7 +143,8 @@ final class Ed25519Test {
         assertThat(keys.size()).isEqualTo(1);
         assertThat(keys.withKid("ed-1").get(0).algorithms())
                 .containsExactlyInAnyOrder(JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519);
-        assertThatThrownBy(() -> KeySet.parse("{\"keys\":[" + String.join(",", unusable) + "]}", "test", KeySet.Source.FETCHED, 0))
+        assertThatThrownBy(() -> KeySet.parse("{\"keys\":[" + String.join(",", unusable) + "]}", "test",
+                KeySet.Source.FETCHED, 0))
                 .isInstanceOf(ParseException.class);
     }
 
