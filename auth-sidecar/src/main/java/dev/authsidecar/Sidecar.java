@@ -14,6 +14,8 @@ import dev.authsidecar.record.AccessLog;
 import dev.authsidecar.record.Metrics;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.reload.ConfigCheck;
+import dev.authsidecar.tls.ServerTls;
+import dev.authsidecar.tls.TlsException;
 import dev.authsidecar.reload.ConfigReloader;
 import dev.authsidecar.reload.ConfigReloads;
 import dev.authsidecar.reload.LiveStages;
@@ -82,7 +84,9 @@ public final class Sidecar implements AutoCloseable {
             authentication = new Authentication(config.auth(), authExecutor);
             authentication.start();
             LiveStages stages = new LiveStages(Stages.of(config, authentication, pool), authExecutor, reloads);
-            proxy = bindProxy(config, stages, workers, transport, recorder);
+            ServerTls tls = config.server().tls() == null ? null
+                    : ServerTls.start(config.server().tls(), recorder.metrics().registry());
+            proxy = bindProxy(config, stages, workers, transport, recorder, tls);
             Readiness readiness = new Readiness(proxy::isListening, () -> stages.get().authentication().keySets());
             recorder.metrics().bind(proxy::openConnections, stages::keySets, stages::cacheHits,
                     stages::cacheMisses, reloads::successes, reloads::failures);
@@ -100,6 +104,9 @@ public final class Sidecar implements AutoCloseable {
         } catch (IOException e) {
             shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
             throw new StartupException("auth: " + e.getMessage());
+        } catch (TlsException e) {
+            shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
+            throw new StartupException(e.keyPath() + ": " + e.getMessage());
         } catch (StartupException | RuntimeException e) {
             shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
             throw e;
@@ -120,9 +127,9 @@ public final class Sidecar implements AutoCloseable {
     }
 
     private static ProxyServer bindProxy(SidecarConfig config, Supplier<Stages> stages,
-            EventLoopGroup workers, Transport transport, Recorder recorder) throws StartupException {
+            EventLoopGroup workers, Transport transport, Recorder recorder, ServerTls tls) throws StartupException {
         try {
-            return ProxyServer.bind(config.server(), stages::get, workers, transport, recorder);
+            return ProxyServer.bind(config.server(), stages::get, workers, transport, recorder, tls);
         } catch (Exception e) {
             throw StartupException.cannotListen("server.listen", config.server().listen().toString(), e);
         }

@@ -10,6 +10,7 @@ import java.time.Duration;
  * @param requestBodyTimeout the longest wait for more of a request body while the sidecar is ready for it
  * @param trustForwardedHeaders keep incoming X-Forwarded-Proto/-Host (set by a trusted ingress) instead of
  *     overwriting them with what the sidecar saw
+ * @param tls the listener's TLS settings, or {@code null} for cleartext
  */
 public record ServerConfig(
         HostPort listen,
@@ -19,5 +20,10 @@ public record ServerConfig(
         Duration requestHeadTimeout,
         Duration requestBodyTimeout,
         Duration idleTimeout,
-        boolean trustForwardedHeaders) {
+        boolean trustForwardedHeaders,
+        TlsConfig tls) {
+
+    public boolean secure() {
+        return tls != null;
+    }
 }

@@ -20,7 +20,7 @@ public record Stages(
                 authentication,
                 new AccessPolicy(config.auth().publicPaths(), config.authorization()),
                 new RequestRewriter(config.auth().forwardCredential(), config.server().trustForwardedHeaders(),
-                        config.upstream().authority(),
+                        config.server().secure(), config.upstream().authority(),
                         new IdentityHeaders(config.auth().claimHeaders(), config.auth().payloadHeader())),
                 pool,
                 config.upstream().responseHeadTimeout().toMillis());

@@ -157,6 +157,11 @@ public final class Metrics {
         upstreamErrors.labelValues(failure.name().toLowerCase(java.util.Locale.ROOT)).inc();
     }
 
+    /** For metrics kept beside the part they measure (the listener's TLS). */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
     public String contentType() {
         return writer.getContentType();
     }

@@ -3,6 +3,8 @@ package dev.authsidecar.reload;
 import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.config.AuthConfig;
 import dev.authsidecar.config.ConfigException;
+import dev.authsidecar.tls.TlsException;
+import dev.authsidecar.tls.TlsMaterial;
 import dev.authsidecar.config.ConfigSource;
 import dev.authsidecar.config.JwtProviderConfig;
 import dev.authsidecar.config.SidecarConfig;
@@ -24,9 +26,16 @@ public final class ConfigCheck {
     private ConfigCheck() {
     }
 
-    /** Loads and validates completely; builds the authenticate stage and closes it again. */
+    /** Loads and validates completely: reads the TLS files, builds the authenticate stage and closes it again. */
     public static SidecarConfig check(ConfigSource source) throws ConfigException {
         SidecarConfig config = source.load();
+        if (config.server().tls() != null) {
+            try {
+                TlsMaterial.load(config.server().tls());
+            } catch (TlsException e) {
+                throw new ConfigException(source.name(), e.keyPath(), e.getMessage());
+            }
+        }
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("config-check", true));
         try {

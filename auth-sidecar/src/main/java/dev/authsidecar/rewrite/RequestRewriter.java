@@ -14,24 +14,28 @@ public final class RequestRewriter {
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     static final AsciiString HTTP = AsciiString.cached("http");
+    static final AsciiString HTTPS = AsciiString.cached("https");
     /** RFC 7239's header: as trustworthy as the X-Forwarded family, so kept only when that is. */
     static final AsciiString FORWARDED = AsciiString.cached("forwarded");
 
     private final boolean forwardCredential;
     private final boolean trustForwardedHeaders;
+    /** The client's scheme as the sidecar saw it: https when the listener speaks TLS. */
+    private final AsciiString proto;
     private final String upstreamAuthority;
     private final IdentityHeaders identityHeaders;
 
-    public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, String upstreamAuthority,
-            IdentityHeaders identityHeaders) {
+    public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, boolean secure,
+            String upstreamAuthority, IdentityHeaders identityHeaders) {
         this.forwardCredential = forwardCredential;
         this.trustForwardedHeaders = trustForwardedHeaders;
+        this.proto = secure ? HTTPS : HTTP;
         this.upstreamAuthority = upstreamAuthority;
         this.identityHeaders = identityHeaders;
     }
 
     public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, String upstreamAuthority) {
-        this(forwardCredential, trustForwardedHeaders, upstreamAuthority, new IdentityHeaders(java.util.Map.of(), null));
+        this(forwardCredential, trustForwardedHeaders, false, upstreamAuthority, new IdentityHeaders(java.util.Map.of(), null));
     }
 
     /**
@@ -75,7 +79,7 @@ public final class RequestRewriter {
         String prior = h.contains(X_FORWARDED_FOR) ? String.join(", ", h.getAll(X_FORWARDED_FOR)) : null;
         h.set(X_FORWARDED_FOR, prior == null ? clientIp : prior + ", " + clientIp);
         if (!trustForwardedHeaders || !h.contains(X_FORWARDED_PROTO)) {
-            h.set(X_FORWARDED_PROTO, HTTP);
+            h.set(X_FORWARDED_PROTO, proto);
         }
         if (!trustForwardedHeaders || !h.contains(X_FORWARDED_HOST)) {
             if (host != null) {
