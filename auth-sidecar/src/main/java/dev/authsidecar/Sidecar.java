@@ -47,12 +47,15 @@ public final class Sidecar implements AutoCloseable {
     private final AdminServer admin;
     private final Readiness readiness;
     private final Recorder recorder;
+    /** {@code null} when the listener speaks cleartext. */
+    private final ServerTls tls;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Sidecar(SidecarConfig config, EventLoopGroup workers, EventLoopGroup adminGroup,
             ScheduledExecutorService authExecutor, LiveStages stages, ProxyServer proxy,
-            AdminServer admin, Readiness readiness, Recorder recorder) {
+            AdminServer admin, Readiness readiness, Recorder recorder, ServerTls tls) {
         this.recorder = recorder;
+        this.tls = tls;
         this.config = config;
         this.workers = workers;
         this.adminGroup = adminGroup;
@@ -100,7 +103,7 @@ public final class Sidecar implements AutoCloseable {
                     config.authorization().rules().size(), config.auth().publicPaths().size());
             ConfigCheck.warnings(config).forEach(w -> log.warn("{}", w));
             return new Sidecar(config, workers, adminGroup, authExecutor, stages, proxy, admin, readiness,
-                    recorder);
+                    recorder, tls);
         } catch (IOException e) {
             shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
             throw new StartupException("auth: " + e.getMessage());
@@ -162,7 +165,7 @@ public final class Sidecar implements AutoCloseable {
      * Call once, right after {@link #start}, with the source {@code config} was loaded from.
      */
     public ConfigReloads watchConfig(ConfigSource source, ReloadTiming timing) {
-        reloader = ConfigReloader.start(source, config, stages, timing);
+        reloader = ConfigReloader.start(source, config, stages, tls, timing);
         return stages.reloads();
     }
 
