@@ -7,14 +7,29 @@ import java.util.Set;
 
 /** One compiled rule: a method set and path pattern, and what a matching request needs. */
 record Rule(PathPattern path, Set<String> methods, RuleConfig.Access access, List<String> scopes,
-        Map<String, List<String>> claims) {
+        Map<String, List<String>> claims, Set<String> authMethods, List<String> subjects) {
 
     static Rule of(RuleConfig c) {
-        return new Rule(PathPattern.parse(c.path()), c.methods(), c.access(), c.scopes(), c.claims());
+        return new Rule(PathPattern.parse(c.path()), c.methods(), c.access(), c.scopes(), c.claims(),
+                c.authMethods(), c.subjects());
     }
 
     static Rule anonymous(String path) {
-        return new Rule(PathPattern.parse(path), Set.of(), RuleConfig.Access.ANONYMOUS, List.of(), Map.of());
+        return new Rule(PathPattern.parse(path), Set.of(), RuleConfig.Access.ANONYMOUS, List.of(), Map.of(),
+                Set.of(), List.of());
+    }
+
+    /** Exact, or a prefix: {@code spiffe://td/ns/a/**} matches everything under {@code spiffe://td/ns/a/}. */
+    boolean subjectAllowed(String subject) {
+        if (subjects.isEmpty()) {
+            return true;
+        }
+        for (String s : subjects) {
+            if (s.endsWith("/**") ? subject.startsWith(s.substring(0, s.length() - 2)) : subject.equals(s)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     boolean matches(String method, String path) {

@@ -18,6 +18,7 @@ import java.util.Map;
  * @param payloadHeader header carrying the verified claims as base64url JSON, or {@code null}
  * @param apiKeysFile the file (resolved) that some of {@code apiKeys} were read from, or {@code null}; a reload
  *     watches it
+ * @param mtls how a verified client certificate becomes an identity
  */
 public record AuthConfig(
         List<ApiKey> apiKeys,
@@ -29,7 +30,8 @@ public record AuthConfig(
         int cacheMaxEntries,
         Map<String, String> claimHeaders,
         String payloadHeader,
-        Path apiKeysFile) {
+        Path apiKeysFile,
+        MtlsConfig mtls) {
 
     public AuthConfig {
         apiKeys = List.copyOf(apiKeys);
@@ -41,6 +43,6 @@ public record AuthConfig(
     /** Only API keys, as in the simplest setup (and the tests of the stages that do not care). */
     public static AuthConfig apiKeysOnly(List<ApiKey> apiKeys, List<String> publicPaths, boolean forwardCredential) {
         return new AuthConfig(apiKeys, publicPaths, forwardCredential, List.of(), 8192, null, 10_000, Map.of(),
-                null, null);
+                null, null, MtlsConfig.DEFAULT);
     }
 }

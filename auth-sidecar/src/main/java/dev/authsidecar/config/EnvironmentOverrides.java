@@ -60,6 +60,8 @@ public final class EnvironmentOverrides {
             "auth.introspection.caFile",
             "auth.cache.maxEntries",
             "auth.payloadHeader",
+            "auth.mtls.subjectFrom",
+            "auth.mtls.forwardClientCert",
             "defaultRule",
             "cors.allowPreflight",
             "shutdown.drainDelay",

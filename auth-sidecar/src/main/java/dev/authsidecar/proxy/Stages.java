@@ -21,7 +21,8 @@ public record Stages(
                 new AccessPolicy(config.auth().publicPaths(), config.authorization()),
                 new RequestRewriter(config.auth().forwardCredential(), config.server().trustForwardedHeaders(),
                         config.server().secure(), config.upstream().authority(),
-                        new IdentityHeaders(config.auth().claimHeaders(), config.auth().payloadHeader())),
+                        new IdentityHeaders(config.auth().claimHeaders(), config.auth().payloadHeader()),
+                        config.auth().mtls().forwardClientCert()),
                 pool,
                 config.upstream().responseHeadTimeout().toMillis());
     }

@@ -1,5 +1,6 @@
 package dev.authsidecar.rewrite;
 
+import dev.authsidecar.authenticate.ClientCertificate;
 import dev.authsidecar.authenticate.Identity;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -17,6 +18,8 @@ public final class RequestRewriter {
     static final AsciiString HTTPS = AsciiString.cached("https");
     /** RFC 7239's header: as trustworthy as the X-Forwarded family, so kept only when that is. */
     static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    /** Envoy's header for the verified client certificate: only ever the sidecar's own. */
+    static final AsciiString X_FORWARDED_CLIENT_CERT = AsciiString.cached("x-forwarded-client-cert");
 
     private final boolean forwardCredential;
     private final boolean trustForwardedHeaders;
@@ -24,9 +27,17 @@ public final class RequestRewriter {
     private final AsciiString proto;
     private final String upstreamAuthority;
     private final IdentityHeaders identityHeaders;
+    private final boolean forwardClientCert;
 
     public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, boolean secure,
             String upstreamAuthority, IdentityHeaders identityHeaders) {
+        this(forwardCredential, trustForwardedHeaders, secure, upstreamAuthority, identityHeaders, false);
+    }
+
+    /** @param forwardClientCert send the verified client certificate's details in X-Forwarded-Client-Cert */
+    public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, boolean secure,
+            String upstreamAuthority, IdentityHeaders identityHeaders, boolean forwardClientCert) {
+        this.forwardClientCert = forwardClientCert;
         this.forwardCredential = forwardCredential;
         this.trustForwardedHeaders = trustForwardedHeaders;
         this.proto = secure ? HTTPS : HTTP;
@@ -48,6 +59,12 @@ public final class RequestRewriter {
      */
     public void rewrite(HttpRequest request, String target, Identity identity, String clientIp,
             String requestId, boolean chunked) {
+        rewrite(request, target, identity, clientIp, requestId, chunked, null);
+    }
+
+    /** @param peer the connection's verified client certificate, or {@code null} */
+    public void rewrite(HttpRequest request, String target, Identity identity, String clientIp,
+            String requestId, boolean chunked, ClientCertificate peer) {
         HttpHeaders h = request.headers();
         HopByHop.strip(h);
         IdentityHeaders.stripIncoming(h);
@@ -64,6 +81,9 @@ public final class RequestRewriter {
         }
         addForwarded(h, clientIp, host);
         h.set(RequestIds.HEADER, requestId);
+        if (forwardClientCert && peer != null) {
+            h.set(X_FORWARDED_CLIENT_CERT, peer.forwardedClientCert());
+        }
         if (identity != null) {
             identityHeaders.add(h, identity);
         }

@@ -1,11 +1,15 @@
 package dev.authsidecar.tls;
 
+import dev.authsidecar.authenticate.ClientCertificate;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +31,9 @@ public final class TlsHandshake extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent done) {
             if (done.isSuccess()) {
-                String protocol = ctx.pipeline().get(SslHandler.class).applicationProtocol();
+                SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+                rememberClientCertificate(ctx, ssl);
+                String protocol = ssl.applicationProtocol();
                 ctx.pipeline().remove(this);
                 pipelineFor(ctx.pipeline(), protocol);
             } else {
@@ -39,6 +45,21 @@ public final class TlsHandshake extends ChannelInboundHandlerAdapter {
             }
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * A certificate is only there when the client CA verified it (clientAuth optional or require): the JDK fails
+     * the handshake otherwise. Worked out once here, read by every request of the connection.
+     */
+    private static void rememberClientCertificate(ChannelHandlerContext ctx, SslHandler ssl) {
+        try {
+            Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            if (chain.length > 0 && chain[0] instanceof X509Certificate leaf) {
+                ctx.channel().attr(ClientCertificate.ATTRIBUTE).set(ClientCertificate.of(leaf));
+            }
+        } catch (SSLPeerUnverifiedException e) {
+            // No client certificate: the bearer token alone decides.
+        }
     }
 
     /**

@@ -142,4 +142,32 @@ final class TlsConfigTest {
         assertThat(c.server().tls().protocols()).containsExactly("TLSv1.3");
         assertThat(c.server().secure()).isTrue();
     }
+
+    @Test
+    void mtlsAndRuleRequirements() throws Exception {
+        Path file = dir.resolve("rules.yaml");
+        Files.writeString(file, """
+                auth:
+                  mtls: {subjectFrom: dns-san, forwardClientCert: true}
+                rules:
+                  - path: /a/**
+                    require: {authMethods: [jwt, mtls], subjects: ["spiffe://td/ns/a/**", "exact"]}
+                """);
+        SidecarConfig c = ConfigLoader.load(file, List.of());
+
+        assertThat(c.auth().mtls()).isEqualTo(new MtlsConfig(MtlsConfig.SubjectFrom.DNS_SAN, true));
+        assertThat(ConfigLoader.defaults().auth().mtls()).isEqualTo(MtlsConfig.DEFAULT);
+        assertThat(c.authorization().rules().get(0).authMethods()).containsExactlyInAnyOrder("jwt", "mtls");
+        assertThat(c.authorization().rules().get(0).subjects()).containsExactly("spiffe://td/ns/a/**", "exact");
+
+        Files.writeString(file, "auth:\n  mtls: {subjectFrom: email}\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
+                .hasMessageContaining("auth.mtls.subjectFrom: expected uri-san, dns-san or subject-cn, got 'email'");
+        Files.writeString(file, "rules:\n  - path: /a\n    require: {authMethods: [mTLS]}\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
+                .hasMessageContaining("authMethods: expected any of api-key, jwt, introspection, mtls, got 'mTLS'");
+        Files.writeString(file, "rules:\n  - path: /a\n    require: {subjects: [\"spiffe://td/*/x\"]}\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
+                .hasMessageContaining("expected an exact subject or a prefix ending in /**");
+    }
 }
