@@ -38,7 +38,7 @@ public final class Metrics {
     /** OTHER: any other method; INVALID: the request line could not be parsed, so no method is known. */
     static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "INVALID", "OTHER"};
     private static final RequestRecord.AuthResult[] RESULTS = RequestRecord.AuthResult.values();
-    static final String[] AUTH_METHODS = {"api-key", "jwt", "introspection", "none"};
+    static final String[] AUTH_METHODS = {"api-key", "jwt", "introspection", "mtls", "none"};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
