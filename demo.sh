@@ -173,9 +173,8 @@ cat <<TEXT
     curl -N -H 'Authorization: Bearer $API_KEY' $base/events
     curl -i $base/events                  # without a key: 401, the application never sees it
 
-  WebSocket echo at /ws/echo: the handshake, with curl. With the key: 101 Switching Protocols once the
-  sidecar tunnels WebSockets (a sidecar without tunnel support drops the Upgrade header, and main-service
-  answers 426). Without the key: 401, and nothing reaches main-service.
+  WebSocket echo at /ws/echo: the handshake, with curl. With the key: 101 Switching Protocols, and the
+  connection becomes a tunnel to main-service. Without the key: 401, and nothing reaches main-service.
     curl -i -N --max-time 3 -H 'Authorization: Bearer $API_KEY' $ws_handshake $base/ws/echo
     curl -i $ws_handshake $base/ws/echo
 TEXT

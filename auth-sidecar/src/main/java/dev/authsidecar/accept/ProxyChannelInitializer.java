@@ -3,6 +3,7 @@ package dev.authsidecar.accept;
 import dev.authsidecar.config.ServerConfig;
 import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;
+import dev.authsidecar.proxy.Upgrades;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.tls.ServerTls;
 import dev.authsidecar.tls.TlsHandshake;
@@ -44,7 +45,8 @@ final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
                 config.requestBodyTimeout().toMillis(), config.idleTimeout().toMillis());
         p.addLast("deadline", deadline);
         p.addLast("http", new HttpServerCodec(decoderConfig(config)));
-        p.addLast("proxy", new FrontendHandler(stages, deadline, recorder));
+        p.addLast("proxy", new FrontendHandler(stages, deadline, recorder,
+                new Upgrades(config.websocketTunnels(), config.tunnelIdleTimeout().toMillis())));
     }
 
     /**

@@ -40,6 +40,9 @@ public final class ProxyServer {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // A client that sends its request and then shuts its sending side still gets the answer, and a
+                // tunnel passes a FIN on as a FIN (FrontendHandler and Tunnel handle the input shutdown).
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new ProxyChannelInitializer(config, stages, connections, recorder, tls))
                 .bind(config.listen().toSocketAddress())
                 .sync()

@@ -42,20 +42,21 @@ public final class AccessPolicy {
     }
 
     /**
+     * @param websocket the request asks for a WebSocket tunnel the sidecar would open
      * @param corsPreflight the request is a CORS preflight ({@code OPTIONS} with {@code Origin} and
      *     {@code Access-Control-Request-Method})
      * @return {@code null} when the request may pass, else why not
      */
-    public AuthOutcome.Rejected check(String method, String normalizedPath, AuthOutcome outcome,
+    public AuthOutcome.Rejected check(String method, String normalizedPath, boolean websocket, AuthOutcome outcome,
             boolean corsPreflight) {
-        return check(method, normalizedPath, outcome, corsPreflight, false);
+        return check(method, normalizedPath, websocket, outcome, corsPreflight, false);
     }
 
     /**
      * @param clientCertificate the connection presented a client certificate the client CA verified: the request
      *     is proven by {@code mtls} as well as by its identity's own method
      */
-    public AuthOutcome.Rejected check(String method, String normalizedPath, AuthOutcome outcome,
+    public AuthOutcome.Rejected check(String method, String normalizedPath, boolean websocket, AuthOutcome outcome,
             boolean corsPreflight, boolean clientCertificate) {
         if (outcome instanceof AuthOutcome.Rejected rejected) {
             return rejected;
@@ -63,7 +64,7 @@ public final class AccessPolicy {
         if (corsPreflight && allowCorsPreflight && outcome == AuthOutcome.ANONYMOUS) {
             return null;
         }
-        Rule rule = find(method, normalizedPath);
+        Rule rule = find(method, normalizedPath, websocket);
         Access access = rule == null ? defaultRule : rule.access();
         switch (access) {
             case ANONYMOUS:
@@ -82,12 +83,12 @@ public final class AccessPolicy {
 
     /** Kept for callers that only know paths (no method, no CORS). */
     public AuthOutcome.Rejected check(String normalizedPath, AuthOutcome outcome) {
-        return check("GET", normalizedPath, outcome, false);
+        return check("GET", normalizedPath, false, outcome, false);
     }
 
-    private Rule find(String method, String path) {
+    private Rule find(String method, String path, boolean websocket) {
         for (Rule r : rules) {
-            if (r.matches(method, path)) {
+            if (r.matches(method, path, websocket)) {
                 return r;
             }
         }
@@ -132,7 +133,7 @@ public final class AccessPolicy {
     }
 
     boolean isPublic(String normalizedPath) {
-        Rule rule = find("GET", normalizedPath);
+        Rule rule = find("GET", normalizedPath, false);
         return rule == null ? defaultRule == Access.ANONYMOUS : rule.access() == Access.ANONYMOUS;
     }
 }

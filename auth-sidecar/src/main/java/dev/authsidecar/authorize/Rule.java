@@ -5,18 +5,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** One compiled rule: a method set and path pattern, and what a matching request needs. */
+/** One compiled rule: a method set, path pattern and upgrade kind, and what a matching request needs. */
 record Rule(PathPattern path, Set<String> methods, RuleConfig.Access access, List<String> scopes,
-        Map<String, List<String>> claims, Set<String> authMethods, List<String> subjects) {
+        Map<String, List<String>> claims, RuleConfig.Upgrade upgrade, Set<String> authMethods,
+        List<String> subjects) {
 
     static Rule of(RuleConfig c) {
-        return new Rule(PathPattern.parse(c.path()), c.methods(), c.access(), c.scopes(), c.claims(),
+        return new Rule(PathPattern.parse(c.path()), c.methods(), c.access(), c.scopes(), c.claims(), c.upgrade(),
                 c.authMethods(), c.subjects());
     }
 
     static Rule anonymous(String path) {
         return new Rule(PathPattern.parse(path), Set.of(), RuleConfig.Access.ANONYMOUS, List.of(), Map.of(),
-                Set.of(), List.of());
+                RuleConfig.Upgrade.ANY, Set.of(), List.of());
     }
 
     /** Exact, or a prefix: {@code spiffe://td/ns/a/**} matches everything under {@code spiffe://td/ns/a/}. */
@@ -32,7 +33,9 @@ record Rule(PathPattern path, Set<String> methods, RuleConfig.Access access, Lis
         return false;
     }
 
-    boolean matches(String method, String path) {
-        return (methods.isEmpty() || methods.contains(method)) && this.path.matches(path);
+    /** @param websocket the request will become a WebSocket tunnel if the application agrees */
+    boolean matches(String method, String path, boolean websocket) {
+        return (methods.isEmpty() || methods.contains(method)) && upgrade.matches(websocket)
+                && this.path.matches(path);
     }
 }

@@ -18,6 +18,7 @@ import java.util.Map;
  * @param payloadHeader header carrying the verified claims as base64url JSON, or {@code null}
  * @param apiKeysFile the file (resolved) that some of {@code apiKeys} were read from, or {@code null}; a reload
  *     watches it
+ * @param closeTunnelsAtExpiry close a tunnel when the credential that opened it expires
  * @param mtls how a verified client certificate becomes an identity
  */
 public record AuthConfig(
@@ -31,6 +32,7 @@ public record AuthConfig(
         Map<String, String> claimHeaders,
         String payloadHeader,
         Path apiKeysFile,
+        boolean closeTunnelsAtExpiry,
         MtlsConfig mtls) {
 
     public AuthConfig {
@@ -43,6 +45,6 @@ public record AuthConfig(
     /** Only API keys, as in the simplest setup (and the tests of the stages that do not care). */
     public static AuthConfig apiKeysOnly(List<ApiKey> apiKeys, List<String> publicPaths, boolean forwardCredential) {
         return new AuthConfig(apiKeys, publicPaths, forwardCredential, List.of(), 8192, null, 10_000, Map.of(),
-                null, null, MtlsConfig.DEFAULT);
+                null, null, true, MtlsConfig.DEFAULT);
     }
 }

@@ -33,7 +33,7 @@ final class AuthSection {
 
     static AuthConfig read(ConfigNode n, Path baseDir) throws ConfigException {
         n.keys("apiKeys", "apiKeysFile", "publicPaths", "forwardCredential", "jwt", "introspection", "cache",
-                "claimHeaders", "payloadHeader", "mtls");
+                "claimHeaders", "payloadHeader", "closeTunnelsAtExpiry", "mtls");
         List<ApiKey> keys = new ArrayList<>(apiKeys(n.objects("apiKeys")));
         String keysFileName = n.string("apiKeysFile", null);
         Path keysFile = keysFileName == null ? null : baseDir.resolve(keysFileName);
@@ -70,7 +70,8 @@ final class AuthSection {
             checkIdentityHeader(n, "payloadHeader", payloadHeader);
         }
         AuthConfig c = new AuthConfig(keys, publicPaths, forward, providers, maxTokenBytes, introspection, cacheMax,
-                claimHeaders, payloadHeader, keysFile, mtls(n.child("mtls")));
+                claimHeaders, payloadHeader, keysFile, n.bool("closeTunnelsAtExpiry", true),
+                mtls(n.child("mtls")));
         n.finish();
         return c;
     }

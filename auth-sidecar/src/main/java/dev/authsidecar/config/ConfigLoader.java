@@ -80,7 +80,7 @@ public final class ConfigLoader {
 
     private static ServerConfig server(ConfigNode n, Path baseDir) throws ConfigException {
         n.keys("listen", "ioThreads", "maxRequestLineBytes", "maxHeaderBytes", "requestHeadTimeout",
-                "requestBodyTimeout", "idleTimeout", "trustForwardedHeaders", "tls");
+                "requestBodyTimeout", "idleTimeout", "trustForwardedHeaders", "upgrades", "tunnelIdleTimeout", "tls");
         ServerConfig c = new ServerConfig(
                 hostPort(n, "listen", "0.0.0.0:8081"),
                 n.integer("ioThreads", 0, 0, 256),
@@ -90,9 +90,33 @@ public final class ConfigLoader {
                 n.duration("requestBodyTimeout", Duration.ofSeconds(60), MS, DAY),
                 n.duration("idleTimeout", Duration.ofSeconds(60), MS, DAY),
                 n.bool("trustForwardedHeaders", false),
+                upgrades(n),
+                n.duration("tunnelIdleTimeout", Duration.ofHours(1), MS, DAY),
                 TlsSection.read(n, baseDir));
         n.finish();
         return c;
+    }
+
+    /**
+     * The upgrade tokens that may open a tunnel. Only WebSocket is relayed (the close frames the sidecar sends are
+     * WebSocket's); h2c is named explicitly because passing it on is a known request-smuggling route.
+     */
+    private static List<String> upgrades(ConfigNode n) throws ConfigException {
+        boolean given = n.has("upgrades");
+        List<String> tokens = n.strings("upgrades");
+        if (!given) {
+            return List.of(ServerConfig.WEBSOCKET);
+        }
+        for (String t : tokens) {
+            if (t.equalsIgnoreCase("h2c")) {
+                throw n.error("upgrades", "h2c is never passed on (an h2c upgrade through a proxy bypasses its "
+                        + "checks); the sidecar speaks HTTP/1.1 to the application");
+            }
+            if (!t.equalsIgnoreCase(ServerConfig.WEBSOCKET)) {
+                throw n.error("upgrades", "only websocket can be tunneled, got '" + t + "'");
+            }
+        }
+        return tokens.isEmpty() ? List.of() : List.of(ServerConfig.WEBSOCKET);
     }
 
     private static UpstreamConfig upstream(ConfigNode n) throws ConfigException {

@@ -55,7 +55,7 @@ final class RulesSection {
     }
 
     private static RuleConfig rule(ConfigNode r) throws ConfigException {
-        r.keys("path", "methods", "allow", "require", "deny");
+        r.keys("path", "methods", "upgrade", "allow", "require", "deny");
         String path = r.string("path", null);
         if (path == null) {
             throw r.error("path", "is required");
@@ -67,6 +67,7 @@ final class RulesSection {
             throw r.error("path", "each rule needs exactly one of allow: anonymous|authenticated, "
                     + "require: {scopes, claims, authMethods, subjects}, deny: true (rule for " + path + ")");
         }
+        RuleConfig.Upgrade upgrade = upgrade(r);
         RuleConfig c;
         if (r.has("allow")) {
             String allow = r.string("allow", null);
@@ -75,12 +76,12 @@ final class RulesSection {
                 case "authenticated" -> RuleConfig.Access.AUTHENTICATED;
                 default -> throw r.error("allow", "expected anonymous or authenticated, got '" + allow + "'");
             };
-            c = new RuleConfig(path, methods, access, List.of(), Map.of());
+            c = new RuleConfig(path, methods, access, List.of(), Map.of(), upgrade);
         } else if (r.has("deny")) {
             if (!r.bool("deny", false)) {
                 throw r.error("deny", "only deny: true makes sense; remove the rule instead");
             }
-            c = new RuleConfig(path, methods, RuleConfig.Access.DENY, List.of(), Map.of());
+            c = new RuleConfig(path, methods, RuleConfig.Access.DENY, List.of(), Map.of(), upgrade);
         } else {
             ConfigNode req = r.child("require").keys("scopes", "claims", "authMethods", "subjects");
             List<String> scopes = req.stringOrList("scopes");
@@ -103,7 +104,8 @@ final class RulesSection {
                 throw r.error("require", "name at least one scope, claim, auth method or subject "
                         + "(or use allow: authenticated)");
             }
-            c = new RuleConfig(path, methods, RuleConfig.Access.REQUIRE, scopes, claims, authMethods, subjects);
+            c = new RuleConfig(path, methods, RuleConfig.Access.REQUIRE, scopes, claims, upgrade, authMethods,
+                    subjects);
         }
         r.finish();
         return c;
@@ -133,6 +135,19 @@ final class RulesSection {
             }
         }
         return out;
+    }
+
+    private static RuleConfig.Upgrade upgrade(ConfigNode r) throws ConfigException {
+        String value = r.string("upgrade", null);
+        if (value == null) {
+            return RuleConfig.Upgrade.ANY;
+        }
+        return switch (value) {
+            case "websocket" -> RuleConfig.Upgrade.WEBSOCKET;
+            case "none" -> RuleConfig.Upgrade.NONE;
+            default -> throw r.error("upgrade", "expected websocket (only WebSocket upgrades) or none (only plain "
+                    + "requests), got '" + value + "'; leave it out to match both");
+        };
     }
 
     /** Upper-case method names the sidecar knows; an empty set means every method. */
@@ -208,13 +223,16 @@ final class RulesSection {
             RuleConfig later = rules.get(j);
             for (int i = 0; i < publicPaths.size(); i++) {
                 if (covers(publicPaths.get(i), Set.of(), later.path(), later.methods())) {
+                    // Public paths match upgrades and plain requests alike.
                     throw nodes.get(j).error("path", "this rule can never apply: auth.publicPaths[" + i + "] ('"
                             + publicPaths.get(i) + "') comes before every rule and matches every request it would");
                 }
             }
             for (int i = 0; i < j; i++) {
                 RuleConfig earlier = rules.get(i);
-                if (covers(earlier.path(), earlier.methods(), later.path(), later.methods())) {
+                boolean upgradeCovered = earlier.upgrade() == RuleConfig.Upgrade.ANY
+                        || earlier.upgrade() == later.upgrade();
+                if (upgradeCovered && covers(earlier.path(), earlier.methods(), later.path(), later.methods())) {
                     throw nodes.get(j).error("path", "this rule can never apply: rules[" + i + "] ('"
                             + earlier.path() + "') comes first and matches every request it would");
                 }

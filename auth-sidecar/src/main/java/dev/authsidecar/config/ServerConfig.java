@@ -1,6 +1,7 @@
 package dev.authsidecar.config;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The downstream side: where clients connect and what they may send.
@@ -10,6 +11,8 @@ import java.time.Duration;
  * @param requestBodyTimeout the longest wait for more of a request body while the sidecar is ready for it
  * @param trustForwardedHeaders keep incoming X-Forwarded-Proto/-Host (set by a trusted ingress) instead of
  *     overwriting them with what the sidecar saw
+ * @param upgrades the {@code Upgrade} tokens that may become a tunnel: {@code websocket} or none at all
+ * @param tunnelIdleTimeout a tunnel with no byte in either direction for this long is closed
  * @param tls the listener's TLS settings, or {@code null} for cleartext
  */
 public record ServerConfig(
@@ -21,9 +24,22 @@ public record ServerConfig(
         Duration requestBodyTimeout,
         Duration idleTimeout,
         boolean trustForwardedHeaders,
+        List<String> upgrades,
+        Duration tunnelIdleTimeout,
         TlsConfig tls) {
+
+    public ServerConfig {
+        upgrades = List.copyOf(upgrades);
+    }
 
     public boolean secure() {
         return tls != null;
     }
+
+    /** Whether a WebSocket upgrade may become a tunnel at all. */
+    public boolean websocketTunnels() {
+        return upgrades.contains(WEBSOCKET);
+    }
+
+    public static final String WEBSOCKET = "websocket";
 }

@@ -3,6 +3,7 @@ package dev.authsidecar.forward;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
@@ -111,6 +112,21 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         if (exchange != null && ctx.channel().isWritable()) {
             exchange.onUpstreamWritable();
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // Half-closure is allowed for tunnels; an HTTP connection whose application stopped sending is done.
+            ctx.close();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** Replaced by a {@link Tunnel}: no timer of this handler may fire any more. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        deadline.cancel();
     }
 
     @Override

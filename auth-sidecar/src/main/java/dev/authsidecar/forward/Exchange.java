@@ -8,6 +8,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -37,6 +39,7 @@ public final class Exchange {
     private final boolean expectContinue;
     private final long responseTimeoutMillis;
     private final RequestRecord record;
+    private final TunnelOffer tunnelOffer;
 
     private boolean keepAlive;
     private Channel upstream;
@@ -48,16 +51,22 @@ public final class Exchange {
     private boolean skippingInterim;
     private boolean upstreamReusable = true;
     private boolean finished;
+    private boolean draining;
+    /** The application answered the upgrade with 101; the tunnel opens at the end of that response. */
+    private HttpResponse switching;
 
     /**
      * @param head the request, already rewritten for the application
      * @param bodiless the request has no body, so it can be sent again on a fresh connection if a pooled one
      *     turns out to have been closed by the application
+     * @param tunnelOffer for a WebSocket upgrade: what to do when the application agrees; else {@code null}
      */
     public Exchange(Channel client, ExchangeListener listener, UpstreamPool pool, HttpRequest head,
             String requestId, boolean bodiless, boolean headRequest, boolean clientSpeaksHttp11,
-            boolean keepAlive, boolean expectContinue, long responseTimeoutMillis, RequestRecord record) {
+            boolean keepAlive, boolean expectContinue, long responseTimeoutMillis, RequestRecord record,
+            TunnelOffer tunnelOffer) {
         this.record = record;
+        this.tunnelOffer = tunnelOffer;
         this.client = client;
         this.listener = listener;
         this.pool = pool;
@@ -72,7 +81,8 @@ public final class Exchange {
     }
 
     public void start() {
-        Channel idle = pool.pollIdle();
+        // An upgrade gets a connection of its own: it may never come back to the pool.
+        Channel idle = tunnelOffer == null ? pool.pollIdle() : null;
         if (idle != null) {
             reused = true;
             attach(idle);
@@ -188,8 +198,16 @@ public final class Exchange {
         }
         int code = response.status().code();
         if (code == 101) {
-            // The sidecar never forwards Upgrade, so a switch of protocols is a broken application.
-            failOrAbort(Failure.UPSTREAM_PROTOCOL_ERROR);
+            // Only the one upgrade the sidecar forwarded may be accepted; any other switch is a broken application.
+            if (tunnelOffer == null || !HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(
+                    response.headers().get(HttpHeaderNames.UPGRADE, "").trim())) {
+                failOrAbort(Failure.UPSTREAM_PROTOCOL_ERROR);
+                return;
+            }
+            switching = response;
+            responseStarted = true;
+            record.upstreamStatus(code);
+            BackendHandler.of(upstream).responseStarted();
             return;
         }
         if (code >= 100 && code < 200) {
@@ -219,6 +237,13 @@ public final class Exchange {
         if (skippingInterim) {
             content.release();
             skippingInterim = !(content instanceof LastHttpContent);
+            return;
+        }
+        if (switching != null) {
+            content.release();
+            if (content instanceof LastHttpContent) {
+                openTunnel();
+            }
             return;
         }
         if (!responseStarted) {
@@ -284,10 +309,28 @@ public final class Exchange {
     /** Stop keeping the client connection alive after this response (shutdown drain). */
     public void closeAfterResponse() {
         keepAlive = false;
+        draining = true;
+    }
+
+    /** Both connections leave HTTP; from here on the {@link Tunnel} owns them. */
+    private void openTunnel() {
+        finished = true;
+        Channel ch = upstream;
+        upstream = null;
+        BackendHandler.of(ch).detach();
+        listener.tunnelOpened();
+        Tunnel tunnel = Tunnel.open(client, ch, switching, requestId, tunnelOffer, record, listener);
+        if (draining) {
+            tunnel.close(Tunnel.Result.SHUTDOWN, CloseFrames.SHUTDOWN);
+        }
     }
 
     private void finish() {
         finished = true;
+        if (tunnelOffer != null) {
+            // The application declined the upgrade: what the client sent after it is never forwarded.
+            tunnelOffer.releaseEarly();
+        }
         client.flush();
         detachUpstream(upstreamReusable && requestComplete);
         listener.exchangeFinished(keepAlive);
@@ -322,7 +365,7 @@ public final class Exchange {
         }
         upstream = null;
         BackendHandler.of(ch).detach();
-        if (reusable) {
+        if (reusable && tunnelOffer == null) {
             pool.release(ch);
         } else {
             ch.close();
@@ -330,6 +373,9 @@ public final class Exchange {
     }
 
     private void releasePending() {
+        if (tunnelOffer != null) {
+            tunnelOffer.releaseEarly();
+        }
         if (pending != null) {
             HttpContent c;
             while ((c = pending.poll()) != null) {

@@ -16,4 +16,10 @@ public interface ExchangeListener {
 
     /** A response was partly sent and cannot be completed: the downstream connection must close. */
     void exchangeAborted();
+
+    /** The application accepted the upgrade: the connection leaves HTTP and this listener's handler. */
+    void tunnelOpened();
+
+    /** The tunnel that replaced the exchange has ended, both connections closed. */
+    void tunnelClosed();
 }

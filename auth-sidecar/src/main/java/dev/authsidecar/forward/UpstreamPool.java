@@ -44,6 +44,8 @@ public final class UpstreamPool {
                 .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
+                // A tunnel passes a FIN on as a FIN; HTTP connections close on one (BackendHandler).
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .handler(new ChannelInitializer<Channel>() {
                     @Override

@@ -7,6 +7,7 @@ import dev.authsidecar.authenticate.CredentialMemo;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.forward.Exchange;
 import dev.authsidecar.forward.ExchangeListener;
+import dev.authsidecar.forward.TunnelOffer;
 import dev.authsidecar.guard.RejectedRequest;
 import dev.authsidecar.guard.RequestGuard;
 import dev.authsidecar.respond.Failure;
@@ -14,9 +15,11 @@ import dev.authsidecar.record.Recorder;
 import dev.authsidecar.record.RequestRecord;
 import dev.authsidecar.respond.ProblemResponses;
 import dev.authsidecar.rewrite.RequestIds;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -64,6 +67,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private final Supplier<Stages> stages;
     private final ClientDeadlines deadline;
     private final Recorder recorder;
+    private final Upgrades upgrades;
     private final RequestRecord record = new RequestRecord();
     private final CredentialMemo credentials = new CredentialMemo();
     private ChannelHandlerContext ctx;
@@ -73,12 +77,16 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private String requestId;
     private boolean keepAlive;
     private boolean draining;
+    private boolean pendingHasBody;
     private ArrayDeque<Object> backlog;
+    /** A WebSocket upgrade request awaiting the application's answer; the connection has left HTTP input. */
+    private PendingUpgrade upgrade;
 
-    public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder) {
+    public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades) {
         this.stages = stages;
         this.deadline = deadline;
         this.recorder = recorder;
+        this.upgrades = upgrades;
     }
 
     @Override
@@ -96,6 +104,15 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf early) {
+            // Only after an upgrade request, once the decoder has left: held, never parsed as HTTP.
+            if (upgrade != null && state != State.CLOSING) {
+                upgrade.hold(early);
+            } else {
+                early.release();
+            }
+            return;
+        }
         switch (state) {
             case IDLE -> {
                 if (msg instanceof HttpRequest request) {
@@ -138,14 +155,16 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (state == State.FORWARDING || (state == State.AWAITING_RESPONSE && exchange != null)) {
             exchange.onClientReadComplete();
-            if (state == State.AWAITING_RESPONSE && (backlog == null || backlog.isEmpty())) {
+            if (state == State.AWAITING_RESPONSE && (backlog == null || backlog.isEmpty())
+                    && upgrade == null) {
                 // The request is complete. A pending read keeps the socket registered for reading: letting
                 // Netty drop that interest now and add it back after the response costs two epoll_ctl calls
                 // per request. Whatever arrives meanwhile (a pipelined request) waits in the backlog, and a
                 // non-empty backlog stops further reads, so at most one read's worth is held.
                 ctx.read();
             }
-        } else if (state == State.IDLE || state == State.SKIPPING_BODY) {
+        } else if ((state == State.IDLE || state == State.SKIPPING_BODY) && upgrade == null) {
+            // (After an upgrade request nothing more is read from the client until the application's answer.)
             ctx.read();
         }
     }
@@ -173,6 +192,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             backlog.forEach(ReferenceCountUtil::release);
             backlog.clear();
         }
+        if (upgrade != null) {
+            upgrade.release();
+        }
         ctx.fireChannelInactive();
     }
 
@@ -188,6 +210,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             } else if (exchange != null) {
                 exchange.closeAfterResponse();
             }
+        } else if (evt instanceof ChannelInputShutdownEvent) {
+            onInputShutdown();
         } else {
             ctx.fireUserEventTriggered(evt);
         }
@@ -220,6 +244,15 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         boolean hasBody = chunked || HttpUtil.getContentLength(request, 0L) > 0;
         keepAlive = HttpUtil.isKeepAlive(request) && !draining;
         boolean http11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
+        boolean websocket = upgrades.isWebSocket(request, hasBody);
+        if (websocket) {
+            // Whatever the client sends after this request is not HTTP if the upgrade succeeds, and cannot be
+            // trusted to be HTTP if it does not: stop decoding now (the decoder hands on the bytes it holds) and
+            // close the connection after any answer other than a 101.
+            keepAlive = false;
+            upgrade = new PendingUpgrade();
+            upgrade.stopDecoding(ctx.pipeline());
+        }
 
         String expect = request.headers().get(HttpHeaderNames.EXPECT);
         boolean expectContinue = false;
@@ -233,11 +266,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
         Stages s = stages.get();
         AuthOutcome outcome = s.authentication().authenticate(request.headers(), credentials, clientCertificate());
-        RequestHead head = new RequestHead(request, target, path, hasBody, chunked, http11, expectContinue);
+        RequestHead head = new RequestHead(request, target, path, hasBody, chunked, http11, expectContinue,
+                websocket);
         if (outcome instanceof AuthOutcome.Pending pending) {
             // Verification needs the network: hold the request (reads stay paused; whatever already arrived
             // waits in the backlog) and resume on this connection's own event loop.
             state = State.AUTHENTICATING;
+            pendingHasBody = hasBody;
             pending.result().whenComplete((o, e) -> ctx.executor().execute(() -> resume(s, head, o)));
             return;
         }
@@ -256,8 +291,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private void proceed(Stages s, RequestHead head, AuthOutcome outcome) {
         HttpRequest request = head.request();
         ClientCertificate peer = clientCertificate();
-        AuthOutcome.Rejected denied = s.policy().check(request.method().name(), head.path(), outcome,
-                RequestFacts.isCorsPreflight(request), peer != null);
+        AuthOutcome.Rejected denied = s.policy().check(request.method().name(), head.path(), head.websocket(),
+                outcome, RequestFacts.isCorsPreflight(request), peer != null);
         Identity identity = outcome instanceof Identity i ? i : null;
         record.auth(RequestFacts.resultOf(denied, identity),
                 identity != null ? identity.method() : denied != null ? s.authentication().methodAttempted(
@@ -272,9 +307,16 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         boolean headRequest = request.method().equals(HttpMethod.HEAD);
         keepAlive &= !draining;
         s.rewriter().rewrite(request, head.target(), identity, clientIp, requestId, head.chunked(), peer);
+        TunnelOffer tunnel = null;
+        if (head.websocket()) {
+            Upgrades.restoreUpgradeHeaders(request.headers());
+            long closeAt = s.closeTunnelsAtExpiry() && identity != null ? identity.expiresAtEpochSecond()
+                    : Identity.NEVER;
+            tunnel = upgrade.offer(this, upgrades.idleTimeoutMillis(), closeAt, recorder.metrics());
+        }
         state = State.FORWARDING;
         exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !head.hasBody(), headRequest,
-                head.http11(), keepAlive, head.expectContinue(), s.responseTimeoutMillis(), record);
+                head.http11(), keepAlive, head.expectContinue(), s.responseTimeoutMillis(), record, tunnel);
         exchange.start();
     }
 
@@ -289,7 +331,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
      * @param target the normalized path with the query, as forwarded; {@code path} is it without the query
      */
     private record RequestHead(HttpRequest request, String target, String path, boolean hasBody, boolean chunked,
-            boolean http11, boolean expectContinue) {
+            boolean http11, boolean expectContinue, boolean websocket) {
     }
 
     @Override
@@ -346,6 +388,47 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         boolean bodyUnread = state == State.FORWARDING;
         exchange = null;
         respond(failure, detail, bodyUnread || !keepAlive);
+    }
+
+    @Override
+    public void tunnelOpened() {
+        // This handler is about to be replaced by the tunnel's; the request is recorded when the tunnel ends.
+        exchange = null;
+        upgrade = null;
+        state = State.CLOSING;
+    }
+
+    @Override
+    public void tunnelClosed() {
+        recorder.complete(record);
+    }
+
+    /**
+     * The client shut its sending side. A complete request is still answered (then the connection closes, as
+     * nothing more can arrive); a request cut short is aborted, so the application never sees it complete.
+     */
+    private void onInputShutdown() {
+        keepAlive = false;
+        switch (state) {
+            case FORWARDING -> abortBody(Failure.MALFORMED_REQUEST,
+                    "the client closed its side of the connection before the request body was complete");
+            case AWAITING_RESPONSE -> {
+                // An upgrade request already closes after any answer but a 101; the tunnel passes the FIN on.
+                if (exchange != null && upgrade == null) {
+                    exchange.closeAfterResponse();
+                }
+            }
+            case AUTHENTICATING -> {
+                if (pendingHasBody) {
+                    state = State.CLOSING;
+                    ctx.close();
+                }
+            }
+            default -> {
+                state = State.CLOSING;
+                ctx.close();
+            }
+        }
     }
 
     @Override

@@ -13,7 +13,8 @@ public record Stages(
         AccessPolicy policy,
         RequestRewriter rewriter,
         UpstreamPool pool,
-        long responseTimeoutMillis) {
+        long responseTimeoutMillis,
+        boolean closeTunnelsAtExpiry) {
 
     public static Stages of(SidecarConfig config, Authentication authentication, UpstreamPool pool) {
         return new Stages(
@@ -24,7 +25,8 @@ public record Stages(
                         new IdentityHeaders(config.auth().claimHeaders(), config.auth().payloadHeader()),
                         config.auth().mtls().forwardClientCert()),
                 pool,
-                config.upstream().responseHeadTimeout().toMillis());
+                config.upstream().responseHeadTimeout().toMillis(),
+                config.auth().closeTunnelsAtExpiry());
     }
 
     /** API keys only (no JWT providers, no introspection): enough for tests of the other stages. */

@@ -124,6 +124,9 @@ public final class AccessLog implements AutoCloseable {
             } else {
                 json.writeNullField("upstreamStatus");
             }
+            if (r.tunnelEnd != null) {
+                json.writeStringField("tunnelEnd", r.tunnelEnd);
+            }
             json.writeEndObject();
             json.flush();
             bytes.write('\n');
@@ -146,6 +149,9 @@ public final class AccessLog implements AutoCloseable {
                     .append(" id=").append(r.requestId);
             if (r.traceId != null) {
                 sb.append(" trace=").append(r.traceId);
+            }
+            if (r.tunnelEnd != null) {
+                sb.append(" tunnel=").append(r.tunnelEnd);
             }
             bytes.write(sb.append('\n').toString().getBytes(StandardCharsets.UTF_8));
         }

@@ -6,6 +6,7 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -46,6 +47,10 @@ public final class Metrics {
     private final Histogram duration;
     private final Counter upstreamErrors;
     private final Counter authDecisions;
+    private final Gauge tunnelsActive;
+    private final Counter tunnels;
+    private final CounterDataPoint tunnelBytesIn;
+    private final CounterDataPoint tunnelBytesOut;
     private final CounterDataPoint[] requestPoints = new CounterDataPoint[5 * METHODS.length * RESULTS.length];
     private final DistributionDataPoint[] durationPoints = new DistributionDataPoint[5];
     private final CounterDataPoint[] decisionPoints = new CounterDataPoint[AUTH_METHODS.length * RESULTS.length];
@@ -65,7 +70,32 @@ public final class Metrics {
         authDecisions = Counter.builder().name("auth_sidecar_auth_decisions_total")
                 .help("Authentication and authorization decisions, by credential method and result")
                 .labelNames("method", "result").register(registry);
+        tunnelsActive = Gauge.builder().name("auth_sidecar_tunnels_active")
+                .help("WebSocket tunnels currently open").register(registry);
+        tunnels = Counter.builder().name("auth_sidecar_tunnels_total")
+                .help("WebSocket tunnels ended, by how they ended")
+                .labelNames("result").register(registry);
+        Counter tunnelBytes = Counter.builder().name("auth_sidecar_tunnel_bytes").unit(Unit.BYTES)
+                .help("Bytes relayed through WebSocket tunnels: in = client to application, out = application to "
+                        + "client")
+                .labelNames("direction").register(registry);
+        tunnelBytesIn = tunnelBytes.labelValues("in");
+        tunnelBytesOut = tunnelBytes.labelValues("out");
         registerJvmMetrics(registry);
+    }
+
+    public void tunnelOpened() {
+        tunnelsActive.inc();
+    }
+
+    /** @param result a {@code Tunnel.Result} label, from a closed set */
+    public void tunnelClosed(String result) {
+        tunnelsActive.dec();
+        tunnels.labelValues(result).inc();
+    }
+
+    public void tunnelBytes(boolean in, long n) {
+        (in ? tunnelBytesIn : tunnelBytesOut).inc(n);
     }
 
     /**
@@ -134,12 +164,15 @@ public final class Metrics {
             requestPoints[index] = point;
         }
         point.inc();
-        DistributionDataPoint d = durationPoints[statusClass];
-        if (d == null) {
-            d = duration.labelValues(STATUS_CLASSES[statusClass]);
-            durationPoints[statusClass] = d;
+        // A tunnel's lifetime is not a request's latency: it would swamp the histogram's buckets.
+        if (r.tunnelEnd == null) {
+            DistributionDataPoint d = durationPoints[statusClass];
+            if (d == null) {
+                d = duration.labelValues(STATUS_CLASSES[statusClass]);
+                durationPoints[statusClass] = d;
+            }
+            d.observe(nanos / 1e9);
         }
-        d.observe(nanos / 1e9);
         if (r.authResult != RequestRecord.AuthResult.SKIPPED) {
             int m = authMethodIndex(r.authMethod);
             int i = m * RESULTS.length + r.authResult.ordinal();

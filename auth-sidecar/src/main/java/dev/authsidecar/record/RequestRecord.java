@@ -23,6 +23,8 @@ public final class RequestRecord {
     int upstreamStatus;
     long bytesIn;
     long bytesOut;
+    /** For a WebSocket tunnel, how it ended (a {@code Tunnel.Result} label); {@code null} for a plain request. */
+    String tunnelEnd;
     boolean active;
 
     /** Starts a new request; a request already in progress is dropped, not recorded. */
@@ -41,6 +43,7 @@ public final class RequestRecord {
         this.upstreamStatus = 0;
         this.bytesIn = 0;
         this.bytesOut = 0;
+        this.tunnelEnd = null;
         this.active = true;
     }
 
@@ -70,6 +73,11 @@ public final class RequestRecord {
 
     public void addBytesOut(long n) {
         bytesOut += n;
+    }
+
+    /** The request became a tunnel, which has now ended this way; bytes counted are the tunnel's. */
+    public void tunnelEnded(String result) {
+        this.tunnelEnd = result;
     }
 
     public boolean isActive() {

@@ -221,15 +221,15 @@ public final class ConfigReloader implements AutoCloseable {
             }
             throw e;
         }
-        stages.replace(next, timing.grace());
-        if (tls != null && tlsFilesChanged(fingerprints)) {
-            tls.reload();
-        }
         List<String> changedFiles = changedFiles(applied, fingerprints);
         // Reported once per change: a restart-only key that still differs from what runs was reported when it
         // first changed, and later reloads of other keys do not repeat it.
         List<String> newlyNeedRestart = plan.needRestart().stream()
                 .filter(Reloadable.plan(lastLoaded, loaded).needRestart()::contains).toList();
+        stages.replace(next, timing.grace());
+        if (tls != null && tlsFilesChanged(fingerprints)) {
+            tls.reload();
+        }
         running = plan.effective();
         lastLoaded = loaded;
         files = nextFiles;

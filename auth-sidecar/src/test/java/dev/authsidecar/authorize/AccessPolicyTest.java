@@ -47,6 +47,41 @@ final class AccessPolicyTest {
         assertThat(PathPattern.parse(pattern).matches(path)).isEqualTo(expected);
     }
 
+    /** The {@code upgrade} key: a WebSocket is its own action; a rule without the key matches both. */
+    @ParameterizedTest(name = "upgrade {0}, websocket {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+        "ANY       | false | true",
+        "ANY       | true  | true",
+        "WEBSOCKET | true  | true",
+        "WEBSOCKET | false | false",
+        "NONE      | false | true",
+        "NONE      | true  | false",
+    })
+    void upgradeMatcher(dev.authsidecar.config.RuleConfig.Upgrade upgrade, boolean websocket, boolean expected) {
+        assertThat(upgrade.matches(websocket)).isEqualTo(expected);
+    }
+
+    /** The README's example: GET /feed is allowed, its WebSocket is not. */
+    @ParameterizedTest(name = "{0} websocket={1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+        "GET  | false | allowed",
+        "GET  | true  | ACCESS_DENIED",
+        "POST | false | ACCESS_DENIED",
+    })
+    void aPathCanBeReadableWithoutItsWebSocket(String method, boolean websocket, String expected) {
+        var rules = List.of(
+                new dev.authsidecar.config.RuleConfig("/feed", java.util.Set.of("GET"),
+                        dev.authsidecar.config.RuleConfig.Access.AUTHENTICATED, List.of(), java.util.Map.of(),
+                        dev.authsidecar.config.RuleConfig.Upgrade.NONE),
+                new dev.authsidecar.config.RuleConfig("/feed", java.util.Set.of(),
+                        dev.authsidecar.config.RuleConfig.Access.DENY, List.of(), java.util.Map.of(),
+                        dev.authsidecar.config.RuleConfig.Upgrade.ANY));
+        AccessPolicy feed = new AccessPolicy(List.of(), new dev.authsidecar.config.AuthorizationConfig(rules,
+                dev.authsidecar.config.RuleConfig.Access.AUTHENTICATED, false));
+        AuthOutcome.Rejected r = feed.check(method, "/feed", websocket, ALICE, false);
+        assertThat(r == null ? "allowed" : r.failure().name()).isEqualTo(expected);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/healthz", "/public", "/public/", "/public/x/y"})
     void anonymousMayCallPublicPaths(String path) {

@@ -42,6 +42,26 @@ final class ConfigLoaderTest {
         assertThat(c.auth().apiKeys()).isEmpty();
         assertThat(c.auth().publicPaths()).isEmpty();
         assertThat(c.auth().forwardCredential()).isFalse();
+        assertThat(c.server().upgrades()).containsExactly("websocket");
+        assertThat(c.server().tunnelIdleTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.auth().closeTunnelsAtExpiry()).isTrue();
+    }
+
+    @Test
+    void tunnelKeys() throws Exception {
+        SidecarConfig c = ConfigLoader.load(write("server:\n  upgrades: []\n  tunnelIdleTimeout: 5m\n"
+                + "auth:\n  closeTunnelsAtExpiry: false\n"
+                + "rules:\n  - path: /feed\n    upgrade: websocket\n    deny: true\n"
+                + "  - path: /feed\n    upgrade: none\n    allow: authenticated\n  - path: /x\n    allow: anonymous\n"),
+                List.of());
+        assertThat(c.server().upgrades()).isEmpty();
+        assertThat(c.server().websocketTunnels()).isFalse();
+        assertThat(c.server().tunnelIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.auth().closeTunnelsAtExpiry()).isFalse();
+        assertThat(c.authorization().rules()).extracting(RuleConfig::upgrade)
+                .containsExactly(RuleConfig.Upgrade.WEBSOCKET, RuleConfig.Upgrade.NONE, RuleConfig.Upgrade.ANY);
+        assertThat(ConfigLoader.load(write("server:\n  upgrades: [WebSocket]\n"), List.of()).server().upgrades())
+                .containsExactly("websocket");
     }
 
     @Test
@@ -149,6 +169,12 @@ final class ConfigLoaderTest {
             bad("auth:\n  publicPaths: ['/a//b']", "auth.publicPaths[0]: expected an exact path"),
             bad("auth:\n  publicPaths: ['/a?b']", "auth.publicPaths[0]: expected an exact path"),
             bad("auth:\n  publicPaths: ['']", "auth.publicPaths[0]: expected a non-empty text value"),
+            bad("server:\n  upgrades: [h2c]", "server.upgrades: h2c is never passed on"),
+            bad("server:\n  upgrades: [websocket, spdy/3]", "server.upgrades: only websocket can be tunneled"),
+            bad("server:\n  upgrades: websocket", "server.upgrades: expected a list"),
+            bad("server:\n  tunnelIdleTimeout: 0s", "server.tunnelIdleTimeout: "),
+            bad("auth:\n  closeTunnelsAtExpiry: sometimes", "auth.closeTunnelsAtExpiry: "),
+            bad("rules:\n  - path: /a\n    upgrade: h2c\n    deny: true", "rules[0].upgrade: expected websocket"),
         };
     }
 

@@ -37,7 +37,7 @@ final class RulesConfigTest {
             bad("- {path: /x, methods: {GET: 1}, deny: true}", "rules[0].methods: expected a list"),
             bad("- {path: /x, requires: {scopes: [a]}}",
                     "rules[0].requires: unknown key; did you mean require? (known keys here: allow, deny, methods, "
-                            + "path, require)"),
+                            + "path, require, upgrade)"),
             bad("- {path: /x, alow: anonymous}", "rules[0].alow: unknown key; did you mean allow?"),
             bad("- {path: /x, method: [GET], deny: true}", "rules[0].method: unknown key; did you mean methods?"),
             bad("- {path: /x, require: {scope: [a]}}",
@@ -79,6 +79,10 @@ final class RulesConfigTest {
             bad("- {path: '/a/*', allow: anonymous}\n- {path: '/a/*', methods: [DELETE], deny: true}",
                     "rules[1].path: this rule can never apply"),
             bad("- {path: '/a', deny: true}\n- {path: '/a', deny: true}", "rules[1].path: this rule can never apply"),
+            bad("- {path: '/feed', allow: authenticated}\n- {path: '/feed', upgrade: websocket, deny: true}",
+                    "rules[1].path: this rule can never apply"),
+            bad("- {path: '/feed', upgrade: none, deny: true}\n- {path: '/feed', upgrade: none, allow: anonymous}",
+                    "rules[1].path: this rule can never apply"),
         };
     }
 
@@ -129,12 +133,16 @@ final class RulesConfigTest {
                   - {path: /files/a%20b, deny: true}
                   - {path: /dir/, deny: true}
                   - {path: /dir, deny: true}
+                  - {path: /feed, upgrade: websocket, deny: true}
+                  - {path: /feed, upgrade: none, allow: authenticated}
+                  - {path: /feed, allow: anonymous}
                 """);
 
         AuthorizationConfig rules = ConfigLoader.load(file, List.of()).authorization();
 
         assertThat(rules.rules()).extracting(RuleConfig::methods).containsExactly(Set.of(), Set.of("GET"),
-                Set.of("DELETE", "PROPFIND", "QUERY"), Set.of("PUT"), Set.of(), Set.of(), Set.of(), Set.of());
+                Set.of("DELETE", "PROPFIND", "QUERY"), Set.of("PUT"), Set.of(), Set.of(), Set.of(), Set.of(), Set.of(),
+                Set.of(), Set.of());
     }
 
     @ParameterizedTest(name = "{0} {1} covers {2} {3}: {4}")

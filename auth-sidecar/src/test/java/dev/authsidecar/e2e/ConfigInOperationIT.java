@@ -107,7 +107,8 @@ class ConfigInOperationIT {
                     Thread.sleep(50);
                 }
                 assertThat(status(port, RunningSidecar.KEY)).isEqualTo(200);
-                assertThat(log()).contains("configuration reloaded from " + config);
+                // The line is written right after the swap, by another thread: give it a moment.
+                awaitLog("configuration reloaded from " + config);
             } finally {
                 sidecar.destroy();
                 assertThat(sidecar.waitFor(15, TimeUnit.SECONDS)).isTrue();

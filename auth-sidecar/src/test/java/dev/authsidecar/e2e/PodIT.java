@@ -73,6 +73,13 @@ class PodIT {
                     .doesNotContain("id: 4\n");
             assertThat(get("http://127.0.0.1:" + proxyPort + "/events", null).statusCode()).isEqualTo(401);
 
+            // main-service's WebSocket echo, through the sidecar's tunnel: refused without a key, echoed with one.
+            java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + proxyPort + "/ws/echo");
+            assertThat(webSocketEcho(ws, null, "hello"))
+                    .as("a WebSocket without a key is refused at the handshake").isEqualTo("refused: 401");
+            assertThat(webSocketEcho(ws, RunningSidecar.KEY, "hello through the sidecar"))
+                    .isEqualTo("hello through the sidecar");
+
             // One JSON access-log line per request on the sidecar's stdout; never the key or the query.
             get("http://127.0.0.1:" + proxyPort + "/ping?token=hunter2", RunningSidecar.KEY);
             String accessLine = sidecar.awaitOutput("(\\{\"time\"[^\\n]*\"path\":\"/ping\"[^\\n]*\"subject\":\"alice\"[^\\n]*)",
@@ -89,6 +96,44 @@ class PodIT {
             assertThat(sidecar.output()).contains("stopped");
             assertThat(app.terminate(Duration.ofSeconds(15))).as("main-service exit code after SIGTERM").isZero();
         }
+    }
+
+    /**
+     * Opens a WebSocket with the JDK client, sends one text message and returns the echo, or
+     * {@code "refused: STATUS"} when the handshake is answered with another status.
+     */
+    private String webSocketEcho(java.net.URI uri, String key, String message) throws Exception {
+        java.util.concurrent.CompletableFuture<String> echo = new java.util.concurrent.CompletableFuture<>();
+        java.net.http.WebSocket.Builder builder = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (key != null) {
+            builder.header("Authorization", "Bearer " + key);
+        }
+        java.net.http.WebSocket socket;
+        try {
+            socket = builder.buildAsync(uri, new java.net.http.WebSocket.Listener() {
+                private final StringBuilder text = new StringBuilder();
+
+                @Override
+                public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data,
+                        boolean last) {
+                    text.append(data);
+                    if (last) {
+                        echo.complete(text.toString());
+                    }
+                    w.request(1);
+                    return null;
+                }
+            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof java.net.http.WebSocketHandshakeException h) {
+                return "refused: " + h.getResponse().statusCode();
+            }
+            throw e;
+        }
+        socket.sendText(message, true);
+        String answer = echo.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get(10, java.util.concurrent.TimeUnit.SECONDS);
+        return answer;
     }
 
     /**

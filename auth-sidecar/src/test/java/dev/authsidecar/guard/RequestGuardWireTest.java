@@ -326,7 +326,9 @@ final class RequestGuardWireTest {
                 new HttpServerCodec(TestPipelines.decoderConfig(config.server())),
                 new FrontendHandler(() -> stages, deadline, new dev.authsidecar.record.Recorder(
                         new dev.authsidecar.record.Metrics(),
-                        new dev.authsidecar.record.AccessLog(dev.authsidecar.config.AccessLogConfig.Format.OFF))));
+                        new dev.authsidecar.record.AccessLog(dev.authsidecar.config.AccessLogConfig.Format.OFF)),
+                new dev.authsidecar.proxy.Upgrades(config.server().websocketTunnels(),
+                        config.server().tunnelIdleTimeout().toMillis())));
         try {
             ch.register();
         } catch (Exception e) {

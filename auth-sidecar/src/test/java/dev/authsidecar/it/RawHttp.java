@@ -38,6 +38,15 @@ public final class RawHttp implements AutoCloseable {
         return this;
     }
 
+    /** Half-close: the client's FIN, while it can still read ({@code shutdown(SHUT_WR)}, {@code nc -N}). */
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
+    public InputStream input() {
+        return in;
+    }
+
     public void soTimeout(int millis) throws IOException {
         socket.setSoTimeout(millis);
     }

@@ -49,6 +49,7 @@ import java.util.zip.CRC32;
  *   <li>{@code /download?bytes=N}: streams N deterministic bytes, chunked, with backpressure</li>
  *   <li>{@code /slow?ms=N}: answers after N ms</li>
  *   <li>{@code /hangup}: closes the connection without answering</li>
+ *   <li>{@code /events?n=N&ms=M}: a server-sent event stream, one event every M ms, N events, then the end</li>
  * </ul>
  * It counts the connections it accepts, so tests can see pooling.
  */
@@ -155,6 +156,8 @@ public final class TestUpstream implements AutoCloseable {
                     ctx.executor().schedule(() -> json(ctx, echo, keepAlive), ms, TimeUnit.MILLISECONDS);
                 }
                 case "/hangup" -> ctx.close();
+                case "/events" -> events(ctx, Integer.parseInt(q.parameters().get("n").get(0)),
+                        Long.parseLong(q.parameters().get("ms").get(0)));
                 default -> json(ctx, echo(), keepAlive);
             }
         }
@@ -186,6 +189,23 @@ public final class TestUpstream implements AutoCloseable {
             var f = ctx.writeAndFlush(r);
             if (!keepAlive) {
                 f.addListener(x -> ctx.close());
+            }
+        }
+
+        private void events(ChannelHandlerContext ctx, int n, long ms) {
+            HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
+            ctx.writeAndFlush(r);
+            for (int i = 1; i <= n; i++) {
+                int id = i;
+                ctx.executor().schedule(() -> {
+                    ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(Unpooled.copiedBuffer(
+                            "id: " + id + "\ndata: event " + id + "\n\n", StandardCharsets.UTF_8)));
+                    if (id == n) {
+                        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                    }
+                }, ms * i, TimeUnit.MILLISECONDS);
             }
         }
 

@@ -32,6 +32,20 @@ class AccessLogTest {
     }
 
     @Test
+    void aTunnelsLineSaysHowItEnded() throws Exception {
+        RequestRecord r = answered();
+        r.upstreamStatus(101);
+        r.tunnelEnded("idle_timeout");
+        JsonNode j = new ObjectMapper().readTree(written(AccessLogConfig.Format.JSON, r));
+        assertThat(j.get("status").asInt()).isEqualTo(101);
+        assertThat(j.get("tunnelEnd").asText()).isEqualTo("idle_timeout");
+        assertThat(j.get("bytesIn").asLong()).isEqualTo(5);
+        assertThat(written(AccessLogConfig.Format.TEXT, r)).contains(" 101 ").contains(" tunnel=idle_timeout");
+        assertThat(new ObjectMapper().readTree(written(AccessLogConfig.Format.JSON, answered())).has("tunnelEnd"))
+                .as("plain requests have no tunnel field").isFalse();
+    }
+
+    @Test
     void jsonLinesCarryEveryField() throws Exception {
         String line = written(AccessLogConfig.Format.JSON, answered());
         assertThat(line).endsWith("\n").doesNotContain("\n{");

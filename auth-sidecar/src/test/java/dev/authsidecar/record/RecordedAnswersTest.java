@@ -74,7 +74,8 @@ final class RecordedAnswersTest {
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         ch.config().setAutoRead(false);
         ch.pipeline().addLast(deadline, new HttpServerCodec(TestPipelines.decoderConfig(config.server())),
-                new FrontendHandler(() -> stages, deadline, recorder));
+                new FrontendHandler(() -> stages, deadline, recorder, new dev.authsidecar.proxy.Upgrades(
+                        config.server().websocketTunnels(), config.server().tunnelIdleTimeout().toMillis())));
         ch.register();
         return ch;
     }

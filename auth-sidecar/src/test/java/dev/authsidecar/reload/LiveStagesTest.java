@@ -21,7 +21,7 @@ final class LiveStagesTest {
     }
 
     private static Stages stages(Authentication auth) {
-        return new Stages(auth, null, null, null, 1000);
+        return new Stages(auth, null, null, null, 1000, true);
     }
 
     private static Authentication auth() {
