@@ -16,9 +16,16 @@ public final class ServerTls {
     private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
 
     static {
-        // TLS 1.2 renegotiation started by the client costs the server a full handshake per request and has a
-        // history of attacks; nothing legitimate needs it in front of an HTTP application. (TLS 1.3 has none.)
-        // Read by the JDK once, when its server handshake code first loads: set before the first handshake.
+        refuseClientRenegotiation();
+    }
+
+    /**
+     * TLS 1.2 renegotiation started by the client costs the server a full handshake per request and has a history
+     * of attacks; nothing legitimate needs it in front of an HTTP application (TLS 1.3 has none). The JDK reads the
+     * property once per process, when its server handshake code first loads, so {@code Main} calls this first
+     * thing; an operator's own {@code -Djdk.tls.rejectClientInitiatedRenegotiation} is left alone.
+     */
+    public static void refuseClientRenegotiation() {
         if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
             System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
         }
