@@ -12,9 +12,7 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * The client certificate a connection presented and the client CA verified during the handshake. Worked out once
@@ -51,24 +49,57 @@ public record ClientCertificate(X509Certificate cert, String thumbprint, String 
         } catch (CertificateParsingException e) {
             // A verified certificate whose SANs cannot be parsed has no usable names; subject-cn still works.
         }
-        String dn = cert.getSubjectX500Principal().getName();
+        String dn = cert.getSubjectX500Principal().getName(X500Principal.RFC2253);
         return new ClientCertificate(cert, Base64.getUrlEncoder().withoutPadding().encodeToString(digest),
                 HexFormat.of().formatHex(digest), List.copyOf(uris), List.copyOf(dns), dn, commonName(dn));
     }
 
-    private static String commonName(String dn) {
-        try {
-            List<Rdn> rdns = new LdapName(dn).getRdns();
-            // LdapName lists the most significant RDN first... from the end: the CN is the last one written.
-            for (int i = rdns.size() - 1; i >= 0; i--) {
-                if (rdns.get(i).getType().equalsIgnoreCase("CN")) {
-                    return rdns.get(i).getValue().toString();
-                }
+    /**
+     * The most specific CN of an RFC 2253 name (the JDK's output: RDNs separated by unescaped {@code ,} or
+     * {@code +}, special characters escaped with a backslash). javax.naming's LdapName would do this, but the image's
+     * runtime leaves the java.naming module out. A hex-encoded ({@code #…}) value is not a string: no CN then.
+     */
+    static String commonName(String dn) {
+        int i = 0;
+        while (i < dn.length()) {
+            StringBuilder type = new StringBuilder();
+            while (i < dn.length() && dn.charAt(i) != '=') {
+                type.append(dn.charAt(i++));
             }
-        } catch (InvalidNameException e) {
-            return null;
+            i++; // '='
+            StringBuilder value = new StringBuilder();
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            boolean hex = i < dn.length() && dn.charAt(i) == '#';
+            while (i < dn.length() && dn.charAt(i) != ',' && dn.charAt(i) != '+') {
+                char c = dn.charAt(i++);
+                if (c == '\\' && i < dn.length()) {
+                    char next = dn.charAt(i);
+                    if (i + 1 < dn.length() && HexFormat.isHexDigit(next) && HexFormat.isHexDigit(dn.charAt(i + 1))) {
+                        bytes.write(HexFormat.fromHexDigits(dn, i, i + 2));
+                        i += 2;
+                        continue;
+                    }
+                    c = next;
+                    i++;
+                }
+                flush(bytes, value);
+                value.append(c);
+            }
+            flush(bytes, value);
+            i++; // ',' or '+'
+            if (type.toString().strip().equalsIgnoreCase("CN")) {
+                return hex ? null : value.toString();
+            }
         }
         return null;
+    }
+
+    /** Hex-escaped bytes (a backslash and two hex digits each) are UTF-8. */
+    private static void flush(java.io.ByteArrayOutputStream bytes, StringBuilder value) {
+        if (bytes.size() > 0) {
+            value.append(bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+            bytes.reset();
+        }
     }
 
     /** The field {@code auth.mtls.subjectFrom} names, or {@code null} when the certificate lacks it. */

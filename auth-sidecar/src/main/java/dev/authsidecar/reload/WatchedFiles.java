@@ -28,8 +28,9 @@ final class WatchedFiles {
     /**
      * The configuration file and every file the configuration names whose content is read when the stages are
      * built: the API-key file, each JWT provider's JWKS file, HMAC secret and CA bundle, and the introspection
-     * client secret and CA bundle, and the listener's TLS certificate, key and client CA. Not {@code tokenFile}, which is re-read on every key fetch anyway (projected
-     * service-account tokens rotate hourly and must not cause reloads).
+     * client secret and CA bundle, and the listener's TLS certificate, key and client CA. Not {@code tokenFile},
+     * which is re-read on every key fetch anyway (projected service-account tokens rotate hourly and must not
+     * cause reloads).
      */
     static Set<Path> of(Path configFile, SidecarConfig config) {
         Set<Path> files = new LinkedHashSet<>();

@@ -75,4 +75,14 @@ final class CertificateBindingTest {
 
         assertThat(odd.forwardedClientCert()).endsWith(";URI=\"spiffe://td/a;URI=evil\"");
     }
+
+    @Test
+    void commonNameFromRfc2253() {
+        assertThat(ClientCertificate.commonName("CN=billing,O=Acme")).isEqualTo("billing");
+        assertThat(ClientCertificate.commonName("OU=x+CN=a\\,b,O=Acme")).isEqualTo("a,b");
+        assertThat(ClientCertificate.commonName("CN=caf\\C3\\A9\\+x,CN=outer")).isEqualTo("caf\u00e9+x");
+        assertThat(ClientCertificate.commonName("O=Acme")).isNull();
+        assertThat(ClientCertificate.commonName("CN=#0403616263")).isNull();
+        assertThat(FULL.commonName()).isEqualTo("billing");
+    }
 }
