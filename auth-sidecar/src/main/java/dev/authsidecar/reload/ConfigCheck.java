@@ -3,6 +3,8 @@ package dev.authsidecar.reload;
 import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.config.AuthConfig;
 import dev.authsidecar.config.ConfigException;
+import dev.authsidecar.config.RuleConfig;
+import dev.authsidecar.config.TlsConfig;
 import dev.authsidecar.tls.TlsException;
 import dev.authsidecar.tls.TlsMaterial;
 import dev.authsidecar.config.ConfigSource;
@@ -79,11 +81,26 @@ public final class ConfigCheck {
      */
     public static List<String> warnings(SidecarConfig c) {
         AuthConfig auth = c.auth();
-        if (auth.apiKeys().isEmpty() && auth.jwtProviders().isEmpty() && auth.introspection() == null) {
-            return List.of("no credential source is configured (no API keys, JWT providers or introspection): every "
-                    + "request that a public path or an anonymous rule does not let in will be refused with 401");
+        boolean clientCertificates = c.server().tls() != null
+                && c.server().tls().clientAuth() != TlsConfig.ClientAuth.NONE;
+        List<String> out = new java.util.ArrayList<>();
+        if (auth.apiKeys().isEmpty() && auth.jwtProviders().isEmpty() && auth.introspection() == null
+                && !clientCertificates) {
+            out.add("no credential source is configured (no API keys, JWT providers, introspection or client "
+                    + "certificates): every request that a public path or an anonymous rule does not let in will be "
+                    + "refused with 401");
         }
-        return List.of();
+        if (!clientCertificates) {
+            List<RuleConfig> rules = c.authorization().rules();
+            for (int i = 0; i < rules.size(); i++) {
+                if (rules.get(i).authMethods().contains("mtls")) {
+                    out.add("rules[" + i + "] (" + rules.get(i).path() + ") requires authMethods mtls, but the "
+                            + "listener asks for no client certificate (server.tls.clientCaFile): every request it "
+                            + "matches will be refused with 403");
+                }
+            }
+        }
+        return out;
     }
 
     /** One line about what a configuration sets up, for check-config and the reload log. */

@@ -101,8 +101,8 @@ final class CheckConfigCommandTest {
         Run r = run(Map.of(), "check-config", "--config", file.toString());
 
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("\n  warning: no credential source is configured (no API keys, JWT providers or "
-                + "introspection): every request that a public path or an anonymous rule does not let in will be "
+        assertThat(r.out()).contains("\n  warning: no credential source is configured (no API keys, JWT providers, "
+                + "introspection or client certificates): every request that a public path or an anonymous rule does not let in will be "
                 + "refused with 401\n");
     }
 
