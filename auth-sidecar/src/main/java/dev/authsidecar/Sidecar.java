@@ -14,6 +14,8 @@ import dev.authsidecar.record.AccessLog;
 import dev.authsidecar.record.Metrics;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.reload.ConfigCheck;
+import dev.authsidecar.tls.ServerTls;
+import dev.authsidecar.tls.TlsException;
 import dev.authsidecar.reload.ConfigReloader;
 import dev.authsidecar.reload.ConfigReloads;
 import dev.authsidecar.reload.LiveStages;
@@ -45,12 +47,15 @@ public final class Sidecar implements AutoCloseable {
     private final AdminServer admin;
     private final Readiness readiness;
     private final Recorder recorder;
+    /** {@code null} when the listener speaks cleartext. */
+    private final ServerTls tls;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Sidecar(SidecarConfig config, EventLoopGroup workers, EventLoopGroup adminGroup,
             ScheduledExecutorService authExecutor, LiveStages stages, ProxyServer proxy,
-            AdminServer admin, Readiness readiness, Recorder recorder) {
+            AdminServer admin, Readiness readiness, Recorder recorder, ServerTls tls) {
         this.recorder = recorder;
+        this.tls = tls;
         this.config = config;
         this.workers = workers;
         this.adminGroup = adminGroup;
@@ -82,7 +87,9 @@ public final class Sidecar implements AutoCloseable {
             authentication = new Authentication(config.auth(), authExecutor);
             authentication.start();
             LiveStages stages = new LiveStages(Stages.of(config, authentication, pool), authExecutor, reloads);
-            proxy = bindProxy(config, stages, workers, transport, recorder);
+            ServerTls tls = config.server().tls() == null ? null
+                    : ServerTls.start(config.server().tls(), recorder.metrics().registry());
+            proxy = bindProxy(config, stages, workers, transport, recorder, tls);
             Readiness readiness = new Readiness(proxy::isListening, () -> stages.get().authentication().keySets());
             recorder.metrics().bind(proxy::openConnections, stages::keySets, stages::cacheHits,
                     stages::cacheMisses, reloads::successes, reloads::failures);
@@ -96,10 +103,13 @@ public final class Sidecar implements AutoCloseable {
                     config.authorization().rules().size(), config.auth().publicPaths().size());
             ConfigCheck.warnings(config).forEach(w -> log.warn("{}", w));
             return new Sidecar(config, workers, adminGroup, authExecutor, stages, proxy, admin, readiness,
-                    recorder);
+                    recorder, tls);
         } catch (IOException e) {
             shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
             throw new StartupException("auth: " + e.getMessage());
+        } catch (TlsException e) {
+            shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
+            throw new StartupException(e.keyPath() + ": " + e.getMessage());
         } catch (StartupException | RuntimeException e) {
             shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
             throw e;
@@ -120,9 +130,9 @@ public final class Sidecar implements AutoCloseable {
     }
 
     private static ProxyServer bindProxy(SidecarConfig config, Supplier<Stages> stages,
-            EventLoopGroup workers, Transport transport, Recorder recorder) throws StartupException {
+            EventLoopGroup workers, Transport transport, Recorder recorder, ServerTls tls) throws StartupException {
         try {
-            return ProxyServer.bind(config.server(), stages::get, workers, transport, recorder);
+            return ProxyServer.bind(config.server(), stages::get, workers, transport, recorder, tls);
         } catch (Exception e) {
             throw StartupException.cannotListen("server.listen", config.server().listen().toString(), e);
         }
@@ -155,7 +165,7 @@ public final class Sidecar implements AutoCloseable {
      * Call once, right after {@link #start}, with the source {@code config} was loaded from.
      */
     public ConfigReloads watchConfig(ConfigSource source, ReloadTiming timing) {
-        reloader = ConfigReloader.start(source, config, stages, timing);
+        reloader = ConfigReloader.start(source, config, stages, tls, timing);
         return stages.reloads();
     }
 

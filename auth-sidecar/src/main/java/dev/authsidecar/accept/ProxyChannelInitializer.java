@@ -5,6 +5,8 @@ import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.proxy.Upgrades;
 import dev.authsidecar.record.Recorder;
+import dev.authsidecar.tls.ServerTls;
+import dev.authsidecar.tls.TlsHandshake;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
@@ -14,16 +16,19 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.util.function.Supplier;
 
-/** The client connection's pipeline: deadline, strict HTTP/1.1 codec, then the request path. */
+/** The client connection's pipeline: TLS when configured, deadline, strict HTTP/1.1 codec, then the request path. */
 final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ServerConfig config;
     private final Supplier<Stages> stages;
     private final ChannelGroup connections;
     private final Recorder recorder;
+    /** {@code null}: cleartext. */
+    private final ServerTls tls;
 
     ProxyChannelInitializer(ServerConfig config, Supplier<Stages> stages, ChannelGroup connections,
-            Recorder recorder) {
+            Recorder recorder, ServerTls tls) {
         this.config = config;
+        this.tls = tls;
         this.stages = stages;
         this.connections = connections;
         this.recorder = recorder;
@@ -33,12 +38,25 @@ final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         connections.add(ch);
         ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            addTls(p);
+        }
         ClientDeadlines deadline = new ClientDeadlines(config.requestHeadTimeout().toMillis(),
                 config.requestBodyTimeout().toMillis(), config.idleTimeout().toMillis());
         p.addLast("deadline", deadline);
         p.addLast("http", new HttpServerCodec(decoderConfig(config)));
         p.addLast("proxy", new FrontendHandler(stages, deadline, recorder,
                 new Upgrades(config.websocketTunnels(), config.tunnelIdleTimeout().toMillis())));
+    }
+
+    /**
+     * TLS first: everything behind it sees plaintext. The handler comes from the certificate material in force
+     * now, so a rotation affects only connections accepted after it. {@link TlsHandshake} counts failed handshakes
+     * and is where the negotiated ALPN protocol picks the pipeline.
+     */
+    private void addTls(ChannelPipeline p) {
+        p.addLast("tls", tls.newHandler(p.channel().alloc()));
+        p.addLast("tls-handshake", new TlsHandshake(tls));
     }
 
     /**

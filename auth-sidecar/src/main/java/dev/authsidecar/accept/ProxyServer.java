@@ -4,6 +4,7 @@ import dev.authsidecar.config.ServerConfig;
 import dev.authsidecar.proxy.Drain;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.Recorder;
+import dev.authsidecar.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -25,9 +26,12 @@ public final class ProxyServer {
         this.connections = connections;
     }
 
-    /** @param group runs both the accept loop and the connections: one thread per core, nothing else */
+    /**
+     * @param group runs both the accept loop and the connections: one thread per core, nothing else
+     * @param tls the listener's TLS, or {@code null} for cleartext
+     */
     public static ProxyServer bind(ServerConfig config, Supplier<Stages> stages, EventLoopGroup group,
-            Transport transport, Recorder recorder) throws InterruptedException {
+            Transport transport, Recorder recorder, ServerTls tls) throws InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
         Channel ch = new ServerBootstrap()
                 .group(group)
@@ -39,7 +43,7 @@ public final class ProxyServer {
                 // A client that sends its request and then shuts its sending side still gets the answer, and a
                 // tunnel passes a FIN on as a FIN (FrontendHandler and Tunnel handle the input shutdown).
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childHandler(new ProxyChannelInitializer(config, stages, connections, recorder))
+                .childHandler(new ProxyChannelInitializer(config, stages, connections, recorder, tls))
                 .bind(config.listen().toSocketAddress())
                 .sync()
                 .channel();

@@ -4,6 +4,7 @@ import dev.authsidecar.authenticate.introspection.Introspector;
 import dev.authsidecar.authenticate.jwt.JwtAuthenticator;
 import dev.authsidecar.authenticate.jwt.KeySetStatus;
 import dev.authsidecar.config.AuthConfig;
+import dev.authsidecar.config.MtlsConfig;
 import dev.authsidecar.respond.Failure;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
@@ -25,6 +26,7 @@ public final class Authentication implements AutoCloseable {
     private final Introspector introspector;
     private final CredentialCache cache;
     private final int maxTokenBytes;
+    private final MtlsConfig mtls;
 
     /** @param executor runs key-set fetches and introspection calls, off the event loops */
     public Authentication(AuthConfig config, ScheduledExecutorService executor) throws IOException {
@@ -35,6 +37,7 @@ public final class Authentication implements AutoCloseable {
                 : new Introspector(config.introspection(), executor);
         this.cache = new CredentialCache(Math.max(1, config.cacheMaxEntries()));
         this.maxTokenBytes = config.maxTokenBytes();
+        this.mtls = config.mtls();
     }
 
     /** API keys only: no threads, no network. */
@@ -44,6 +47,7 @@ public final class Authentication implements AutoCloseable {
         this.introspector = null;
         this.cache = new CredentialCache(1);
         this.maxTokenBytes = config.maxTokenBytes();
+        this.mtls = config.mtls();
     }
 
     /** Starts fetching key sets, so the first requests do not wait for them. */
@@ -55,6 +59,15 @@ public final class Authentication implements AutoCloseable {
 
     public AuthOutcome authenticate(HttpHeaders headers) {
         return authenticate(headers, new CredentialMemo());
+    }
+
+    /**
+     * The bearer credential and the connection's client certificate together (see {@link CertificateBinding}).
+     *
+     * @param peer the client certificate the connection presented and the client CA verified, or {@code null}
+     */
+    public AuthOutcome authenticate(HttpHeaders headers, CredentialMemo memo, ClientCertificate peer) {
+        return CertificateBinding.apply(authenticate(headers, memo), peer, mtls);
     }
 
     /** @param memo the connection's last verified credential, consulted first and updated on success */

@@ -49,6 +49,15 @@ public final class AccessPolicy {
      */
     public AuthOutcome.Rejected check(String method, String normalizedPath, boolean websocket, AuthOutcome outcome,
             boolean corsPreflight) {
+        return check(method, normalizedPath, websocket, outcome, corsPreflight, false);
+    }
+
+    /**
+     * @param clientCertificate the connection presented a client certificate the client CA verified: the request
+     *     is proven by {@code mtls} as well as by its identity's own method
+     */
+    public AuthOutcome.Rejected check(String method, String normalizedPath, boolean websocket, AuthOutcome outcome,
+            boolean corsPreflight, boolean clientCertificate) {
         if (outcome instanceof AuthOutcome.Rejected rejected) {
             return rejected;
         }
@@ -68,7 +77,7 @@ public final class AccessPolicy {
                 if (!(outcome instanceof Identity identity)) {
                     return MISSING;
                 }
-                return requirementsMet(rule, identity);
+                return requirementsMet(rule, identity, clientCertificate);
         }
     }
 
@@ -86,7 +95,16 @@ public final class AccessPolicy {
         return null;
     }
 
-    private static AuthOutcome.Rejected requirementsMet(Rule rule, Identity identity) {
+    private static AuthOutcome.Rejected requirementsMet(Rule rule, Identity identity, boolean clientCertificate) {
+        for (String m : rule.authMethods()) {
+            if (!m.equals(identity.method()) && !(m.equals("mtls") && clientCertificate)) {
+                return new AuthOutcome.Rejected(Failure.ACCESS_DENIED, "this path requires authentication by: "
+                        + String.join(", ", rule.authMethods()), null);
+            }
+        }
+        if (!rule.subjectAllowed(identity.subject())) {
+            return new AuthOutcome.Rejected(Failure.ACCESS_DENIED, "this path does not allow this caller", null);
+        }
         if (!identity.scopes().containsAll(rule.scopes())) {
             String needed = String.join(" ", rule.scopes());
             return new AuthOutcome.Rejected(Failure.INSUFFICIENT_SCOPE, "this path requires the scope(s): " + needed,

@@ -3,6 +3,7 @@ package dev.authsidecar.cli;
 import dev.authsidecar.Sidecar;
 import dev.authsidecar.StartupException;
 import dev.authsidecar.config.ConfigException;
+import dev.authsidecar.tls.ServerTls;
 import dev.authsidecar.config.ConfigOverride;
 import dev.authsidecar.config.ConfigSource;
 import dev.authsidecar.config.EnvironmentOverrides;
@@ -55,6 +56,8 @@ public final class Main implements Callable<Integer> {
         if (System.getProperty("io.netty.jfr.enabled") == null) {
             System.setProperty("io.netty.jfr.enabled", "false");
         }
+        // The JDK reads this once, when its server handshake code loads: set it before anything could load it.
+        ServerTls.refuseClientRenegotiation();
         // Leak detection samples buffers and records touch points on every pipeline hop: useful in tests (which
         // keep Netty's default), a measurable cost in production. -Dio.netty.leakDetection.level turns it back on.
         if (System.getProperty("io.netty.leakDetection.level") == null) {

@@ -19,6 +19,7 @@ import java.util.Map;
  * @param apiKeysFile the file (resolved) that some of {@code apiKeys} were read from, or {@code null}; a reload
  *     watches it
  * @param closeTunnelsAtExpiry close a tunnel when the credential that opened it expires
+ * @param mtls how a verified client certificate becomes an identity
  */
 public record AuthConfig(
         List<ApiKey> apiKeys,
@@ -31,7 +32,8 @@ public record AuthConfig(
         Map<String, String> claimHeaders,
         String payloadHeader,
         Path apiKeysFile,
-        boolean closeTunnelsAtExpiry) {
+        boolean closeTunnelsAtExpiry,
+        MtlsConfig mtls) {
 
     public AuthConfig {
         apiKeys = List.copyOf(apiKeys);
@@ -43,6 +45,6 @@ public record AuthConfig(
     /** Only API keys, as in the simplest setup (and the tests of the stages that do not care). */
     public static AuthConfig apiKeysOnly(List<ApiKey> apiKeys, List<String> publicPaths, boolean forwardCredential) {
         return new AuthConfig(apiKeys, publicPaths, forwardCredential, List.of(), 8192, null, 10_000, Map.of(),
-                null, null, true);
+                null, null, true, MtlsConfig.DEFAULT);
     }
 }

@@ -33,7 +33,7 @@ final class AuthSection {
 
     static AuthConfig read(ConfigNode n, Path baseDir) throws ConfigException {
         n.keys("apiKeys", "apiKeysFile", "publicPaths", "forwardCredential", "jwt", "introspection", "cache",
-                "claimHeaders", "payloadHeader", "closeTunnelsAtExpiry");
+                "claimHeaders", "payloadHeader", "closeTunnelsAtExpiry", "mtls");
         List<ApiKey> keys = new ArrayList<>(apiKeys(n.objects("apiKeys")));
         String keysFileName = n.string("apiKeysFile", null);
         Path keysFile = keysFileName == null ? null : baseDir.resolve(keysFileName);
@@ -70,7 +70,22 @@ final class AuthSection {
             checkIdentityHeader(n, "payloadHeader", payloadHeader);
         }
         AuthConfig c = new AuthConfig(keys, publicPaths, forward, providers, maxTokenBytes, introspection, cacheMax,
-                claimHeaders, payloadHeader, keysFile, n.bool("closeTunnelsAtExpiry", true));
+                claimHeaders, payloadHeader, keysFile, n.bool("closeTunnelsAtExpiry", true),
+                mtls(n.child("mtls")));
+        n.finish();
+        return c;
+    }
+
+    private static MtlsConfig mtls(ConfigNode n) throws ConfigException {
+        n.keys("subjectFrom", "forwardClientCert");
+        String from = n.string("subjectFrom", "uri-san");
+        MtlsConfig.SubjectFrom subjectFrom = switch (from) {
+            case "uri-san" -> MtlsConfig.SubjectFrom.URI_SAN;
+            case "dns-san" -> MtlsConfig.SubjectFrom.DNS_SAN;
+            case "subject-cn" -> MtlsConfig.SubjectFrom.SUBJECT_CN;
+            default -> throw n.error("subjectFrom", "expected uri-san, dns-san or subject-cn, got '" + from + "'");
+        };
+        MtlsConfig c = new MtlsConfig(subjectFrom, n.bool("forwardClientCert", false));
         n.finish();
         return c;
     }

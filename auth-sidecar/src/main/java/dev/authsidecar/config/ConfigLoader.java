@@ -40,7 +40,7 @@ public final class ConfigLoader {
         Path baseDir = file == null ? Path.of(".") : file.toAbsolutePath().getParent();
         AuthConfig auth = AuthSection.read(root.child("auth"), baseDir);
         SidecarConfig config = new SidecarConfig(
-                server(root.child("server")),
+                server(root.child("server"), baseDir),
                 upstream(root.child("upstream")),
                 admin(root.child("admin")),
                 auth,
@@ -78,9 +78,9 @@ public final class ConfigLoader {
         node.put(parts[parts.length - 1], o.value());
     }
 
-    private static ServerConfig server(ConfigNode n) throws ConfigException {
+    private static ServerConfig server(ConfigNode n, Path baseDir) throws ConfigException {
         n.keys("listen", "ioThreads", "maxRequestLineBytes", "maxHeaderBytes", "requestHeadTimeout",
-                "requestBodyTimeout", "idleTimeout", "trustForwardedHeaders", "upgrades", "tunnelIdleTimeout");
+                "requestBodyTimeout", "idleTimeout", "trustForwardedHeaders", "upgrades", "tunnelIdleTimeout", "tls");
         ServerConfig c = new ServerConfig(
                 hostPort(n, "listen", "0.0.0.0:8081"),
                 n.integer("ioThreads", 0, 0, 256),
@@ -91,7 +91,8 @@ public final class ConfigLoader {
                 n.duration("idleTimeout", Duration.ofSeconds(60), MS, DAY),
                 n.bool("trustForwardedHeaders", false),
                 upgrades(n),
-                n.duration("tunnelIdleTimeout", Duration.ofHours(1), MS, DAY));
+                n.duration("tunnelIdleTimeout", Duration.ofHours(1), MS, DAY),
+                TlsSection.read(n, baseDir));
         n.finish();
         return c;
     }

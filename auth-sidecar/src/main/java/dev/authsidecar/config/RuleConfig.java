@@ -12,14 +12,25 @@ import java.util.Set;
  * @param scopes with {@link Access#REQUIRE}: every one of these must be granted
  * @param claims with {@link Access#REQUIRE}: each claim must have one of the accepted values
  * @param upgrade whether the rule matches WebSocket upgrades, plain requests, or both
+ * @param authMethods with {@link Access#REQUIRE}: every one of these methods must have proven the request
+ *     ({@code api-key}, {@code jwt}, {@code introspection}, {@code mtls})
+ * @param subjects with {@link Access#REQUIRE}: the subject must be one of these, or start with one ending in
+ *     {@code /**} (without the {@code **})
  */
 public record RuleConfig(String path, Set<String> methods, Access access, List<String> scopes,
-        Map<String, List<String>> claims, Upgrade upgrade) {
+        Map<String, List<String>> claims, Upgrade upgrade, Set<String> authMethods, List<String> subjects) {
+
+    public RuleConfig(String path, Set<String> methods, Access access, List<String> scopes,
+            Map<String, List<String>> claims, Upgrade upgrade) {
+        this(path, methods, access, scopes, claims, upgrade, Set.of(), List.of());
+    }
 
     public RuleConfig {
         methods = Set.copyOf(methods);
         scopes = List.copyOf(scopes);
         claims = Map.copyOf(claims);
+        authMethods = Set.copyOf(authMethods);
+        subjects = List.copyOf(subjects);
         java.util.Objects.requireNonNull(upgrade, "upgrade");
     }
 

@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
  * rule that silently does not apply (a misspelt method in a {@code deny} rule would let that method through).
  */
 final class RulesSection {
+    /** The values of {@code X-Auth-Method}. */
+    static final List<String> AUTH_METHODS = List.of("api-key", "jwt", "introspection", "mtls");
+
     /**
      * The methods a rule may name: RFC 9110's, PATCH (RFC 5789), WebDAV's (RFC 4918, 3253, 5323) and QUERY.
      * CONNECT is left out because the guard refuses it before any rule is consulted.
@@ -62,7 +65,7 @@ final class RulesSection {
         int kinds = (r.has("allow") ? 1 : 0) + (r.has("require") ? 1 : 0) + (r.has("deny") ? 1 : 0);
         if (kinds != 1) {
             throw r.error("path", "each rule needs exactly one of allow: anonymous|authenticated, "
-                    + "require: {scopes, claims}, deny: true (rule for " + path + ")");
+                    + "require: {scopes, claims, authMethods, subjects}, deny: true (rule for " + path + ")");
         }
         RuleConfig.Upgrade upgrade = upgrade(r);
         RuleConfig c;
@@ -80,7 +83,7 @@ final class RulesSection {
             }
             c = new RuleConfig(path, methods, RuleConfig.Access.DENY, List.of(), Map.of(), upgrade);
         } else {
-            ConfigNode req = r.child("require").keys("scopes", "claims");
+            ConfigNode req = r.child("require").keys("scopes", "claims", "authMethods", "subjects");
             List<String> scopes = req.stringOrList("scopes");
             for (String scope : scopes) {
                 if (!SCOPE.matcher(scope).matches()) {
@@ -94,14 +97,44 @@ final class RulesSection {
                             + claim + "'");
                 }
             }
+            Set<String> authMethods = authMethods(req);
+            List<String> subjects = subjects(req);
             req.finish();
-            if (scopes.isEmpty() && claims.isEmpty()) {
-                throw r.error("require", "name at least one scope or claim (or use allow: authenticated)");
+            if (scopes.isEmpty() && claims.isEmpty() && authMethods.isEmpty() && subjects.isEmpty()) {
+                throw r.error("require", "name at least one scope, claim, auth method or subject "
+                        + "(or use allow: authenticated)");
             }
-            c = new RuleConfig(path, methods, RuleConfig.Access.REQUIRE, scopes, claims, upgrade);
+            c = new RuleConfig(path, methods, RuleConfig.Access.REQUIRE, scopes, claims, upgrade, authMethods,
+                    subjects);
         }
         r.finish();
         return c;
+    }
+
+    /** Every listed method must have proven the request: {@code [jwt, mtls]} is a JWT over a client certificate. */
+    private static Set<String> authMethods(ConfigNode req) throws ConfigException {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (String m : req.stringOrList("authMethods")) {
+            if (!AUTH_METHODS.contains(m)) {
+                throw req.error("authMethods", "expected any of " + String.join(", ", AUTH_METHODS) + ", got '"
+                        + m + "'");
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** Exact subjects, or prefixes written with a final {@code /**}; no other wildcard. */
+    private static List<String> subjects(ConfigNode req) throws ConfigException {
+        List<String> out = req.stringOrList("subjects");
+        for (String s : out) {
+            String body = s.endsWith("/**") ? s.substring(0, s.length() - 2) : s;
+            if (body.contains("*") || body.isBlank() || !body.strip().equals(body)) {
+                throw req.error("subjects", "expected an exact subject or a prefix ending in /** (as in "
+                        + "spiffe://cluster.local/ns/payments/**), got '" + s + "'");
+            }
+        }
+        return out;
     }
 
     private static RuleConfig.Upgrade upgrade(ConfigNode r) throws ConfigException {

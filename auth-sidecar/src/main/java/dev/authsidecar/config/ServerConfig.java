@@ -13,6 +13,7 @@ import java.util.List;
  *     overwriting them with what the sidecar saw
  * @param upgrades the {@code Upgrade} tokens that may become a tunnel: {@code websocket} or none at all
  * @param tunnelIdleTimeout a tunnel with no byte in either direction for this long is closed
+ * @param tls the listener's TLS settings, or {@code null} for cleartext
  */
 public record ServerConfig(
         HostPort listen,
@@ -24,10 +25,15 @@ public record ServerConfig(
         Duration idleTimeout,
         boolean trustForwardedHeaders,
         List<String> upgrades,
-        Duration tunnelIdleTimeout) {
+        Duration tunnelIdleTimeout,
+        TlsConfig tls) {
 
     public ServerConfig {
         upgrades = List.copyOf(upgrades);
+    }
+
+    public boolean secure() {
+        return tls != null;
     }
 
     /** Whether a WebSocket upgrade may become a tunnel at all. */

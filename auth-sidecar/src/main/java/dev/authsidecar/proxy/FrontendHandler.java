@@ -2,6 +2,7 @@ package dev.authsidecar.proxy;
 
 import dev.authsidecar.accept.ClientDeadlines;
 import dev.authsidecar.authenticate.AuthOutcome;
+import dev.authsidecar.authenticate.ClientCertificate;
 import dev.authsidecar.authenticate.CredentialMemo;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.forward.Exchange;
@@ -264,7 +265,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         }
 
         Stages s = stages.get();
-        AuthOutcome outcome = s.authentication().authenticate(request.headers(), credentials);
+        AuthOutcome outcome = s.authentication().authenticate(request.headers(), credentials, clientCertificate());
         RequestHead head = new RequestHead(request, target, path, hasBody, chunked, http11, expectContinue,
                 websocket);
         if (outcome instanceof AuthOutcome.Pending pending) {
@@ -289,8 +290,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     /** Authorize, rewrite, forward: the rest of the request path once authentication has an answer. */
     private void proceed(Stages s, RequestHead head, AuthOutcome outcome) {
         HttpRequest request = head.request();
+        ClientCertificate peer = clientCertificate();
         AuthOutcome.Rejected denied = s.policy().check(request.method().name(), head.path(), head.websocket(),
-                outcome, RequestFacts.isCorsPreflight(request));
+                outcome, RequestFacts.isCorsPreflight(request), peer != null);
         Identity identity = outcome instanceof Identity i ? i : null;
         record.auth(RequestFacts.resultOf(denied, identity),
                 identity != null ? identity.method() : denied != null ? s.authentication().methodAttempted(
@@ -304,7 +306,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         }
         boolean headRequest = request.method().equals(HttpMethod.HEAD);
         keepAlive &= !draining;
-        s.rewriter().rewrite(request, head.target(), identity, clientIp, requestId, head.chunked());
+        s.rewriter().rewrite(request, head.target(), identity, clientIp, requestId, head.chunked(), peer);
         TunnelOffer tunnel = null;
         if (head.websocket()) {
             Upgrades.restoreUpgradeHeaders(request.headers());
@@ -316,6 +318,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !head.hasBody(), headRequest,
                 head.http11(), keepAlive, head.expectContinue(), s.responseTimeoutMillis(), record, tunnel);
         exchange.start();
+    }
+
+    /** The verified client certificate of this TLS connection (set by the handshake), or {@code null}. */
+    private ClientCertificate clientCertificate() {
+        return ctx.channel().attr(ClientCertificate.ATTRIBUTE).get();
     }
 
     /**

@@ -21,8 +21,9 @@ public record Stages(
                 authentication,
                 new AccessPolicy(config.auth().publicPaths(), config.authorization()),
                 new RequestRewriter(config.auth().forwardCredential(), config.server().trustForwardedHeaders(),
-                        config.upstream().authority(),
-                        new IdentityHeaders(config.auth().claimHeaders(), config.auth().payloadHeader())),
+                        config.server().secure(), config.upstream().authority(),
+                        new IdentityHeaders(config.auth().claimHeaders(), config.auth().payloadHeader()),
+                        config.auth().mtls().forwardClientCert()),
                 pool,
                 config.upstream().responseHeadTimeout().toMillis(),
                 config.auth().closeTunnelsAtExpiry());

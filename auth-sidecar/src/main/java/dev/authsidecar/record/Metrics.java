@@ -39,7 +39,7 @@ public final class Metrics {
     /** OTHER: any other method; INVALID: the request line could not be parsed, so no method is known. */
     static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "INVALID", "OTHER"};
     private static final RequestRecord.AuthResult[] RESULTS = RequestRecord.AuthResult.values();
-    static final String[] AUTH_METHODS = {"api-key", "jwt", "introspection", "none"};
+    static final String[] AUTH_METHODS = {"api-key", "jwt", "introspection", "mtls", "none"};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -188,6 +188,11 @@ public final class Metrics {
     /** Called once per upstream failure, with the closed set of kinds. */
     public void upstreamError(Failure failure) {
         upstreamErrors.labelValues(failure.name().toLowerCase(java.util.Locale.ROOT)).inc();
+    }
+
+    /** For metrics kept beside the part they measure (the listener's TLS). */
+    public PrometheusRegistry registry() {
+        return registry;
     }
 
     public String contentType() {

@@ -3,6 +3,10 @@ package dev.authsidecar.reload;
 import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.config.AuthConfig;
 import dev.authsidecar.config.ConfigException;
+import dev.authsidecar.config.RuleConfig;
+import dev.authsidecar.config.TlsConfig;
+import dev.authsidecar.tls.TlsException;
+import dev.authsidecar.tls.TlsMaterial;
 import dev.authsidecar.config.ConfigSource;
 import dev.authsidecar.config.JwtProviderConfig;
 import dev.authsidecar.config.SidecarConfig;
@@ -24,9 +28,16 @@ public final class ConfigCheck {
     private ConfigCheck() {
     }
 
-    /** Loads and validates completely; builds the authenticate stage and closes it again. */
+    /** Loads and validates completely: reads the TLS files, builds the authenticate stage and closes it again. */
     public static SidecarConfig check(ConfigSource source) throws ConfigException {
         SidecarConfig config = source.load();
+        if (config.server().tls() != null) {
+            try {
+                TlsMaterial.load(config.server().tls());
+            } catch (TlsException e) {
+                throw new ConfigException(source.name(), e.keyPath(), e.getMessage());
+            }
+        }
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("config-check", true));
         try {
@@ -70,11 +81,26 @@ public final class ConfigCheck {
      */
     public static List<String> warnings(SidecarConfig c) {
         AuthConfig auth = c.auth();
-        if (auth.apiKeys().isEmpty() && auth.jwtProviders().isEmpty() && auth.introspection() == null) {
-            return List.of("no credential source is configured (no API keys, JWT providers or introspection): every "
-                    + "request that a public path or an anonymous rule does not let in will be refused with 401");
+        boolean clientCertificates = c.server().tls() != null
+                && c.server().tls().clientAuth() != TlsConfig.ClientAuth.NONE;
+        List<String> out = new java.util.ArrayList<>();
+        if (auth.apiKeys().isEmpty() && auth.jwtProviders().isEmpty() && auth.introspection() == null
+                && !clientCertificates) {
+            out.add("no credential source is configured (no API keys, JWT providers, introspection or client "
+                    + "certificates): every request that a public path or an anonymous rule does not let in will be "
+                    + "refused with 401");
         }
-        return List.of();
+        if (!clientCertificates) {
+            List<RuleConfig> rules = c.authorization().rules();
+            for (int i = 0; i < rules.size(); i++) {
+                if (rules.get(i).authMethods().contains("mtls")) {
+                    out.add("rules[" + i + "] (" + rules.get(i).path() + ") requires authMethods mtls, but the "
+                            + "listener asks for no client certificate (server.tls.clientCaFile): every request it "
+                            + "matches will be refused with 403");
+                }
+            }
+        }
+        return out;
     }
 
     /** One line about what a configuration sets up, for check-config and the reload log. */

@@ -6,6 +6,7 @@ import dev.authsidecar.config.ConfigException;
 import dev.authsidecar.config.ConfigSource;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.proxy.Stages;
+import dev.authsidecar.tls.ServerTls;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Path;
@@ -42,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * <p>One thread does all of this, so its state needs no locks. While the files on disk are invalid, every poll
  * tries them again (quietly, unless the reason changes): a ConfigMap naming a Secret file that has not arrived
  * yet becomes valid without any event in a watched folder.
+ *
+ * <p>The listener's certificate files are watched the same way. When only they changed, the configuration is not
+ * reloaded: the TLS material is rebuilt for new connections ({@link ServerTls#reload}), and a broken file keeps the
+ * material in force.
  */
 public final class ConfigReloader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
@@ -49,6 +54,8 @@ public final class ConfigReloader implements AutoCloseable {
     private final ConfigSource source;
     private final Path configFile;
     private final LiveStages stages;
+    /** {@code null} when the listener speaks cleartext. */
+    private final ServerTls tls;
     private final ReloadTiming timing;
     private final WatchService watcher;
     private final Map<Path, WatchKey> folders = new HashMap<>();
@@ -65,8 +72,10 @@ public final class ConfigReloader implements AutoCloseable {
     private SidecarConfig lastLoaded;
     private String failure;
 
-    private ConfigReloader(ConfigSource source, SidecarConfig running, LiveStages stages, ReloadTiming timing) {
+    private ConfigReloader(ConfigSource source, SidecarConfig running, LiveStages stages, ServerTls tls,
+            ReloadTiming timing) {
         this.source = source;
+        this.tls = tls;
         this.configFile = source.file().toAbsolutePath();
         this.stages = stages;
         this.timing = timing;
@@ -86,13 +95,14 @@ public final class ConfigReloader implements AutoCloseable {
      * the files change again, so call it right after start-up.
      *
      * @param running the configuration the stages in force were built from
+     * @param tls the listener's TLS, whose files are watched too; {@code null} for cleartext
      */
     public static ConfigReloader start(ConfigSource source, SidecarConfig running, LiveStages stages,
-            ReloadTiming timing) {
+            ServerTls tls, ReloadTiming timing) {
         if (source.file() == null) {
             throw new IllegalArgumentException("nothing to watch: the configuration has no file");
         }
-        ConfigReloader r = new ConfigReloader(source, running, stages, timing);
+        ConfigReloader r = new ConfigReloader(source, running, stages, tls, timing);
         r.thread.start();
         log.info("watching {} for configuration changes ({}every {})", r.files,
                 r.watcher != null ? "file events and " : "", human(timing.poll()));
@@ -160,6 +170,12 @@ public final class ConfigReloader implements AutoCloseable {
         if (!changed && failure == null) {
             return;
         }
+        if (failure == null && tls != null && onlyTlsFilesChanged(now)) {
+            seen = now;
+            applied = now;
+            tls.reload();
+            return;
+        }
         seen = now;
         try {
             apply(now);
@@ -211,6 +227,9 @@ public final class ConfigReloader implements AutoCloseable {
         List<String> newlyNeedRestart = plan.needRestart().stream()
                 .filter(Reloadable.plan(lastLoaded, loaded).needRestart()::contains).toList();
         stages.replace(next, timing.grace());
+        if (tls != null && tlsFilesChanged(fingerprints)) {
+            tls.reload();
+        }
         running = plan.effective();
         lastLoaded = loaded;
         files = nextFiles;
@@ -240,6 +259,26 @@ public final class ConfigReloader implements AutoCloseable {
             }
         }
         return changed;
+    }
+
+    /** Whether every file that differs from the last look is one of the listener's certificate files. */
+    private boolean onlyTlsFilesChanged(Map<Path, String> now) {
+        Set<Path> tlsFiles = WatchedFiles.tlsFiles(running);
+        for (Path f : now.keySet()) {
+            if (!Objects.equals(now.get(f), seen.get(f)) && !tlsFiles.contains(f)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean tlsFilesChanged(Map<Path, String> fingerprints) {
+        for (Path f : WatchedFiles.tlsFiles(running)) {
+            if (!Objects.equals(fingerprints.get(f), applied.get(f))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean authFilesChanged(SidecarConfig loaded, Map<Path, String> fingerprints) {

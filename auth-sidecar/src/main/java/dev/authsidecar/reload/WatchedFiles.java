@@ -3,6 +3,7 @@ package dev.authsidecar.reload;
 import dev.authsidecar.config.IntrospectionConfig;
 import dev.authsidecar.config.JwtProviderConfig;
 import dev.authsidecar.config.SidecarConfig;
+import dev.authsidecar.config.TlsConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,14 +28,28 @@ final class WatchedFiles {
     /**
      * The configuration file and every file the configuration names whose content is read when the stages are
      * built: the API-key file, each JWT provider's JWKS file, HMAC secret and CA bundle, and the introspection
-     * client secret and CA bundle. Not {@code tokenFile}, which is re-read on every key fetch anyway (projected
-     * service-account tokens rotate hourly and must not cause reloads).
+     * client secret and CA bundle, and the listener's TLS certificate, key and client CA. Not {@code tokenFile},
+     * which is re-read on every key fetch anyway (projected service-account tokens rotate hourly and must not
+     * cause reloads).
      */
     static Set<Path> of(Path configFile, SidecarConfig config) {
         Set<Path> files = new LinkedHashSet<>();
         files.add(configFile.toAbsolutePath());
         addIfSet(files, config.auth().apiKeysFile());
         files.addAll(authFiles(config));
+        files.addAll(tlsFiles(config));
+        return files;
+    }
+
+    /** The listener's certificate, key and client CA: a change to them rotates the TLS material only. */
+    static Set<Path> tlsFiles(SidecarConfig config) {
+        Set<Path> files = new LinkedHashSet<>();
+        TlsConfig tls = config.server().tls();
+        if (tls != null) {
+            addIfSet(files, tls.certFile());
+            addIfSet(files, tls.keyFile());
+            addIfSet(files, tls.clientCaFile());
+        }
         return files;
     }
 

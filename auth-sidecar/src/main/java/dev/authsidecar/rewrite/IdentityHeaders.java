@@ -102,12 +102,14 @@ public final class IdentityHeaders {
     }
 
     /**
-     * A name that folds to {@code x-forwarded-for}, {@code -proto} or {@code -host} without being spelt that
-     * way (case aside): the rewriter sets or extends the real ones, and an application that folds names would
+     * {@code X-Forwarded-Client-Cert} in every spelling, the exact one included: only the sidecar vouches for a
+     * client certificate. And a name that folds to {@code x-forwarded-for}, {@code -proto} or {@code -host}
+     * without being spelt that way (case aside): the rewriter sets or extends the real ones, and an application that folds names would
      * otherwise read a client's {@code X_Forwarded_For} as the sidecar's.
      */
     static boolean isForwardedLookAlike(CharSequence name) {
-        return isLookAlike(name, RequestRewriter.X_FORWARDED_FOR)
+        return HeaderFolding.sameField(name, RequestRewriter.X_FORWARDED_CLIENT_CERT)
+                || isLookAlike(name, RequestRewriter.X_FORWARDED_FOR)
                 || isLookAlike(name, RequestRewriter.X_FORWARDED_PROTO)
                 || isLookAlike(name, RequestRewriter.X_FORWARDED_HOST);
     }

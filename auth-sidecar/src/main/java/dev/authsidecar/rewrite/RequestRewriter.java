@@ -1,5 +1,6 @@
 package dev.authsidecar.rewrite;
 
+import dev.authsidecar.authenticate.ClientCertificate;
 import dev.authsidecar.authenticate.Identity;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -14,24 +15,38 @@ public final class RequestRewriter {
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     static final AsciiString HTTP = AsciiString.cached("http");
+    static final AsciiString HTTPS = AsciiString.cached("https");
     /** RFC 7239's header: as trustworthy as the X-Forwarded family, so kept only when that is. */
     static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    /** Envoy's header for the verified client certificate: only ever the sidecar's own. */
+    static final AsciiString X_FORWARDED_CLIENT_CERT = AsciiString.cached("x-forwarded-client-cert");
 
     private final boolean forwardCredential;
     private final boolean trustForwardedHeaders;
+    /** The client's scheme as the sidecar saw it: https when the listener speaks TLS. */
+    private final AsciiString proto;
     private final String upstreamAuthority;
     private final IdentityHeaders identityHeaders;
+    private final boolean forwardClientCert;
 
-    public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, String upstreamAuthority,
-            IdentityHeaders identityHeaders) {
+    public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, boolean secure,
+            String upstreamAuthority, IdentityHeaders identityHeaders) {
+        this(forwardCredential, trustForwardedHeaders, secure, upstreamAuthority, identityHeaders, false);
+    }
+
+    /** @param forwardClientCert send the verified client certificate's details in X-Forwarded-Client-Cert */
+    public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, boolean secure,
+            String upstreamAuthority, IdentityHeaders identityHeaders, boolean forwardClientCert) {
+        this.forwardClientCert = forwardClientCert;
         this.forwardCredential = forwardCredential;
         this.trustForwardedHeaders = trustForwardedHeaders;
+        this.proto = secure ? HTTPS : HTTP;
         this.upstreamAuthority = upstreamAuthority;
         this.identityHeaders = identityHeaders;
     }
 
     public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, String upstreamAuthority) {
-        this(forwardCredential, trustForwardedHeaders, upstreamAuthority, new IdentityHeaders(java.util.Map.of(), null));
+        this(forwardCredential, trustForwardedHeaders, false, upstreamAuthority, new IdentityHeaders(java.util.Map.of(), null));
     }
 
     /**
@@ -44,6 +59,12 @@ public final class RequestRewriter {
      */
     public void rewrite(HttpRequest request, String target, Identity identity, String clientIp,
             String requestId, boolean chunked) {
+        rewrite(request, target, identity, clientIp, requestId, chunked, null);
+    }
+
+    /** @param peer the connection's verified client certificate, or {@code null} */
+    public void rewrite(HttpRequest request, String target, Identity identity, String clientIp,
+            String requestId, boolean chunked, ClientCertificate peer) {
         HttpHeaders h = request.headers();
         HopByHop.strip(h);
         IdentityHeaders.stripIncoming(h);
@@ -60,6 +81,9 @@ public final class RequestRewriter {
         }
         addForwarded(h, clientIp, host);
         h.set(RequestIds.HEADER, requestId);
+        if (forwardClientCert && peer != null) {
+            h.set(X_FORWARDED_CLIENT_CERT, peer.forwardedClientCert());
+        }
         if (identity != null) {
             identityHeaders.add(h, identity);
         }
@@ -75,7 +99,7 @@ public final class RequestRewriter {
         String prior = h.contains(X_FORWARDED_FOR) ? String.join(", ", h.getAll(X_FORWARDED_FOR)) : null;
         h.set(X_FORWARDED_FOR, prior == null ? clientIp : prior + ", " + clientIp);
         if (!trustForwardedHeaders || !h.contains(X_FORWARDED_PROTO)) {
-            h.set(X_FORWARDED_PROTO, HTTP);
+            h.set(X_FORWARDED_PROTO, proto);
         }
         if (!trustForwardedHeaders || !h.contains(X_FORWARDED_HOST)) {
             if (host != null) {

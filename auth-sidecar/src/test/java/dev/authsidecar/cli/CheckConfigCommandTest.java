@@ -101,8 +101,8 @@ final class CheckConfigCommandTest {
         Run r = run(Map.of(), "check-config", "--config", file.toString());
 
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("\n  warning: no credential source is configured (no API keys, JWT providers or "
-                + "introspection): every request that a public path or an anonymous rule does not let in will be "
+        assertThat(r.out()).contains("\n  warning: no credential source is configured (no API keys, JWT providers, "
+                + "introspection or client certificates): every request that a public path or an anonymous rule does not let in will be "
                 + "refused with 401\n");
     }
 
@@ -127,7 +127,7 @@ final class CheckConfigCommandTest {
         assertThat(check.out()).isEmpty();
         assertThat(check.err()).isEqualTo("auth-sidecar: invalid configuration: " + file
                 + ": server.lisen: unknown key; did you mean listen? (known keys here: idleTimeout, ioThreads, listen, "
-                + "maxHeaderBytes, maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, trustForwardedHeaders, "
+                + "maxHeaderBytes, maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, tls, trustForwardedHeaders, "
                 + "tunnelIdleTimeout, upgrades)\n");
         assertThat(start.exit()).isEqualTo(2);
         assertThat(start.err()).isEqualTo(check.err());

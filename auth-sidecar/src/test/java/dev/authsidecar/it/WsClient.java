@@ -22,7 +22,10 @@ public final class WsClient implements WebSocket.Listener {
     private java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
     private WebSocket socket;
 
-    /** Opens {@code ws://127.0.0.1:port/path} with the given extra headers (name, value, …). */
+    /** What an HttpClient without {@code sslContext(…)} uses: such a client opens ws://, any other wss://. */
+    private static final javax.net.ssl.SSLContext SSL_DEFAULT = HttpClient.newHttpClient().sslContext();
+
+    /** Opens {@code ws://localhost:port/path} ({@code wss://} with a client given its own SSLContext) with the given extra headers (name, value, …). */
     public static WsClient open(HttpClient http, int port, String path, String... headers) throws Exception {
         return openAsync(http, port, path, headers).get(10, TimeUnit.SECONDS);
     }
@@ -34,7 +37,8 @@ public final class WsClient implements WebSocket.Listener {
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
-        return b.buildAsync(URI.create("ws://127.0.0.1:" + port + path), c).thenApply(ws -> {
+        return b.buildAsync(URI.create((http.sslContext() == SSL_DEFAULT ? "ws" : "wss") + "://localhost:" + port
+                + path), c).thenApply(ws -> {
             c.socket = ws;
             return c;
         });

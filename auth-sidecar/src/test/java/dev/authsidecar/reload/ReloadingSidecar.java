@@ -40,6 +40,10 @@ final class ReloadingSidecar implements AutoCloseable {
         return new ReloadingSidecar(config, timing);
     }
 
+    Sidecar sidecar() {
+        return sidecar;
+    }
+
     ConfigReloads reloads() {
         return reloads;
     }

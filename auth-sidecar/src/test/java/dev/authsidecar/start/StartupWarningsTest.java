@@ -11,6 +11,7 @@ import dev.authsidecar.config.ConfigOverride;
 import dev.authsidecar.config.SidecarConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** What start-up tells an operator about a configuration that is valid but probably not meant. */
@@ -23,9 +24,29 @@ final class StartupWarningsTest {
     void noCredentialSourceAtAllIsAWarning() throws Exception {
         List<String> warnings = warningsAtStart(ConfigLoader.load(null, EPHEMERAL));
 
-        assertThat(warnings).containsExactly("no credential source is configured (no API keys, JWT providers or "
-                + "introspection): every request that a public path or an anonymous rule does not let in will be "
+        assertThat(warnings).containsExactly("no credential source is configured (no API keys, JWT providers, "
+                + "introspection or client certificates): every request that a public path or an anonymous rule does not let in will be "
                 + "refused with 401");
+    }
+
+    @Test
+    void clientCertificatesAreACredentialSourceAndAnMtlsRuleWithoutThemIsAWarning(@TempDir java.nio.file.Path dir)
+            throws Exception {
+        dev.authsidecar.tls.TestCertificates.Issued ca = dev.authsidecar.tls.TestCertificates.ca("ca");
+        dev.authsidecar.tls.TestCertificates.Issued leaf = dev.authsidecar.tls.TestCertificates.server(ca);
+        String tls = "server:\n  tls:\n    certFile: " + leaf.writeChain(dir.resolve("c.pem")) + "\n    keyFile: "
+                + leaf.writeKey(dir.resolve("k.pem")) + "\n";
+        String rule = "rules:\n  - path: /internal/**\n    require: {authMethods: [mtls]}\n";
+        java.nio.file.Path file = dir.resolve("sidecar.yaml");
+
+        java.nio.file.Files.writeString(file, tls + "    clientCaFile: " + ca.writeCert(dir.resolve("ca.pem")) + "\n" + rule);
+        assertThat(warningsAtStart(ConfigLoader.load(file, EPHEMERAL))).isEmpty();
+
+        java.nio.file.Files.writeString(file, tls + "auth:\n  apiKeys:\n    - {name: a, sha256: " + "a".repeat(64) + "}\n"
+                + rule);
+        assertThat(warningsAtStart(ConfigLoader.load(file, EPHEMERAL))).containsExactly("rules[0] (/internal/**) "
+                + "requires authMethods mtls, but the listener asks for no client certificate (server.tls.clientCaFile): "
+                + "every request it matches will be refused with 403");
     }
 
     @Test

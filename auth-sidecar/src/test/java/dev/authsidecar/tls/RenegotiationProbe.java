@@ -1,0 +1,50 @@
+package dev.authsidecar.tls;
+
+import dev.authsidecar.it.RunningSidecar;
+import dev.authsidecar.it.TestUpstream;
+import java.io.EOFException;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * Run as its own process by TlsListenerTest: starts the sidecar with the given certificate, connects with TLS 1.2,
+ * asks for a renegotiation and prints whether the sidecar refused it. A refusing server answers the renegotiation
+ * ClientHello with an alert or closes; an accepting one completes it and then waits for a request (a timeout).
+ */
+public final class RenegotiationProbe {
+    private RenegotiationProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        X509Certificate ca;
+        try (InputStream in = new FileInputStream(args[2])) {
+            ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        try (TestUpstream upstream = new TestUpstream();
+                RunningSidecar sidecar = RunningSidecar.start(upstream.url(), "server:\n  listen: 127.0.0.1:0\n"
+                        + "  tls:\n    certFile: " + args[0] + "\n    keyFile: " + args[1] + "\n");
+                SSLSocket s = (SSLSocket) TestCertificates.clientContext(ca, null).getSocketFactory()
+                        .createSocket("127.0.0.1", sidecar.port())) {
+            s.setSoTimeout(3000);
+            s.setEnabledProtocols(new String[] {"TLSv1.2"});
+            s.startHandshake();
+            s.startHandshake();
+            try {
+                if (s.getInputStream().read() == -1) {
+                    throw new EOFException();
+                }
+                System.out.println("renegotiation: accepted (data arrived)");
+            } catch (SocketTimeoutException e) {
+                System.out.println("renegotiation: accepted (the handshake completed, the server waits)");
+            } catch (IOException e) {
+                System.out.println("renegotiation: refused (" + e + ")");
+            }
+        }
+        System.exit(0);
+    }
+}
