@@ -41,9 +41,16 @@ final class CertificateBinding {
     }
 
     private static AuthOutcome bound(Identity identity, ClientCertificate peer) {
-        String expected = boundThumbprint(identity.claims());
-        if (expected == null) {
+        Object cnf = identity.claims().get("cnf");
+        if (cnf == null) {
             return identity;
+        }
+        String expected = boundThumbprint(identity.claims());
+        if (expected == null || expected.isEmpty()) {
+            // Bound to a key by a method the sidecar cannot check (DPoP's jkt, a jwk, a malformed cnf): accepting it
+            // as a plain bearer token would undo the binding its issuer asked for.
+            return new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "this token is bound to a key (cnf) by a "
+                    + "method the sidecar cannot check; only certificate binding (x5t#S256) is supported");
         }
         if (peer == null) {
             return new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "this token is bound to a client certificate "
@@ -57,15 +64,20 @@ final class CertificateBinding {
         return identity;
     }
 
-    /** {@code cnf.x5t#S256}, or {@code null} when the token is not certificate-bound. */
+    /**
+     * {@code cnf.x5t#S256}; {@code null} when the token is not certificate-bound; the empty string when its
+     * {@code cnf} is not an object holding just a string thumbprint (which binds to nothing we can check: refused,
+     * never ignored).
+     */
     static String boundThumbprint(Map<String, Object> claims) {
         Object cnf = claims.get("cnf");
-        if (cnf instanceof Map<?, ?> m) {
-            Object x5t = m.get("x5t#S256");
-            // A cnf that names a thumbprint in any other shape binds to nothing we can check: refuse, never ignore.
-            return x5t instanceof String s ? s : x5t == null ? null : "";
+        if (cnf == null) {
+            return null;
         }
-        return null;
+        if (!(cnf instanceof Map<?, ?> m) || m.size() != 1 || !(m.get("x5t#S256") instanceof String s)) {
+            return cnf instanceof Map<?, ?> other && !other.containsKey("x5t#S256") ? null : "";
+        }
+        return s;
     }
 
     private static AuthOutcome identity(ClientCertificate peer, MtlsConfig.SubjectFrom from) {

@@ -12,6 +12,11 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
+import javax.naming.InvalidNameException;
+import javax.naming.NamingException;
+import javax.naming.directory.Attribute;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
 
 /**
@@ -55,51 +60,28 @@ public record ClientCertificate(X509Certificate cert, String thumbprint, String 
     }
 
     /**
-     * The most specific CN of an RFC 2253 name (the JDK's output: RDNs separated by unescaped {@code ,} or
-     * {@code +}, special characters escaped with a backslash). javax.naming's LdapName would do this, but the image's
-     * runtime leaves the java.naming module out. A hex-encoded ({@code #…}) value is not a string: no CN then.
+     * The most specific CN of an RFC 2253 name, read by the JDK's LDAP name parser (escapes, multi-valued RDNs and
+     * UTF-8 hex escapes by RFC 4514's rules, not by hand). LdapName lists RDNs from the least specific, so the
+     * search runs backwards. A hex-encoded ({@code #…}) value is not a string: no CN then.
      */
     static String commonName(String dn) {
-        int i = 0;
-        while (i < dn.length()) {
-            StringBuilder type = new StringBuilder();
-            while (i < dn.length() && dn.charAt(i) != '=') {
-                type.append(dn.charAt(i++));
-            }
-            i++; // '='
-            StringBuilder value = new StringBuilder();
-            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-            boolean hex = i < dn.length() && dn.charAt(i) == '#';
-            while (i < dn.length() && dn.charAt(i) != ',' && dn.charAt(i) != '+') {
-                char c = dn.charAt(i++);
-                if (c == '\\' && i < dn.length()) {
-                    char next = dn.charAt(i);
-                    if (i + 1 < dn.length() && HexFormat.isHexDigit(next) && HexFormat.isHexDigit(dn.charAt(i + 1))) {
-                        bytes.write(HexFormat.fromHexDigits(dn, i, i + 2));
-                        i += 2;
-                        continue;
-                    }
-                    c = next;
-                    i++;
+        List<Rdn> rdns;
+        try {
+            rdns = new LdapName(dn).getRdns();
+        } catch (InvalidNameException | IllegalArgumentException e) {
+            return null;
+        }
+        for (int i = rdns.size() - 1; i >= 0; i--) {
+            Attribute cn = rdns.get(i).toAttributes().get("cn");
+            if (cn != null) {
+                try {
+                    return cn.get() instanceof String s ? s : null;
+                } catch (NamingException e) {
+                    return null;
                 }
-                flush(bytes, value);
-                value.append(c);
-            }
-            flush(bytes, value);
-            i++; // ',' or '+'
-            if (type.toString().strip().equalsIgnoreCase("CN")) {
-                return hex ? null : value.toString();
             }
         }
         return null;
-    }
-
-    /** Hex-escaped bytes (a backslash and two hex digits each) are UTF-8. */
-    private static void flush(java.io.ByteArrayOutputStream bytes, StringBuilder value) {
-        if (bytes.size() > 0) {
-            value.append(bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
-            bytes.reset();
-        }
     }
 
     /** The field {@code auth.mtls.subjectFrom} names, or {@code null} when the certificate lacks it. */

@@ -68,6 +68,25 @@ final class CertificateBindingTest {
         assertThat(CertificateBinding.apply(bound, FULL, MtlsConfig.DEFAULT)).isSameAs(bound);
     }
 
+    /** A binding the sidecar cannot check is refused, never taken as a plain bearer token (RFC 7800 cnf). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("uncheckableBindings")
+    void aTokenBoundByAnotherMethodIsRefused(Object cnf) {
+        Identity bound = new Identity("alice", "jwt", null, List.of(), null, Map.of("cnf", cnf), Identity.NEVER,
+                null);
+
+        assertThat(CertificateBinding.apply(bound, FULL, MtlsConfig.DEFAULT))
+                .isInstanceOfSatisfying(AuthOutcome.Rejected.class,
+                        r -> assertThat(r.failure()).isEqualTo(Failure.CREDENTIAL_INVALID));
+        assertThat(CertificateBinding.apply(bound, null, MtlsConfig.DEFAULT)).isInstanceOf(AuthOutcome.Rejected.class);
+    }
+
+    static List<Object> uncheckableBindings() {
+        return List.of(Map.of("jkt", "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"), Map.of("jwk", Map.of("kty", "EC")),
+                Map.of("x5t#S256", 42), Map.of("x5t#S256", "abc", "jkt", "def"), "x5t", List.of("x5t#S256"),
+                Map.of());
+    }
+
     @Test
     void forwardedClientCertQuotesWhatCouldAddAField() {
         ClientCertificate odd = ClientCertificate.of(TestCertificates.leaf(CA, "x", "EC", Instant.now(),
