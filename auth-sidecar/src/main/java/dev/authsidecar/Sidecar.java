@@ -13,6 +13,7 @@ import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.AccessLog;
 import dev.authsidecar.record.Metrics;
 import dev.authsidecar.record.Recorder;
+import dev.authsidecar.reload.ConfigCheck;
 import dev.authsidecar.reload.ConfigReloader;
 import dev.authsidecar.reload.ConfigReloads;
 import dev.authsidecar.reload.LiveStages;
@@ -93,6 +94,7 @@ public final class Sidecar implements AutoCloseable {
                     transport.name().toLowerCase(), config.auth().apiKeys().size(),
                     config.auth().jwtProviders().size(), config.auth().introspection() != null ? "on" : "off",
                     config.authorization().rules().size(), config.auth().publicPaths().size());
+            ConfigCheck.warnings(config).forEach(w -> log.warn("{}", w));
             return new Sidecar(config, workers, adminGroup, authExecutor, stages, proxy, admin, readiness,
                     recorder);
         } catch (IOException e) {

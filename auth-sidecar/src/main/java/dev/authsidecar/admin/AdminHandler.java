@@ -31,7 +31,6 @@ import java.net.InetSocketAddress;
 /** {@code GET /healthz} and {@code GET /readyz}. Nothing here is proxied or authenticated. */
 final class AdminHandler extends ChannelInboundHandlerAdapter {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int PROBE_TIMEOUT_MILLIS = 1000;
 
     private final Readiness readiness;
     private final Metrics metrics;
@@ -80,7 +79,7 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
         }
         // A TCP connect is the cheapest honest answer to "would a request get through right now".
         probe.clone(ctx.channel().eventLoop())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, PROBE_TIMEOUT_MILLIS)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Readiness.UPSTREAM_CHECK_TIMEOUT.toMillis())
                 .connect(upstream)
                 .addListener((ChannelFuture f) -> {
                     if (f.isSuccess()) {

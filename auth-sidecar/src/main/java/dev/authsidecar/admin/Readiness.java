@@ -1,6 +1,7 @@
 package dev.authsidecar.admin;
 
 import dev.authsidecar.authenticate.jwt.KeySetStatus;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -12,6 +13,13 @@ import java.util.function.Supplier;
  * keep working.
  */
 public final class Readiness {
+    /**
+     * How long {@code /readyz} waits for a TCP connect to the upstream before it answers 503. Deliberately below
+     * the readinessProbe's timeoutSeconds in deploy/k8s (2 s), so that a slow upstream gives the kubelet a clear
+     * 503 with the reason, not a probe timeout; ReadinessProbeTest fails if the manifest's timeout is not above it.
+     */
+    public static final Duration UPSTREAM_CHECK_TIMEOUT = Duration.ofSeconds(1);
+
     private final BooleanSupplier listening;
     private final Supplier<List<KeySetStatus>> keySets;
     private volatile boolean draining;

@@ -127,6 +127,27 @@ public final class Authentication implements AutoCloseable {
         return outcome;
     }
 
+    /**
+     * Which authenticator a request's credential went to: {@code jwt}, {@code introspection} or {@code api-key}
+     * ({@code null} when it presented no bearer token), so that a refusal is counted against the method that
+     * refused it. The same routing as {@link #authenticate}; only called for refusals.
+     */
+    public String methodAttempted(HttpHeaders headers) {
+        String authorization = headers.get(io.netty.handler.codec.http.HttpHeaderNames.AUTHORIZATION);
+        if (authorization == null || authorization.length() < 7
+                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        int from = 7;
+        while (from < authorization.length() && authorization.charAt(from) == ' ') {
+            from++;
+        }
+        if (jwt != null && JwtAuthenticator.looksLikeJwt(authorization, from)) {
+            return "jwt";
+        }
+        return introspector != null ? Introspector.METHOD : ApiKeyAuthenticator.METHOD;
+    }
+
     /** Key sets of the JWT providers, for readiness detail and logs. */
     public List<KeySetStatus> keySets() {
         return jwt == null ? List.of() : jwt.status();

@@ -56,45 +56,8 @@ final class BearerCredential {
      * verified-credential cache needs no scan: it is byte for byte one that passed this check before.
      */
     static void checkSyntax(String value, int start) throws Refused {
-        if (!isToken68(value, start, value.length())) {
+        if (!Token68.isValid(value, start, value.length())) {
             throw new Refused(MALFORMED);
-        }
-    }
-
-    /** token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=", checked by table: tokens are long. */
-    private static boolean isToken68(String s, int start, int end) {
-        int i = start;
-        for (; i < end; i++) {
-            char c = s.charAt(i);
-            if (c >= 128 || !TOKEN68[c]) {
-                break;
-            }
-        }
-        if (i == start) {
-            return false;
-        }
-        for (; i < end; i++) {
-            if (s.charAt(i) != '=') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static final boolean[] TOKEN68 = new boolean[128];
-
-    static {
-        for (char c = 'a'; c <= 'z'; c++) {
-            TOKEN68[c] = true;
-        }
-        for (char c = 'A'; c <= 'Z'; c++) {
-            TOKEN68[c] = true;
-        }
-        for (char c = '0'; c <= '9'; c++) {
-            TOKEN68[c] = true;
-        }
-        for (char c : "-._~+/".toCharArray()) {
-            TOKEN68[c] = true;
         }
     }
 

@@ -22,7 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "variables and the flags given, and the files it names. Exit code 0: valid; 2: invalid, with "
                 + "the same message start-up prints.")
 final class CheckConfigCommand implements Callable<Integer> {
-    @Option(names = "--config", paramLabel = "FILE", required = true, description = "YAML configuration file.")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML configuration file (may also be given before check-config).")
     Path config;
 
     @Mixin
@@ -37,14 +38,20 @@ final class CheckConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SidecarConfig checked;
+        Path file;
         try {
-            checked = ConfigCheck.check(Main.source(config, flags, main.environment));
+            file = ConfigFlags.either("--config", main.config, config);
+            if (file == null) {
+                throw new ConfigException("--config", "", "check-config needs the file to check: --config FILE");
+            }
+            checked = ConfigCheck.check(Main.source(file, ConfigFlags.merge(main.flags, flags), main.environment));
         } catch (ConfigException e) {
             return Main.invalid(spec.commandLine().getErr(), e);
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.println("OK: " + config);
+        out.println("OK: " + file);
         out.println("  " + ConfigCheck.summary(checked));
+        ConfigCheck.warnings(checked).forEach(w -> out.println("  warning: " + w));
         out.flush();
         return 0;
     }

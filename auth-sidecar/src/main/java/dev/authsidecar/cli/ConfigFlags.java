@@ -1,5 +1,6 @@
 package dev.authsidecar.cli;
 
+import dev.authsidecar.config.ConfigException;
 import dev.authsidecar.config.ConfigOverride;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,26 @@ final class ConfigFlags {
     @Option(names = "--admin-listen", paramLabel = "HOST:PORT",
             description = "Health and readiness address (admin.listen). Default: 0.0.0.0:9901.")
     String adminListen;
+
+    /**
+     * The flags given before and after a subcommand, as one set. The same flag on both sides is accepted only
+     * with the same value: which one should win is not obvious to a reader of the command line.
+     */
+    static ConfigFlags merge(ConfigFlags before, ConfigFlags after) throws ConfigException {
+        ConfigFlags merged = new ConfigFlags();
+        merged.listen = either("--listen", before.listen, after.listen);
+        merged.upstream = either("--upstream", before.upstream, after.upstream);
+        merged.adminListen = either("--admin-listen", before.adminListen, after.adminListen);
+        return merged;
+    }
+
+    static <T> T either(String flag, T before, T after) throws ConfigException {
+        if (before != null && after != null && !before.equals(after)) {
+            throw new ConfigException(flag, "", "given twice with different values ('" + before + "' before the "
+                    + "subcommand, '" + after + "' after it)");
+        }
+        return after != null ? after : before;
+    }
 
     List<ConfigOverride> overrides() {
         List<ConfigOverride> out = new ArrayList<>();

@@ -64,8 +64,35 @@ public final class Main implements Callable<Integer> {
     }
 
     static CommandLine commandLine() {
+        return commandLine(new Main());
+    }
+
+    static CommandLine commandLine(Main main) {
         // picocli already exits with 2 (usage) on an unknown or malformed flag.
-        return new CommandLine(new Main());
+        CommandLine cli = new CommandLine(main);
+        cli.setExecutionStrategy(Main::execute);
+        return cli;
+    }
+
+    /**
+     * Flags written before a subcommand belong to the top-level command in picocli's eyes and would be dropped
+     * silently. {@code check-config} honours them like its own (it checks what a start with them would run);
+     * the other subcommands take none of them, so they are refused rather than ignored.
+     */
+    private static int execute(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult sub = parsed.subcommand();
+        if (sub != null && !parsed.matchedOptions().isEmpty()) {
+            String flag = parsed.matchedOptions().get(0).longestName();
+            String name = sub.commandSpec().name();
+            if (!name.equals("check-config")) {
+                CommandLine cli = parsed.commandSpec().commandLine();
+                cli.getErr().println("auth-sidecar: " + flag + " configures the sidecar and has no meaning for "
+                        + name + "; remove it");
+                cli.getErr().flush();
+                return EXIT_CONFIG;
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     @Override
@@ -79,6 +106,11 @@ public final class Main implements Callable<Integer> {
         } catch (ConfigException e) {
             return invalid(err, e);
         }
+        // The signal handlers go in before anything listens: a SIGTERM that arrives while the sidecar starts
+        // (the kubelet may send one at any time) must still end in an orderly stop with exit code 0, not in the
+        // JVM's default exit 143.
+        CountDownLatch termination = new CountDownLatch(1);
+        ShutdownSignals.onTermination(termination::countDown);
         Sidecar sidecar;
         try {
             sidecar = Sidecar.start(cfg);
@@ -90,16 +122,12 @@ public final class Main implements Callable<Integer> {
         if (config != null) {
             sidecar.watchConfig(source, ReloadTiming.DEFAULT);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        ShutdownSignals.onTermination(() -> {
-            sidecar.shutdown();
-            stopped.countDown();
-        });
         try {
-            stopped.await();
+            termination.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        sidecar.shutdown();
         return 0;
     }
 

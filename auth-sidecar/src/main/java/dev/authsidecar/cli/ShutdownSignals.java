@@ -10,20 +10,9 @@ final class ShutdownSignals {
     private ShutdownSignals() {
     }
 
-    static void onTermination(Runnable shutdown) {
-        Runnable once = new Runnable() {
-            private boolean started;
-
-            @Override
-            public synchronized void run() {
-                if (!started) {
-                    started = true;
-                    Thread t = new Thread(shutdown, "shutdown");
-                    t.start();
-                }
-            }
-        };
-        Signal.handle(new Signal("TERM"), sig -> once.run());
-        Signal.handle(new Signal("INT"), sig -> once.run());
+    /** @param onSignal runs on the JVM's signal thread for every SIGTERM or SIGINT: keep it short */
+    static void onTermination(Runnable onSignal) {
+        Signal.handle(new Signal("TERM"), sig -> onSignal.run());
+        Signal.handle(new Signal("INT"), sig -> onSignal.run());
     }
 }

@@ -1,16 +1,9 @@
 package dev.authsidecar.config;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,13 +27,13 @@ final class AuthSection {
     private static final Set<String> BUILT_IN_HEADERS = Set.of("x-auth-subject", "x-auth-issuer", "x-auth-scopes",
             "x-auth-client", "x-auth-method");
     private static final Duration MS = Duration.ofMillis(1);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private AuthSection() {
     }
 
     static AuthConfig read(ConfigNode n, Path baseDir) throws ConfigException {
+        n.keys("apiKeys", "apiKeysFile", "publicPaths", "forwardCredential", "jwt", "introspection", "cache",
+                "claimHeaders", "payloadHeader", "closeTunnelsAtExpiry");
         List<ApiKey> keys = new ArrayList<>(apiKeys(n.objects("apiKeys")));
         String keysFileName = n.string("apiKeysFile", null);
         Path keysFile = keysFileName == null ? null : baseDir.resolve(keysFileName);
@@ -56,15 +49,16 @@ final class AuthSection {
                 throw n.error("publicPaths[" + i + "]", "expected an exact path like /healthz or a prefix like "
                         + "/public/**, got '" + p + "'");
             }
+            RulesSection.checkPattern(n, "publicPaths[" + i + "]", p);
         }
         boolean forward = n.bool("forwardCredential", false);
-        ConfigNode jwt = n.child("jwt");
+        ConfigNode jwt = n.child("jwt").keys("maxTokenBytes", "providers");
         int maxTokenBytes = jwt.integer("maxTokenBytes", 8192, 256, 65536);
         List<JwtProviderConfig> providers = providers(jwt.objects("providers"), baseDir);
         jwt.finish();
         ConfigNode introspectionNode = n.optionalChild("introspection");
         IntrospectionConfig introspection = introspectionNode == null ? null : introspection(introspectionNode, baseDir);
-        ConfigNode cache = n.child("cache");
+        ConfigNode cache = n.child("cache").keys("maxEntries");
         int cacheMax = cache.integer("maxEntries", 10_000, 0, 10_000_000);
         cache.finish();
         Map<String, String> claimHeaders = n.stringMap("claimHeaders");
@@ -112,6 +106,7 @@ final class AuthSection {
     static List<ApiKey> apiKeys(List<ConfigNode> entries) throws ConfigException {
         List<ApiKey> keys = new ArrayList<>();
         for (ConfigNode e : entries) {
+            e.keys("name", "sha256");
             String name = e.string("name", null);
             if (name == null) {
                 throw e.error("name", "is required");
@@ -126,7 +121,12 @@ final class AuthSection {
                         + "`auth-sidecar hash-key` prints it)");
             }
             if (!SHA256_HEX.matcher(hex).matches()) {
-                throw e.error("sha256", "expected 64 hex digits");
+                throw e.error("sha256", "expected 64 hex digits (the output of `auth-sidecar gen-key` or `hash-key`)");
+            }
+            String placeholder = WeakKeys.placeholderOf(hex);
+            if (placeholder != null) {
+                throw e.error("sha256", "is the SHA-256 of " + placeholder + ", which anyone can guess; make a real "
+                        + "key with `auth-sidecar gen-key`");
             }
             e.finish();
             keys.add(new ApiKey(name, HexFormat.of().parseHex(hex.toLowerCase(Locale.ROOT))));
@@ -136,17 +136,8 @@ final class AuthSection {
 
     private static List<ApiKey> apiKeysFile(Path file) throws ConfigException {
         String source = file.toString();
-        JsonNode tree;
-        try {
-            tree = YAML.readTree(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(source, "", "file not found (named by auth.apiKeysFile)");
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "", "not valid YAML: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new ConfigException(source, "", "cannot read: " + e.getMessage());
-        }
-        if (tree == null || tree.isNull() || tree.isMissingNode()) {
+        JsonNode tree = YamlFiles.read(file, "auth.apiKeysFile");
+        if (tree == null) {
             return List.of();
         }
         ObjectNode wrapper = JsonNodeFactory.instance.objectNode();
@@ -173,6 +164,8 @@ final class AuthSection {
     }
 
     private static JwtProviderConfig provider(ConfigNode p, Path baseDir) throws ConfigException {
+        p.keys("name", "issuer", "audiences", "jwksUri", "jwksFile", "hmacSecretFile", "algorithms", "clockSkew",
+                "requiredClaims", "keys", "fetch");
         String name = required(p, "name");
         String issuer = required(p, "issuer");
         List<String> audiences = p.stringOrList("audiences");
@@ -219,8 +212,8 @@ final class AuthSection {
         if (hmacSecretFile != null && algorithms.stream().noneMatch(HMAC::contains)) {
             throw p.error("hmacSecretFile", "is set but algorithms lists no HS256/384/512");
         }
-        ConfigNode keys = p.child("keys");
-        ConfigNode fetch = p.child("fetch");
+        ConfigNode keys = p.child("keys").keys("ttl", "maxStale", "unknownKidInterval");
+        ConfigNode fetch = p.child("fetch").keys("connectTimeout", "readTimeout", "maxBytes", "caFile", "tokenFile");
         JwtProviderConfig c = new JwtProviderConfig(name, issuer, audiences, jwksUri, jwksFile, algorithms,
                 p.duration("clockSkew", Duration.ofSeconds(60), Duration.ZERO, Duration.ofMinutes(10)),
                 p.strings("requiredClaims"),
@@ -240,6 +233,8 @@ final class AuthSection {
     }
 
     private static IntrospectionConfig introspection(ConfigNode n, Path baseDir) throws ConfigException {
+        n.keys("endpoint", "clientId", "clientSecretFile", "cacheTtl", "negativeCacheTtl", "timeout", "maxBytes",
+                "caFile", "audiences");
         URI endpoint = n.uri("endpoint");
         if (endpoint == null) {
             throw n.error("endpoint", "is required: the RFC 7662 introspection URL");

@@ -1,27 +1,15 @@
 package dev.authsidecar.config;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Reads the YAML file, applies overrides, and validates everything before anything starts. Every error names
@@ -30,9 +18,6 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
     private static final Duration MS = Duration.ofMillis(1);
     private static final Duration DAY = Duration.ofDays(1);
-
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private ConfigLoader() {
     }
@@ -50,14 +35,16 @@ public final class ConfigLoader {
             set(tree, o, source);
             overrideSources.put(o.path(), o.source());
         }
-        ConfigNode root = ConfigNode.root(source, tree, overrideSources);
+        ConfigNode root = ConfigNode.root(source, tree, overrideSources)
+                .keys("server", "upstream", "admin", "auth", "rules", "defaultRule", "cors", "shutdown", "accessLog");
         Path baseDir = file == null ? Path.of(".") : file.toAbsolutePath().getParent();
+        AuthConfig auth = AuthSection.read(root.child("auth"), baseDir);
         SidecarConfig config = new SidecarConfig(
                 server(root.child("server")),
                 upstream(root.child("upstream")),
                 admin(root.child("admin")),
-                AuthSection.read(root.child("auth"), baseDir),
-                RulesSection.read(root),
+                auth,
+                RulesSection.read(root, auth.publicPaths()),
                 shutdown(root.child("shutdown")),
                 accessLog(root.child("accessLog")));
         root.finish();
@@ -65,27 +52,12 @@ public final class ConfigLoader {
     }
 
     private static ObjectNode readTree(Path file) throws ConfigException {
-        String source = file.toString();
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(source, "", "file not found");
-        } catch (IOException e) {
-            throw new ConfigException(source, "", "cannot read: " + e.getMessage());
-        }
-        JsonNode tree;
-        try {
-            tree = YAML.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "", "not valid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
-        }
-        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        JsonNode tree = YamlFiles.read(file, null);
+        if (tree == null) {
             return JsonNodeFactory.instance.objectNode();
         }
         if (!tree.isObject()) {
-            throw new ConfigException(source, "", "the top level must be a mapping of keys to values");
+            throw new ConfigException(file.toString(), "", "the top level must be a mapping of keys to values");
         }
         return (ObjectNode) tree;
     }
@@ -107,6 +79,8 @@ public final class ConfigLoader {
     }
 
     private static ServerConfig server(ConfigNode n) throws ConfigException {
+        n.keys("listen", "ioThreads", "maxRequestLineBytes", "maxHeaderBytes", "requestHeadTimeout",
+                "requestBodyTimeout", "idleTimeout", "trustForwardedHeaders", "upgrades", "tunnelIdleTimeout");
         ServerConfig c = new ServerConfig(
                 hostPort(n, "listen", "0.0.0.0:8081"),
                 n.integer("ioThreads", 0, 0, 256),
@@ -145,6 +119,7 @@ public final class ConfigLoader {
     }
 
     private static UpstreamConfig upstream(ConfigNode n) throws ConfigException {
+        n.keys("url", "connectTimeout", "responseHeadTimeout", "idleTimeout", "maxIdlePerThread");
         String text = n.string("url", "http://127.0.0.1:8080");
         URI url;
         try {
@@ -177,12 +152,14 @@ public final class ConfigLoader {
     }
 
     private static AdminConfig admin(ConfigNode n) throws ConfigException {
+        n.keys("listen");
         AdminConfig c = new AdminConfig(hostPort(n, "listen", "0.0.0.0:9901"));
         n.finish();
         return c;
     }
 
     private static ShutdownConfig shutdown(ConfigNode n) throws ConfigException {
+        n.keys("drainDelay", "timeout");
         ShutdownConfig c = new ShutdownConfig(
                 n.duration("drainDelay", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(10)),
                 n.duration("timeout", Duration.ofSeconds(25), Duration.ZERO, Duration.ofHours(1)));
@@ -191,6 +168,7 @@ public final class ConfigLoader {
     }
 
     private static AccessLogConfig accessLog(ConfigNode n) throws ConfigException {
+        n.keys("format");
         String format = n.string("format", "json");
         AccessLogConfig c = switch (format) {
             case "json" -> new AccessLogConfig(AccessLogConfig.Format.JSON);

@@ -254,12 +254,24 @@ final class ConfigNode {
         return p;
     }
 
-    /** Refuses every key that no reader asked for. Call after reading all keys of this mapping. */
+    /**
+     * Declares every key this mapping may hold and refuses any other at once, before a value is read: an
+     * unknown key is reported as itself (with the key it was probably meant to be), never as a confusing error
+     * about the keys that are missing because of it.
+     */
+    ConfigNode keys(String... names) throws ConfigException {
+        known.addAll(List.of(names));
+        finish();
+        return this;
+    }
+
+    /** Refuses every key that was neither declared nor read. Call after reading all keys of this mapping. */
     void finish() throws ConfigException {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!known.contains(name)) {
-                throw error(name, "unknown key (known keys here: " + String.join(", ", new TreeSet<>(known)) + ")");
+                throw error(name, "unknown key" + Suggestions.didYouMean(name, known)
+                        + " (known keys here: " + String.join(", ", new TreeSet<>(known)) + ")");
             }
         }
     }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -127,44 +126,7 @@ public final class EnvironmentOverrides {
 
     /** The variable meant, when the name differs only in underscores or by a short typo. */
     private static String suggestion(String name) {
-        String squashed = squash(name);
-        String best = null;
-        int bestDistance = 3;
-        for (String known : PATH_BY_VARIABLE.keySet()) {
-            if (squash(known).equals(squashed)) {
-                return "; did you mean " + known + "?";
-            }
-            int d = distance(name, known);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = known;
-            }
-        }
-        return best != null ? "; did you mean " + best + "?"
-                : " (the README lists them, section Configuration)";
-    }
-
-    private static String squash(String name) {
-        return name.replace("_", "").toUpperCase(Locale.ROOT);
-    }
-
-    /** Levenshtein distance. */
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        String hint = Suggestions.didYouMean(name, PATH_BY_VARIABLE.keySet());
+        return hint.isEmpty() ? " (the README lists them, section Configuration)" : hint;
     }
 }

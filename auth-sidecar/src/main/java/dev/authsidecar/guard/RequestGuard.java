@@ -1,5 +1,7 @@
 package dev.authsidecar.guard;
 
+import dev.authsidecar.path.InvalidPathException;
+import dev.authsidecar.path.PathNormalizer;
 import dev.authsidecar.respond.Failure;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -30,6 +32,7 @@ public final class RequestGuard {
         if (request.method() == HttpMethod.CONNECT) {
             throw new RejectedRequest(Failure.MALFORMED_REQUEST, "CONNECT is not supported");
         }
+        checkMethod(request.method());
         HttpHeaders headers = request.headers();
         checkFraming(headers);
         checkHost(request);
@@ -39,7 +42,12 @@ public final class RequestGuard {
     static String normalizeTarget(String uri) throws RejectedRequest {
         int q = uri.indexOf('?');
         String path = q < 0 ? uri : uri.substring(0, q);
-        String normalized = PathNormalizer.normalize(path);
+        String normalized;
+        try {
+            normalized = PathNormalizer.normalize(path);
+        } catch (InvalidPathException e) {
+            throw new RejectedRequest(Failure.MALFORMED_REQUEST, e.getMessage());
+        }
         if (q < 0) {
             return normalized;
         }
@@ -52,6 +60,27 @@ public final class RequestGuard {
         }
         // Reuse the client's string when the path did not change: the common case allocates nothing.
         return normalized == path ? uri : normalized + uri.substring(q);
+    }
+
+    /**
+     * Methods are case-sensitive, but some applications compare them without case: {@code delete} would then
+     * slip past a rule written for {@code DELETE}. Like nginx, accept upper-case letters, {@code -} and {@code _}
+     * only. Netty hands out shared constants for the common methods, so they are not scanned.
+     */
+    private static void checkMethod(HttpMethod method) throws RejectedRequest {
+        if (method == HttpMethod.GET || method == HttpMethod.POST || method == HttpMethod.HEAD
+                || method == HttpMethod.PUT || method == HttpMethod.DELETE || method == HttpMethod.PATCH
+                || method == HttpMethod.OPTIONS) {
+            return;
+        }
+        String name = method.name();
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'A' && c <= 'Z') && c != '-' && c != '_') {
+                throw new RejectedRequest(Failure.MALFORMED_REQUEST,
+                        "the method must be upper-case letters, '-' or '_' (methods are case-sensitive)");
+            }
+        }
     }
 
     private static void checkFraming(HttpHeaders headers) throws RejectedRequest {

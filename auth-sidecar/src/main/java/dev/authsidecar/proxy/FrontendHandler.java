@@ -227,7 +227,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         deadline.headReceived();
         keepAlive = false;
         requestId = RequestIds.accept(request.headers().get(RequestIds.HEADER));
-        record.begin(request.method().name(), requestId, request.headers().get(TRACEPARENT), clientIp);
+        record.begin(RequestFacts.methodOf(request), requestId, request.headers().get(TRACEPARENT), clientIp);
         String target;
         String path;
         try {
@@ -292,7 +292,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         AuthOutcome.Rejected denied = s.policy().check(request.method().name(), head.path(), head.websocket(),
                 outcome, RequestFacts.isCorsPreflight(request));
         Identity identity = outcome instanceof Identity i ? i : null;
-        record.auth(RequestFacts.resultOf(denied, identity), identity != null ? identity.method() : null,
+        record.auth(RequestFacts.resultOf(denied, identity),
+                identity != null ? identity.method() : denied != null ? s.authentication().methodAttempted(
+                        request.headers()) : null,
                 identity != null ? identity.subject() : null);
         if (denied != null) {
             // An unread body is never read: the connection closes instead.
@@ -443,6 +445,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private void respond(Failure failure, String detail, String requiredScope, boolean close) {
         FullHttpResponse response = ProblemResponses.of(failure, detail, requestId, requiredScope);
         record.status(failure.status().code());
+        record.addBytesOut(response.content().readableBytes());
         recorder.complete(record);
         close |= failure.closesConnection() || draining || !keepAlive;
         if (close) {

@@ -136,7 +136,7 @@ public final class AccessLog implements AutoCloseable {
             StringBuilder sb = new StringBuilder(160)
                     .append(Instant.ofEpochMilli(r.startMillis)).append(' ')
                     .append(r.clientIp).append(' ')
-                    .append(r.method).append(' ')
+                    .append(r.method == null ? "-" : r.method).append(' ')
                     .append(r.path == null ? "-" : r.path).append(' ')
                     .append(r.status).append(' ')
                     .append(Math.round(nanos / 1000.0) / 1000.0).append("ms")

@@ -36,9 +36,10 @@ import java.util.function.Supplier;
  */
 public final class Metrics {
     private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
-    private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"};
+    /** OTHER: any other method; INVALID: the request line could not be parsed, so no method is known. */
+    static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "INVALID", "OTHER"};
     private static final RequestRecord.AuthResult[] RESULTS = RequestRecord.AuthResult.values();
-    private static final String[] AUTH_METHODS = {"api-key", "jwt", "introspection", "none"};
+    static final String[] AUTH_METHODS = {"api-key", "jwt", "introspection", "none"};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -207,6 +208,9 @@ public final class Metrics {
     }
 
     private static int methodIndex(String method) {
+        if (method == null) {
+            return METHODS.length - 2;
+        }
         for (int i = 0; i < METHODS.length - 1; i++) {
             if (METHODS[i].equals(method)) {
                 return i;

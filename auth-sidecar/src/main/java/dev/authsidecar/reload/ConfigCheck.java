@@ -64,6 +64,19 @@ public final class ConfigCheck {
         return new ConfigException(source, "auth.jwt", String.valueOf(message));
     }
 
+    /**
+     * What is valid but probably not meant, for the start-up log, reloads and {@code check-config}. Nothing here
+     * opens access: these configurations refuse more than their author may expect.
+     */
+    public static List<String> warnings(SidecarConfig c) {
+        AuthConfig auth = c.auth();
+        if (auth.apiKeys().isEmpty() && auth.jwtProviders().isEmpty() && auth.introspection() == null) {
+            return List.of("no credential source is configured (no API keys, JWT providers or introspection): every "
+                    + "request that a public path or an anonymous rule does not let in will be refused with 401");
+        }
+        return List.of();
+    }
+
     /** One line about what a configuration sets up, for check-config and the reload log. */
     public static String summary(SidecarConfig c) {
         return "listen " + c.server().listen() + " (admin " + c.admin().listen() + "), upstream " + c.upstream().url()

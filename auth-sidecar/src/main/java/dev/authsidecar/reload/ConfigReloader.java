@@ -61,6 +61,8 @@ public final class ConfigReloader implements AutoCloseable {
     private Set<Path> files;
     private Map<Path, String> seen;
     private Map<Path, String> applied;
+    /** The last configuration loaded from the files, valid: restart-only changes are reported against it once. */
+    private SidecarConfig lastLoaded;
     private String failure;
 
     private ConfigReloader(ConfigSource source, SidecarConfig running, LiveStages stages, ReloadTiming timing) {
@@ -69,6 +71,7 @@ public final class ConfigReloader implements AutoCloseable {
         this.stages = stages;
         this.timing = timing;
         this.running = running;
+        this.lastLoaded = running;
         this.files = WatchedFiles.of(configFile, running);
         this.seen = WatchedFiles.fingerprints(files);
         this.applied = seen;
@@ -203,18 +206,40 @@ public final class ConfigReloader implements AutoCloseable {
             throw e;
         }
         stages.replace(next, timing.grace());
+        List<String> changedFiles = changedFiles(applied, fingerprints);
+        // Reported once per change: a restart-only key that still differs from what runs was reported when it
+        // first changed, and later reloads of other keys do not repeat it.
+        List<String> newlyNeedRestart = plan.needRestart().stream()
+                .filter(Reloadable.plan(lastLoaded, loaded).needRestart()::contains).toList();
         running = plan.effective();
+        lastLoaded = loaded;
         files = nextFiles;
         seen = fingerprints;
         applied = fingerprints;
         failure = null;
         watchFolders();
-        log.info("configuration reloaded from {}: {}", source.name(), ConfigCheck.summary(running));
-        if (!plan.needRestart().isEmpty()) {
+        log.info("configuration reloaded from {} after a change to {}: {}", source.name(),
+                changedFiles.isEmpty() ? "the environment" : String.join(", ", changedFiles),
+                ConfigCheck.summary(running));
+        ConfigCheck.warnings(running).forEach(w -> log.warn("{}", w));
+        if (!newlyNeedRestart.isEmpty()) {
             log.warn("{} changed in {} but take{} effect only after a restart; the rest is applied",
-                    String.join(", ", plan.needRestart()), source.name(), plan.needRestart().size() == 1 ? "s" : "");
+                    String.join(", ", newlyNeedRestart), source.name(), newlyNeedRestart.size() == 1 ? "s" : "");
         }
         stages.reloads().succeeded();
+    }
+
+    /** The files whose content differs between two looks, or that appeared or went away, in a stable order. */
+    private static List<String> changedFiles(Map<Path, String> before, Map<Path, String> after) {
+        Set<Path> all = new LinkedHashSet<>(after.keySet());
+        all.addAll(before.keySet());
+        List<String> changed = new java.util.ArrayList<>();
+        for (Path f : all) {
+            if (!Objects.equals(before.get(f), after.get(f))) {
+                changed.add(f.toString());
+            }
+        }
+        return changed;
     }
 
     private boolean authFilesChanged(SidecarConfig loaded, Map<Path, String> fingerprints) {

@@ -14,9 +14,13 @@ import java.util.Map;
 
 /**
  * The headers through which the application learns who called. Only the sidecar may set them: every incoming
- * header that a server could read as one of them is removed first. Servers disagree on {@code _} and {@code .}
- * (CGI, nginx and many frameworks turn them into {@code -}), so {@code x_auth_subject} and
- * {@code X.Auth.Subject} are treated as {@code X-Auth-Subject}.
+ * header that a server could read as one of them is removed first. Servers disagree about the punctuation in
+ * header names: CGI gateways, nginx, PHP, Rack and many frameworks fold {@code _}, {@code .} and others into
+ * {@code -} or {@code _}, so two names are treated as the same when they are equal after case-folding with every
+ * character that is not a letter or digit (all of RFC 9110's {@code tchar} punctuation) treated alike:
+ * {@code x_auth_subject}, {@code X.Auth.Subject} and {@code x~auth|subject} are all {@code X-Auth-Subject}.
+ * The same holds for the forwarded headers the sidecar sets ({@code X-Forwarded-For}, {@code -Proto},
+ * {@code -Host}): only their exact spelling is left to the rewriter, every look-alike is removed.
  */
 public final class IdentityHeaders {
     public static final AsciiString SUBJECT = AsciiString.cached("x-auth-subject");
@@ -44,7 +48,7 @@ public final class IdentityHeaders {
         List<CharSequence> spoofed = null;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
             CharSequence name = it.next().getKey();
-            if (isIdentityAlias(name)) {
+            if (isIdentityAlias(name) || isForwardedLookAlike(name)) {
                 if (spoofed == null) {
                     spoofed = new ArrayList<>(2);
                 }
@@ -85,20 +89,35 @@ public final class IdentityHeaders {
         }
     }
 
-    /** {@code x-auth-*} with any case, and {@code _} or {@code .} in place of either dash. */
+    /** {@code x-auth-*} with any case, and any {@code tchar} punctuation in place of either dash. */
     static boolean isIdentityAlias(CharSequence name) {
         return name.length() > 7
                 && (name.charAt(0) | 0x20) == 'x'
-                && isDash(name.charAt(1))
+                && isSeparator(name.charAt(1))
                 && (name.charAt(2) | 0x20) == 'a'
                 && (name.charAt(3) | 0x20) == 'u'
                 && (name.charAt(4) | 0x20) == 't'
                 && (name.charAt(5) | 0x20) == 'h'
-                && isDash(name.charAt(6));
+                && isSeparator(name.charAt(6));
     }
 
-    private static boolean isDash(char c) {
-        return c == '-' || c == '_' || c == '.';
+    /**
+     * A name that folds to {@code x-forwarded-for}, {@code -proto} or {@code -host} without being spelt that
+     * way (case aside): the rewriter sets or extends the real ones, and an application that folds names would
+     * otherwise read a client's {@code X_Forwarded_For} as the sidecar's.
+     */
+    static boolean isForwardedLookAlike(CharSequence name) {
+        return isLookAlike(name, RequestRewriter.X_FORWARDED_FOR)
+                || isLookAlike(name, RequestRewriter.X_FORWARDED_PROTO)
+                || isLookAlike(name, RequestRewriter.X_FORWARDED_HOST);
+    }
+
+    private static boolean isLookAlike(CharSequence name, AsciiString canonical) {
+        return HeaderFolding.sameField(name, canonical) && !canonical.contentEqualsIgnoreCase(name);
+    }
+
+    private static boolean isSeparator(char c) {
+        return HeaderFolding.isPunctuation(c);
     }
 
     /** Claims are JSON-shaped: arrays become comma-separated, objects stay JSON. */

@@ -14,6 +14,8 @@ public final class RequestRewriter {
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     static final AsciiString HTTP = AsciiString.cached("http");
+    /** RFC 7239's header: as trustworthy as the X-Forwarded family, so kept only when that is. */
+    static final AsciiString FORWARDED = AsciiString.cached("forwarded");
 
     private final boolean forwardCredential;
     private final boolean trustForwardedHeaders;
@@ -67,6 +69,9 @@ public final class RequestRewriter {
     }
 
     private void addForwarded(HttpHeaders h, String clientIp, String host) {
+        if (!trustForwardedHeaders) {
+            h.remove(FORWARDED);
+        }
         String prior = h.contains(X_FORWARDED_FOR) ? String.join(", ", h.getAll(X_FORWARDED_FOR)) : null;
         h.set(X_FORWARDED_FOR, prior == null ? clientIp : prior + ", " + clientIp);
         if (!trustForwardedHeaders || !h.contains(X_FORWARDED_PROTO)) {

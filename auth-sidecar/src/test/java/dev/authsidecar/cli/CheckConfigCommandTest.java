@@ -25,7 +25,7 @@ final class CheckConfigCommandTest {
     private static Run run(Map<String, String> environment, String... args) {
         Main main = new Main();
         main.environment = environment;
-        CommandLine cli = new CommandLine(main);
+        CommandLine cli = Main.commandLine(main);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out));
@@ -62,6 +62,61 @@ final class CheckConfigCommandTest {
     }
 
     @Test
+    void flagsBeforeTheSubcommandAreHonoured() throws IOException {
+        Path file = write("sidecar.yaml", "auth:\n  apiKeys:\n    - {name: a, sha256: %s}\n".formatted(SHA));
+
+        Run r = run(Map.of(), "--listen", "127.0.0.1:7001", "--config", file.toString(), "check-config",
+                "--upstream", "http://127.0.0.1:7002");
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith("OK: " + file + "\n").contains("listen 127.0.0.1:7001",
+                "upstream http://127.0.0.1:7002");
+    }
+
+    @Test
+    void aFlagGivenBeforeAndAfterWithDifferentValuesIsRefused() throws IOException {
+        Path file = write("sidecar.yaml", "");
+
+        Run r = run(Map.of(), "--listen", "127.0.0.1:7001", "check-config", "--config", file.toString(),
+                "--listen", "127.0.0.1:7003");
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("auth-sidecar: invalid configuration: --listen: given twice with different "
+                + "values ('127.0.0.1:7001' before the subcommand, '127.0.0.1:7003' after it)\n");
+    }
+
+    @Test
+    void checkConfigWithoutAFileSaysSo() {
+        Run r = run(Map.of(), "check-config");
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("auth-sidecar: invalid configuration: --config: check-config needs the file to "
+                + "check: --config FILE\n");
+    }
+
+    @Test
+    void checkConfigWarnsWhenNoCredentialSourceIsConfigured() throws IOException {
+        Path file = write("sidecar.yaml", "auth:\n  publicPaths: [/healthz]\n");
+
+        Run r = run(Map.of(), "check-config", "--config", file.toString());
+
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("\n  warning: no credential source is configured (no API keys, JWT providers or "
+                + "introspection): every request that a public path or an anonymous rule does not let in will be "
+                + "refused with 401\n");
+    }
+
+    @Test
+    void aSidecarFlagBeforeAnotherSubcommandIsRefusedNotIgnored() {
+        Run r = run(Map.of(), "--listen", "127.0.0.1:7001", "gen-key");
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("auth-sidecar: --listen configures the sidecar and has no meaning for gen-key; "
+                + "remove it\n");
+    }
+
+    @Test
     void anInvalidFileExits2WithTheMessageStartUpPrints() throws IOException {
         Path file = write("sidecar.yaml", "server:\n  lisen: 127.0.0.1:8081\n");
 
@@ -71,8 +126,8 @@ final class CheckConfigCommandTest {
         assertThat(check.exit()).isEqualTo(2);
         assertThat(check.out()).isEmpty();
         assertThat(check.err()).isEqualTo("auth-sidecar: invalid configuration: " + file
-                + ": server.lisen: unknown key (known keys here: idleTimeout, ioThreads, listen, maxHeaderBytes, "
-                + "maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, trustForwardedHeaders, "
+                + ": server.lisen: unknown key; did you mean listen? (known keys here: idleTimeout, ioThreads, listen, "
+                + "maxHeaderBytes, maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, trustForwardedHeaders, "
                 + "tunnelIdleTimeout, upgrades)\n");
         assertThat(start.exit()).isEqualTo(2);
         assertThat(start.err()).isEqualTo(check.err());
@@ -166,14 +221,6 @@ final class CheckConfigCommandTest {
         assertThat(r.out()).contains("listen 127.0.0.1:3");
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).startsWith("auth-sidecar: invalid configuration: --listen: server.listen: ");
-    }
-
-    @Test
-    void withoutConfigItIsAUsageError() {
-        Run r = run(Map.of(), "check-config");
-
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("Missing required option: '--config=FILE'");
     }
 
     private static String provider(String keySource) {

@@ -146,6 +146,13 @@ final class ConfigLoaderTest {
             bad("upstream:\n  url: http:///x", "upstream.url: "),
             bad("upstream:\n  url: 'http://a b'", "upstream.url: not a valid URL"),
             bad(keys("    - name: a\n      sha256: abc"), "auth.apiKeys[0].sha256: expected 64 hex digits"),
+            bad(keys("    - name: a\n      sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"),
+                    "auth.apiKeys[0].sha256: is the SHA-256 of 'password', which anyone can guess; make a real key "
+                            + "with `auth-sidecar gen-key`"),
+            bad(keys("    - name: a\n      sha256: E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"),
+                    "auth.apiKeys[0].sha256: is the SHA-256 of the empty string"),
+            bad(keys("    - name: a\n      sha256: PASTE-THE-SHA256-PRINTED-BY-gen-key"),
+                    "auth.apiKeys[0].sha256: expected 64 hex digits (the output of `auth-sidecar gen-key`"),
             bad(keys("    - name: a\n      sha256: " + "g".repeat(64)), "auth.apiKeys[0].sha256: expected 64 hex"),
             bad(keys("    - name: a"), "auth.apiKeys[0].sha256: is required"),
             bad(keys("    - sha256: " + SHA_A), "auth.apiKeys[0].name: is required"),
@@ -168,9 +175,6 @@ final class ConfigLoaderTest {
             bad("server:\n  tunnelIdleTimeout: 0s", "server.tunnelIdleTimeout: "),
             bad("auth:\n  closeTunnelsAtExpiry: sometimes", "auth.closeTunnelsAtExpiry: "),
             bad("rules:\n  - path: /a\n    upgrade: h2c\n    deny: true", "rules[0].upgrade: expected websocket"),
-            bad("server: [", "not valid YAML"),
-            bad("server:\n  listen: ':1'\n  listen: ':2'", "not valid YAML"),
-            bad("server:\n  listen: ':1'\nserver:\n  idleTimeout: 1s", "not valid YAML"),
         };
     }
 
@@ -206,7 +210,7 @@ final class ConfigLoaderTest {
 
         assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
                 .hasMessageContaining("listen")
-                .hasMessageContaining("line 3");
+                .hasMessageContaining(file + ":3:");
     }
 
     @Test
@@ -252,7 +256,8 @@ final class ConfigLoaderTest {
 
         assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage(keys.toAbsolutePath() + ": apiKeys[0].sha256: expected 64 hex digits");
+                .hasMessage(keys.toAbsolutePath() + ": apiKeys[0].sha256: expected 64 hex digits (the output of "
+                        + "`auth-sidecar gen-key` or `hash-key`)");
     }
 
     @Test

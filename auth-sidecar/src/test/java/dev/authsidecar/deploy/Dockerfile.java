@@ -7,8 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * A Dockerfile read into stages and instructions, enough to check what the project's Dockerfiles promise
  * without a container engine: line continuations and comments as Docker handles them, exec-form (JSON)
- * arguments, {@code COPY} flags. Heredocs and variable expansion are not supported, and not used.
+ * arguments, {@code COPY} flags, and {@code ${NAME}} in ENV values from a global {@code ARG NAME=default} that the
+ * stage re-declares (as Docker requires). Heredocs are not supported, and not used.
  */
 public final class Dockerfile {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,17 +38,22 @@ public final class Dockerfile {
     public record Copy(Instruction at, String from, List<String> sources, String destination) {
     }
 
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
+
     private final Path path;
     private final List<Stage> stages;
+    private final Map<String, String> globalArgs;
 
-    private Dockerfile(Path path, List<Stage> stages) {
+    private Dockerfile(Path path, List<Stage> stages, Map<String, String> globalArgs) {
         this.path = path;
         this.stages = stages;
+        this.globalArgs = globalArgs;
     }
 
     public static Dockerfile parse(Path path) throws IOException {
         List<String> lines = Files.readAllLines(path);
         List<Stage> stages = new ArrayList<>();
+        Map<String, String> globalArgs = new LinkedHashMap<>();
         List<Instruction> current = null;
         StringBuilder pending = null;
         int startLine = 0;
@@ -84,6 +93,11 @@ public final class Dockerfile {
                 if (!ins.keyword().equals("ARG")) {
                     throw new IllegalArgumentException(path + ":" + startLine + ": " + ins.keyword() + " before FROM");
                 }
+                Matcher arg = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)(?:=\"([^\"]*)\"|=(\\S*))?").matcher(ins.arguments());
+                if (!arg.matches()) {
+                    throw new IllegalArgumentException(path + ":" + startLine + ": ARG " + ins.arguments());
+                }
+                globalArgs.put(arg.group(1), arg.group(2) != null ? arg.group(2) : arg.group(3));
                 continue;
             }
             current.add(ins);
@@ -91,7 +105,34 @@ public final class Dockerfile {
         if (pending != null) {
             throw new IllegalArgumentException(path + ": the last instruction ends with a line continuation");
         }
-        return new Dockerfile(path, stages);
+        return new Dockerfile(path, stages, Collections.unmodifiableMap(globalArgs));
+    }
+
+    /** The build arguments declared before the first FROM, with their defaults (null: none). */
+    public Map<String, String> globalArgs() {
+        return globalArgs;
+    }
+
+    /**
+     * {@code text} with each {@code $NAME} / {@code ${NAME}} replaced by the global ARG's default. Docker only
+     * expands a global ARG in a stage that declares it again ({@code ARG NAME}); elsewhere it is empty, which is
+     * an error here.
+     */
+    public String expand(Stage stage, String text) {
+        Matcher m = VARIABLE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1) != null ? m.group(1) : m.group(2);
+            boolean declared = stage.all("ARG").stream().anyMatch(a -> a.arguments().strip().equals(name));
+            if (!declared || globalArgs.get(name) == null) {
+                throw new IllegalArgumentException(path + ": stage " + stage.name() + " uses $" + name + " but "
+                        + (declared ? "no global ARG " + name + "=… gives it a value" : "does not declare ARG " + name
+                        + " (without it, Docker expands it to nothing)"));
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(globalArgs.get(name)));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     public Path path() {
@@ -165,7 +206,7 @@ public final class Dockerfile {
 
     /** The JVM options the image sets, split as the JVM splits JAVA_TOOL_OPTIONS (on white space). */
     public List<String> javaToolOptions() {
-        return env(finalStage(), "JAVA_TOOL_OPTIONS").map(v -> List.of(v.strip().split("\\s+")))
+        return env(finalStage(), "JAVA_TOOL_OPTIONS").map(v -> List.of(expand(finalStage(), v).strip().split("\\s+")))
                 .orElseThrow(() -> new IllegalArgumentException(path + ": no JAVA_TOOL_OPTIONS in the final stage"));
     }
 

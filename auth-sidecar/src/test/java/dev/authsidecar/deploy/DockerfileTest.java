@@ -24,14 +24,27 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.w3c.dom.Document;
 
 /**
- * No container engine runs where the tests run, so the Dockerfiles cannot be built here. This keeps them
- * honest instead: what they copy exists and is sent in the build context, the jar they run is the one Maven
- * builds, the ports are the programs' defaults, the user is the Deployment's, and the final image holds a
- * runtime, a jar and nothing to build with. (That the jar exists after {@code package} is checked by
- * ManifestPodIT, which runs after it; here, in the test phase, the check is against the POM's finalName.)
+ * The Dockerfiles are built and run for real by deploy/test-images.sh (CI runs it after {@code ./mvnw verify},
+ * where a container engine can run). These checks need no engine and fail first: what they copy exists and is
+ * sent in the build context, the jar they run is the one Maven builds, jlink writes where the base image has
+ * nothing, the class-data-sharing archive is made with the image's JVM options, the ports are the programs'
+ * defaults, the user is the Deployment's, and the final image holds a runtime, a jar and nothing to build with.
+ * (That the jar exists after {@code package} is checked by ManifestPodIT, which runs after it; here, in the test
+ * phase, the check is against the POM's finalName.)
  */
 class DockerfileTest {
     private static final Path ROOT = Manifests.repoRoot();
+
+    /**
+     * What the jlink stage's base image, eclipse-temurin:25-jdk, already holds: its JDK at JAVA_HOME, and the
+     * folders every Linux image has. jlink refuses to write its runtime into a folder that exists.
+     */
+    private static final String BASE_JAVA_HOME = "/opt/java/openjdk";
+    private static final List<String> BASE_FOLDERS = List.of("/", "/bin", "/etc", "/home", "/lib", "/opt", "/root",
+            "/sbin", "/srv", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/share", "/var");
+
+    /** The first folder of java.library.path on Linux when the property is not set (JDK 17 to 25). */
+    private static final String DEFAULT_LIBRARY_PATH = "/usr/java/packages/lib";
 
     record Image(String module, List<Integer> defaultPorts) {
         Dockerfile dockerfile() throws IOException {
@@ -164,7 +177,78 @@ class DockerfileTest {
         Copy runtime = runtimeCopy(df);
         assertThat(runtime.sources()).as("the runtime copied is jlink's output, not the JDK")
                 .containsExactly(df.jlinkOption("--output").orElseThrow());
-        assertThat(df.copies(last)).as("runtime and jar only").hasSize(2);
+        assertThat(df.copies(last)).as("runtime, jar and (for a Netty transport) its native library only")
+                .hasSize(2 + nativeLibraryCopies(df).size());
+    }
+
+    /** Found when DockerfileTest did not know the base's layout: `jlink --output /opt/java` on a JDK at /opt/java/openjdk. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("images")
+    void jlinkWritesToAFolderTheBaseImageDoesNotHave(Image image) throws IOException {
+        Dockerfile df = image.dockerfile();
+        assertThat(df.jlinkStage().orElseThrow().image()).as("the jlink stage's base, whose layout this test knows")
+                .isEqualTo("eclipse-temurin:25-jdk");
+        String output = df.jlinkOption("--output").orElseThrow(() -> new AssertionError(df.path() + ": no --output"));
+        assertThat(output).as(df.path() + ": jlink --output").startsWith("/").doesNotEndWith("/")
+                .isNotIn(BASE_FOLDERS)
+                .as(df.path() + ": jlink --output " + output + " exists in the base: the JDK is at " + BASE_JAVA_HOME)
+                .isNotEqualTo(BASE_JAVA_HOME)
+                .matches(o -> !(BASE_JAVA_HOME + "/").startsWith(o + "/"), "not a folder above " + BASE_JAVA_HOME)
+                .matches(o -> !o.startsWith(BASE_JAVA_HOME + "/"), "not inside " + BASE_JAVA_HOME);
+    }
+
+    /**
+     * jlink's --generate-cds-archive makes archives for the default JVM options only; a JVM started with other
+     * options (-XX:+UseCompactObjectHeaders, --enable-native-access…) finds no archive that matches and runs
+     * without sharing. The archive must be dumped with the very options the image sets.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("images")
+    void theClassDataSharingArchiveIsMadeWithTheImagesOwnJvmOptions(Image image) throws IOException {
+        Dockerfile df = image.dockerfile();
+        Stage jre = df.jlinkStage().orElseThrow();
+        String run = jre.all("RUN").stream().map(Dockerfile.Instruction::arguments).filter(a -> a.contains("jlink "))
+                .findFirst().orElseThrow();
+        assertThat(run).as("jlink's own CDS archive matches only the default JVM options")
+                .doesNotContain("--generate-cds-archive");
+
+        String env = df.env(df.finalStage(), "JAVA_TOOL_OPTIONS").orElseThrow();
+        Matcher var = Pattern.compile("\\$\\{?([A-Za-z_][A-Za-z0-9_]*)}?").matcher(env);
+        assertThat(var.matches()).as("JAVA_TOOL_OPTIONS is one build argument, shared with the archive's dump: " + env)
+                .isTrue();
+        String arg = var.group(1);
+        assertThat(df.globalArgs()).as("global ARG " + arg + " with the options").containsKey(arg);
+        assertThat(jre.all("ARG")).as("the jlink stage declares ARG " + arg)
+                .anySatisfy(a -> assertThat(a.arguments().strip()).isEqualTo(arg));
+        assertThat(run).as("the archive is dumped with the image's JVM options")
+                .containsPattern("JAVA_TOOL_OPTIONS=\"\\$\\{?" + arg + "}?\" \\S*/bin/java -Xshare:dump");
+        assertThat(run).as("the dump uses the class list cut to the runtime's classes (no warnings for missing ones)")
+                .containsPattern("jimage list \\S*/lib/modules").contains("lib/classlist");
+    }
+
+    /**
+     * Netty loads its epoll library from java.library.path before it tries to unpack the copy in the jar to a
+     * temporary folder. Installed in the JDK's default library folder, it loads on a read-only root and a noexec
+     * /tmp, so the sidecar cannot fall back to NIO because of the Pod's /tmp.
+     */
+    @Test
+    void theSidecarImageInstallsNettysEpollLibraryOnTheDefaultLibraryPath() throws IOException {
+        Dockerfile df = Dockerfile.parse(ROOT.resolve("auth-sidecar/Dockerfile"));
+        List<Copy> natives = nativeLibraryCopies(df);
+        assertThat(natives).as("one COPY of META-INF/native into the final stage").hasSize(1);
+        Copy lib = natives.get(0);
+        assertThat(lib.destination()).as("java.library.path's default first folder")
+                .isIn(DEFAULT_LIBRARY_PATH, DEFAULT_LIBRARY_PATH + "/");
+        Stage build = df.stage(lib.from()).orElseThrow();
+        String source = lib.sources().get(0);
+        String extracted = df.workdir(build).orElseThrow() + "/auth-sidecar/target/native/";
+        assertThat(source).as("the libraries unpacked from the jar the image runs").isEqualTo(extracted + "META-INF/native/");
+        assertThat(build.all("RUN")).as("the build stage unpacks META-INF/native from auth-sidecar.jar into " + extracted)
+                .anySatisfy(r -> assertThat(r.arguments()).contains("cd auth-sidecar/target/native")
+                        .contains("jar xf ../auth-sidecar.jar META-INF/native/")
+                        .contains("libnetty_transport_native_epoll_"));
+        assertThat(df.javaToolOptions()).as("nothing moves java.library.path away from its default")
+                .noneMatch(o -> o.startsWith("-Djava.library.path"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -195,16 +279,16 @@ class DockerfileTest {
                 .contains("-XX:+UseSerialGC", "-XX:FreqInlineSize=100", "-XX:+ExitOnOutOfMemoryError");
     }
 
+    /**
+     * A {@code # syntax=} directive makes every build pull a frontend image from Docker Hub, which fails where
+     * builds have no registry access. BuildKit's built-in frontend handles RUN --mount.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("images")
-    void buildKitFeaturesAreDeclared(Image image) throws IOException {
+    void noSyntaxDirectiveSoBuildsNeedNoRegistryForTheFrontend(Image image) throws IOException {
         Dockerfile df = image.dockerfile();
-        boolean mounts = df.stages().stream().flatMap(s -> s.all("RUN").stream())
-                .anyMatch(r -> r.arguments().startsWith("--mount"));
-        if (mounts) {
-            assertThat(Files.readAllLines(df.path()).get(0)).as("RUN --mount needs BuildKit's syntax directive")
-                    .isEqualTo("# syntax=docker/dockerfile:1");
-        }
+        assertThat(Files.readAllLines(df.path())).as(df.path() + ": parser directives")
+                .noneMatch(l -> l.matches("(?i)#\\s*syntax\\s*=.*"));
     }
 
     @Test
@@ -234,6 +318,12 @@ class DockerfileTest {
         List<Copy> runtimes = df.copies(df.finalStage()).stream().filter(c -> jlinkStage.equals(c.from())).toList();
         assertThat(runtimes).as(df.path() + ": one COPY --from=" + jlinkStage).hasSize(1);
         return runtimes.get(0);
+    }
+
+    /** COPYs of Netty's native libraries (META-INF/native of the jar) into the final stage. */
+    private static List<Copy> nativeLibraryCopies(Dockerfile df) {
+        return df.copies(df.finalStage()).stream()
+                .filter(c -> c.sources().stream().anyMatch(src -> src.contains("META-INF/native"))).toList();
     }
 
     private static List<String> namesOf(Dockerfile df) {

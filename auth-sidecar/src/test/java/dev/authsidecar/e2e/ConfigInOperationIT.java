@@ -68,7 +68,8 @@ class ConfigInOperationIT {
         assertThat(ok.out()).startsWith("OK: " + good + "\n").contains("2 API key(s)");
         assertThat(refused.exit()).isEqualTo(2);
         assertThat(refused.err()).isEqualTo("auth-sidecar: invalid configuration: " + bad
-                + ": auth.apiKeys[0].sha256: expected 64 hex digits\n");
+                + ": auth.apiKeys[0].sha256: expected 64 hex digits (the output of `auth-sidecar gen-key` or "
+                + "`hash-key`)\n");
         assertThat(typo.exit()).isEqualTo(2);
         assertThat(typo.err()).isEqualTo("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_URI: not a "
                 + "configuration variable; did you mean AUTH_SIDECAR_UPSTREAM_URL?\n");

@@ -6,11 +6,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A built jar run as its own process, as a container would run it; output goes to a file for assertions. */
+/**
+ * A built jar run as its own process, as a container would run it (or any command, such as demo.sh); output goes
+ * to a file for assertions.
+ */
 final class JavaProcess implements AutoCloseable {
     private final Process process;
     private final Path output;
@@ -21,6 +25,12 @@ final class JavaProcess implements AutoCloseable {
     }
 
     static JavaProcess start(String jarProperty, List<String> jvmArgs, List<String> args) throws IOException {
+        return start(jarProperty, jvmArgs, args, null);
+    }
+
+    /** As {@link #start(String, List, List)}, inside {@code network} when it is not null. */
+    static JavaProcess start(String jarProperty, List<String> jvmArgs, List<String> args, PodNetwork network)
+            throws IOException {
         String jar = System.getProperty(jarProperty);
         if (jar == null || !Files.exists(Path.of(jar))) {
             throw new IllegalStateException("system property " + jarProperty + " must name a built jar, got " + jar
@@ -32,8 +42,21 @@ final class JavaProcess implements AutoCloseable {
         command.add("-jar");
         command.add(jar);
         command.addAll(args);
+        return command(network == null ? command : network.wrap(command), Path.of(""));
+    }
+
+    /** Any command (a script, say), started in {@code dir}, with its output collected the same way. */
+    static JavaProcess command(List<String> command, Path dir) throws IOException {
+        return command(command, dir, Map.of());
+    }
+
+    /** As {@link #command(List, Path)}, with {@code env} added to this JVM's environment. */
+    static JavaProcess command(List<String> command, Path dir, Map<String, String> env) throws IOException {
         Path output = Files.createTempFile("process", ".log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toAbsolutePath().toFile())
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.environment().putAll(env);
+        Process p = builder.start();
         return new JavaProcess(p, output);
     }
 
@@ -78,6 +101,15 @@ final class JavaProcess implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Sends a signal by name (INT, as Ctrl-C would), through kill(1). */
+    void signal(String name) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
     }
 
     @Override

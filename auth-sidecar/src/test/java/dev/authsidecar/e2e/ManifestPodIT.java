@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authsidecar.config.ConfigLoader;
+import dev.authsidecar.config.HostPort;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.deploy.Dockerfile;
 import dev.authsidecar.deploy.Manifests;
@@ -14,8 +15,9 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Service;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,10 +27,12 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +50,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       every probe of the manifest must then pass; on termination main-service stops first, then the sidecar,
  *       within terminationGracePeriodSeconds.</li>
  * </ul>
- * The manifest's ports are fixed (8080, 8081, 9901), so they must be free on this machine.
+ * Both processes run as a Pod's do: in a network namespace of their own ({@link PodNetwork}), on the manifest's
+ * own ports, reached from outside through the Pod IP; from there the test proves that the sidecar's port is
+ * reachable and main-service's is not. Where no namespace can be made (not root, not Linux, no {@code ip}), it
+ * says so and runs on ephemeral host ports instead, the manifest's ports mapped to them.
  */
 @Timeout(150)
 class ManifestPodIT {
@@ -58,6 +65,17 @@ class ManifestPodIT {
     @TempDir
     Path mounts;
 
+    /** Where the Pod's ports are: the Pod IP with the manifest's ports, or loopback with ephemeral ones. */
+    private record Where(Optional<PodNetwork> net, Map<Integer, Integer> ports) {
+        String host() {
+            return net.map(n -> n.podAddress().getHostAddress()).orElse("127.0.0.1");
+        }
+
+        int port(int manifestPort) {
+            return ports.getOrDefault(manifestPort, manifestPort);
+        }
+    }
+
     @Test
     void thePodOfTheManifestsServesTheWalkThroughAndStopsInOrder() throws Exception {
         Manifests m = Manifests.load();
@@ -68,33 +86,51 @@ class ManifestPodIT {
         PodFiles mainFiles = PodFiles.write(m, m.mainService(), mounts, Map.of());
 
         SidecarConfig config = ConfigLoader.load(Path.of(sidecarFiles.translate(m.sidecarConfigPath())), List.of());
+        HostPort listen = config.server().listen();
+        HostPort admin = config.admin().listen();
         int upstreamPort = config.upstream().url().getPort();
-        requireFree(config.server().listen().port(), "the sidecar's server.listen");
-        requireFree(config.admin().listen().port(), "the sidecar's admin.listen");
-        requireFree(upstreamPort, "main-service's --listen");
         Service service = m.one(Service.class);
         int servicePort = service.getSpec().getPorts().get(0).getTargetPort().getIntVal();
 
         Container sidecarSpec = m.sidecar();
         Container mainSpec = m.mainService();
-        try (JavaProcess sidecar = JavaProcess.start("sidecar.jar", ImageRuntime.jvmArgs("auth-sidecar"),
-                sidecarFiles.translate(sidecarSpec.getArgs()))) {
-            await(sidecarSpec.getStartupProbe(), "auth-sidecar startupProbe", sidecar);
+        List<String> sidecarArgs = new ArrayList<>(sidecarFiles.translate(sidecarSpec.getArgs()));
+        List<String> mainArgs = mainFiles.translate(mainSpec.getArgs());
+        Optional<PodNetwork> net = PodNetwork.create("ManifestPodIT");
+        Where where;
+        if (net.isPresent()) {
+            where = new Where(net, Map.of());
+        } else {
+            // Same hosts as the manifest, other ports: the flags beat the ConfigMap, as documented.
+            where = new Where(net, Map.of(listen.port(), PodIT.freePort(), admin.port(), PodIT.freePort(),
+                    upstreamPort, PodIT.freePort()));
+            sidecarArgs.addAll(List.of("--listen", listen.host() + ":" + where.port(listen.port()),
+                    "--admin-listen", admin.host() + ":" + where.port(admin.port()),
+                    "--upstream", "http://127.0.0.1:" + where.port(upstreamPort)));
+            mainArgs = mainArgs.stream().map(a -> a.endsWith(":" + upstreamPort)
+                    ? a.substring(0, a.lastIndexOf(':') + 1) + where.port(upstreamPort) : a).toList();
+            System.out.println("ManifestPodIT: manifest ports mapped to " + where.ports());
+        }
+
+        try (AutoCloseable cleanup = () -> net.ifPresent(PodNetwork::close);
+                JavaProcess sidecar = JavaProcess.start("sidecar.jar", ImageRuntime.jvmArgs("auth-sidecar"),
+                        sidecarArgs, net.orElse(null))) {
+            await(where, sidecarSpec.getStartupProbe(), "auth-sidecar startupProbe", sidecar);
             sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(5));
             // Why the startup probe is /healthz and not /readyz: main-service is not running yet.
-            assertThat(status(sidecarSpec.getReadinessProbe())).as("sidecar readiness before main-service starts")
-                    .isEqualTo(503);
+            assertThat(status(where, sidecarSpec.getReadinessProbe()))
+                    .as("sidecar readiness before main-service starts").isEqualTo(503);
 
             try (JavaProcess app = JavaProcess.start("main-service.jar", ImageRuntime.jvmArgs("main-service"),
-                    mainFiles.translate(mainSpec.getArgs()))) {
+                    mainArgs, net.orElse(null))) {
                 assertThat(app.awaitOutput("main-service listening on (\\S+)", Duration.ofSeconds(20)))
-                        .isEqualTo("127.0.0.1:" + upstreamPort);
-                await(sidecarSpec.getReadinessProbe(), "auth-sidecar readinessProbe", sidecar);
-                await(sidecarSpec.getLivenessProbe(), "auth-sidecar livenessProbe", sidecar);
-                await(mainSpec.getReadinessProbe(), "main-service readinessProbe (through the sidecar)", app);
+                        .isEqualTo("127.0.0.1:" + where.port(upstreamPort));
+                await(where, sidecarSpec.getReadinessProbe(), "auth-sidecar readinessProbe", sidecar);
+                await(where, sidecarSpec.getLivenessProbe(), "auth-sidecar livenessProbe", sidecar);
+                await(where, mainSpec.getReadinessProbe(), "main-service readinessProbe (through the sidecar)", app);
 
                 // The walk-through of docs/kubernetes.md, against the port the Service sends traffic to.
-                String base = "http://127.0.0.1:" + servicePort;
+                String base = "http://" + where.host() + ":" + where.port(servicePort);
                 HttpResponse<String> denied = get(base + "/ping", null);
                 assertThat(denied.statusCode()).as("/ping without a token").isEqualTo(401);
                 assertThat(denied.headers().firstValue("www-authenticate").orElse("")).startsWith("Bearer");
@@ -106,11 +142,21 @@ class ManifestPodIT {
                 JsonNode whoami = JSON.readTree(get(base + "/whoami", key).body());
                 assertThat(whoami.path("X-Auth-Subject").asText()).isEqualTo(subject);
 
+                if (net.isPresent()) {
+                    // What the Pod's neighbours can reach at the Pod IP: the sidecar, and never the application.
+                    InetAddress podIp = net.get().podAddress();
+                    assertThat(connects(podIp, servicePort)).as("the sidecar's port at the Pod IP").isTrue();
+                    assertThat(connects(podIp, upstreamPort)).as("main-service's port at the Pod IP").isFalse();
+                } else {
+                    System.out.println("ManifestPodIT: without a namespace, main-service's port cannot be shown "
+                            + "unreachable from outside the Pod (it shares this machine's loopback)");
+                }
+
                 // Pod deletion: the kubelet stops the main container first (after its preStop sleep, which only
                 // waits for the endpoints to update), and a native sidecar only once it has exited.
                 assertThat(app.terminate(Duration.ofSeconds(15))).as("main-service exit code after SIGTERM").isZero();
             }
-            assertThat(status(sidecarSpec.getReadinessProbe())).as("sidecar readiness once main-service is gone")
+            assertThat(status(where, sidecarSpec.getReadinessProbe())).as("sidecar readiness once main-service is gone")
                     .isEqualTo(503);
 
             long grace = m.pod().getTerminationGracePeriodSeconds();
@@ -142,7 +188,7 @@ class ManifestPodIT {
     }
 
     /** Polls a probe as the kubelet would, until it answers 200 or its failure budget is spent. */
-    private void await(Probe probe, String what, JavaProcess process) throws Exception {
+    private void await(Where where, Probe probe, String what, JavaProcess process) throws Exception {
         assertThat(probe).as(what).isNotNull();
         int period = probe.getPeriodSeconds() == null ? 10 : probe.getPeriodSeconds();
         int failures = probe.getFailureThreshold() == null ? 3 : probe.getFailureThreshold();
@@ -150,7 +196,7 @@ class ManifestPodIT {
         long deadline = System.nanoTime() + Duration.ofSeconds(Math.max(20, period * failures)).toNanos();
         int last = -1;
         while (System.nanoTime() < deadline) {
-            last = status(probe);
+            last = status(where, probe);
             if (last == 200) {
                 return;
             }
@@ -159,10 +205,11 @@ class ManifestPodIT {
         fail(what + " never answered 200 (last: " + last + "); process output:\n" + process.output());
     }
 
-    /** The probe's HTTP status, or -1 when nothing answers; the kubelet connects to the Pod IP, here loopback. */
-    private int status(Probe probe) throws InterruptedException {
+    /** The probe's HTTP status, or -1 when nothing answers; the kubelet connects to the Pod IP. */
+    private int status(Where where, Probe probe) throws InterruptedException {
         int timeout = probe.getTimeoutSeconds() == null ? 1 : probe.getTimeoutSeconds();
-        URI uri = URI.create("http://127.0.0.1:" + probe.getHttpGet().getPort().getIntVal() + probe.getHttpGet().getPath());
+        URI uri = URI.create("http://" + where.host() + ":" + where.port(probe.getHttpGet().getPort().getIntVal())
+                + probe.getHttpGet().getPath());
         try {
             return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(timeout)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -179,13 +226,13 @@ class ManifestPodIT {
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void requireFree(int port, String what) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(port));
+    /** A TCP connect from outside the Pod: true if accepted, false if refused or unanswered. */
+    private static boolean connects(InetAddress host, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 2000);
+            return true;
         } catch (IOException e) {
-            fail("port " + port + " (" + what + " in deploy/k8s) is in use on this machine: ManifestPodIT runs the "
-                    + "Pod on the manifest's own ports. Stop what listens there (./demo.sh uses the same ports) and "
-                    + "run again. (" + e.getMessage() + ")");
+            return false;
         }
     }
 

@@ -65,6 +65,14 @@ class PodIT {
 
             assertThat(app.output()).contains("subject=alice");
 
+            // main-service's event stream, through the sidecar: authenticated, and ended by ?count.
+            HttpResponse<String> events = get("http://127.0.0.1:" + proxyPort + "/events?count=3", RunningSidecar.KEY);
+            assertThat(events.statusCode()).isEqualTo(200);
+            assertThat(events.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+            assertThat(events.body()).contains("id: 1\n", "id: 2\n", "id: 3\n", "\"subject\":\"alice\"")
+                    .doesNotContain("id: 4\n");
+            assertThat(get("http://127.0.0.1:" + proxyPort + "/events", null).statusCode()).isEqualTo(401);
+
             // One JSON access-log line per request on the sidecar's stdout; never the key or the query.
             get("http://127.0.0.1:" + proxyPort + "/ping?token=hunter2", RunningSidecar.KEY);
             String accessLine = sidecar.awaitOutput("(\\{\"time\"[^\\n]*\"path\":\"/ping\"[^\\n]*\"subject\":\"alice\"[^\\n]*)",

@@ -3,6 +3,8 @@ package dev.authsidecar.guard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.authsidecar.path.InvalidPathException;
+import dev.authsidecar.path.PathNormalizer;
 import dev.authsidecar.respond.Failure;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -46,13 +48,13 @@ final class PathNormalizerTest {
         "/a%3F             | /a%3F",
         "/a;b/c            | /a;b/c",
     })
-    void normalizes(String input, String expected) throws RejectedRequest {
+    void normalizes(String input, String expected) throws InvalidPathException {
         assertThat(PathNormalizer.normalize(input)).isEqualTo(expected);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"/", "/a", "/a/b/", "/a.b/c-d_e~f", "/a;b=c", "/a:b@c!$&'()*+,=", "/a/b.c/d."})
-    void returnsTheSameInstanceWhenNothingChanges(String path) throws RejectedRequest {
+    void returnsTheSameInstanceWhenNothingChanges(String path) throws InvalidPathException {
         assertThat(PathNormalizer.normalize(path)).isSameAs(path);
     }
 
@@ -68,7 +70,8 @@ final class PathNormalizerTest {
         "/a//;/b",
     })
     void rejects(String input) {
-        assertThatThrownBy(() -> PathNormalizer.normalize(input))
+        assertThatThrownBy(() -> PathNormalizer.normalize(input)).isInstanceOf(InvalidPathException.class);
+        assertThatThrownBy(() -> RequestGuard.normalizeTarget(input))
                 .isInstanceOfSatisfying(RejectedRequest.class,
                         e -> assertThat(e.failure()).isEqualTo(Failure.MALFORMED_REQUEST));
     }

@@ -112,6 +112,9 @@ final class RequestGuardWireTest {
             row("malformed version", "GET / HTTP/1.10\r\nHost: x\r\n\r\n"),
             row("header line starting with a space", "GET / HTTP/1.1\r\n Host: x\r\n\r\n"),
             row("no colon in a header", "GET / HTTP/1.1\r\nHost: x\r\nX-A\r\n\r\n"),
+            row("lower-case method", "delete /admin HTTP/1.1\r\nHost: x\r\n\r\n"),
+            row("mixed-case method", "Get / HTTP/1.1\r\nHost: x\r\n\r\n"),
+            row("digit in a method", "GET1 / HTTP/1.1\r\nHost: x\r\n\r\n"),
         };
     }
 

@@ -81,6 +81,9 @@ class AuthFlowTest {
                     + "X-Auth-Subject: admin\r\n"
                     + "x_auth_subject: admin\r\n"
                     + "X.Auth.Subject: admin\r\n"
+                    + "x~auth|subject: admin\r\n"
+                    + "X'Auth`Subject: admin\r\n"
+                    + "x_forwarded_for: 6.6.6.6\r\n"
                     + "X-AUTH-METHOD: none\r\n"
                     + "X-Auth-Roles: superuser\r\n"
                     + "Connection: close\r\n\r\n").readToEnd();
@@ -92,6 +95,9 @@ class AuthFlowTest {
             assertThat(h.has("x_auth_subject")).isFalse();
             assertThat(h.has("x.auth.subject")).isFalse();
             assertThat(h.has("x-auth-roles")).isFalse();
+            assertThat(h.has("x~auth|subject")).isFalse();
+            assertThat(h.has("x'auth`subject")).isFalse();
+            assertThat(h.has("x_forwarded_for")).isFalse();
         }
     }
 
@@ -100,11 +106,12 @@ class AuthFlowTest {
         try (RawHttp raw = new RawHttp(sidecar.port())) {
             String response = raw.send("GET /whoami HTTP/1.1\r\nHost: app\r\n"
                     + "Authorization: Bearer " + RunningSidecar.KEY + "\r\n"
-                    + "Connection: X-Auth-Subject, X-Auth-Method, close\r\n"
+                    + "Connection: X-Auth-Subject, x_auth_method, X~Forwarded~For, close\r\n"
                     + "X-Auth-Subject: admin\r\n\r\n").readToEnd();
             JsonNode h = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4)).get("headers");
             assertThat(h.get("x-auth-subject").get(0).asText()).isEqualTo("alice");
             assertThat(h.get("x-auth-method").get(0).asText()).isEqualTo("api-key");
+            assertThat(h.get("x-forwarded-for").get(0).asText()).isEqualTo("127.0.0.1");
             assertThat(h.has("connection")).isFalse();
         }
     }

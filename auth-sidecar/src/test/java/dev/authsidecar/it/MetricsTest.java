@@ -48,6 +48,40 @@ class MetricsTest {
         }
     }
 
+    /** Refusals are counted against the method that refused them, and a key set read from a file is a fetch. */
+    @Test
+    void refusalsAreCountedByTheMethodAttempted() throws Exception {
+        com.nimbusds.jose.jwk.RSAKey key = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k1")
+                .generate();
+        com.nimbusds.jose.jwk.RSAKey forger = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k1")
+                .generate();
+        java.nio.file.Path jwks = java.nio.file.Files.createTempFile("jwks", ".json");
+        java.nio.file.Files.writeString(jwks, new com.nimbusds.jose.jwk.JWKSet(key.toPublicJWK()).toString());
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
+                        + "  jwt:\n    providers:\n      - name: file\n        issuer: " + JwtFlowTest.ISSUER + "\n"
+                        + "        audiences: [main-service]\n        jwksFile: " + jwks + "\n")) {
+            String good = JwtFlowTest.token(key, java.util.Map.of(), java.time.Instant.now().plusSeconds(600));
+            String forged = JwtFlowTest.token(forger, java.util.Map.of(), java.time.Instant.now().plusSeconds(600));
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + good).statusCode()).isEqualTo(200);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + forged).statusCode()).isEqualTo(401);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer sk_wrong_token_value").statusCode())
+                    .isEqualTo(401);
+            assertThat(proxy.get("/echo").statusCode()).isEqualTo(401);
+
+            String m = proxy.admin("/metrics").body();
+
+            assertThat(m).contains("auth_sidecar_auth_decisions_total{method=\"jwt\",result=\"allowed\"} 1.0",
+                    "auth_sidecar_auth_decisions_total{method=\"jwt\",result=\"invalid\"} 1.0",
+                    "auth_sidecar_auth_decisions_total{method=\"api-key\",result=\"invalid\"} 1.0",
+                    "auth_sidecar_auth_decisions_total{method=\"none\",result=\"missing\"} 1.0",
+                    "auth_sidecar_keyset_fetches_total{provider=\"file\",result=\"success\"} 1.0");
+            assertThat(m).doesNotContain("method=\"none\",result=\"invalid\"");
+        } finally {
+            java.nio.file.Files.delete(jwks);
+        }
+    }
+
     @Test
     void keySetsOfJwtProvidersAreReported() throws Exception {
         int closed;

@@ -131,6 +131,22 @@ final class ConfigReloaderTest {
             assertThat(sidecar.reloads().successes()).isEqualTo(1);
             assertThat(sidecar.logged()).contains("WARN server.listen, upstream.connectTimeout changed in " + config
                     + " but take effect only after a restart; the rest is applied");
+            assertThat(sidecar.logged()).anyMatch(l -> l.startsWith("INFO configuration reloaded from " + config
+                    + " after a change to " + config + ": "));
+
+            // Another change: the pending restart was reported already; only what is new is.
+            Files.writeString(config, yaml("127.0.0.1:1", "  connectTimeout: 1s\n  responseHeadTimeout: 5s\n",
+                    "  publicPaths: [/public/**, /more/**]\n"));
+            sidecar.awaitStatus("/more/x", null, 200, SOON);
+            Files.writeString(config, yaml("127.0.0.1:2", "  connectTimeout: 1s\n  responseHeadTimeout: 5s\n",
+                    "  publicPaths: [/public/**, /more/**]\n"));
+            sidecar.await("third reload", SOON, () -> sidecar.reloads().successes() == 3);
+
+            assertThat(sidecar.logged().stream().filter(l -> l.contains("only after a restart")))
+                    .containsExactly("WARN server.listen, upstream.connectTimeout changed in " + config
+                            + " but take effect only after a restart; the rest is applied",
+                            "WARN server.listen changed in " + config + " but takes effect only after a restart; "
+                                    + "the rest is applied");
         }
     }
 

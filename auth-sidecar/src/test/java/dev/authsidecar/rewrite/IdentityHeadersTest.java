@@ -29,6 +29,48 @@ final class IdentityHeadersTest {
         assertThat(IdentityHeaders.isIdentityAlias(name)).isFalse();
     }
 
+    /** RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA. */
+    static final String TCHAR_PUNCTUATION = "!#$%&'*+-.^_`|~";
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> everyTcharInEveryReservedHeader() {
+        java.util.List<org.junit.jupiter.params.provider.Arguments> rows = new java.util.ArrayList<>();
+        for (String header : java.util.List.of("x-auth-subject", "x-auth-method", "x-auth-issuer", "x-auth-scopes",
+                "x-auth-client", "x-auth-email", "x-auth-claims", "x-forwarded-for", "x-forwarded-proto",
+                "x-forwarded-host")) {
+            for (char p : TCHAR_PUNCTUATION.toCharArray()) {
+                rows.add(org.junit.jupiter.params.provider.Arguments.of(header, header.replace('-', p)));
+                rows.add(org.junit.jupiter.params.provider.Arguments.of(header,
+                        header.toUpperCase(java.util.Locale.ROOT).replaceFirst("-",
+                                java.util.regex.Matcher.quoteReplacement(String.valueOf(p)))));
+            }
+        }
+        return rows.stream();
+    }
+
+    @ParameterizedTest(name = "{1} is {0}")
+    @org.junit.jupiter.params.provider.MethodSource("everyTcharInEveryReservedHeader")
+    void everyTcharSpellingOfAReservedHeaderIsStripped(String canonical, String spelling) {
+        // Netty's own validation, as the decoder applies it: every spelling here is a legal header name.
+        HttpHeaders h = new DefaultHttpHeaders(true).add(spelling, "spoofed").add("Host", "keep");
+
+        IdentityHeaders.stripIncoming(h);
+
+        boolean exactForwarded = canonical.startsWith("x-forwarded") && spelling.equalsIgnoreCase(canonical);
+        assertThat(h.contains(spelling)).as(spelling).isEqualTo(exactForwarded);
+        assertThat(h.get("Host")).isEqualTo("keep");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"X-Forwarded-Fo", "X-Forwarded-Form", "X-Forwarded-Port", "XForwarded-For",
+        "X-ForwardedFor", "Forwarded-For", "X-Forwarded"})
+    void namesThatDoNotFoldToAForwardedHeaderAreKept(String name) {
+        HttpHeaders h = new DefaultHttpHeaders(true).add(name, "v");
+
+        IdentityHeaders.stripIncoming(h);
+
+        assertThat(h.contains(name)).isTrue();
+    }
+
     @Test
     void stripIncomingRemovesEveryAliasAndEveryValue() {
         HttpHeaders h = new DefaultHttpHeaders(false)

@@ -105,6 +105,32 @@ final class RequestRewriterTest {
     }
 
     @Test
+    void dropsTheStandardForwardedHeaderUnlessTrusted() {
+        HttpRequest untrusted = request();
+        untrusted.headers().add("Forwarded", "for=203.0.113.9;proto=https");
+        HttpRequest trusted = request();
+        trusted.headers().add("Forwarded", "for=203.0.113.9;proto=https");
+
+        rewrite(rewriter, untrusted, ALICE);
+        rewrite(new RequestRewriter(false, true, "127.0.0.1:8080"), trusted, ALICE);
+
+        assertThat(untrusted.headers().contains("forwarded")).isFalse();
+        assertThat(trusted.headers().getAll("forwarded")).containsExactly("for=203.0.113.9;proto=https");
+    }
+
+    @Test
+    void lookAlikesOfTheForwardedHeadersNeverReachTheApplication() {
+        HttpRequest r = request();
+        r.headers().add("X_Forwarded_For", "6.6.6.6").add("x.forwarded.proto", "https")
+                .add("X~Forwarded~Host", "evil.example");
+
+        rewrite(new RequestRewriter(false, true, "127.0.0.1:8080"), r, ALICE);
+
+        assertThat(r.headers().names()).doesNotContain("X_Forwarded_For", "x.forwarded.proto", "X~Forwarded~Host");
+        assertThat(r.headers().getAll("x-forwarded-for")).containsExactly(CLIENT_IP);
+    }
+
+    @Test
     void keepsForwardedProtoAndHostWhenTrusted() {
         HttpRequest r = request();
         r.headers().add("X-Forwarded-Proto", "https").add("X-Forwarded-Host", "public.example");

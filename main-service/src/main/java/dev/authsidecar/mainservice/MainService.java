@@ -1,7 +1,21 @@
 package dev.authsidecar.mainservice;
 
-import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpServer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.Inet6Address;
@@ -9,14 +23,15 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
 
-/** Entry point and lifecycle: a running instance is the handle returned by {@link #start}. */
+/**
+ * Entry point and lifecycle: a running instance is the handle returned by {@link #start}. HTTP/1.1 on Netty, so
+ * that a connection can be upgraded to a WebSocket ({@code /ws/echo}) and a response can stream
+ * ({@code /events}); the JDK's HTTP server can do neither.
+ */
 public final class MainService implements AutoCloseable {
 
     static final int EXIT_USAGE = 2;
@@ -25,18 +40,34 @@ public final class MainService implements AutoCloseable {
     /** Upper bound for in-flight exchanges to finish once a stop is requested. */
     static final Duration STOP_GRACE = Duration.ofSeconds(2);
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    /** Largest request (head and body) accepted; the endpoints take no body, so this only bounds abuse. */
+    static final int MAX_REQUEST_BYTES = 64 * 1024;
+
+    /** Fired at every connection when a stop begins: event streams end, WebSockets get close code 1001. */
+    static final Object STOPPING = new Object() {
+        @Override
+        public String toString() {
+            return "STOPPING";
+        }
+    };
+
+    private final EventLoopGroup group;
+    private final Channel listener;
+    private final ChannelGroup connections;
     private final InFlight inFlight;
+    private final AtomicBoolean stopping;
     private final InetSocketAddress address;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private MainService(HttpServer server, ExecutorService executor, InFlight inFlight) {
-        this.server = server;
-        this.executor = executor;
+    private MainService(EventLoopGroup group, Channel listener, ChannelGroup connections, InFlight inFlight,
+            AtomicBoolean stopping) {
+        this.group = group;
+        this.listener = listener;
+        this.connections = connections;
         this.inFlight = inFlight;
-        // Captured now: once the server is stopped its socket is closed and the address is gone.
-        this.address = server.getAddress();
+        this.stopping = stopping;
+        // Captured now: once the listener is closed its address is gone.
+        this.address = (InetSocketAddress) listener.localAddress();
     }
 
     public static MainService start(InetSocketAddress listen) throws IOException {
@@ -44,27 +75,38 @@ public final class MainService implements AutoCloseable {
     }
 
     static MainService start(InetSocketAddress listen, PrintStream accessLog) throws IOException {
-        HttpServer server = HttpServer.create(listen, 0);
-        HttpContext context = server.createContext("/", new Routes());
+        // Daemon threads, so that a stuck connection can never keep the JVM alive after stop().
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(0,
+                new DefaultThreadFactory("main-service-io", true), NioIoHandler.newFactory());
+        ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         InFlight inFlight = new InFlight();
-        context.getFilters().add(inFlight);
-        context.getFilters().add(new RequestLog(accessLog));
-        ExecutorService executor = newExecutor();
-        // Without an executor the JDK server handles every exchange on its single dispatcher thread.
-        server.setExecutor(executor);
-        server.start();
-        return new MainService(server, executor, inFlight);
-    }
-
-    private static ExecutorService newExecutor() {
-        AtomicInteger counter = new AtomicInteger();
-        ThreadFactory factory = task -> {
-            Thread thread = new Thread(task, "main-service-http-" + counter.incrementAndGet());
-            // Daemon so that a stuck handler can never keep the JVM alive after stop().
-            thread.setDaemon(true);
-            return thread;
-        };
-        return Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors() * 2, factory);
+        AtomicBoolean stopping = new AtomicBoolean();
+        ChannelFuture bound = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        ChannelPipeline p = ch.pipeline();
+                        p.addLast(new HttpServerCodec());
+                        // Answers 413 itself and handles Expect: 100-continue.
+                        p.addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES));
+                        p.addLast(inFlight.tracker());
+                        p.addLast(new RequestLog(accessLog));
+                        p.addLast(new Routes(stopping::get));
+                        p.addLast(WebSocketEcho.protocolHandler());
+                        p.addLast(new WebSocketEcho());
+                    }
+                })
+                .bind(listen)
+                .awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            Throwable cause = bound.cause();
+            throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+        }
+        return new MainService(group, bound.channel(), connections, inFlight, stopping);
     }
 
     /** The actually bound address (relevant when listening on port 0). */
@@ -85,23 +127,33 @@ public final class MainService implements AutoCloseable {
         return host + ":" + address.getPort();
     }
 
+    /** Exchanges being answered now (not counting event streams and WebSockets, which a stop ends). */
+    int inFlight() {
+        return inFlight.active();
+    }
+
     /**
-     * Lets in-flight exchanges finish (at most {@link #STOP_GRACE}), then closes the listener and
-     * all connections. The listener stays open while draining; acceptable because the drain is
-     * short and, behind the sidecar, traffic has normally stopped by the time we are told to stop.
-     * Idempotent.
+     * Ends event streams and WebSockets (close code 1001), lets in-flight exchanges finish (at most
+     * {@link #STOP_GRACE}), then closes the listener and all connections. The listener stays open while
+     * draining; acceptable because the drain is short and, behind the sidecar, traffic has normally stopped by
+     * the time we are told to stop. Idempotent.
      */
     public void stop() {
         if (!stopped.compareAndSet(false, true)) {
             return;
+        }
+        stopping.set(true);
+        for (Channel connection : connections) {
+            connection.pipeline().fireUserEventTriggered(STOPPING);
         }
         try {
             inFlight.awaitIdle(STOP_GRACE);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        server.stop(0);
-        executor.shutdownNow();
+        listener.close().awaitUninterruptibly();
+        connections.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(STOP_GRACE.toMillis());
     }
 
     @Override
@@ -138,9 +190,8 @@ public final class MainService implements AutoCloseable {
         System.out.println("main-service listening on " + service.hostPort());
         System.out.flush();
 
-        // The main thread does the shutdown and must stay alive until then: once the server's
-        // dispatcher thread ends, no non-daemon thread would be left and the JVM could exit
-        // before "main-service stopped" is printed.
+        // The main thread does the shutdown and must stay alive until then: the event loops are daemon
+        // threads, so without it the JVM would exit at once.
         awaitUninterruptibly(stopRequested);
         service.stop();
         System.out.println("main-service stopped");

@@ -67,7 +67,10 @@ final class KeySetCache {
     static KeySetCache file(JwtProviderConfig c) {
         try {
             String json = Files.readString(c.jwksFile(), StandardCharsets.UTF_8);
-            return new KeySetCache(c, null, KeySet.parse(json, c.name(), System.nanoTime()), null);
+            KeySetCache cache = new KeySetCache(c, null, KeySet.parse(json, c.name(), System.nanoTime()), null);
+            // A key set read from a file counts as a successful fetch, so the metric agrees with readiness.
+            cache.fetchesSucceeded.incrementAndGet();
+            return cache;
         } catch (IOException | ParseException e) {
             throw new IllegalArgumentException("JWT provider '" + c.name() + "': cannot use jwksFile "
                     + c.jwksFile() + ": " + e.getMessage(), e);

@@ -1,6 +1,4 @@
-package dev.authsidecar.guard;
-
-import dev.authsidecar.respond.Failure;
+package dev.authsidecar.path;
 
 /**
  * Brings a request path to the one form that rules are matched against and the application receives:
@@ -8,12 +6,15 @@ import dev.authsidecar.respond.Failure;
  * slashes collapsed, dot segments removed (§5.2.4). Paths that different servers would read differently
  * are refused instead: encoded {@code /}, {@code \} or NUL, raw backslashes, invalid escapes, and dot
  * segments hidden behind a matrix parameter ({@code /..;/}), which Java servlet containers resolve.
+ *
+ * <p>Its own package, with no dependencies, because both ends use it: the guard normalizes every request path,
+ * and the configuration loader refuses a rule pattern that is not already in this form (it could never match).
  */
 public final class PathNormalizer {
     private PathNormalizer() {
     }
 
-    public static String normalize(String path) throws RejectedRequest {
+    public static String normalize(String path) throws InvalidPathException {
         if (path.isEmpty() || path.charAt(0) != '/') {
             throw reject("the request target must be an absolute path starting with /");
         }
@@ -39,7 +40,7 @@ public final class PathNormalizer {
         return simple ? path : rebuild(path);
     }
 
-    private static String rebuild(String path) throws RejectedRequest {
+    private static String rebuild(String path) throws InvalidPathException {
         String decoded = decodeUnreserved(path);
         String[] segments = decoded.split("/", -1);
         String[] out = new String[segments.length];
@@ -69,7 +70,7 @@ public final class PathNormalizer {
         return sb.length() == 0 ? "/" : sb.toString();
     }
 
-    private static String decodeUnreserved(String path) throws RejectedRequest {
+    private static String decodeUnreserved(String path) throws InvalidPathException {
         StringBuilder sb = new StringBuilder(path.length());
         for (int i = 0; i < path.length(); i++) {
             char c = path.charAt(i);
@@ -114,7 +115,7 @@ public final class PathNormalizer {
                 || c == '-' || c == '.' || c == '_' || c == '~';
     }
 
-    private static RejectedRequest reject(String detail) {
-        return new RejectedRequest(Failure.MALFORMED_REQUEST, detail);
+    private static InvalidPathException reject(String detail) {
+        return new InvalidPathException(detail);
     }
 }
