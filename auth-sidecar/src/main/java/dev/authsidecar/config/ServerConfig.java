@@ -13,6 +13,7 @@ import java.util.List;
  *     overwriting them with what the sidecar saw
  * @param upgrades the {@code Upgrade} tokens that may become a tunnel: {@code websocket} or none at all
  * @param tunnelIdleTimeout a tunnel with no byte in either direction for this long is closed
+ * @param http2 HTTP/2 with prior knowledge on the same listener
  */
 public record ServerConfig(
         HostPort listen,
@@ -24,7 +25,8 @@ public record ServerConfig(
         Duration idleTimeout,
         boolean trustForwardedHeaders,
         List<String> upgrades,
-        Duration tunnelIdleTimeout) {
+        Duration tunnelIdleTimeout,
+        Http2Config http2) {
 
     public ServerConfig {
         upgrades = List.copyOf(upgrades);

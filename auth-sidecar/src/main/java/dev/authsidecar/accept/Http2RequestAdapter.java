@@ -1,0 +1,57 @@
+package dev.authsidecar.accept;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
+
+/**
+ * Between Netty's stream-to-HTTP codec and the request path on an HTTP/2 stream. The codec records the stream
+ * id and {@code :scheme} as {@code x-http2-*} headers; they describe this hop only and must not reach the
+ * application, so they go (a client cannot smuggle them either: the same names are removed whoever set them).
+ * A head the codec could not turn into a request (for example {@code :authority} and {@code host} disagree) is
+ * malformed: RFC 9113 §8.1.1 makes that a stream error of type PROTOCOL_ERROR, so the stream is reset and its
+ * siblings carry on.
+ */
+@ChannelHandler.Sharable
+final class Http2RequestAdapter extends ChannelInboundHandlerAdapter {
+    static final Http2RequestAdapter INSTANCE = new Http2RequestAdapter();
+
+    private Http2RequestAdapter() {
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest request) {
+            HttpHeaders h = request.headers();
+            for (ExtensionHeaderNames name : ExtensionHeaderNames.values()) {
+                h.remove(name.text());
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (isHttp2Error(cause)) {
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
+            ctx.close();
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    private static boolean isHttp2Error(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof Http2Exception) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
