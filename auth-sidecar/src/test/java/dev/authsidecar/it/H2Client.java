@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -71,6 +72,66 @@ public final class H2Client implements AutoCloseable {
                     }
                 })
                 .connect("127.0.0.1", port).sync().channel();
+        // A large connection window, so that one stream the test leaves unread cannot stall the others here.
+        parent.writeAndFlush(new DefaultHttp2WindowUpdateFrame(64 << 20)).sync();
+    }
+
+    /** A stream whose response is not read until {@link #resume}: its window stays closed meanwhile. */
+    public final class StalledStream {
+        private final CompletableFuture<Long> bytes = new CompletableFuture<>();
+        private final CompletableFuture<Integer> status = new CompletableFuture<>();
+        private volatile Channel channel;
+
+        public void resume() {
+            channel.eventLoop().execute(() -> {
+                channel.config().setAutoRead(true);
+                channel.read();
+            });
+        }
+
+        public CompletableFuture<Long> bytes() {
+            return bytes;
+        }
+
+        public CompletableFuture<Integer> status() {
+            return status;
+        }
+    }
+
+    public StalledStream sendStalled(FullHttpRequest request) {
+        StalledStream s = new StalledStream();
+        new Http2StreamChannelBootstrap(parent).handler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel ch) {
+                ch.config().setAutoRead(false);
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new ChannelInboundHandlerAdapter() {
+                    private long n;
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        if (msg instanceof io.netty.handler.codec.http.HttpResponse r) {
+                            s.status.complete(r.status().code());
+                        }
+                        if (msg instanceof io.netty.handler.codec.http.HttpContent c) {
+                            n += c.content().readableBytes();
+                            if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
+                                s.bytes.complete(n);
+                            }
+                        }
+                        ReferenceCountUtil.release(msg);
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        s.bytes.completeExceptionally(new IllegalStateException("stream closed after " + n));
+                    }
+                });
+            }
+        }).open().addListener(f -> {
+            s.channel = (Channel) f.getNow();
+            s.channel.writeAndFlush(request);
+        });
+        return s;
     }
 
     public Channel connection() {

@@ -119,6 +119,27 @@ class Http2ForwardingTest {
     }
 
     @Test
+    void aStreamNobodyReadsHoldsOnlyItsWindowAndDoesNotStallItsSiblings() throws Exception {
+        long total = 64L << 20;
+        try (H2Client client = new H2Client(sidecar.port())) {
+            H2Client.StalledStream slow = client.sendStalled(H2Client.request(HttpMethod.GET,
+                    "/download?bytes=" + total, AUTH, BEARER));
+            long before = upstream.downloadBytesProduced();
+            Thread.sleep(1500);
+            for (int i = 0; i < 10; i++) {
+                assertThat(client.get("/echo?sibling=" + i, AUTH, BEARER).status()).isEqualTo(200);
+            }
+            long held = upstream.downloadBytesProduced() - before;
+            // The client's 1 MiB stream window, the sidecar's outbound high-water mark and the loopback socket
+            // buffers: far below the body. Without backpressure the application would have sent it all.
+            assertThat(held).isLessThan(24L << 20);
+            slow.resume();
+            assertThat(slow.status().get(30, TimeUnit.SECONDS)).isEqualTo(200);
+            assertThat(slow.bytes().get(60, TimeUnit.SECONDS)).isEqualTo(total);
+        }
+    }
+
+    @Test
     void http11StillWorksOnTheSamePort() throws Exception {
         assertThat(sidecar.get("/echo", "Authorization", BEARER).statusCode()).isEqualTo(200);
         assertThat(sidecar.get("/echo").statusCode()).isEqualTo(401);
