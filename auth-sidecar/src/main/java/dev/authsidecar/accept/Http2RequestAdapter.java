@@ -1,10 +1,11 @@
 package dev.authsidecar.accept;
 
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -16,42 +17,41 @@ import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
  * application, so they go (a client cannot smuggle them either: the same names are removed whoever set them).
  * A head the codec could not turn into a request (for example {@code :authority} and {@code host} disagree) is
  * malformed: RFC 9113 §8.1.1 makes that a stream error of type PROTOCOL_ERROR, so the stream is reset and its
- * siblings carry on.
+ * siblings carry on. So is a stream whose first header block carries no request at all (the codec would take
+ * it for trailers).
  */
-@ChannelHandler.Sharable
 final class Http2RequestAdapter extends ChannelInboundHandlerAdapter {
-    static final Http2RequestAdapter INSTANCE = new Http2RequestAdapter();
-
-    private Http2RequestAdapter() {
-    }
+    private boolean headSeen;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest request) {
+            headSeen = true;
             HttpHeaders h = request.headers();
             for (ExtensionHeaderNames name : ExtensionHeaderNames.values()) {
                 h.remove(name.text());
             }
+        } else if (!headSeen) {
+            ReferenceCountUtil.release(msg);
+            malformed(ctx);
+            return;
         }
         ctx.fireChannelRead(msg);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (isHttp2Error(cause)) {
-            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
-            ctx.close();
+        if (cause instanceof DecoderException || cause instanceof Http2Exception) {
+            malformed(ctx);
             return;
         }
         ctx.fireExceptionCaught(cause);
     }
 
-    private static boolean isHttp2Error(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof Http2Exception) {
-                return true;
-            }
+    private static void malformed(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
+            ctx.close();
         }
-        return false;
     }
 }

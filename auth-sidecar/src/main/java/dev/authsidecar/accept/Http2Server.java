@@ -59,7 +59,11 @@ final class Http2Server {
                 .maxFrameSize(h2.maxFrameSize());
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
+                // RFC 9113 §8.2 and §8.3 checks done by Netty's decoder: field names, connection-specific fields,
+                // te other than trailers, pseudo-header placement, duplicates and presence, content-length
+                // against the DATA frames. Each failure is a stream error (RST_STREAM PROTOCOL_ERROR).
                 .validateHeaders(true)
+                .validateRequiredPseudoHeaders(true)
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
                 .decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_EMPTY_DATA_FRAMES)
                 .gracefulShutdownTimeoutMillis(config.idleTimeout().toMillis())
@@ -90,7 +94,7 @@ final class Http2Server {
                     config.requestBodyTimeout().toMillis(), config.idleTimeout().toMillis());
             p.addLast(ProxyChannelInitializer.DEADLINE, deadline);
             p.addLast(ProxyChannelInitializer.HTTP, new Http2StreamFrameToHttpObjectCodec(true, true));
-            p.addLast("h2-request", Http2RequestAdapter.INSTANCE);
+            p.addLast("h2-request", new Http2RequestAdapter());
             // WebSocket over HTTP/2 (RFC 8441 extended CONNECT) is not offered: no tunnels on a stream.
             p.addLast(ProxyChannelInitializer.PROXY, new FrontendHandler(stages, deadline, recorder,
                     new Upgrades(false, config.tunnelIdleTimeout().toMillis())));
