@@ -3,6 +3,9 @@ package dev.authsidecar.accept;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
@@ -30,6 +33,15 @@ final class Http2RequestAdapter extends ChannelInboundHandlerAdapter {
             HttpHeaders h = request.headers();
             for (ExtensionHeaderNames name : ExtensionHeaderNames.values()) {
                 h.remove(name.text());
+            }
+            if (msg instanceof FullHttpRequest full) {
+                // A HEADERS frame that ends the stream becomes one full request; the request path expects what
+                // HTTP/1.1's decoder produces, a head and then the end of the (empty) body.
+                HttpRequest head = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), h);
+                head.setDecoderResult(full.decoderResult());
+                ctx.fireChannelRead(head);
+                ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+                return;
             }
         } else if (!headSeen) {
             ReferenceCountUtil.release(msg);

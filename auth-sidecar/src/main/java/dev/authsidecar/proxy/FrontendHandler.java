@@ -77,6 +77,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private boolean keepAlive;
     private boolean draining;
     private boolean pendingHasBody;
+    /** The current request is a gRPC call: the sidecar's own answers take gRPC's shape. */
+    private boolean grpc;
     private ArrayDeque<Object> backlog;
     /** A WebSocket upgrade request awaiting the application's answer; the connection has left HTTP input. */
     private PendingUpgrade upgrade;
@@ -226,6 +228,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private void onRequestHead(HttpRequest request) {
         deadline.headReceived();
         keepAlive = false;
+        grpc = ProblemResponses.isGrpc(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
         requestId = RequestIds.accept(request.headers().get(RequestIds.HEADER));
         record.begin(RequestFacts.methodOf(request), requestId, request.headers().get(TRACEPARENT), clientIp);
         String target;
@@ -443,7 +446,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void respond(Failure failure, String detail, String requiredScope, boolean close) {
-        FullHttpResponse response = ProblemResponses.of(failure, detail, requestId, requiredScope);
+        FullHttpResponse response = ProblemResponses.of(failure, detail, requestId, requiredScope, grpc);
         record.status(failure.status().code());
         record.addBytesOut(response.content().readableBytes());
         recorder.complete(record);
