@@ -138,7 +138,7 @@ public final class ConfigLoader {
     }
 
     private static UpstreamConfig upstream(ConfigNode n) throws ConfigException {
-        n.keys("url", "connectTimeout", "responseHeadTimeout", "idleTimeout", "maxIdlePerThread");
+        n.keys("url", "connectTimeout", "responseHeadTimeout", "idleTimeout", "maxIdlePerThread", "protocol");
         String text = n.string("url", "http://127.0.0.1:8080");
         URI url;
         try {
@@ -165,9 +165,20 @@ public final class ConfigLoader {
                 n.duration("connectTimeout", Duration.ofSeconds(2), MS, Duration.ofMinutes(5)),
                 n.duration("responseHeadTimeout", Duration.ofSeconds(60), MS, DAY),
                 n.duration("idleTimeout", Duration.ofSeconds(30), MS, DAY),
-                n.integer("maxIdlePerThread", 64, 0, 10_000));
+                n.integer("maxIdlePerThread", 64, 0, 10_000),
+                protocol(n));
         n.finish();
         return c;
+    }
+
+    private static UpstreamConfig.Protocol protocol(ConfigNode n) throws ConfigException {
+        String p = n.string("protocol", "http1");
+        for (UpstreamConfig.Protocol v : UpstreamConfig.Protocol.values()) {
+            if (v.key().equals(p)) {
+                return v;
+            }
+        }
+        throw n.error("protocol", "must be http1 or h2c (HTTP/2 with prior knowledge), got '" + p + "'");
     }
 
     private static AdminConfig admin(ConfigNode n) throws ConfigException {

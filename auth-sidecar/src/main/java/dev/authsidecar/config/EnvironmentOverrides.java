@@ -46,6 +46,7 @@ public final class EnvironmentOverrides {
             "upstream.responseHeadTimeout",
             "upstream.idleTimeout",
             "upstream.maxIdlePerThread",
+            "upstream.protocol",
             "admin.listen",
             "auth.apiKeysFile",
             "auth.forwardCredential",

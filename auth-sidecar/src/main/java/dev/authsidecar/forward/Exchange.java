@@ -5,7 +5,6 @@ import dev.authsidecar.respond.Failure;
 import dev.authsidecar.rewrite.ResponseRewriter;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -18,6 +17,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
 
 /**
@@ -92,11 +92,13 @@ public final class Exchange {
     }
 
     private void connect() {
-        pool.connect(client.eventLoop()).addListener((ChannelFuture f) -> {
+        pool.connect(client.eventLoop()).addListener((Future<Channel> f) -> {
             if (finished) {
-                f.channel().close();
+                if (f.isSuccess()) {
+                    f.getNow().close();
+                }
             } else if (f.isSuccess()) {
-                attach(f.channel());
+                attach(f.getNow());
             } else {
                 Failure failure = UpstreamFailures.ofConnect(f.cause());
                 fail(failure);

@@ -6,6 +6,7 @@ import dev.authsidecar.authenticate.CredentialMemo;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.forward.Exchange;
 import dev.authsidecar.forward.ExchangeListener;
+import dev.authsidecar.forward.GrpcTimeout;
 import dev.authsidecar.forward.TunnelOffer;
 import dev.authsidecar.guard.RejectedRequest;
 import dev.authsidecar.guard.RequestGuard;
@@ -45,6 +46,7 @@ import org.slf4j.LoggerFactory;
 public final class FrontendHandler extends ChannelInboundHandlerAdapter implements ExchangeListener {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
     private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
+    private static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
     private static final AuthOutcome AUTH_FAILED = new AuthOutcome.Rejected(Failure.AUTH_BACKEND_UNAVAILABLE,
             "the credential could not be checked");
 
@@ -305,6 +307,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             respond(denied.failure(), denied.detail(), denied.requiredScope(), head.hasBody());
             return;
         }
+        if (grpc && !s.pool().speaksHttp2()) {
+            // gRPC needs trailers and full duplex, which HTTP/1.1 to the application cannot carry: say so plainly
+            // instead of letting the call fail in some confusing way at the application.
+            state = State.IDLE;
+            respond(Failure.GRPC_NEEDS_HTTP2, "the sidecar reaches the application over HTTP/1.1; set upstream.protocol"
+                    + " to h2c for gRPC", head.hasBody());
+            return;
+        }
         boolean headRequest = request.method().equals(HttpMethod.HEAD);
         keepAlive &= !draining;
         s.rewriter().rewrite(request, head.target(), identity, clientIp, requestId, head.chunked());
@@ -317,7 +327,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         }
         state = State.FORWARDING;
         exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !head.hasBody(), headRequest,
-                head.http11(), keepAlive, head.expectContinue(), s.responseTimeoutMillis(), record, tunnel);
+                head.http11(), keepAlive, head.expectContinue(),
+                grpc ? GrpcTimeout.shorten(s.responseTimeoutMillis(), request.headers().get(GRPC_TIMEOUT))
+                        : s.responseTimeoutMillis(), record, tunnel);
         exchange.start();
     }
 

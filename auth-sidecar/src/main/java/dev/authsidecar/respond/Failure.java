@@ -31,6 +31,8 @@ public enum Failure {
     UPSTREAM_PROTOCOL_ERROR(HttpResponseStatus.BAD_GATEWAY, "Upstream sent an invalid response", false,
             Grpc.UNAVAILABLE),
     UPSTREAM_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "Upstream response timeout", false, Grpc.DEADLINE_EXCEEDED),
+    GRPC_NEEDS_HTTP2(HttpResponseStatus.NOT_IMPLEMENTED, "gRPC needs HTTP/2 to the application", false,
+            Grpc.UNIMPLEMENTED),
     SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "Shutting down", true, Grpc.UNAVAILABLE);
 
     /** The gRPC status codes the sidecar answers with (grpc/grpc doc/statuscodes.md). */

@@ -215,8 +215,16 @@ final class ConfigLoaderTest {
         assertThat(c).isEqualTo(new Http2Config(false, 10, 1 << 20, 8192, 65_536));
     }
 
+    @Test
+    void upstreamProtocolDefaultsToHttp1() throws Exception {
+        assertThat(ConfigLoader.defaults().upstream().protocol()).isEqualTo(UpstreamConfig.Protocol.HTTP1);
+        assertThat(ConfigLoader.load(write("upstream:\n  protocol: h2c\n"), List.of()).upstream().protocol())
+                .isEqualTo(UpstreamConfig.Protocol.H2C);
+    }
+
     static Arguments[] badHttp2Values() {
         return new Arguments[] {
+            bad("upstream:\n  protocol: h2", "upstream.protocol: must be http1 or h2c"),
             bad("server:\n  http2:\n    maxFrameSize: 1024", "server.http2.maxFrameSize: "),
             bad("server:\n  http2:\n    maxFrameSize: 16777216", "server.http2.maxFrameSize: "),
             bad("server:\n  http2:\n    maxConcurrentStreams: 0", "server.http2.maxConcurrentStreams: "),

@@ -2,6 +2,7 @@ package dev.authsidecar.h2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.authsidecar.it.H2cTestUpstream;
 import dev.authsidecar.it.RunningSidecar;
 import dev.authsidecar.it.TestUpstream;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -76,8 +77,13 @@ class GrpcAnswersTest {
 
     @Test
     void slowApplicationIsDeadlineExceeded() throws Exception {
-        assertThat(answer(call("/slow?ms=2000", "authorization", "Bearer " + RunningSidecar.KEY)))
-                .startsWith("HEADERS 1 :status=200").contains("grpc-status=4");
+        try (H2cTestUpstream app = new H2cTestUpstream(100);
+                RunningSidecar h2c = RunningSidecar.start(app.url(),
+                        "upstream:\n  url: URL\n  protocol: h2c\n  responseHeadTimeout: 300ms\n");
+                RawH2 h2 = new RawH2(h2c.port()).hello()) {
+            h2.headers(1, call("/slow?ms=2000", "authorization", "Bearer " + RunningSidecar.KEY), true);
+            assertThat(h2.nextOn(1)).startsWith("HEADERS 1 :status=200").contains("grpc-status=4");
+        }
     }
 
     @Test
@@ -86,11 +92,19 @@ class GrpcAnswersTest {
         try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
         }
-        try (RunningSidecar down = RunningSidecar.start("http://127.0.0.1:" + dead);
+        try (RunningSidecar down = RunningSidecar.start("http://127.0.0.1:" + dead,
+                "upstream:\n  url: URL\n  protocol: h2c\n");
                 RawH2 h2 = new RawH2(down.port()).hello()) {
             h2.headers(1, call("/pkg.Echo/Say", "authorization", "Bearer " + RunningSidecar.KEY), true);
             assertThat(h2.nextOn(1)).startsWith("HEADERS 1 :status=200").contains("grpc-status=14");
         }
+    }
+
+    @Test
+    void grpcToAnHttp11ApplicationIsUnimplementedWithAReason() throws Exception {
+        String f = answer(call("/pkg.Echo/Say", "authorization", "Bearer " + RunningSidecar.KEY));
+        assertThat(f).startsWith("HEADERS 1 :status=200").contains("grpc-status=12")
+                .contains("upstream.protocol");
     }
 
     @Test

@@ -42,6 +42,7 @@ class GrpcAnswerTest {
                 case 403 -> 7;
                 case 502, 503 -> 14;
                 case 504 -> 4;
+                case 501 -> 12;
                 default -> 2;
             };
             assertThat(f.grpcStatus()).as(f.name()).isEqualTo(expected);
