@@ -59,8 +59,12 @@ final class Http2Lifecycle extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // The codec has already answered protocol errors (RST_STREAM or GOAWAY); what reaches here is I/O.
         log.debug("HTTP/2 client connection failed: {}", cause.toString());
+        if (cause instanceof Http2Exception) {
+            // The codec shows protocol errors here first and then answers them itself, with GOAWAY and the right
+            // error code (ENHANCE_YOUR_CALM for floods); closing now would send GOAWAY NO_ERROR instead.
+            return;
+        }
         ctx.close();
     }
 }

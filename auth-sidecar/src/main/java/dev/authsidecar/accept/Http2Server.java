@@ -27,8 +27,9 @@ import java.util.function.Supplier;
  */
 final class Http2Server {
     /**
-     * Limits on what a client makes the sidecar do without sending requests, enforced by Netty's codec: resets
-     * (rapid reset, CVE-2023-44487) and empty DATA frames. nginx allows about the same per connection.
+     * Limits on what a client makes the sidecar do without sending requests, enforced by Netty's codec: resets it
+     * sends (rapid reset, CVE-2023-44487), resets it provokes the sidecar into sending ("MadeYouReset",
+     * CVE-2025-55163), and empty DATA frames. Past a limit the connection ends with GOAWAY ENHANCE_YOUR_CALM.
      */
     static final int MAX_RST_FRAMES = 200;
     static final int RST_WINDOW_SECONDS = 30;
@@ -65,6 +66,7 @@ final class Http2Server {
                 .validateHeaders(true)
                 .validateRequiredPseudoHeaders(true)
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
+                .encoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
                 .decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_EMPTY_DATA_FRAMES)
                 .gracefulShutdownTimeoutMillis(config.idleTimeout().toMillis())
                 .build();

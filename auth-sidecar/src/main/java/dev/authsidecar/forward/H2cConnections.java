@@ -207,8 +207,11 @@ final class H2cConnections {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // Protocol errors were answered by the codec; the streams learn of a broken connection when it closes.
-            ctx.close();
+            // The codec answers protocol errors itself (GOAWAY with their code); the streams learn of a broken
+            // connection when it closes.
+            if (!(cause instanceof Http2Exception)) {
+                ctx.close();
+            }
         }
     }
 
