@@ -6,6 +6,7 @@ import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.proxy.Upgrades;
 import dev.authsidecar.record.Recorder;
+import dev.authsidecar.record.RequestRecord;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -99,7 +100,7 @@ final class Http2Server {
             p.addLast("h2-request", new Http2RequestAdapter());
             // WebSocket over HTTP/2 (RFC 8441 extended CONNECT) is not offered: no tunnels on a stream.
             p.addLast(ProxyChannelInitializer.PROXY, new FrontendHandler(stages, deadline, recorder,
-                    new Upgrades(false, config.tunnelIdleTimeout().toMillis())));
+                    new Upgrades(false, config.tunnelIdleTimeout().toMillis()), RequestRecord.H2C));
         }
     }
 

@@ -28,6 +28,7 @@ import java.util.ArrayDeque;
  * it (its outbound buffer is under the high-water mark). Nothing is aggregated.
  */
 public final class Exchange {
+    private static final io.netty.util.AsciiString GRPC_STATUS = io.netty.util.AsciiString.cached("grpc-status");
     private final Channel client;
     private final ExchangeListener listener;
     private final UpstreamPool pool;
@@ -258,9 +259,23 @@ public final class Exchange {
             return;
         }
         record.addBytesOut(content.content().readableBytes());
+        if (content instanceof LastHttpContent last) {
+            recordGrpcStatus(last.trailingHeaders().get(GRPC_STATUS));
+        }
         client.write(content);
         if (content instanceof LastHttpContent) {
             finish();
+        }
+    }
+
+    /** The application's gRPC status, from its trailers, for the access log. */
+    private void recordGrpcStatus(String value) {
+        if (value != null && value.length() <= 2 && !value.isEmpty()) {
+            try {
+                record.grpcStatus(Integer.parseInt(value));
+            } catch (NumberFormatException ignored) {
+                // Not a status; nothing to record.
+            }
         }
     }
 

@@ -86,6 +86,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private PendingUpgrade upgrade;
 
     public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades) {
+        this(stages, deadline, recorder, upgrades, RequestRecord.HTTP_1_1);
+    }
+
+    /** @param protocol what the client speaks on this channel, for the records ({@link RequestRecord#PROTOCOLS}) */
+    public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades,
+            String protocol) {
+        record.protocol(protocol);
         this.stages = stages;
         this.deadline = deadline;
         this.recorder = recorder;
@@ -459,7 +466,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     private void respond(Failure failure, String detail, String requiredScope, boolean close) {
         FullHttpResponse response = ProblemResponses.of(failure, detail, requestId, requiredScope, grpc);
-        record.status(failure.status().code());
+        record.status(response.status().code());
+        if (grpc) {
+            record.grpcStatus(failure.grpcStatus());
+        }
         record.addBytesOut(response.content().readableBytes());
         recorder.complete(record);
         close |= failure.closesConnection() || draining || !keepAlive;

@@ -140,6 +140,18 @@ class Http2ForwardingTest {
     }
 
     @Test
+    void requestsAreCountedWithTheirProtocol() throws Exception {
+        try (H2Client client = new H2Client(sidecar.port())) {
+            assertThat(client.get("/echo", AUTH, BEARER).status()).isEqualTo(200);
+        }
+        assertThat(sidecar.get("/echo", "Authorization", BEARER).statusCode()).isEqualTo(200);
+        String metrics = sidecar.admin("/metrics").body();
+        assertThat(metrics).containsPattern("auth_sidecar_requests_total\\{[^}]*protocol=\"h2c\"[^}]*\\} [1-9]");
+        assertThat(metrics).containsPattern(
+                "auth_sidecar_requests_total\\{[^}]*protocol=\"http/1.1\"[^}]*\\} [1-9]");
+    }
+
+    @Test
     void http11StillWorksOnTheSamePort() throws Exception {
         assertThat(sidecar.get("/echo", "Authorization", BEARER).statusCode()).isEqualTo(200);
         assertThat(sidecar.get("/echo").statusCode()).isEqualTo(401);
