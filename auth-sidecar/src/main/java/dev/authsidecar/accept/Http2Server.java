@@ -7,7 +7,6 @@ import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.proxy.Upgrades;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.record.RequestRecord;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -102,9 +101,5 @@ final class Http2Server {
             p.addLast(ProxyChannelInitializer.PROXY, new FrontendHandler(stages, deadline, recorder,
                     new Upgrades(false, config.tunnelIdleTimeout().toMillis()), RequestRecord.H2C));
         }
-    }
-
-    static boolean isStream(Channel ch) {
-        return ch instanceof Http2StreamChannel;
     }
 }
