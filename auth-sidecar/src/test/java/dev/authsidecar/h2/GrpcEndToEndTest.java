@@ -4,6 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.authsidecar.it.RunningSidecar;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -27,7 +37,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,7 +55,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * grpc-java client → sidecar (h2c listener, h2c upstream) → grpc-java server: the four call kinds, large
- * messages, credentials, per-method rules and deadlines. Methods carry raw bytes (no protoc needed).
+ * messages, credentials (API keys and real RS256 JWTs), per-method rules and deadlines. Methods carry raw bytes (no protoc needed).
  */
 @Timeout(60)
 class GrpcEndToEndTest {
@@ -77,7 +91,11 @@ class GrpcEndToEndTest {
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
             Metadata.ASCII_STRING_MARSHALLER);
 
+    private static final String ISSUER = "https://idp.test/grpc";
+    private static final MethodDescriptor<byte[], byte[]> SECRET = method("test.Echo/Secret",
+            MethodDescriptor.MethodType.UNARY);
     private static final AtomicReference<String> seenSubject = new AtomicReference<>();
+    private static RSAKey signingKey;
     private static Server app;
     private static RunningSidecar sidecar;
     private static ManagedChannel channel;
@@ -162,9 +180,17 @@ class GrpcEndToEndTest {
                 .addService(admin)
                 .maxInboundMessageSize(16 << 20)
                 .build().start();
+        signingKey = new RSAKeyGenerator(2048).keyID("k1").keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256)
+                .generate();
+        Path jwks = Files.createTempFile("jwks", ".json");
+        Files.writeString(jwks, new JWKSet(signingKey.toPublicJWK()).toString());
         sidecar = RunningSidecar.start("http://127.0.0.1:" + app.getPort(),
                 "upstream:\n  url: URL\n  protocol: h2c\n",
-                "rules:\n  - path: /test.Admin/**\n    deny: true\n");
+                "auth:\n" + RunningSidecar.keys()
+                        + "  jwt:\n    providers:\n      - name: idp\n        issuer: " + ISSUER + "\n"
+                        + "        audiences: [grpc-app]\n        jwksFile: " + jwks + "\n",
+                "rules:\n  - path: /test.Admin/**\n    deny: true\n"
+                        + "  - path: /test.Echo/Secret\n    require: {scopes: [admin]}\n");
         channel = NettyChannelBuilder.forAddress("127.0.0.1", sidecar.port()).usePlaintext()
                 .maxInboundMessageSize(16 << 20).build();
     }
@@ -218,6 +244,46 @@ class GrpcEndToEndTest {
         byte[] back = ClientCalls.blockingUnaryCall(alice(), UNARY, as(null), big);
         assertThat(back).isEqualTo(big);
         assertThat(seenSubject.get()).isEqualTo("alice");
+    }
+
+    private static String jwt(RSAKey key, String scope, Instant exp) throws Exception {
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER).subject("carol").audience("grpc-app")
+                .issueTime(new Date()).expirationTime(Date.from(exp)).claim("scope", scope).build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
+                .type(JOSEObjectType.JWT).build(), claims);
+        jwt.sign(new RSASSASigner(key));
+        return "Bearer " + jwt.serialize();
+    }
+
+    @Test
+    void realJwtsValidInvalidAndExpired() throws Exception {
+        Instant later = Instant.now().plusSeconds(300);
+        assertThat(ClientCalls.blockingUnaryCall(with(jwt(signingKey, "read", later)), UNARY, as(null),
+                new byte[] {5})).containsExactly(5);
+        assertThat(seenSubject.get()).isEqualTo("carol");
+        RSAKey stranger = new RSAKeyGenerator(2048).keyID("k1").generate();
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with(jwt(stranger, "read", later)), UNARY, as(null),
+                new byte[] {1}))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with(jwt(signingKey, "read",
+                Instant.now().minusSeconds(600))), UNARY, as(null), new byte[] {1}))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    }
+
+    @Test
+    void perMethodScopeRule() throws Exception {
+        Instant later = Instant.now().plusSeconds(300);
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with(jwt(signingKey, "read", later)), SECRET,
+                as(null), new byte[] {1}))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+        // With the scope, the call reaches the application, which has no such method.
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with(jwt(signingKey, "read admin", later)), SECRET,
+                as(null), new byte[] {1}))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
     }
 
     @Test
