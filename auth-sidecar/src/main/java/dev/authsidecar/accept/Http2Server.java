@@ -70,8 +70,8 @@ final class Http2Server {
                 .decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_EMPTY_DATA_FRAMES)
                 .gracefulShutdownTimeoutMillis(config.idleTimeout().toMillis())
                 .build();
-        // The connection is idle when nothing moves in either direction; Http2Connection (Http2Lifecycle) closes it then only if
-        // no stream is open (an open stream is under its own request deadlines).
+        // The connection is idle when nothing moves in either direction; Http2Lifecycle then closes it, but only
+        // if no stream is open (an open stream is under its own request deadlines).
         p.addAfter(after, "h2-idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(),
                 TimeUnit.MILLISECONDS));
         p.addAfter("h2-idle", "h2", codec);

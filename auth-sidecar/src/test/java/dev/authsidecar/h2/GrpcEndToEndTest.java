@@ -55,7 +55,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * grpc-java client → sidecar (h2c listener, h2c upstream) → grpc-java server: the four call kinds, large
- * messages, credentials (API keys and real RS256 JWTs), per-method rules and deadlines. Methods carry raw bytes (no protoc needed).
+ * messages, credentials (API keys and real RS256 JWTs), per-method rules and deadlines. Methods carry raw
+ * bytes (no protoc needed).
  */
 @Timeout(60)
 class GrpcEndToEndTest {

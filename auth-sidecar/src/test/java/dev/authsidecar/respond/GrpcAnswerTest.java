@@ -51,7 +51,8 @@ class GrpcAnswerTest {
 
     @Test
     void trailersOnlyShapeKeepsTheChallenge() {
-        FullHttpResponse r = ProblemResponses.of(Failure.INSUFFICIENT_SCOPE, "needs scope write", "id-1", "write", true);
+        FullHttpResponse r = ProblemResponses.of(Failure.INSUFFICIENT_SCOPE, "needs scope write", "id-1", "write",
+                true);
         assertThat(r.status().code()).isEqualTo(200);
         assertThat(r.content().readableBytes()).isZero();
         assertThat(r.headers().get("content-type")).isEqualTo("application/grpc");
