@@ -54,6 +54,38 @@ class Http2ListenerTest {
         }
     }
 
+    @Test
+    void anIdleHttp2ConnectionIsClosedWithGoAway() throws Exception {
+        try (TestUpstream upstream = new TestUpstream();
+                RunningSidecar sidecar = RunningSidecar.start(upstream.url(),
+                        "server:\n  listen: 127.0.0.1:0\n  idleTimeout: 300ms\n");
+                dev.authsidecar.h2.RawH2 h2 = new dev.authsidecar.h2.RawH2(sidecar.port()).hello()) {
+            h2.headers(1, dev.authsidecar.h2.RawH2.get("/ping"), true);
+            assertThat(h2.nextOn(1)).startsWith("HEADERS 1 :status=401");
+            java.util.List<String> rest = h2.until(3000);
+            assertThat(rest).anyMatch(f -> f.startsWith("GOAWAY NO_ERROR"))
+                    .contains(dev.authsidecar.h2.RawH2.CLOSED);
+        }
+    }
+
+    @Test
+    void shutdownSendsGoAwayAndLetsTheStreamInFlightFinish() throws Exception {
+        try (TestUpstream upstream = new TestUpstream()) {
+            RunningSidecar sidecar = RunningSidecar.start(upstream.url());
+            try (H2Client client = new H2Client(sidecar.port())) {
+                var inFlight = client.send(H2Client.request(io.netty.handler.codec.http.HttpMethod.GET,
+                        "/slow?ms=1000", "authorization", "Bearer " + RunningSidecar.KEY));
+                Thread.sleep(200);
+                Thread stopper = new Thread(sidecar::close);
+                stopper.start();
+                H2Client.Response r = inFlight.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(r.status()).isEqualTo(200);
+                stopper.join(10_000);
+                assertThat(client.goAway()).isNotNull();
+            }
+        }
+    }
+
     private static String exchange(int port, byte[] request) throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(5000);
