@@ -6,6 +6,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * a limit on the wait between two reads (like nginx's client_body_timeout), so a client that stops sending
  * mid-body cannot hold the connection and its upstream connection forever. The body clock runs only while
  * the sidecar has asked for more: while the application is slow to take the body, the client is not to blame.
- * Sits before the HTTP codec to see bytes.
+ * Sits before the HTTP codec to see bytes; on an HTTP/2 stream, before the stream-to-HTTP codec, where it sees
+ * the stream's frames (a stream is one request, so only the head and body clocks matter there).
  */
 public final class ClientDeadlines extends ChannelInboundHandlerAdapter {
     /** Fired down the pipeline when the body clock runs out; the proxy handler answers it. */
@@ -67,7 +70,16 @@ public final class ClientDeadlines extends ChannelInboundHandlerAdapter {
     }
 
     private static boolean isReadable(Object msg) {
-        return msg instanceof ByteBuf buf && buf.isReadable();
+        if (msg instanceof ByteBuf buf) {
+            return buf.isReadable();
+        }
+        return msg instanceof Http2HeadersFrame || msg instanceof Http2DataFrame;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // Removed when the connection turns out to be HTTP/2: its streams have clocks of their own.
+        deadline.cancel();
     }
 
     @Override

@@ -16,14 +16,25 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.util.function.Supplier;
 
-/** The client connection's pipeline: TLS when configured, deadline, strict HTTP/1.1 codec, then the request path. */
+/**
+ * The client connection's pipeline: TLS when configured, deadline, strict HTTP/1.1 codec, then the request path.
+ * With HTTP/2 on and no TLS, a {@link PrefaceDetector} sits in front of the codec and hands the connection to
+ * {@link Http2Server} when it opens with the HTTP/2 preface (prior knowledge). Over TLS, HTTP/2 is chosen by ALPN,
+ * which is not offered yet (docs/tls.md).
+ */
 final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
+    static final String DEADLINE = "deadline";
+    static final String DETECT = "detect";
+    static final String HTTP = "http";
+    static final String PROXY = "proxy";
+
     private final ServerConfig config;
     private final Supplier<Stages> stages;
     private final ChannelGroup connections;
     private final Recorder recorder;
     /** {@code null}: cleartext. */
     private final ServerTls tls;
+    private final Http2Server http2;
 
     ProxyChannelInitializer(ServerConfig config, Supplier<Stages> stages, ChannelGroup connections,
             Recorder recorder, ServerTls tls) {
@@ -32,6 +43,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
         this.stages = stages;
         this.connections = connections;
         this.recorder = recorder;
+        this.http2 = new Http2Server(config, stages, recorder);
     }
 
     @Override
@@ -43,9 +55,12 @@ final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
         }
         ClientDeadlines deadline = new ClientDeadlines(config.requestHeadTimeout().toMillis(),
                 config.requestBodyTimeout().toMillis(), config.idleTimeout().toMillis());
-        p.addLast("deadline", deadline);
-        p.addLast("http", new HttpServerCodec(decoderConfig(config)));
-        p.addLast("proxy", new FrontendHandler(stages, deadline, recorder,
+        p.addLast(DEADLINE, deadline);
+        if (config.http2().enabled() && tls == null) {
+            p.addLast(DETECT, new PrefaceDetector(ctx -> http2.install(ctx.pipeline(), DETECT)));
+        }
+        p.addLast(HTTP, new HttpServerCodec(decoderConfig(config)));
+        p.addLast(PROXY, new FrontendHandler(stages, deadline, recorder,
                 new Upgrades(config.websocketTunnels(), config.tunnelIdleTimeout().toMillis())));
     }
 

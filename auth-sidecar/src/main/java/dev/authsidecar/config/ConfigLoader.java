@@ -80,19 +80,39 @@ public final class ConfigLoader {
 
     private static ServerConfig server(ConfigNode n, Path baseDir) throws ConfigException {
         n.keys("listen", "ioThreads", "maxRequestLineBytes", "maxHeaderBytes", "requestHeadTimeout",
-                "requestBodyTimeout", "idleTimeout", "trustForwardedHeaders", "upgrades", "tunnelIdleTimeout", "tls");
+                "requestBodyTimeout", "idleTimeout", "trustForwardedHeaders", "upgrades", "tunnelIdleTimeout", "http2",
+                "tls");
+        int maxHeaderBytes = n.integer("maxHeaderBytes", 16384, 1024, 1 << 20);
         ServerConfig c = new ServerConfig(
                 hostPort(n, "listen", "0.0.0.0:8081"),
                 n.integer("ioThreads", 0, 0, 256),
                 n.integer("maxRequestLineBytes", 8192, 256, 1 << 20),
-                n.integer("maxHeaderBytes", 16384, 1024, 1 << 20),
+                maxHeaderBytes,
                 n.duration("requestHeadTimeout", Duration.ofSeconds(10), MS, DAY),
                 n.duration("requestBodyTimeout", Duration.ofSeconds(60), MS, DAY),
                 n.duration("idleTimeout", Duration.ofSeconds(60), MS, DAY),
                 n.bool("trustForwardedHeaders", false),
                 upgrades(n),
                 n.duration("tunnelIdleTimeout", Duration.ofHours(1), MS, DAY),
+                http2(n.child("http2"), maxHeaderBytes),
                 TlsSection.read(n, baseDir));
+        n.finish();
+        return c;
+    }
+
+    /**
+     * HTTP/2 limits. The bounds are RFC 9113's (frame size 16 KiB to 16 MiB, window up to 2^31-1) narrowed to what
+     * makes sense for a sidecar: a window above 16 MiB or more than 10 000 streams only multiplies the memory one
+     * client can pin. The header list defaults to server.maxHeaderBytes so both protocols refuse the same heads.
+     */
+    private static Http2Config http2(ConfigNode n, int maxHeaderBytes) throws ConfigException {
+        n.keys("enabled", "maxConcurrentStreams", "initialWindowSize", "maxHeaderListSize", "maxFrameSize");
+        Http2Config c = new Http2Config(
+                n.bool("enabled", true),
+                n.integer("maxConcurrentStreams", 100, 1, 10_000),
+                n.integer("initialWindowSize", 65_536, 1024, 16 << 20),
+                n.integer("maxHeaderListSize", maxHeaderBytes, 1024, 1 << 20),
+                n.integer("maxFrameSize", 16_384, 16_384, (1 << 24) - 1));
         n.finish();
         return c;
     }
@@ -120,7 +140,7 @@ public final class ConfigLoader {
     }
 
     private static UpstreamConfig upstream(ConfigNode n) throws ConfigException {
-        n.keys("url", "connectTimeout", "responseHeadTimeout", "idleTimeout", "maxIdlePerThread");
+        n.keys("url", "connectTimeout", "responseHeadTimeout", "idleTimeout", "maxIdlePerThread", "protocol");
         String text = n.string("url", "http://127.0.0.1:8080");
         URI url;
         try {
@@ -147,9 +167,20 @@ public final class ConfigLoader {
                 n.duration("connectTimeout", Duration.ofSeconds(2), MS, Duration.ofMinutes(5)),
                 n.duration("responseHeadTimeout", Duration.ofSeconds(60), MS, DAY),
                 n.duration("idleTimeout", Duration.ofSeconds(30), MS, DAY),
-                n.integer("maxIdlePerThread", 64, 0, 10_000));
+                n.integer("maxIdlePerThread", 64, 0, 10_000),
+                protocol(n));
         n.finish();
         return c;
+    }
+
+    private static UpstreamConfig.Protocol protocol(ConfigNode n) throws ConfigException {
+        String p = n.string("protocol", "http1");
+        for (UpstreamConfig.Protocol v : UpstreamConfig.Protocol.values()) {
+            if (v.key().equals(p)) {
+                return v;
+            }
+        }
+        throw n.error("protocol", "must be http1 or h2c (HTTP/2 with prior knowledge), got '" + p + "'");
     }
 
     private static AdminConfig admin(ConfigNode n) throws ConfigException {

@@ -13,6 +13,7 @@ import java.util.List;
  *     overwriting them with what the sidecar saw
  * @param upgrades the {@code Upgrade} tokens that may become a tunnel: {@code websocket} or none at all
  * @param tunnelIdleTimeout a tunnel with no byte in either direction for this long is closed
+ * @param http2 HTTP/2 with prior knowledge on the same listener
  * @param tls the listener's TLS settings, or {@code null} for cleartext
  */
 public record ServerConfig(
@@ -26,6 +27,7 @@ public record ServerConfig(
         boolean trustForwardedHeaders,
         List<String> upgrades,
         Duration tunnelIdleTimeout,
+        Http2Config http2,
         TlsConfig tls) {
 
     public ServerConfig {

@@ -8,13 +8,29 @@ import java.time.Duration;
  *
  * @param idleTimeout how long an unused pooled connection is kept; keep it below the application's own
  *     keep-alive timeout so the sidecar, not the application, closes idle connections
+ * @param protocol how the sidecar speaks to the application: HTTP/1.1, or HTTP/2 with prior knowledge
  */
 public record UpstreamConfig(
         URI url,
         Duration connectTimeout,
         Duration responseHeadTimeout,
         Duration idleTimeout,
-        int maxIdlePerThread) {
+        int maxIdlePerThread,
+        Protocol protocol) {
+
+    public enum Protocol {
+        HTTP1("http1"), H2C("h2c");
+
+        private final String key;
+
+        Protocol(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+    }
 
     public String host() {
         return url.getHost();

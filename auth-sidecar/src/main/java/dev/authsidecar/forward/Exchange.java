@@ -5,7 +5,6 @@ import dev.authsidecar.respond.Failure;
 import dev.authsidecar.rewrite.ResponseRewriter;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -18,6 +17,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
 
 /**
@@ -28,6 +28,7 @@ import java.util.ArrayDeque;
  * it (its outbound buffer is under the high-water mark). Nothing is aggregated.
  */
 public final class Exchange {
+    private static final io.netty.util.AsciiString GRPC_STATUS = io.netty.util.AsciiString.cached("grpc-status");
     private final Channel client;
     private final ExchangeListener listener;
     private final UpstreamPool pool;
@@ -92,11 +93,13 @@ public final class Exchange {
     }
 
     private void connect() {
-        pool.connect(client.eventLoop()).addListener((ChannelFuture f) -> {
+        pool.connect(client.eventLoop()).addListener((Future<Channel> f) -> {
             if (finished) {
-                f.channel().close();
+                if (f.isSuccess()) {
+                    f.getNow().close();
+                }
             } else if (f.isSuccess()) {
-                attach(f.channel());
+                attach(f.getNow());
             } else {
                 Failure failure = UpstreamFailures.ofConnect(f.cause());
                 fail(failure);
@@ -256,9 +259,23 @@ public final class Exchange {
             return;
         }
         record.addBytesOut(content.content().readableBytes());
+        if (content instanceof LastHttpContent last) {
+            recordGrpcStatus(last.trailingHeaders().get(GRPC_STATUS));
+        }
         client.write(content);
         if (content instanceof LastHttpContent) {
             finish();
+        }
+    }
+
+    /** The application's gRPC status, from its trailers, for the access log. */
+    private void recordGrpcStatus(String value) {
+        if (value != null && value.length() <= 2 && !value.isEmpty()) {
+            try {
+                record.grpcStatus(Integer.parseInt(value));
+            } catch (NumberFormatException ignored) {
+                // Not a status; nothing to record.
+            }
         }
     }
 

@@ -11,6 +11,8 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
@@ -24,6 +26,8 @@ public final class UpstreamPool {
     private final Bootstrap bootstrap;
     private final int maxIdlePerThread;
     private final long idleTimeoutMillis;
+    /** With {@code upstream.protocol: h2c}: streams on multiplexed connections instead of pooled ones. */
+    private final H2cConnections h2c;
     private final FastThreadLocal<ArrayDeque<Channel>> idle = new FastThreadLocal<>() {
         @Override
         protected ArrayDeque<Channel> initialValue() {
@@ -54,6 +58,13 @@ public final class UpstreamPool {
                         ch.pipeline().addLast("backend", new BackendHandler(UpstreamPool.this));
                     }
                 });
+        this.h2c = config.protocol() == UpstreamConfig.Protocol.H2C
+                ? new H2cConnections(this, config, resolved, transport) : null;
+    }
+
+    /** Whether the application is spoken to in HTTP/2 (needed for gRPC: trailers, full duplex). */
+    public boolean speaksHttp2() {
+        return h2c != null;
     }
 
     public InetSocketAddress address() {
@@ -74,12 +85,30 @@ public final class UpstreamPool {
         return null;
     }
 
-    ChannelFuture connect(EventLoop loop) {
-        return bootstrap.clone(loop).connect(address);
+    /** A fresh connection, or with h2c a fresh stream, owned by {@code loop}. */
+    Future<Channel> connect(EventLoop loop) {
+        if (h2c != null) {
+            return h2c.openStream(loop);
+        }
+        Promise<Channel> promise = loop.newPromise();
+        ChannelFuture connecting = bootstrap.clone(loop).connect(address);
+        connecting.addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+            } else if (!promise.trySuccess(connecting.channel())) {
+                connecting.channel().close();
+            }
+        });
+        return promise;
     }
 
     /** Takes back a connection whose last response was complete; closes it when the pool is full. */
     void release(Channel ch) {
+        if (H2cConnections.isStream(ch)) {
+            // A stream carries one exchange; its connection stays for the next.
+            ch.close();
+            return;
+        }
         ArrayDeque<Channel> list = idle.get();
         if (!ch.isActive() || list.size() >= maxIdlePerThread) {
             ch.close();

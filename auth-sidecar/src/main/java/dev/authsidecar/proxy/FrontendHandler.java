@@ -7,6 +7,7 @@ import dev.authsidecar.authenticate.CredentialMemo;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.forward.Exchange;
 import dev.authsidecar.forward.ExchangeListener;
+import dev.authsidecar.forward.GrpcTimeout;
 import dev.authsidecar.forward.TunnelOffer;
 import dev.authsidecar.guard.RejectedRequest;
 import dev.authsidecar.guard.RequestGuard;
@@ -46,6 +47,7 @@ import org.slf4j.LoggerFactory;
 public final class FrontendHandler extends ChannelInboundHandlerAdapter implements ExchangeListener {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
     private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
+    private static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
     private static final AuthOutcome AUTH_FAILED = new AuthOutcome.Rejected(Failure.AUTH_BACKEND_UNAVAILABLE,
             "the credential could not be checked");
 
@@ -78,11 +80,20 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private boolean keepAlive;
     private boolean draining;
     private boolean pendingHasBody;
+    /** The current request is a gRPC call: the sidecar's own answers take gRPC's shape. */
+    private boolean grpc;
     private ArrayDeque<Object> backlog;
     /** A WebSocket upgrade request awaiting the application's answer; the connection has left HTTP input. */
     private PendingUpgrade upgrade;
 
     public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades) {
+        this(stages, deadline, recorder, upgrades, RequestRecord.HTTP_1_1);
+    }
+
+    /** @param protocol what the client speaks on this channel, for the records ({@link RequestRecord#PROTOCOLS}) */
+    public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades,
+            String protocol) {
+        record.protocol(protocol);
         this.stages = stages;
         this.deadline = deadline;
         this.recorder = recorder;
@@ -227,6 +238,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private void onRequestHead(HttpRequest request) {
         deadline.headReceived();
         keepAlive = false;
+        grpc = ProblemResponses.isGrpc(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
         requestId = RequestIds.accept(request.headers().get(RequestIds.HEADER));
         record.begin(RequestFacts.methodOf(request), requestId, request.headers().get(TRACEPARENT), clientIp);
         String target;
@@ -304,6 +316,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             respond(denied.failure(), denied.detail(), denied.requiredScope(), head.hasBody());
             return;
         }
+        if (grpc && !s.pool().speaksHttp2()) {
+            // gRPC needs trailers and full duplex, which HTTP/1.1 to the application cannot carry: say so plainly
+            // instead of letting the call fail in some confusing way at the application.
+            state = State.IDLE;
+            respond(Failure.GRPC_NEEDS_HTTP2, "the sidecar reaches the application over HTTP/1.1; set upstream.protocol"
+                    + " to h2c for gRPC", head.hasBody());
+            return;
+        }
         boolean headRequest = request.method().equals(HttpMethod.HEAD);
         keepAlive &= !draining;
         s.rewriter().rewrite(request, head.target(), identity, clientIp, requestId, head.chunked(), peer);
@@ -316,7 +336,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         }
         state = State.FORWARDING;
         exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !head.hasBody(), headRequest,
-                head.http11(), keepAlive, head.expectContinue(), s.responseTimeoutMillis(), record, tunnel);
+                head.http11(), keepAlive, head.expectContinue(),
+                grpc ? GrpcTimeout.shorten(s.responseTimeoutMillis(), request.headers().get(GRPC_TIMEOUT))
+                        : s.responseTimeoutMillis(), record, tunnel);
         exchange.start();
     }
 
@@ -455,8 +477,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void respond(Failure failure, String detail, String requiredScope, boolean close) {
-        FullHttpResponse response = ProblemResponses.of(failure, detail, requestId, requiredScope);
-        record.status(failure.status().code());
+        FullHttpResponse response = ProblemResponses.of(failure, detail, requestId, requiredScope, grpc);
+        record.status(response.status().code());
+        if (grpc) {
+            record.grpcStatus(failure.grpcStatus());
+        }
         record.addBytesOut(response.content().readableBytes());
         recorder.complete(record);
         close |= failure.closesConnection() || draining || !keepAlive;

@@ -110,6 +110,7 @@ public final class AccessLog implements AutoCloseable {
                 json.writeStringField("traceId", r.traceId);
             }
             json.writeStringField("client", r.clientIp);
+            json.writeStringField("protocol", RequestRecord.PROTOCOLS[r.protocol]);
             json.writeStringField("method", r.method);
             json.writeStringField("path", r.path);
             json.writeNumberField("status", r.status);
@@ -123,6 +124,9 @@ public final class AccessLog implements AutoCloseable {
                 json.writeNumberField("upstreamStatus", r.upstreamStatus);
             } else {
                 json.writeNullField("upstreamStatus");
+            }
+            if (r.grpcStatus >= 0) {
+                json.writeNumberField("grpcStatus", r.grpcStatus);
             }
             if (r.tunnelEnd != null) {
                 json.writeStringField("tunnelEnd", r.tunnelEnd);
@@ -146,7 +150,11 @@ public final class AccessLog implements AutoCloseable {
                     .append(" auth=").append(r.authMethod == null ? "-" : r.authMethod).append('/')
                     .append(r.authResult.label())
                     .append(" upstream=").append(r.upstreamStatus == 0 ? "-" : Integer.toString(r.upstreamStatus))
-                    .append(" id=").append(r.requestId);
+                    .append(" id=").append(r.requestId)
+                    .append(" proto=").append(RequestRecord.PROTOCOLS[r.protocol]);
+            if (r.grpcStatus >= 0) {
+                sb.append(" grpc=").append(r.grpcStatus);
+            }
             if (r.traceId != null) {
                 sb.append(" trace=").append(r.traceId);
             }

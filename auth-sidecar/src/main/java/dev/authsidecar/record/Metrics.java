@@ -51,14 +51,15 @@ public final class Metrics {
     private final Counter tunnels;
     private final CounterDataPoint tunnelBytesIn;
     private final CounterDataPoint tunnelBytesOut;
-    private final CounterDataPoint[] requestPoints = new CounterDataPoint[5 * METHODS.length * RESULTS.length];
+    private final CounterDataPoint[] requestPoints = new CounterDataPoint[
+            RequestRecord.PROTOCOLS.length * 5 * METHODS.length * RESULTS.length];
     private final DistributionDataPoint[] durationPoints = new DistributionDataPoint[5];
     private final CounterDataPoint[] decisionPoints = new CounterDataPoint[AUTH_METHODS.length * RESULTS.length];
 
     public Metrics() {
         requests = Counter.builder().name("auth_sidecar_requests_total")
-                .help("Requests answered, by status class, method and authentication result")
-                .labelNames("status_class", "method", "auth_result").register(registry);
+                .help("Requests answered, by status class, method, authentication result and client protocol")
+                .labelNames("status_class", "method", "auth_result", "protocol").register(registry);
         duration = Histogram.builder().name("auth_sidecar_request_duration_seconds").unit(Unit.SECONDS)
                 .help("Time from the request head to the end of the response, by status class")
                 .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -156,11 +157,13 @@ public final class Metrics {
     void request(RequestRecord r, long nanos) {
         int statusClass = Math.max(1, Math.min(5, r.status / 100)) - 1;
         int method = methodIndex(r.method);
-        int index = (statusClass * METHODS.length + method) * RESULTS.length + r.authResult.ordinal();
+        int index = ((r.protocol * 5 + statusClass) * METHODS.length + method) * RESULTS.length
+                + r.authResult.ordinal();
         CounterDataPoint point = requestPoints[index];
         if (point == null) {
             // Benign race: every loop that resolves it gets the same data point from the registry.
-            point = requests.labelValues(STATUS_CLASSES[statusClass], METHODS[method], r.authResult.label());
+            point = requests.labelValues(STATUS_CLASSES[statusClass], METHODS[method], r.authResult.label(),
+                    RequestRecord.PROTOCOLS[r.protocol]);
             requestPoints[index] = point;
         }
         point.inc();

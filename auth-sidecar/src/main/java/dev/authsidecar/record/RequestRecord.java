@@ -8,6 +8,15 @@ package dev.authsidecar.record;
 public final class RequestRecord {
     /** nginx's convention for "the client closed the connection before it got an answer". */
     public static final int CLIENT_CLOSED = 499;
+    /** The protocols a client can speak to the sidecar, as the {@code protocol} label and access-log field. */
+    public static final String HTTP_1_1 = "http/1.1";
+    public static final String H2C = "h2c";
+    static final String[] PROTOCOLS = {HTTP_1_1, H2C};
+
+    /** Index into {@link #PROTOCOLS}; fixed for the connection (or HTTP/2 stream) this record belongs to. */
+    int protocol;
+    /** The gRPC status the client got, from the sidecar or the application; -1 when there is none. */
+    int grpcStatus = -1;
 
     long startNanos;
     long startMillis;
@@ -44,10 +53,20 @@ public final class RequestRecord {
         this.bytesIn = 0;
         this.bytesOut = 0;
         this.tunnelEnd = null;
+        this.grpcStatus = -1;
         this.active = true;
     }
 
     /** The normalized path, without the query (queries may carry secrets and never reach logs or metrics). */
+    /** @param protocol one of {@link #PROTOCOLS} */
+    public void protocol(String protocol) {
+        this.protocol = protocol.equals(H2C) ? 1 : 0;
+    }
+
+    public void grpcStatus(int status) {
+        this.grpcStatus = status;
+    }
+
     public void path(String normalizedPath) {
         this.path = normalizedPath;
     }

@@ -126,9 +126,9 @@ final class CheckConfigCommandTest {
         assertThat(check.exit()).isEqualTo(2);
         assertThat(check.out()).isEmpty();
         assertThat(check.err()).isEqualTo("auth-sidecar: invalid configuration: " + file
-                + ": server.lisen: unknown key; did you mean listen? (known keys here: idleTimeout, ioThreads, listen, "
-                + "maxHeaderBytes, maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, tls, trustForwardedHeaders, "
-                + "tunnelIdleTimeout, upgrades)\n");
+                + ": server.lisen: unknown key; did you mean listen? (known keys here: http2, idleTimeout, ioThreads, "
+                + "listen, maxHeaderBytes, maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, tls, "
+                + "trustForwardedHeaders, tunnelIdleTimeout, upgrades)\n");
         assertThat(start.exit()).isEqualTo(2);
         assertThat(start.err()).isEqualTo(check.err());
     }

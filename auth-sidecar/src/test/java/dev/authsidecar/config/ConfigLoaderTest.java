@@ -205,6 +205,43 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void http2DefaultsTieTheHeaderListToMaxHeaderBytes() throws Exception {
+        Http2Config d = ConfigLoader.defaults().server().http2();
+        assertThat(d).isEqualTo(new Http2Config(true, 100, 65_536, 16_384, 16_384));
+
+        Http2Config c = ConfigLoader.load(write("server:\n  maxHeaderBytes: 8192\n  http2:\n    enabled: false\n"
+                + "    maxConcurrentStreams: 10\n    initialWindowSize: 1048576\n    maxFrameSize: 65536\n"),
+                List.of()).server().http2();
+        assertThat(c).isEqualTo(new Http2Config(false, 10, 1 << 20, 8192, 65_536));
+    }
+
+    @Test
+    void upstreamProtocolDefaultsToHttp1() throws Exception {
+        assertThat(ConfigLoader.defaults().upstream().protocol()).isEqualTo(UpstreamConfig.Protocol.HTTP1);
+        assertThat(ConfigLoader.load(write("upstream:\n  protocol: h2c\n"), List.of()).upstream().protocol())
+                .isEqualTo(UpstreamConfig.Protocol.H2C);
+    }
+
+    static Arguments[] badHttp2Values() {
+        return new Arguments[] {
+            bad("upstream:\n  protocol: h2", "upstream.protocol: must be http1 or h2c"),
+            bad("server:\n  http2:\n    maxFrameSize: 1024", "server.http2.maxFrameSize: "),
+            bad("server:\n  http2:\n    maxFrameSize: 16777216", "server.http2.maxFrameSize: "),
+            bad("server:\n  http2:\n    maxConcurrentStreams: 0", "server.http2.maxConcurrentStreams: "),
+            bad("server:\n  http2:\n    initialWindowSize: 2147483647", "server.http2.initialWindowSize: "),
+            bad("server:\n  http2:\n    maxHeaderListSize: 10", "server.http2.maxHeaderListSize: "),
+            bad("server:\n  http2:\n    enable: true", "server.http2.enable: unknown key"),
+            bad("server:\n  http2: yes", "server.http2: "),
+        };
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("badHttp2Values")
+    void refusesBadHttp2Values(String yaml, String expected) throws IOException {
+        refusesWithFileKeyPathAndReason(yaml, expected);
+    }
+
+    @Test
     void duplicateYamlKeyIsNamed() throws IOException {
         Path file = write("server:\n  listen: ':1'\n  listen: ':2'\n");
 

@@ -26,12 +26,16 @@ class MetricsTest {
             assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
             String m = r.body();
             assertThat(m).contains("auth_sidecar_requests_total{auth_result=\"allowed\",method=\"GET\","
+                    + "protocol=\"http/1.1\","
                     + "status_class=\"2xx\"} 1.0");
             assertThat(m).contains("auth_sidecar_requests_total{auth_result=\"missing\",method=\"GET\","
+                    + "protocol=\"http/1.1\","
                     + "status_class=\"4xx\"} 1.0");
             assertThat(m).contains("auth_sidecar_requests_total{auth_result=\"invalid\",method=\"GET\","
+                    + "protocol=\"http/1.1\","
                     + "status_class=\"4xx\"} 1.0");
             assertThat(m).contains("auth_sidecar_requests_total{auth_result=\"anonymous\",method=\"GET\","
+                    + "protocol=\"http/1.1\","
                     + "status_class=\"2xx\"} 1.0");
             assertThat(m).contains("auth_sidecar_auth_decisions_total{method=\"api-key\",result=\"allowed\"} 2.0");
             assertThat(m).contains("auth_sidecar_upstream_errors_total{kind=\"upstream_reset\"} 1.0");

@@ -60,6 +60,7 @@ public final class TestUpstream implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger closedConnections = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong produced = new java.util.concurrent.atomic.AtomicLong();
     private final CopyOnWriteArrayList<HttpRequest> seen = new CopyOnWriteArrayList<>();
     private final Channel listener;
 
@@ -92,6 +93,11 @@ public final class TestUpstream implements AutoCloseable {
 
     public int closedConnections() {
         return closedConnections.get();
+    }
+
+    /** Bytes of /download bodies generated so far: with backpressure, only as fast as they are taken. */
+    public long downloadBytesProduced() {
+        return produced.get();
     }
 
     public int requests() {
@@ -214,7 +220,7 @@ public final class TestUpstream implements AutoCloseable {
             r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
             ctx.write(r);
-            ctx.writeAndFlush(new HttpChunkedInput(new PatternInput(total)));
+            ctx.writeAndFlush(new HttpChunkedInput(new PatternInput(total, produced)));
         }
     }
 
@@ -222,10 +228,12 @@ public final class TestUpstream implements AutoCloseable {
     private static final class PatternInput implements ChunkedInput<ByteBuf> {
         private static final int CHUNK = 64 * 1024;
         private final long total;
+        private final java.util.concurrent.atomic.AtomicLong produced;
         private long offset;
 
-        PatternInput(long total) {
+        PatternInput(long total, java.util.concurrent.atomic.AtomicLong produced) {
             this.total = total;
+            this.produced = produced;
         }
 
         @Override
@@ -254,6 +262,7 @@ public final class TestUpstream implements AutoCloseable {
                 buf.writeByte(patternByte(offset + i));
             }
             offset += n;
+            produced.addAndGet(n);
             return buf;
         }
 

@@ -32,6 +32,20 @@ class AccessLogTest {
     }
 
     @Test
+    void anHttp2GrpcCallCarriesItsProtocolAndGrpcStatus() throws Exception {
+        RequestRecord r = new RequestRecord();
+        r.protocol(RequestRecord.H2C);
+        r.begin("POST", "req-2", null, "10.1.2.3");
+        r.path("/pkg.Echo/Say");
+        r.status(200);
+        r.grpcStatus(16);
+        JsonNode j = new ObjectMapper().readTree(written(AccessLogConfig.Format.JSON, r));
+        assertThat(j.get("protocol").asText()).isEqualTo("h2c");
+        assertThat(j.get("grpcStatus").asInt()).isEqualTo(16);
+        assertThat(written(AccessLogConfig.Format.TEXT, r)).contains(" proto=h2c grpc=16");
+    }
+
+    @Test
     void aTunnelsLineSaysHowItEnded() throws Exception {
         RequestRecord r = answered();
         r.upstreamStatus(101);
@@ -63,6 +77,8 @@ class AccessLogTest {
         assertThat(j.get("authResult").asText()).isEqualTo("allowed");
         assertThat(j.get("upstreamStatus").asInt()).isEqualTo(200);
         assertThat(j.get("client").asText()).isEqualTo("10.1.2.3");
+        assertThat(j.get("protocol").asText()).isEqualTo("http/1.1");
+        assertThat(j.has("grpcStatus")).isFalse();
         assertThat(j.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
     }
 
@@ -79,7 +95,7 @@ class AccessLogTest {
     void textLinesAreOneReadableLine() {
         String line = written(AccessLogConfig.Format.TEXT, answered());
         assertThat(line).contains(" GET /orders/42 200 1.234ms in=5 out=18 subject=alice auth=jwt/allowed "
-                + "upstream=200 id=req-1 trace=4bf92f3577b34da6a3ce929d0e0e4736\n");
+                + "upstream=200 id=req-1 proto=http/1.1 trace=4bf92f3577b34da6a3ce929d0e0e4736\n");
     }
 
     @Test

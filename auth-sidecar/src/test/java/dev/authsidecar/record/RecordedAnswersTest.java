@@ -61,7 +61,7 @@ final class RecordedAnswersTest {
 
         assertThat(line.get("method").isNull()).as(line.toString()).isTrue();
         assertThat(scrape.toString(StandardCharsets.UTF_8))
-                .contains("auth_sidecar_requests_total{auth_result=\"skipped\",method=\"INVALID\",status_class=\"4xx\"} 1.0")
+                .contains("auth_sidecar_requests_total{auth_result=\"skipped\",method=\"INVALID\",protocol=\"http/1.1\",status_class=\"4xx\"} 1.0")
                 .doesNotContain("method=\"GET\"");
         ch.finishAndReleaseAll();
     }
