@@ -99,7 +99,8 @@ final class Http2Server {
             p.addLast("h2-request", new Http2RequestAdapter());
             // WebSocket over HTTP/2 (RFC 8441 extended CONNECT) is not offered: no tunnels on a stream.
             p.addLast(ProxyChannelInitializer.PROXY, new FrontendHandler(stages, deadline, recorder,
-                    new Upgrades(false, config.tunnelIdleTimeout().toMillis()), RequestRecord.H2C));
+                    new Upgrades(false, config.tunnelIdleTimeout().toMillis()),
+                    config.tls() != null ? RequestRecord.H2 : RequestRecord.H2C));
         }
     }
 }

@@ -19,8 +19,8 @@ import java.util.function.Supplier;
 /**
  * The client connection's pipeline: TLS when configured, deadline, strict HTTP/1.1 codec, then the request path.
  * With HTTP/2 on and no TLS, a {@link PrefaceDetector} sits in front of the codec and hands the connection to
- * {@link Http2Server} when it opens with the HTTP/2 preface (prior knowledge). Over TLS, HTTP/2 is chosen by ALPN,
- * which is not offered yet (docs/tls.md).
+ * {@link Http2Server} when it opens with the HTTP/2 preface (prior knowledge); over TLS, ALPN offers {@code h2}
+ * and {@link TlsHandshake} hands the connection to the same {@link Http2Server} when the client picks it.
  */
 final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
     static final String DEADLINE = "deadline";
@@ -71,7 +71,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
      */
     private void addTls(ChannelPipeline p) {
         p.addLast("tls", tls.newHandler(p.channel().alloc()));
-        p.addLast("tls-handshake", new TlsHandshake(tls));
+        p.addLast("tls-handshake", new TlsHandshake(tls, pipeline -> http2.install(pipeline, "tls")));
     }
 
     /**

@@ -83,6 +83,7 @@ public final class ConfigLoader {
                 "requestBodyTimeout", "idleTimeout", "trustForwardedHeaders", "upgrades", "tunnelIdleTimeout", "http2",
                 "tls");
         int maxHeaderBytes = n.integer("maxHeaderBytes", 16384, 1024, 1 << 20);
+        Http2Config http2 = http2(n.child("http2"), maxHeaderBytes);
         ServerConfig c = new ServerConfig(
                 hostPort(n, "listen", "0.0.0.0:8081"),
                 n.integer("ioThreads", 0, 0, 256),
@@ -94,8 +95,8 @@ public final class ConfigLoader {
                 n.bool("trustForwardedHeaders", false),
                 upgrades(n),
                 n.duration("tunnelIdleTimeout", Duration.ofHours(1), MS, DAY),
-                http2(n.child("http2"), maxHeaderBytes),
-                TlsSection.read(n, baseDir));
+                http2,
+                TlsSection.read(n, baseDir, http2.enabled()));
         n.finish();
         return c;
     }

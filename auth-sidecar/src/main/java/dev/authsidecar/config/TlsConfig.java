@@ -19,7 +19,13 @@ public record TlsConfig(
         List<String> cipherSuites,
         Duration handshakeTimeout,
         Path clientCaFile,
-        ClientAuth clientAuth) {
+        ClientAuth clientAuth,
+        List<String> alpn) {
+
+    /** ALPN names in order of preference: {@code h2} first when HTTP/2 is on, then {@code http/1.1}. */
+    public static List<String> alpn(boolean http2) {
+        return http2 ? List.of("h2", "http/1.1") : List.of("http/1.1");
+    }
 
     public enum ClientAuth {
         /** No certificate is asked for. */

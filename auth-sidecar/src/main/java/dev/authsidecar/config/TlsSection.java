@@ -36,7 +36,8 @@ final class TlsSection {
     }
 
     /** @return the TLS settings, or {@code null} when the section is absent (the listener speaks cleartext) */
-    static TlsConfig read(ConfigNode parent, Path baseDir) throws ConfigException {
+    /** @param http2 {@code server.http2.enabled}: whether ALPN offers {@code h2} */
+    static TlsConfig read(ConfigNode parent, Path baseDir, boolean http2) throws ConfigException {
         ConfigNode n = parent.optionalChild("tls");
         if (n == null) {
             return null;
@@ -57,7 +58,7 @@ final class TlsSection {
                     "required when server.tls is set: PEM files of the serving certificate chain and its private key");
         }
         n.finish();
-        return new TlsConfig(cert, key, protocols, suites, handshakeTimeout, ca, clientAuth);
+        return new TlsConfig(cert, key, protocols, suites, handshakeTimeout, ca, clientAuth, TlsConfig.alpn(http2));
     }
 
     private static List<String> protocols(ConfigNode n) throws ConfigException {

@@ -18,7 +18,9 @@ import dev.authsidecar.respond.ProblemResponses;
 import dev.authsidecar.rewrite.RequestIds;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -343,8 +345,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     /** The verified client certificate of this TLS connection (set by the handshake), or {@code null}. */
+    /** The connection's verified client certificate; an HTTP/2 stream reads its connection's. */
     private ClientCertificate clientCertificate() {
-        return ctx.channel().attr(ClientCertificate.ATTRIBUTE).get();
+        Channel ch = ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel();
+        return ch.attr(ClientCertificate.ATTRIBUTE).get();
     }
 
     /**

@@ -11,7 +11,9 @@ public final class RequestRecord {
     /** The protocols a client can speak to the sidecar, as the {@code protocol} label and access-log field. */
     public static final String HTTP_1_1 = "http/1.1";
     public static final String H2C = "h2c";
-    static final String[] PROTOCOLS = {HTTP_1_1, H2C};
+    /** HTTP/2 over TLS, chosen by ALPN. */
+    public static final String H2 = "h2";
+    static final String[] PROTOCOLS = {HTTP_1_1, H2C, H2};
 
     /** Index into {@link #PROTOCOLS}; fixed for the connection (or HTTP/2 stream) this record belongs to. */
     int protocol;
@@ -60,7 +62,7 @@ public final class RequestRecord {
     /** The normalized path, without the query (queries may carry secrets and never reach logs or metrics). */
     /** @param protocol one of {@link #PROTOCOLS} */
     public void protocol(String protocol) {
-        this.protocol = protocol.equals(H2C) ? 1 : 0;
+        this.protocol = protocol.equals(H2C) ? 1 : protocol.equals(H2) ? 2 : 0;
     }
 
     public void grpcStatus(int status) {

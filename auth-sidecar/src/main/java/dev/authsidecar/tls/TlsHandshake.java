@@ -9,6 +9,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,9 +23,12 @@ public final class TlsHandshake extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(TlsHandshake.class);
 
     private final ServerTls tls;
+    private final Consumer<ChannelPipeline> http2;
 
-    public TlsHandshake(ServerTls tls) {
+    /** @param http2 replaces the HTTP/1.1 handlers with HTTP/2's when ALPN chose {@code h2} */
+    public TlsHandshake(ServerTls tls, Consumer<ChannelPipeline> http2) {
         this.tls = tls;
+        this.http2 = http2;
     }
 
     @Override
@@ -63,12 +67,14 @@ public final class TlsHandshake extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The one place the negotiated protocol chooses the pipeline. Only {@code http/1.1} is offered today (or no
-     * ALPN at all, which means HTTP/1.1), and its handlers are already in place behind this one. {@code h2} goes
-     * here when the HTTP/2 listener lands: replace the HTTP/1.1 codec with the HTTP/2 frame codec.
+     * The one place the negotiated protocol chooses the pipeline: {@code h2} (offered only with
+     * {@code server.http2.enabled}) gets HTTP/2's handlers, the same as a cleartext connection that opens with the
+     * HTTP/2 preface; {@code http/1.1}, or no ALPN at all, keeps the HTTP/1.1 handlers already in place.
      */
-    static void pipelineFor(ChannelPipeline p, String protocol) {
-        if (protocol != null && !protocol.equals(ApplicationProtocolNames.HTTP_1_1)) {
+    void pipelineFor(ChannelPipeline p, String protocol) {
+        if (ApplicationProtocolNames.HTTP_2.equals(protocol) && tls.config().alpn().contains(protocol)) {
+            http2.accept(p);
+        } else if (protocol != null && !protocol.equals(ApplicationProtocolNames.HTTP_1_1)) {
             throw new IllegalStateException("negotiated " + protocol + ", which was never offered");
         }
     }

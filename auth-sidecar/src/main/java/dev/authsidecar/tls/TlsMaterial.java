@@ -42,9 +42,6 @@ import java.util.regex.Pattern;
  * @param clientCas the certificates that verify client certificates; empty when none are asked for
  */
 public record TlsMaterial(SslContext context, List<X509Certificate> chain, List<X509Certificate> clientCas) {
-    /** The one protocol offered in ALPN until the HTTP/2 listener lands (see {@link TlsHandshake#pipelineFor}). */
-    public static final List<String> ALPN_PROTOCOLS = List.of("http/1.1");
-
     private static final Pattern PEM = Pattern.compile(
             "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
 
@@ -65,7 +62,7 @@ public record TlsMaterial(SslContext context, List<X509Certificate> chain, List<
                             // what nginx and Envoy do, and what curl and old clients expect.
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ALPN_PROTOCOLS));
+                            config.alpn()));
             switch (config.clientAuth()) {
                 case NONE -> b.clientAuth(ClientAuth.NONE);
                 case OPTIONAL -> b.clientAuth(ClientAuth.OPTIONAL).trustManager(cas.toArray(X509Certificate[]::new));

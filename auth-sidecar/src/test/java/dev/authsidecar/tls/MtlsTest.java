@@ -139,6 +139,22 @@ final class MtlsTest {
         assertThat(lastSeen().headers().get("X-Auth-Issuer")).isEqualTo("CN=client-ca");
     }
 
+    /** Each HTTP/2 stream reads its connection's verified certificate. */
+    @Test
+    void theCertificateIsTheIdentityOnHttp2StreamsToo() throws Exception {
+        SSLContext ctx = TestCertificates.clientContext(serverCa.cert(), payments);
+        HttpClient c = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_2).build();
+
+        HttpResponse<String> r = c.send(java.net.http.HttpRequest.newBuilder(
+                URI.create("https://localhost:" + optional.port() + "/ping")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(lastSeen().headers().get("X-Auth-Method")).isEqualTo("mtls");
+        assertThat(lastSeen().headers().get("X-Auth-Subject")).isEqualTo(PAYMENTS);
+    }
+
     @Test
     void aBearerTokenDecidesTheSubjectWhenBothArePresent() throws Exception {
         HttpResponse<String> r = get(optional, payments, "/ping", "Authorization", bearer(RunningSidecar.KEY));

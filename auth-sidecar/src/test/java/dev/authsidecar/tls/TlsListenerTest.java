@@ -122,7 +122,7 @@ final class TlsListenerTest {
         SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).trustManager(ca.cert())
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2", "http/1.1"))
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "http/1.1"))
                 .build();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
@@ -156,6 +156,49 @@ final class TlsListenerTest {
             ch.close().sync();
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** HTTP/2 over TLS: ALPN offers h2, and the streams run the same request path as h2c and HTTP/1.1. */
+    @Test
+    void aClientOfferingH2GetsHttp2OverTlsThroughTheSameRequestPath() throws Exception {
+        HttpClient h2 = HttpClient.newBuilder().sslContext(TestCertificates.clientContext(ca.cert(), null))
+                .version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
+        URI ping = URI.create("https://127.0.0.1:" + sidecar.port() + "/ping");
+        int before = upstream.seen().size();
+
+        HttpResponse<String> allowed = h2.send(HttpRequest.newBuilder(ping).header("Authorization", "Bearer "
+                + RunningSidecar.KEY).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> refused = h2.send(HttpRequest.newBuilder(ping).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(allowed.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(allowed.statusCode()).isEqualTo(200);
+        assertThat(refused.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.headers().firstValue("www-authenticate")).hasValueSatisfying(v -> assertThat(v)
+                .startsWith("Bearer"));
+        assertThat(upstream.seen()).hasSize(before + 1);
+        assertThat(upstream.seen().get(before).headers().get("X-Forwarded-Proto")).isEqualTo("https");
+        assertThat(upstream.seen().get(before).headers().get("X-Auth-Subject")).isEqualTo("alice");
+        assertThat(metrics(sidecar)).contains("protocol=\"h2\"");
+    }
+
+    /** With server.http2.enabled false, ALPN offers only http/1.1 and an HTTP/2 client falls back to it. */
+    @Test
+    void withHttp2OffAClientOfferingH2GetsHttp11() throws Exception {
+        try (RunningSidecar h1only = RunningSidecar.start(upstream.url(), "server:\n  listen: 127.0.0.1:0\n"
+                + "  http2:\n    enabled: false\n  tls:\n    certFile: " + dir.resolve("tls.crt") + "\n    keyFile: "
+                + dir.resolve("tls.key") + "\n")) {
+            HttpClient h2 = HttpClient.newBuilder().sslContext(TestCertificates.clientContext(ca.cert(), null))
+                    .version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
+
+            HttpResponse<String> r = h2.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + h1only.port()
+                    + "/ping")).header("Authorization", "Bearer " + RunningSidecar.KEY)
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+            assertThat(r.statusCode()).isEqualTo(200);
         }
     }
 

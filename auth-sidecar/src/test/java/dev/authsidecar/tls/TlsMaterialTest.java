@@ -21,7 +21,8 @@ final class TlsMaterialTest {
     static TlsConfig config(Path cert, Path key, Path ca) {
         return new TlsConfig(cert, key, List.of("TLSv1.3", "TLSv1.2"), List.of("TLS_AES_128_GCM_SHA256",
                 "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
-                Duration.ofSeconds(10), ca, ca == null ? TlsConfig.ClientAuth.NONE : TlsConfig.ClientAuth.REQUIRE);
+                Duration.ofSeconds(10), ca, ca == null ? TlsConfig.ClientAuth.NONE : TlsConfig.ClientAuth.REQUIRE,
+                TlsConfig.alpn(true));
     }
 
     @ParameterizedTest
