@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# HTTP/2 benchmark: auth-sidecar against nginx, both speaking HTTP/2 with prior knowledge (h2c) to h2load and
+# HTTP/1.1 with keep-alive to the same upstream (an nginx answering {"message":"pong"}), on loopback. Writes its
+# section of bench/RESULTS.md (between <!-- h2:start --> and <!-- h2:end -->).
+#
+#   bench/h2-run.sh           # DURATION=10 ROUNDS=3 CONNECTIONS=4 STREAMS=32
+#
+# For each proxy: requests/s with CONNECTIONS connections each keeping STREAMS streams in flight (h2load -m), the
+# proxy's CPU time per request (utime + stime from /proc, all its processes), h2load's mean and max request time,
+# and the proxy's peak RSS over the run. The sidecar checks an API key on every request (sent on every stream; HPACK
+# makes it cheap on the wire); nginx does no authentication, so it does less work.
+#
+# Needs nginx and h2load (apt-get install -y nginx nghttp2-client) and the built jar
+# (./mvnw -B -q -pl auth-sidecar package -DskipTests). Installs nothing; stops every process it started.
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(dirname "$BENCH_DIR")"
+JAR="$REPO_DIR/auth-sidecar/target/auth-sidecar.jar"
+RESULTS="${RESULTS:-$BENCH_DIR/RESULTS.md}"
+DURATION="${DURATION:-10}"
+ROUNDS="${ROUNDS:-3}"
+WARMUP="${WARMUP:-10}"
+CONNECTIONS="${CONNECTIONS:-4}"
+STREAMS="${STREAMS:-32}"
+HOST=127.0.0.1
+UPSTREAM_PORT=18280
+SIDECAR_PORT=18281
+PEER_PORT=18282
+ADMIN_PORT=19992
+JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
+[[ -x "$JAVA" ]] || JAVA="$(command -v java)"
+# The image's JVM options (auth-sidecar/Dockerfile), as bench/run.sh uses them.
+SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:--Xmx48m -Xmn6m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=24m -XX:-UsePerfData -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:CICompilerCount=1 -XX:FreqInlineSize=100 -XX:TrimNativeHeapInterval=500 --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED}"
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+H2LOAD="$(command -v h2load || true)"
+
+PIDS=()
+log() { printf '[h2-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+[[ -x "$NGINX" ]] || die "nginx not found; apt-get install -y nginx"
+[[ -n "$H2LOAD" ]] || die "h2load not found; apt-get install -y nghttp2-client"
+[[ -f "$JAR" ]] || die "$JAR missing; ./mvnw -B -q -pl auth-sidecar package -DskipTests"
+for port in "$UPSTREAM_PORT" "$SIDECAR_PORT" "$PEER_PORT" "$ADMIN_PORT"; do
+    if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then die "something already listens on $HOST:$port"; fi
+done
+mkdir -p "$BENCH_DIR/out"
+WORK="$(mktemp -d "$BENCH_DIR/out/h2.XXXXXX")"
+CLK_TCK="$(getconf CLK_TCK)"
+KEY="sk_$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+
+wait_port() {
+    local i
+    for ((i = 0; i < 200; i++)); do
+        (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "nothing listens on $1"
+}
+cpu_ticks() {
+    local total=0 pid
+    for pid in "$@"; do total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'))); done
+    echo "$total"
+}
+rss_kib() {
+    local total=0 pid
+    for pid in "$@"; do total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status"))); done
+    echo "$total"
+}
+
+# Two nginx instances from one template: the upstream (one worker, a fixed answer) and the peer proxy.
+nginx_conf() { # name listen-directive location-body
+    mkdir -p "$WORK/$1"
+    cat >"$WORK/$1.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $WORK/$1/nginx.pid;
+error_log $WORK/$1/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    # nginx ends an HTTP/2 connection after keepalive_requests streams (1000 by default); h2load does not
+    # reconnect, so the default would measure that limit, not the proxy.
+    keepalive_requests 100000000;
+    client_body_temp_path $WORK/$1/client_body;
+    proxy_temp_path $WORK/$1/proxy;
+    fastcgi_temp_path $WORK/$1/fastcgi;
+    uwsgi_temp_path $WORK/$1/uwsgi;
+    scgi_temp_path $WORK/$1/scgi;
+    upstream app { server $HOST:$UPSTREAM_PORT; keepalive 64; }
+    server {
+        $2
+        location / { $3 }
+    }
+}
+CONF
+}
+nginx_conf upstream "listen $HOST:$UPSTREAM_PORT;" \
+    'default_type application/json; return 200 "{\"message\":\"pong\"}";'
+nginx_conf peer "listen $HOST:$PEER_PORT http2;" \
+    'proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";'
+ulimit -n 65536 2>/dev/null || true
+"$NGINX" -c "$WORK/upstream.conf" -e "$WORK/upstream/error.log" >"$WORK/upstream.log" 2>&1 &
+PIDS+=($!)
+wait_port "$UPSTREAM_PORT"
+"$NGINX" -c "$WORK/peer.conf" -e "$WORK/peer/error.log" >"$WORK/peer.log" 2>&1 &
+PEER_PID=$!
+PIDS+=($PEER_PID)
+wait_port "$PEER_PORT"
+
+cat >"$WORK/sidecar.yaml" <<YAML
+server:
+  listen: $HOST:$SIDECAR_PORT
+  ioThreads: 1
+  http2:
+    maxConcurrentStreams: 128
+upstream:
+  url: http://$HOST:$UPSTREAM_PORT
+admin:
+  listen: $HOST:$ADMIN_PORT
+auth:
+  apiKeys:
+    - name: bench
+      sha256: $(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
+shutdown:
+  drainDelay: 0s
+  timeout: 2s
+accessLog:
+  format: "off"
+YAML
+"$JAVA" $SIDECAR_JVM_FLAGS -jar "$JAR" --config "$WORK/sidecar.yaml" >"$WORK/sidecar.log" 2>&1 &
+SIDECAR_PID=$!
+PIDS+=($SIDECAR_PID)
+wait_port "$SIDECAR_PORT"
+sleep 0.5
+PEER_PIDS=("$PEER_PID" $(pgrep -P "$PEER_PID" || true))
+
+declare -A URL=([sidecar]="http://$HOST:$SIDECAR_PORT/ping" [nginx]="http://$HOST:$PEER_PORT/ping")
+pids_of() { if [[ "$1" == sidecar ]]; then echo "$SIDECAR_PID"; else echo "${PEER_PIDS[@]}"; fi; }
+
+# One measured run: "req_per_s cpu_us_per_req mean_ms max_ms peak_rss_mib".
+measure() {
+    local target="$1" seconds="$2" before after out reqs rps mean max peak=0 rss sampler
+    # shellcheck disable=SC2046
+    before=$(cpu_ticks $(pids_of "$target"))
+    ( while true; do
+          # shellcheck disable=SC2046
+          rss_kib $(pids_of "$target")
+          sleep 0.2
+      done ) >"$WORK/rss.$target" 2>/dev/null &
+    sampler=$!
+    out="$("$H2LOAD" -D "$seconds" -c "$CONNECTIONS" -m "$STREAMS" -t 1 \
+        -H "authorization: Bearer $KEY" "${URL[$target]}" 2>&1)"
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    # shellcheck disable=SC2046
+    after=$(cpu_ticks $(pids_of "$target"))
+    grep -q "2xx" <<<"$out" || die "h2load output without status counts: $out"
+    reqs=$(awk '/^status codes:/ {print $3}' <<<"$out")
+    [[ "$reqs" -gt 0 ]] || die "no 2xx from $target: $out"
+    rps=$(awk '/^finished in/ {print $4}' <<<"$out")
+    mean=$(awk '/^time for request:/ {print $6}' <<<"$out")
+    max=$(awk '/^time for request:/ {print $5}' <<<"$out")
+    peak=$(sort -n "$WORK/rss.$target" | tail -1)
+    awk -v r="$reqs" -v t=$((after - before)) -v hz="$CLK_TCK" -v rps="$rps" -v mean="$mean" -v max="$max" \
+        -v peak="$peak" 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; return v * 1000 }
+        BEGIN { printf "%.0f %.2f %.2f %.2f %.1f\n", rps, t / hz * 1e6 / r, ms(mean), ms(max), peak / 1024 }'
+}
+
+for target in sidecar nginx; do
+    log "$target: warm-up ${WARMUP}s"
+    measure "$target" "$WARMUP" >/dev/null
+done
+declare -A RESULT
+for ((round = 1; round <= ROUNDS; round++)); do
+    for target in sidecar nginx; do
+        r="$(measure "$target" "$DURATION")"
+        log "round $round $target: $r (req/s, CPU µs/req, mean ms, max ms, peak RSS MiB)"
+        RESULT[$target]+="$r"$'\n'
+    done
+done
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+col() { printf '%s' "${RESULT[$1]}" | awk -v c="$2" 'NF {print $c}' | median; }
+
+CPU_MODEL="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+SECTION="$WORK/section.md"
+{
+    echo "<!-- h2:start -->"
+    echo "### HTTP/2 (h2c) — h2load, $CONNECTIONS connections × $STREAMS streams ($(date -u +%Y-%m-%d))"
+    echo
+    echo "Machine: $(nproc) vCPU ($CPU_MODEL), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$JAVA" -version 2>&1 | head -1); nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), h2load $("$H2LOAD" --version | awk '{print $2}')."
+    echo "Both proxies: one event loop / one worker, HTTP/2 with prior knowledge from h2load, HTTP/1.1 keep-alive to the"
+    echo "same nginx upstream. The sidecar verifies an API key on every request; nginx authenticates nothing."
+    echo "Medians of $ROUNDS rounds of ${DURATION}s after a ${WARMUP}s warm-up each (bench/h2-run.sh)."
+    echo
+    echo "| proxy | req/s | CPU µs/req | mean ms | max ms | peak RSS MiB |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for target in sidecar nginx; do
+        echo "| $target | $(col "$target" 1) | $(col "$target" 2) | $(col "$target" 3) | $(col "$target" 4) | $(col "$target" 5) |"
+    done
+    echo
+    awk -v s="$(col sidecar 2)" -v n="$(col nginx 2)" 'BEGIN { printf "CPU per request: %.2f× nginx.\n", s / n }'
+    echo "<!-- h2:end -->"
+} >"$SECTION"
+cat "$SECTION"
+if grep -q '<!-- h2:start -->' "$RESULTS"; then
+    awk -v f="$SECTION" '/<!-- h2:start -->/ {while ((getline l < f) > 0) print l; skip = 1; next}
+        /<!-- h2:end -->/ {skip = 0; next} !skip' "$RESULTS" >"$WORK/results.md"
+    cp "$WORK/results.md" "$RESULTS"
+else
+    { echo; cat "$SECTION"; } >>"$RESULTS"
+fi
+log "written to $RESULTS"
