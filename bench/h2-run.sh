@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# HTTP/2 benchmark: auth-sidecar against nginx, both speaking HTTP/2 with prior knowledge (h2c) to h2load and
-# HTTP/1.1 with keep-alive to the same upstream (an nginx answering {"message":"pong"}), on loopback. Writes its
-# section of bench/RESULTS.md (between <!-- h2:start --> and <!-- h2:end -->).
+# h2load benchmark: auth-sidecar against nginx, both speaking to h2load and HTTP/1.1 with keep-alive to the same
+# upstream (an nginx answering {"message":"pong"}), on loopback. MODE picks what the client speaks:
+#   h2c      HTTP/2 with prior knowledge (default)
+#   tls      HTTP/1.1 keep-alive over TLS (ALPN http/1.1); the sidecar on the JDK's SSLEngine, nginx on OpenSSL
+#   tls-h2   HTTP/2 over TLS (ALPN h2)
+# Writes its section of bench/RESULTS.md (between <!-- h2-MODE:start --> and <!-- h2-MODE:end -->).
 #
-#   bench/h2-run.sh           # DURATION=10 ROUNDS=3 CONNECTIONS=4 STREAMS=32
+#   bench/h2-run.sh                  # MODE=h2c DURATION=10 ROUNDS=3 CONNECTIONS=4 STREAMS=32
+#   MODE=tls STREAMS=1 CONNECTIONS=32 bench/h2-run.sh
 #
 # For each proxy: requests/s with CONNECTIONS connections each keeping STREAMS streams in flight (h2load -m), the
 # proxy's CPU time per request (utime + stime from /proc, all its processes), h2load's mean and max request time,
 # and the proxy's peak RSS over the run. The sidecar checks an API key on every request (sent on every stream; HPACK
 # makes it cheap on the wire); nginx does no authentication, so it does less work.
 #
-# Needs nginx and h2load (apt-get install -y nginx nghttp2-client) and the built jar
+# Needs nginx, h2load and openssl (apt-get install -y nginx nghttp2-client openssl) and the built jar
 # (./mvnw -B -q -pl auth-sidecar package -DskipTests). Installs nothing; stops every process it started.
 set -euo pipefail
 
@@ -18,6 +22,7 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(dirname "$BENCH_DIR")"
 JAR="$REPO_DIR/auth-sidecar/target/auth-sidecar.jar"
 RESULTS="${RESULTS:-$BENCH_DIR/RESULTS.md}"
+MODE="${MODE:-h2c}"
 DURATION="${DURATION:-10}"
 ROUNDS="${ROUNDS:-3}"
 WARMUP="${WARMUP:-10}"
@@ -55,6 +60,17 @@ mkdir -p "$BENCH_DIR/out"
 WORK="$(mktemp -d "$BENCH_DIR/out/h2.XXXXXX")"
 CLK_TCK="$(getconf CLK_TCK)"
 KEY="sk_$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+case "$MODE" in
+    h2c) SCHEME=http; PEER_LISTEN="listen $HOST:$PEER_PORT http2;"; H2LOAD_MODE=() ;;
+    tls | tls-h2)
+        SCHEME=https
+        # A P-256 certificate for both proxies (PKCS#8 key, as server.tls wants it); h2load does not verify it.
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+            -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
+        PEER_LISTEN="listen $HOST:$PEER_PORT ssl http2; ssl_certificate $WORK/tls.crt; ssl_certificate_key $WORK/tls.key;"
+        if [[ "$MODE" == tls ]]; then H2LOAD_MODE=(--h1); else H2LOAD_MODE=(); fi ;;
+    *) die "MODE must be h2c, tls or tls-h2, got $MODE" ;;
+esac
 
 wait_port() {
     local i
@@ -104,7 +120,7 @@ CONF
 }
 nginx_conf upstream "listen $HOST:$UPSTREAM_PORT;" \
     'default_type application/json; return 200 "{\"message\":\"pong\"}";'
-nginx_conf peer "listen $HOST:$PEER_PORT http2;" \
+nginx_conf peer "$PEER_LISTEN" \
     'proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";'
 ulimit -n 65536 2>/dev/null || true
 "$NGINX" -c "$WORK/upstream.conf" -e "$WORK/upstream/error.log" >"$WORK/upstream.log" 2>&1 &
@@ -121,6 +137,7 @@ server:
   ioThreads: 1
   http2:
     maxConcurrentStreams: 128
+$(if [[ "$SCHEME" == https ]]; then printf '  tls:\n    certFile: %s\n    keyFile: %s\n' "$WORK/tls.crt" "$WORK/tls.key"; fi)
 upstream:
   url: http://$HOST:$UPSTREAM_PORT
 admin:
@@ -142,7 +159,7 @@ wait_port "$SIDECAR_PORT"
 sleep 0.5
 PEER_PIDS=("$PEER_PID" $(pgrep -P "$PEER_PID" || true))
 
-declare -A URL=([sidecar]="http://$HOST:$SIDECAR_PORT/ping" [nginx]="http://$HOST:$PEER_PORT/ping")
+declare -A URL=([sidecar]="$SCHEME://$HOST:$SIDECAR_PORT/ping" [nginx]="$SCHEME://$HOST:$PEER_PORT/ping")
 pids_of() { if [[ "$1" == sidecar ]]; then echo "$SIDECAR_PID"; else echo "${PEER_PIDS[@]}"; fi; }
 
 # One measured run: "req_per_s cpu_us_per_req mean_ms max_ms peak_rss_mib".
@@ -156,7 +173,7 @@ measure() {
           sleep 0.2
       done ) >"$WORK/rss.$target" 2>/dev/null &
     sampler=$!
-    out="$("$H2LOAD" -D "$seconds" -c "$CONNECTIONS" -m "$STREAMS" -t 1 \
+    out="$("$H2LOAD" "${H2LOAD_MODE[@]}" -D "$seconds" -c "$CONNECTIONS" -m "$STREAMS" -t 1 \
         -H "authorization: Bearer $KEY" "${URL[$target]}" 2>&1)"
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
@@ -192,12 +209,17 @@ col() { printf '%s' "${RESULT[$1]}" | awk -v c="$2" 'NF {print $c}' | median; }
 CPU_MODEL="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 SECTION="$WORK/section.md"
 {
-    echo "<!-- h2:start -->"
-    echo "### HTTP/2 (h2c) — h2load, $CONNECTIONS connections × $STREAMS streams ($(date -u +%Y-%m-%d))"
+    echo "<!-- h2-$MODE:start -->"
+    case "$MODE" in
+        h2c) what="HTTP/2 with prior knowledge (h2c)" ;;
+        tls) what="HTTP/1.1 keep-alive over TLS (sidecar: JDK SSLEngine; nginx: OpenSSL)" ;;
+        tls-h2) what="HTTP/2 over TLS, ALPN h2 (sidecar: JDK SSLEngine; nginx: OpenSSL)" ;;
+    esac
+    echo "### $what — h2load, $CONNECTIONS connections × $STREAMS in flight ($(date -u +%Y-%m-%d))"
     echo
     echo "Machine: $(nproc) vCPU ($CPU_MODEL), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$JAVA" -version 2>&1 | head -1); nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), h2load $("$H2LOAD" --version | awk '{print $2}')."
-    echo "Both proxies: one event loop / one worker, HTTP/2 with prior knowledge from h2load, HTTP/1.1 keep-alive to the"
-    echo "same nginx upstream. The sidecar verifies an API key on every request; nginx authenticates nothing."
+    echo "Both proxies: one event loop / one worker, $what from h2load, HTTP/1.1 keep-alive to the same nginx"
+    echo "upstream. The sidecar verifies an API key on every request; nginx authenticates nothing."
     echo "Medians of $ROUNDS rounds of ${DURATION}s after a ${WARMUP}s warm-up each (bench/h2-run.sh)."
     echo
     echo "| proxy | req/s | CPU µs/req | mean ms | max ms | peak RSS MiB |"
@@ -207,12 +229,13 @@ SECTION="$WORK/section.md"
     done
     echo
     awk -v s="$(col sidecar 2)" -v n="$(col nginx 2)" 'BEGIN { printf "CPU per request: %.2f× nginx.\n", s / n }'
-    echo "<!-- h2:end -->"
+    echo "<!-- h2-$MODE:end -->"
 } >"$SECTION"
 cat "$SECTION"
-if grep -q '<!-- h2:start -->' "$RESULTS"; then
-    awk -v f="$SECTION" '/<!-- h2:start -->/ {while ((getline l < f) > 0) print l; skip = 1; next}
-        /<!-- h2:end -->/ {skip = 0; next} !skip' "$RESULTS" >"$WORK/results.md"
+if grep -q "<!-- h2-$MODE:start -->" "$RESULTS"; then
+    awk -v f="$SECTION" -v s="<!-- h2-$MODE:start -->" -v e="<!-- h2-$MODE:end -->" \
+        '$0 == s {while ((getline l < f) > 0) print l; skip = 1; next} $0 == e {skip = 0; next} !skip' \
+        "$RESULTS" >"$WORK/results.md"
     cp "$WORK/results.md" "$RESULTS"
 else
     { echo; cat "$SECTION"; } >>"$RESULTS"
