@@ -175,6 +175,39 @@ class Http2AbuseTest {
     }
 
     @Test
+    void aWindowPushedPastItsLimitEndsTheConnectionWithFlowControlError() throws Exception {
+        try (RawH2 h2 = new RawH2(sidecar.port()).hello()) {
+            // RFC 9113 §6.9.1: a window above 2^31-1 is a connection error of type FLOW_CONTROL_ERROR. The
+            // connection window starts at 65,535, so the largest legal increment overflows it.
+            h2.windowUpdate(0, Integer.MAX_VALUE);
+            List<String> frames = h2.until(3000);
+            assertThat(goAwayOf(frames)).startsWith("GOAWAY FLOW_CONTROL_ERROR");
+            assertThat(frames).contains(RawH2.CLOSED);
+        }
+    }
+
+    /**
+     * PING and SETTINGS floods from a client that reads its answers: each is answered, nothing piles up, and the
+     * connection serves a request right after (a client that stops reading is cut off by Netty once 10,000
+     * answers queue up unsent).
+     */
+    @Test
+    void pingAndSettingsFloodsAreAnsweredAndTheConnectionStaysUsable() throws Exception {
+        try (RawH2 h2 = new RawH2(sidecar.port()).hello()) {
+            byte[] flood = h2.buffered(w -> {
+                for (int i = 0; i < 5_000; i++) {
+                    w.ping(i);
+                    w.settings(new io.netty.handler.codec.http2.Http2Settings());
+                }
+            });
+            h2.write(flood);
+            h2.headers(1, RawH2.get("/ping").add("authorization", BEARER), true);
+
+            assertThat(h2.nextOn(1)).startsWith("HEADERS 1 :status=200");
+        }
+    }
+
+    @Test
     void headersWithoutEndHeadersAreBoundedByTheHeaderListLimit() throws Exception {
         try (RawH2 h2 = new RawH2(sidecar.port()).hello()) {
             // Large CONTINUATION frames that never end: refused once the block passes the header-list limit.
