@@ -33,32 +33,18 @@ UPSTREAM_PORT=18280
 SIDECAR_PORT=18281
 PEER_PORT=18282
 ADMIN_PORT=19992
-JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
-[[ -x "$JAVA" ]] || JAVA="$(command -v java)"
-# The image's JVM options (auth-sidecar/Dockerfile), as bench/run.sh uses them.
-SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:--Xmx48m -Xmn6m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=24m -XX:-UsePerfData -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:CICompilerCount=1 -XX:FreqInlineSize=100 -XX:TrimNativeHeapInterval=500 --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED}"
-NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+BENCH_NAME=h2-bench
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 H2LOAD="$(command -v h2load || true)"
 
-PIDS=()
-log() { printf '[h2-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
 
 [[ -x "$NGINX" ]] || die "nginx not found; apt-get install -y nginx"
 [[ -n "$H2LOAD" ]] || die "h2load not found; apt-get install -y nghttp2-client"
 [[ -f "$JAR" ]] || die "$JAR missing; ./mvnw -B -q -pl auth-sidecar package -DskipTests"
-for port in "$UPSTREAM_PORT" "$SIDECAR_PORT" "$PEER_PORT" "$ADMIN_PORT"; do
-    if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then die "something already listens on $HOST:$port"; fi
-done
+require_free_ports "$UPSTREAM_PORT" "$SIDECAR_PORT" "$PEER_PORT" "$ADMIN_PORT"
 mkdir -p "$BENCH_DIR/out"
 WORK="$(mktemp -d "$BENCH_DIR/out/h2.XXXXXX")"
-CLK_TCK="$(getconf CLK_TCK)"
 KEY="sk_$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 case "$MODE" in
     h2c) SCHEME=http; PEER_LISTEN="listen $HOST:$PEER_PORT http2;"; H2LOAD_MODE=() ;;
@@ -71,25 +57,6 @@ case "$MODE" in
         if [[ "$MODE" == tls ]]; then H2LOAD_MODE=(--h1); else H2LOAD_MODE=(); fi ;;
     *) die "MODE must be h2c, tls or tls-h2, got $MODE" ;;
 esac
-
-wait_port() {
-    local i
-    for ((i = 0; i < 200; i++)); do
-        (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    die "nothing listens on $1"
-}
-cpu_ticks() {
-    local total=0 pid
-    for pid in "$@"; do total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'))); done
-    echo "$total"
-}
-rss_kib() {
-    local total=0 pid
-    for pid in "$@"; do total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status"))); done
-    echo "$total"
-}
 
 # Two nginx instances from one template: the upstream (one worker, a fixed answer) and the peer proxy.
 nginx_conf() { # name listen-directive location-body
@@ -203,7 +170,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
         RESULT[$target]+="$r"$'\n'
     done
 done
-median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 col() { printf '%s' "${RESULT[$1]}" | awk -v c="$2" 'NF {print $c}' | median; }
 
 CPU_MODEL="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"

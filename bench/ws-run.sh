@@ -30,64 +30,20 @@ ECHO_PORT=18180
 SIDECAR_PORT=18181
 PEER_PORT=18182
 ADMIN_PORT=19991
-JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
-[[ -x "$JAVA" ]] || JAVA="$(command -v java)"
-# The same sidecar JVM flags as bench/run.sh (see there for why each is there).
-SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:--Xmx48m -Xmn6m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=24m -XX:-UsePerfData -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:CICompilerCount=1 -XX:FreqInlineSize=100 -XX:TrimNativeHeapInterval=500 --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED}"
+BENCH_NAME=ws-bench
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 TOOL_FLAGS="-Xmx512m -XX:+UseSerialGC --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"
-NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
-
-PIDS=()
-log() { printf '[ws-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-}
-trap cleanup EXIT
-
 [[ -x "$NGINX" ]] || die "nginx not found; apt-get install -y nginx"
 [[ -f "$JAR" ]] || die "$JAR missing; ./mvnw -B -q -pl auth-sidecar package -DskipTests"
 mkdir -p "$BENCH_DIR/out"
 WORK="$(mktemp -d "$BENCH_DIR/out/ws.XXXXXX")"
-CLK_TCK="$(getconf CLK_TCK)"
 KEY="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 
-wait_port() {
-    local i
-    for ((i = 0; i < 200; i++)); do
-        (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    die "nothing listens on $1"
-}
-cpu_ticks() { # utime + stime of the given pids
-    local total=0 pid
-    for pid in "$@"; do
-        total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
-    done
-    echo "$total"
-}
-rss_kib() {
-    local total=0 pid
-    for pid in "$@"; do
-        total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")))
-    done
-    echo "$total"
-}
 # exec: a background or co-process call is then the JVM itself, so its pid is the one to stop.
 bench_tool() { exec "$JAVA" $TOOL_FLAGS -cp "$JAR" "$BENCH_DIR/ws/WsBench.java" "$@"; }
 
-for port in "$ECHO_PORT" "$SIDECAR_PORT" "$PEER_PORT" "$ADMIN_PORT"; do
-    if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
-        die "something already listens on $HOST:$port; stop it first"
-    fi
-done
+require_free_ports "$ECHO_PORT" "$SIDECAR_PORT" "$PEER_PORT" "$ADMIN_PORT"
 
 # The echo application.
 (bench_tool echo "$ECHO_PORT") >"$WORK/echo.log" 2>&1 &
@@ -189,7 +145,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
         RESULT[$target]+="$r"$'\n'
     done
 done
-median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 col() { printf '%s' "${RESULT[$1]}" | awk -v c="$2" 'NF {print $c}' | median; }
 
 # RSS with HOLD tunnels open.

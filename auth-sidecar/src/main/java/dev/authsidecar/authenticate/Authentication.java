@@ -147,13 +147,17 @@ public final class Authentication implements AutoCloseable {
      */
     public String methodAttempted(HttpHeaders headers) {
         String authorization = headers.get(io.netty.handler.codec.http.HttpHeaderNames.AUTHORIZATION);
-        if (authorization == null || authorization.length() < 7
-                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        if (authorization == null) {
             return null;
         }
-        int from = 7;
-        while (from < authorization.length() && authorization.charAt(from) == ' ') {
-            from++;
+        int from;
+        try {
+            from = BearerCredential.tokenStart(authorization, Integer.MAX_VALUE);
+        } catch (BearerCredential.Refused emptyToken) {
+            from = authorization.length();
+        }
+        if (from < 0) {
+            return null;
         }
         if (jwt != null && JwtAuthenticator.looksLikeJwt(authorization, from)) {
             return "jwt";

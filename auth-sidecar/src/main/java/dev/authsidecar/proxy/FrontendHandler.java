@@ -10,7 +10,6 @@ import dev.authsidecar.forward.ExchangeListener;
 import dev.authsidecar.forward.GrpcTimeout;
 import dev.authsidecar.forward.TunnelOffer;
 import dev.authsidecar.guard.RejectedRequest;
-import dev.authsidecar.guard.RequestGuard;
 import dev.authsidecar.respond.Failure;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.record.RequestRecord;
@@ -30,7 +29,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
@@ -243,23 +241,17 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         grpc = ProblemResponses.isGrpc(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
         requestId = RequestIds.accept(request.headers().get(RequestIds.HEADER));
         record.begin(RequestFacts.methodOf(request), requestId, request.headers().get(TRACEPARENT), clientIp);
-        String target;
-        String path;
+        RequestHead head;
         try {
-            target = RequestGuard.check(request);
-            path = RequestFacts.pathOf(target);
-            record.path(path);
+            head = RequestHead.read(request, upgrades, clientCertificate());
         } catch (RejectedRequest e) {
             ReferenceCountUtil.release(request);
             respond(e.failure(), e.getMessage(), true);
             return;
         }
-        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-        boolean hasBody = chunked || HttpUtil.getContentLength(request, 0L) > 0;
+        record.path(head.path());
         keepAlive = HttpUtil.isKeepAlive(request) && !draining;
-        boolean http11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
-        boolean websocket = upgrades.isWebSocket(request, hasBody);
-        if (websocket) {
+        if (head.websocket()) {
             // Whatever the client sends after this request is not HTTP if the upgrade succeeds, and cannot be
             // trusted to be HTTP if it does not: stop decoding now (the decoder hands on the bytes it holds) and
             // close the connection after any answer other than a 101.
@@ -267,26 +259,18 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             upgrade = new PendingUpgrade();
             upgrade.stopDecoding(ctx.pipeline());
         }
-
-        String expect = request.headers().get(HttpHeaderNames.EXPECT);
-        boolean expectContinue = false;
-        if (expect != null) {
-            if (!http11 || !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
-                respond(Failure.EXPECTATION_FAILED, "only Expect: 100-continue is supported", true);
-                return;
-            }
-            expectContinue = hasBody;
+        if (head.unsupportedExpectation()) {
+            respond(Failure.EXPECTATION_FAILED, "only Expect: 100-continue is supported", true);
+            return;
         }
 
         Stages s = stages.get();
-        AuthOutcome outcome = s.authentication().authenticate(request.headers(), credentials, clientCertificate());
-        RequestHead head = new RequestHead(request, target, path, hasBody, chunked, http11, expectContinue,
-                websocket);
+        AuthOutcome outcome = s.authentication().authenticate(request.headers(), credentials, head.peer());
         if (outcome instanceof AuthOutcome.Pending pending) {
             // Verification needs the network: hold the request (reads stay paused; whatever already arrived
             // waits in the backlog) and resume on this connection's own event loop.
             state = State.AUTHENTICATING;
-            pendingHasBody = hasBody;
+            pendingHasBody = head.hasBody();
             pending.result().whenComplete((o, e) -> ctx.executor().execute(() -> resume(s, head, o)));
             return;
         }
@@ -304,7 +288,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     /** Authorize, rewrite, forward: the rest of the request path once authentication has an answer. */
     private void proceed(Stages s, RequestHead head, AuthOutcome outcome) {
         HttpRequest request = head.request();
-        ClientCertificate peer = clientCertificate();
+        ClientCertificate peer = head.peer();
         AuthOutcome.Rejected denied = s.policy().check(request.method().name(), head.path(), head.websocket(),
                 outcome, RequestFacts.isCorsPreflight(request), peer != null);
         Identity identity = outcome instanceof Identity i ? i : null;
@@ -344,20 +328,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         exchange.start();
     }
 
-    /** The verified client certificate of this TLS connection (set by the handshake), or {@code null}. */
-    /** The connection's verified client certificate; an HTTP/2 stream reads its connection's. */
+    /** The connection's verified client certificate (set by the TLS handshake); an HTTP/2 stream reads its connection's. */
     private ClientCertificate clientCertificate() {
         Channel ch = ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel();
         return ch.attr(ClientCertificate.ATTRIBUTE).get();
-    }
-
-    /**
-     * What the later stages need to know about a request head, kept while authentication is pending.
-     *
-     * @param target the normalized path with the query, as forwarded; {@code path} is it without the query
-     */
-    private record RequestHead(HttpRequest request, String target, String path, boolean hasBody, boolean chunked,
-            boolean http11, boolean expectContinue, boolean websocket) {
     }
 
     @Override

@@ -1,0 +1,46 @@
+# Shared by bench/ws-run.sh and bench/h2-run.sh (sourced, not run): the JVM, the sidecar's JVM options, process
+# bookkeeping, and reading a process's CPU time and RSS from /proc. Set BENCH_NAME before sourcing.
+
+JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
+[[ -x "$JAVA" ]] || JAVA="$(command -v java)"
+# The image's JVM options (auth-sidecar/Dockerfile), as bench/run.sh uses them (see there for why each is there).
+SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:--Xmx48m -Xmn6m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=24m -XX:-UsePerfData -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:CICompilerCount=1 -XX:FreqInlineSize=100 -XX:TrimNativeHeapInterval=500 --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED}"
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+CLK_TCK="$(getconf CLK_TCK)"
+
+PIDS=()
+log() { printf '[%s %s] %s\n' "$BENCH_NAME" "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+require_free_ports() {
+    local port
+    for port in "$@"; do
+        if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then die "something already listens on $HOST:$port"; fi
+    done
+}
+wait_port() {
+    local i
+    for ((i = 0; i < 200; i++)); do
+        (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "nothing listens on $1"
+}
+# utime + stime of the given pids, in clock ticks.
+cpu_ticks() {
+    local total=0 pid
+    for pid in "$@"; do total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'))); done
+    echo "$total"
+}
+rss_kib() {
+    local total=0 pid
+    for pid in "$@"; do total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status"))); done
+    echo "$total"
+}
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
