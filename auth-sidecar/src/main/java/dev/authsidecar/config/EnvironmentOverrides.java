@@ -47,6 +47,7 @@ public final class EnvironmentOverrides {
             "server.tls.handshakeTimeout",
             "server.tls.clientCaFile",
             "server.tls.clientAuth",
+            "server.tls.provider",
             "upstream.url",
             "upstream.connectTimeout",
             "upstream.responseHeadTimeout",

@@ -1,5 +1,6 @@
 package dev.authsidecar.config;
 
+import io.netty.handler.ssl.OpenSsl;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -32,6 +33,9 @@ final class TlsSection {
     private static final Pattern STRONG_TLS12 =
             Pattern.compile("TLS_(ECDHE_ECDSA|ECDHE_RSA|DHE_RSA)_WITH_(AES_(128|256)_(GCM|CCM)|CHACHA20_POLY1305)_SHA(256|384)?");
 
+    /** What {@code server.tls.provider} is when it is not set. */
+    static final TlsConfig.Provider DEFAULT_PROVIDER = TlsConfig.Provider.JDK;
+
     private TlsSection() {
     }
 
@@ -43,7 +47,7 @@ final class TlsSection {
             return null;
         }
         n.keys("certFile", "keyFile", "minVersion", "cipherSuites",
-                "handshakeTimeout", "clientCaFile", "clientAuth");
+                "handshakeTimeout", "clientCaFile", "clientAuth", "provider");
         Path cert = n.existingFile("certFile", baseDir);
         Path key = n.existingFile("keyFile", baseDir);
         List<String> protocols = protocols(n);
@@ -52,13 +56,37 @@ final class TlsSection {
                 Duration.ofMinutes(5));
         Path ca = n.existingFile("clientCaFile", baseDir);
         TlsConfig.ClientAuth clientAuth = clientAuth(n, ca);
+        TlsConfig.Provider provider = provider(n);
         // Checked last, so that a bad value of another key (set by a variable, say) is reported as itself.
         if (cert == null || key == null) {
             throw n.error(cert == null ? "certFile" : "keyFile",
                     "required when server.tls is set: PEM files of the serving certificate chain and its private key");
         }
         n.finish();
-        return new TlsConfig(cert, key, protocols, suites, handshakeTimeout, ca, clientAuth, TlsConfig.alpn(http2));
+        return new TlsConfig(cert, key, protocols, suites, handshakeTimeout, ca, clientAuth, TlsConfig.alpn(http2),
+                provider);
+    }
+
+    /**
+     * The default is what bench/RESULTS.md measured as better for the image. {@code openssl} is checked here, at
+     * load, so that a missing or unloadable native library stops start-up (and fails check-config) with its reason,
+     * instead of the listener quietly running on the other provider.
+     */
+    private static TlsConfig.Provider provider(ConfigNode n) throws ConfigException {
+        String text = n.string("provider", DEFAULT_PROVIDER.key());
+        for (TlsConfig.Provider p : TlsConfig.Provider.values()) {
+            if (p.key().equals(text)) {
+                if (p == TlsConfig.Provider.OPENSSL && !OpenSsl.isAvailable()) {
+                    Throwable why = OpenSsl.unavailabilityCause();
+                    throw n.error("provider", "openssl needs netty-tcnative's BoringSSL library for this platform ("
+                            + System.getProperty("os.name") + " " + System.getProperty("os.arch") + "), which did "
+                            + "not load: " + (why == null ? "unknown reason" : why.toString())
+                            + "; use provider: jdk");
+                }
+                return p;
+            }
+        }
+        throw n.error("provider", "expected jdk or openssl, got '" + text + "'");
     }
 
     private static List<String> protocols(ConfigNode n) throws ConfigException {

@@ -38,7 +38,8 @@ public record TlsMaterial(SslContext context, List<X509Certificate> chain, List<
                 ? List.of() : PemFiles.certificates(config.clientCaFile(), KEYS + "clientCaFile");
         try {
             SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(config.provider() == TlsConfig.Provider.OPENSSL ? SslProvider.OPENSSL
+                            : SslProvider.JDK)
                     .protocols(config.protocols())
                     .ciphers(config.cipherSuites(), IdentityCipherSuiteFilter.INSTANCE)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(
