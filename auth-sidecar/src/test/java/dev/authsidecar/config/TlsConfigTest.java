@@ -181,6 +181,16 @@ final class TlsConfigTest {
         assertThat(EnvironmentOverrides.KEYS).contains("server.tls.provider");
     }
 
+    @Test
+    void aSuiteBoringSslLacksIsRefusedWithOpensslAndAllowedWithTheJdk() throws Exception {
+        String suites = "    cipherSuites: [TLS_AES_128_GCM_SHA256, TLS_DHE_RSA_WITH_AES_128_GCM_SHA256]\n";
+        assertThatThrownBy(() -> load(suites + "    provider: openssl\n"))
+                .hasMessageContaining("server.tls.cipherSuites: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256' is not offered "
+                        + "by BoringSSL (provider: openssl)");
+        assertThat(load(suites + "    provider: jdk\n").server().tls().cipherSuites())
+                .contains("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256");
+    }
+
     /**
      * A JVM where netty-tcnative cannot load (here: switched off the way Netty documents) must refuse openssl with
      * the reason, never serve with the JDK instead. In a process of its own, since OpenSsl decides once per JVM.
