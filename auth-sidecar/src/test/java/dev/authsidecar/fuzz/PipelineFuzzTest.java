@@ -23,6 +23,7 @@ import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.AccessLog;
 import dev.authsidecar.record.Metrics;
 import dev.authsidecar.record.Recorder;
+import dev.authsidecar.testing.ApiKeysOnly;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -89,7 +90,7 @@ final class PipelineFuzzTest {
                 """.formatted(sha));
         config = ConfigLoader.load(file, List.of());
         UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO);
-        stages = Stages.of(config, pool);
+        stages = ApiKeysOnly.stages(config, pool);
         recorder = new Recorder(new Metrics(), new AccessLog(dev.authsidecar.config.AccessLogConfig.Format.OFF));
         frontendLog = (Logger) LoggerFactory.getLogger(FrontendHandler.class);
         previousLevel = frontendLog.getLevel();

@@ -14,6 +14,7 @@ import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
 import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;
+import dev.authsidecar.testing.ApiKeysOnly;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -69,7 +70,7 @@ final class RecordedAnswersTest {
     private EmbeddedChannel channel() throws Exception {
         SidecarConfig config = ConfigLoader.defaults();
         UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO);
-        Stages stages = Stages.of(config, pool);
+        Stages stages = ApiKeysOnly.stages(config, pool);
         ClientDeadlines deadline = new ClientDeadlines(10_000, 60_000, 60_000);
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         ch.config().setAutoRead(false);
