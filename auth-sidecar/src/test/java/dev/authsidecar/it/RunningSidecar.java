@@ -59,7 +59,7 @@ public final class RunningSidecar implements ClassFixture {
     }
 
     @Override
-    public void open() {
+    public synchronized void open() {
         if (sidecar == null) {
             sidecar = launch(upstreamUrl.get(), sections.get());
         }

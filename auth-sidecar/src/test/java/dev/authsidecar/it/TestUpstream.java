@@ -78,7 +78,7 @@ public final class TestUpstream implements ClassFixture {
     }
 
     @Override
-    public void open() throws InterruptedException {
+    public synchronized void open() throws InterruptedException {
         if (listener != null) {
             return;
         }
@@ -96,7 +96,16 @@ public final class TestUpstream implements ClassFixture {
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     }
 
+    /** Opens the upstream first if it is a fixture not opened yet: another fixture may need the address sooner. */
     public int port() {
+        if (listener == null) {
+            try {
+                open();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 

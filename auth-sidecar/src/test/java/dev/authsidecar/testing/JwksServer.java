@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -68,7 +69,7 @@ public class JwksServer implements ClassFixture {
     }
 
     @Override
-    public void open() throws IOException {
+    public synchronized void open() throws IOException {
         if (server == null) {
             bind();
         }
@@ -113,11 +114,16 @@ public class JwksServer implements ClassFixture {
         }
     }
 
+    /** Opens the server first if it is a fixture not opened yet: another fixture may need the address sooner. */
     public String issuer() {
-        HttpServer s = server;
-        if (s == null) {
-            throw new IllegalStateException("not open yet");
+        if (server == null) {
+            try {
+                open();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
+        HttpServer s = server;
         return (tls != null ? "https" : "http") + "://127.0.0.1:" + s.getAddress().getPort();
     }
 
