@@ -196,14 +196,7 @@ section="$WORK/section.md"
     echo "<!-- ws-$BYTES:end -->"
 } >"$section"
 
-if [[ -f "$RESULTS" ]] && grep -q "<!-- ws-$BYTES:start -->" "$RESULTS"; then
-    awk -v f="$section" -v start="<!-- ws-$BYTES:start -->" -v end="<!-- ws-$BYTES:end -->" '
-        $0 == start { while ((getline l < f) > 0) print l; skip = 1; next }
-        $0 == end { skip = 0; next }
-        !skip { print }' "$RESULTS" >"$WORK/results.md"
-    cp "$WORK/results.md" "$RESULTS"
-else
-    { echo; cat "$section"; } >>"$RESULTS"
-fi
+# In place of the last ws-$BYTES section, or after the other WebSocket sections; the rest of the file stays as it is.
+"$JAVA" "$BENCH_DIR/Results.java" splice "$RESULTS" "ws-$BYTES" "$section" || die "could not write $RESULTS"
 log "results written to $RESULTS"
 cat "$section"
