@@ -198,12 +198,6 @@ SECTION="$WORK/section.md"
     echo "<!-- h2-$MODE:end -->"
 } >"$SECTION"
 cat "$SECTION"
-if grep -q "<!-- h2-$MODE:start -->" "$RESULTS"; then
-    awk -v f="$SECTION" -v s="<!-- h2-$MODE:start -->" -v e="<!-- h2-$MODE:end -->" \
-        '$0 == s {while ((getline l < f) > 0) print l; skip = 1; next} $0 == e {skip = 0; next} !skip' \
-        "$RESULTS" >"$WORK/results.md"
-    cp "$WORK/results.md" "$RESULTS"
-else
-    { echo; cat "$SECTION"; } >>"$RESULTS"
-fi
+# In place of the last h2-$MODE section, or after the other HTTP/2 sections; the rest of the file stays as it is.
+"$JAVA" "$BENCH_DIR/Results.java" splice "$RESULTS" "h2-$MODE" "$SECTION" || die "could not write $RESULTS"
 log "written to $RESULTS"
