@@ -15,7 +15,7 @@
 # makes it cheap on the wire); nginx does no authentication, so it does less work.
 #
 # Needs nginx, h2load and openssl (apt-get install -y nginx nghttp2-client openssl) and the built jar
-# (./mvnw -B -q -pl auth-sidecar package -DskipTests). Installs nothing; stops every process it started.
+# (./mvnw -B -q -pl auth-sidecar -am package -DskipTests). Installs nothing; stops every process it started.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -41,7 +41,7 @@ H2LOAD="$(command -v h2load || true)"
 
 [[ -x "$NGINX" ]] || die "nginx not found; apt-get install -y nginx"
 [[ -n "$H2LOAD" ]] || die "h2load not found; apt-get install -y nghttp2-client"
-[[ -f "$JAR" ]] || die "$JAR missing; ./mvnw -B -q -pl auth-sidecar package -DskipTests"
+[[ -f "$JAR" ]] || die "$JAR missing; ./mvnw -B -q -pl auth-sidecar -am package -DskipTests"
 require_free_ports "$UPSTREAM_PORT" "$SIDECAR_PORT" "$PEER_PORT" "$ADMIN_PORT"
 mkdir -p "$BENCH_DIR/out"
 WORK="$(mktemp -d "$BENCH_DIR/out/h2.XXXXXX")"

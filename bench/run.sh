@@ -173,7 +173,7 @@ check_prerequisites() {
 
     if [[ ! -f "$JAR" ]]; then
         log "missing: $JAR. Build it with:"
-        log "         cd $REPO_DIR && ./mvnw -B -q -pl auth-sidecar package -DskipTests"
+        log "         cd $REPO_DIR && ./mvnw -B -q -pl auth-sidecar -am package -DskipTests"
         missing=1
     fi
     [[ $missing -eq 0 ]] || die "prerequisites missing (see above); nothing was started"
