@@ -53,6 +53,7 @@ public final class EnvironmentOverrides {
             "upstream.idleTimeout",
             "upstream.maxIdlePerThread",
             "upstream.protocol",
+            "upstream.grpc.url",
             "admin.listen",
             "auth.apiKeysFile",
             "auth.forwardCredential",
