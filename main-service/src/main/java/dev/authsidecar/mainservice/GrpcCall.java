@@ -44,6 +44,7 @@ public final class GrpcCall {
     }
 
     public static void main(String[] args) {
+        GrpcEndpoint.preferNio();
         System.exit(run(List.of(args), System.out, System.err));
     }
 

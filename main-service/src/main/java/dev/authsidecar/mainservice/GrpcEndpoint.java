@@ -40,6 +40,20 @@ final class GrpcEndpoint {
         this.health = health;
     }
 
+    /**
+     * grpc-java's Netty (shaded, so its property names are too) uses NIO rather than its native epoll library:
+     * loading a native library makes JDK 22+ print warnings at start-up, and the image's /tmp, where the library
+     * would be unpacked, need not allow exec. A demo's gRPC port gains nothing from epoll. Call before any gRPC
+     * class loads; a value set with -D wins.
+     */
+    static void preferNio() {
+        if (System.getProperty(NO_NATIVE) == null) {
+            System.setProperty(NO_NATIVE, "true");
+        }
+    }
+
+    private static final String NO_NATIVE = "io.grpc.netty.shaded.io.netty.transport.noNative";
+
     static GrpcEndpoint start(InetSocketAddress listen, PrintStream log) throws IOException {
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(EchoService.NAME, ServingStatus.SERVING);

@@ -200,6 +200,7 @@ public final class MainService implements AutoCloseable {
     }
 
     public static void main(String[] args) {
+        GrpcEndpoint.preferNio();
         Cli.Options options;
         try {
             options = Cli.parse(List.of(args), System.getenv(Cli.LISTEN_ENV), System.getenv(Cli.GRPC_LISTEN_ENV));
