@@ -3,7 +3,6 @@ package dev.authsidecar.proxy;
 import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.authorize.AccessPolicy;
 import dev.authsidecar.config.SidecarConfig;
-import dev.authsidecar.forward.UpstreamPool;
 import dev.authsidecar.forward.Upstreams;
 import dev.authsidecar.rewrite.IdentityHeaders;
 import dev.authsidecar.rewrite.RequestRewriter;
@@ -28,10 +27,5 @@ public record Stages(
                 upstreams,
                 config.upstream().responseHeadTimeout().toMillis(),
                 config.auth().closeTunnelsAtExpiry());
-    }
-
-    /** API keys only (no JWT providers, no introspection): enough for tests of the other stages. */
-    public static Stages of(SidecarConfig config, UpstreamPool pool) {
-        return of(config, new Authentication(config.auth()), Upstreams.of(pool));
     }
 }
