@@ -22,7 +22,7 @@
 # What each option does, and what it was measured to give, is in docs/jvm-options.md; bench/run.sh measures the
 # sidecar with exactly SIDECAR_JAVA_OPTIONS (it reads them from this line).
 ARG SIDECAR_JAVA_OPTIONS="-Xmx48m -Xmn6m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=24m -XX:-UsePerfData -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:CICompilerCount=1 -XX:FreqInlineSize=100 -XX:TrimNativeHeapInterval=500 --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED"
-ARG MAIN_SERVICE_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
+ARG MAIN_SERVICE_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError --sun-misc-unsafe-memory-access=allow"
 
 FROM eclipse-temurin:25-jdk AS build
 WORKDIR /src
@@ -50,8 +50,9 @@ RUN --mount=type=cache,target=/root/.m2 \
     META-INF/native/libnetty_tcnative_linux_*.so
 
 # ---- main-service: the application the sidecar protects -------------------------------------------------------
-# The image listens on 127.0.0.1:8080 by default, as in the Pod, where only the sidecar may reach it. To try
-# the image alone: docker run --rm -p 8080:8080 main-service:dev --listen 0.0.0.0:8080
+# The image listens on 127.0.0.1:8080 (HTTP) and 127.0.0.1:9090 (gRPC) by default, as in the Pod, where only the
+# sidecar may reach them. To try the image alone:
+#   docker run --rm -p 8080:8080 -p 9090:9090 main-service:dev --listen 0.0.0.0:8080 --grpc-listen 0.0.0.0:9090
 
 FROM eclipse-temurin:25-jdk AS main-service-jre
 # java.base; java.logging (Netty's internal logger falls back to java.util.logging and fails to start without
@@ -77,7 +78,7 @@ COPY --from=build /src/main-service/target/main-service.jar /opt/main-service/ma
 ARG MAIN_SERVICE_JAVA_OPTIONS
 ENV JAVA_TOOL_OPTIONS="${MAIN_SERVICE_JAVA_OPTIONS}"
 USER 65532:65532
-EXPOSE 8080
+EXPOSE 8080 9090
 ENTRYPOINT ["/opt/jre/bin/java", "-jar", "/opt/main-service/main-service.jar"]
 
 # ---- auth-sidecar: the product (last, so that a build without --target makes it) -------------------------------

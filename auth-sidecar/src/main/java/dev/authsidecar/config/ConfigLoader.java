@@ -142,36 +142,18 @@ public final class ConfigLoader {
 
     private static UpstreamConfig upstream(ConfigNode n, Path baseDir) throws ConfigException {
         n.keys("url", "connectTimeout", "responseHeadTimeout", "idleTimeout", "maxIdlePerThread", "protocol",
-                "caFile", "certFile", "keyFile");
-        String text = n.string("url", "http://127.0.0.1:8080");
-        URI url;
-        try {
-            url = new URI(text);
-        } catch (URISyntaxException e) {
-            throw n.error("url", "not a valid URL: " + e.getMessage());
-        }
-        if (!"http".equalsIgnoreCase(url.getScheme()) && !"https".equalsIgnoreCase(url.getScheme())) {
-            throw n.error("url", "must be http://host:port or https://host:port, got '" + text + "'");
-        }
-        if (url.getHost() == null) {
-            throw n.error("url", "needs a host, as in http://127.0.0.1:8080, got '" + text + "'");
-        }
-        if (url.getPort() > 65535) {
-            throw n.error("url", "port must be from 1 to 65535, got '" + text + "'");
-        }
-        if ((url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/"))
-                || url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
-            throw n.error("url", "must be scheme://host:port only (no path, query or user), got '" + text + "'");
-        }
-        UpstreamTlsConfig tls = upstreamTls(n, "https".equalsIgnoreCase(url.getScheme()), baseDir);
+                "caFile", "certFile", "keyFile", "grpc");
+        URI url = applicationUrl(n, "url", n.string("url", "http://127.0.0.1:8080"), true);
+        UpstreamTlsConfig tls = upstreamTls(n, "https".equals(url.getScheme()), baseDir);
         UpstreamConfig c = new UpstreamConfig(
-                URI.create(url.getScheme().toLowerCase() + "://" + url.getRawAuthority()),
+                url,
                 n.duration("connectTimeout", Duration.ofSeconds(2), MS, Duration.ofMinutes(5)),
                 n.duration("responseHeadTimeout", Duration.ofSeconds(60), MS, DAY),
                 n.duration("idleTimeout", Duration.ofSeconds(30), MS, DAY),
                 n.integer("maxIdlePerThread", 64, 0, 10_000),
                 protocol(n, tls != null),
-                tls);
+                tls,
+                grpcUrl(n.optionalChild("grpc")));
         n.finish();
         return c;
     }
@@ -198,6 +180,57 @@ public final class ConfigLoader {
                     + "certificate presented to the application and its private key");
         }
         return new UpstreamTlsConfig(ca, cert, key);
+    }
+
+    /**
+     * {@code upstream.grpc.url}: a second endpoint of the application, for gRPC calls only, always spoken to as h2c.
+     * It exists because one endpoint cannot serve both gRPC (which needs HTTP/2 to the application) and WebSocket
+     * (which cannot cross an HTTP/2 connection to it).
+     */
+    private static URI grpcUrl(ConfigNode n) throws ConfigException {
+        if (n == null) {
+            return null;
+        }
+        n.keys("url");
+        String text = n.string("url", null);
+        if (text == null) {
+            throw n.error("url", "is required when upstream.grpc is given, as in http://127.0.0.1:9090");
+        }
+        URI url = applicationUrl(n, "url", text, false);
+        n.finish();
+        return url;
+    }
+
+    /**
+     * An application address: {@code http://host[:port]} (or {@code https://} where TLS to the application is
+     * allowed) and nothing else, normalized to a lower-case scheme.
+     */
+    private static URI applicationUrl(ConfigNode n, String key, String text, boolean httpsAllowed)
+            throws ConfigException {
+        URI url;
+        try {
+            url = new URI(text);
+        } catch (URISyntaxException e) {
+            throw n.error(key, "not a valid URL: " + e.getMessage());
+        }
+        boolean http = "http".equalsIgnoreCase(url.getScheme());
+        boolean https = "https".equalsIgnoreCase(url.getScheme());
+        if (!http && !(https && httpsAllowed)) {
+            throw n.error(key, httpsAllowed
+                    ? "must be http://host:port or https://host:port, got '" + text + "'"
+                    : "only http:// upstreams are supported for gRPC (calls go to the application as h2c), got '" + text + "'");
+        }
+        if (url.getHost() == null) {
+            throw n.error(key, "needs a host, as in http://127.0.0.1:8080, got '" + text + "'");
+        }
+        if (url.getPort() > 65535) {
+            throw n.error(key, "port must be from 1 to 65535, got '" + text + "'");
+        }
+        if ((url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/"))
+                || url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
+            throw n.error(key, "must be scheme://host:port only (no path, query or user), got '" + text + "'");
+        }
+        return URI.create(url.getScheme().toLowerCase() + "://" + url.getRawAuthority());
     }
 
     /**

@@ -57,6 +57,7 @@ public final class EnvironmentOverrides {
             "upstream.caFile",
             "upstream.certFile",
             "upstream.keyFile",
+            "upstream.grpc.url",
             "admin.listen",
             "auth.apiKeysFile",
             "auth.forwardCredential",

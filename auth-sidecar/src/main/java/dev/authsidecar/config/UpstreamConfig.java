@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param protocol how the sidecar speaks to the application: HTTP/1.1, or HTTP/2 (with prior knowledge over
  *     cleartext, chosen by ALPN over TLS)
  * @param tls the TLS settings of an {@code https://} url; {@code null} for {@code http://}
+ * @param grpc {@code upstream.grpc.url}, or {@code null}: where gRPC calls go instead of {@code url}, always as h2c
  */
 public record UpstreamConfig(
         URI url,
@@ -19,7 +20,8 @@ public record UpstreamConfig(
         Duration idleTimeout,
         int maxIdlePerThread,
         Protocol protocol,
-        UpstreamTlsConfig tls) {
+        UpstreamTlsConfig tls,
+        URI grpc) {
 
     public enum Protocol {
         /** HTTP/1.1, over cleartext or TLS. */
@@ -38,6 +40,16 @@ public record UpstreamConfig(
         public String key() {
             return key;
         }
+    }
+
+    /**
+     * The gRPC endpoint as an upstream of its own (same timeouts and pool limits, h2c), or {@code null} when
+     * {@code upstream.grpc.url} is not set and gRPC calls go to {@code url} like everything else.
+     */
+    public UpstreamConfig grpcUpstream() {
+        return grpc == null ? null
+                : new UpstreamConfig(grpc, connectTimeout, responseHeadTimeout, idleTimeout, maxIdlePerThread,
+                        Protocol.H2C, null, null);
     }
 
     public String host() {

@@ -3,7 +3,7 @@ package dev.authsidecar.proxy;
 import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.authorize.AccessPolicy;
 import dev.authsidecar.config.SidecarConfig;
-import dev.authsidecar.forward.UpstreamPool;
+import dev.authsidecar.forward.Upstreams;
 import dev.authsidecar.rewrite.IdentityHeaders;
 import dev.authsidecar.rewrite.RequestRewriter;
 
@@ -12,11 +12,11 @@ public record Stages(
         Authentication authentication,
         AccessPolicy policy,
         RequestRewriter rewriter,
-        UpstreamPool pool,
+        Upstreams upstreams,
         long responseTimeoutMillis,
         boolean closeTunnelsAtExpiry) {
 
-    public static Stages of(SidecarConfig config, Authentication authentication, UpstreamPool pool) {
+    public static Stages of(SidecarConfig config, Authentication authentication, Upstreams upstreams) {
         return new Stages(
                 authentication,
                 new AccessPolicy(config.auth().publicPaths(), config.authorization()),
@@ -24,7 +24,7 @@ public record Stages(
                         config.server().secure(), config.upstream().authority(),
                         new IdentityHeaders(config.auth().claimHeaders(), config.auth().payloadHeader()),
                         config.auth().mtls().forwardClientCert()),
-                pool,
+                upstreams,
                 config.upstream().responseHeadTimeout().toMillis(),
                 config.auth().closeTunnelsAtExpiry());
     }

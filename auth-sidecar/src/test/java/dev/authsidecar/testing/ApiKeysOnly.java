@@ -7,6 +7,7 @@ import dev.authsidecar.config.ConfigException;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
+import dev.authsidecar.forward.Upstreams;
 import dev.authsidecar.proxy.Stages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,7 +51,7 @@ public final class ApiKeysOnly {
 
     /** The stages as {@code Sidecar} builds them, around an API-keys-only authenticate stage. */
     public static Stages stages(SidecarConfig config, UpstreamPool pool) {
-        return Stages.of(config, authentication(config.auth()), pool);
+        return Stages.of(config, authentication(config.auth()), Upstreams.of(pool));
     }
 
     private static SidecarConfig defaults() {
