@@ -75,7 +75,13 @@ class Http2ListenerTest {
             try (H2Client client = new H2Client(sidecar.port())) {
                 var inFlight = client.send(H2Client.request(io.netty.handler.codec.http.HttpMethod.GET,
                         "/slow?ms=1000", "authorization", "Bearer " + RunningSidecar.KEY));
-                Thread.sleep(200);
+                // Shut down only once the stream is in flight (reached the application): a fixed sleep let a
+                // loaded machine start the shutdown before the stream arrived, and it was then refused.
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+                while (upstream.requests() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertThat(upstream.requests()).as("the stream reached the application").isEqualTo(1);
                 Thread stopper = new Thread(sidecar::close);
                 stopper.start();
                 H2Client.Response r = inFlight.get(10, java.util.concurrent.TimeUnit.SECONDS);
