@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.respond.Refusal;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,7 +79,7 @@ final class AccessPolicyTest {
                         dev.authsidecar.config.RuleConfig.Upgrade.ANY));
         AccessPolicy feed = new AccessPolicy(List.of(), new dev.authsidecar.config.AuthorizationConfig(rules,
                 dev.authsidecar.config.RuleConfig.Access.AUTHENTICATED, false));
-        AuthOutcome.Rejected r = feed.check(method, "/feed", websocket, ALICE, false);
+        Refusal r = feed.check(method, "/feed", websocket, ALICE, false);
         assertThat(r == null ? "allowed" : r.failure().name()).isEqualTo(expected);
     }
 
@@ -91,7 +92,7 @@ final class AccessPolicyTest {
     @ParameterizedTest
     @ValueSource(strings = {"/", "/orders", "/publicity", "/healthz/x", "/x/public"})
     void anonymousOnOtherPathsIsMissingCredential(String path) {
-        AuthOutcome.Rejected r = policy.check(path, AuthOutcome.ANONYMOUS);
+        Refusal r = policy.check(path, AuthOutcome.ANONYMOUS);
 
         assertThat(r).isNotNull();
         assertThat(r.failure()).isEqualTo(Failure.CREDENTIAL_MISSING);

@@ -6,7 +6,6 @@ import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.authenticate.idp.IdpClient;
 import dev.authsidecar.authenticate.idp.IdpFailure;
 import dev.authsidecar.config.IntrospectionConfig;
-import dev.authsidecar.respond.Failure;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Objects;
@@ -26,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class Introspector implements AutoCloseable {
     /** The {@link dev.authsidecar.authenticate.Identity#method()} of identities it grants. */
     public static final String METHOD = "introspection";
-    static final AuthOutcome.Rejected UNAVAILABLE = new AuthOutcome.Rejected(Failure.AUTH_BACKEND_UNAVAILABLE,
+    static final AuthOutcome.Unavailable UNAVAILABLE = new AuthOutcome.Unavailable(
             "the token introspection endpoint is unavailable");
 
     private static final Logger LOG = LoggerFactory.getLogger(Introspector.class);

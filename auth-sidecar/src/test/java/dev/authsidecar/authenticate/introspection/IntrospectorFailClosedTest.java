@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
 /** Whenever the endpoint cannot give a proper answer, the request gets 503 and nobody gets in. */
 class IntrospectorFailClosedTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final AuthOutcome.Rejected UNAVAILABLE = new AuthOutcome.Rejected(
-            Failure.AUTH_BACKEND_UNAVAILABLE, "the token introspection endpoint is unavailable");
+    private static final AuthOutcome.Unavailable UNAVAILABLE = new AuthOutcome.Unavailable(
+            "the token introspection endpoint is unavailable");
 
     @RegisterExtension
     final IntrospectionFixture f = new IntrospectionFixture();

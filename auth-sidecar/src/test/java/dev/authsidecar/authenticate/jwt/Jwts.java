@@ -21,6 +21,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.respond.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -182,9 +183,11 @@ final class Jwts {
         return outcome;
     }
 
+    /** A refused credential, or for {@link Failure#AUTH_BACKEND_UNAVAILABLE} keys that could not be obtained. */
     static void assertRejected(AuthOutcome outcome, Failure failure) {
-        assertThat(outcome).isInstanceOf(AuthOutcome.Rejected.class);
-        assertThat(((AuthOutcome.Rejected) outcome).failure()).isEqualTo(failure);
+        assertThat(outcome).isInstanceOf(failure == Failure.AUTH_BACKEND_UNAVAILABLE
+                ? AuthOutcome.Unavailable.class : AuthOutcome.Rejected.class);
+        assertThat(((Refusal) outcome).failure()).isEqualTo(failure);
     }
 
     /** Waits until the condition holds, failing after the timeout. */
