@@ -105,7 +105,8 @@ public final class Main implements Callable<Integer> {
         SidecarConfig cfg;
         try {
             source = source(config, flags, environment);
-            cfg = ConfigCheck.check(source);
+            // The authenticate stage's files are read once, when Sidecar.start builds the stage it runs with.
+            cfg = ConfigCheck.load(source);
         } catch (ConfigException e) {
             return invalid(err, e);
         }
@@ -116,7 +117,9 @@ public final class Main implements Callable<Integer> {
         ShutdownSignals.onTermination(termination::countDown);
         Sidecar sidecar;
         try {
-            sidecar = Sidecar.start(cfg);
+            sidecar = Sidecar.start(cfg, source.name());
+        } catch (ConfigException e) {
+            return invalid(err, e);
         } catch (StartupException e) {
             err.println("auth-sidecar: cannot start: " + e.getMessage());
             err.flush();

@@ -29,8 +29,25 @@ public final class ConfigCheck {
     private ConfigCheck() {
     }
 
-    /** Loads and validates completely: reads the TLS files, builds the authenticate stage and closes it again. */
+    /**
+     * Loads and validates completely: reads the TLS files, builds the authenticate stage and closes it again. For
+     * {@code check-config}; start-up uses {@link #load} and builds the authenticate stage it runs with through
+     * {@link #authentication}, so its files are read once.
+     */
     public static SidecarConfig check(ConfigSource source) throws ConfigException {
+        SidecarConfig config = load(source);
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("config-check", true));
+        try {
+            authentication(config.auth(), source.name(), executor).close();
+        } finally {
+            executor.shutdownNow();
+        }
+        return config;
+    }
+
+    /** Loads and validates everything but the files the authenticate stage reads: the file, its overrides, TLS. */
+    public static SidecarConfig load(ConfigSource source) throws ConfigException {
         SidecarConfig config = source.load();
         if (config.server().tls() != null) {
             try {
@@ -38,13 +55,6 @@ public final class ConfigCheck {
             } catch (TlsException e) {
                 throw new ConfigException(source.name(), e.keyPath(), e.getMessage());
             }
-        }
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
-                new DefaultThreadFactory("config-check", true));
-        try {
-            authentication(config.auth(), source.name(), executor).close();
-        } finally {
-            executor.shutdownNow();
         }
         return config;
     }
