@@ -23,14 +23,10 @@ public final class IdpFailure extends Exception {
      * message could quote what it was working on.
      */
     public static IdpFailure of(Throwable error) {
-        for (Throwable e = error; e != null; e = e.getCause()) {
-            if (e instanceof IdpFailure known) {
-                return known;
-            }
-            if (!(e instanceof CompletionException || e instanceof ExecutionException)) {
-                break;
-            }
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
         }
-        return new IdpFailure("unexpected " + error.getClass().getSimpleName());
+        return e instanceof IdpFailure known ? known : new IdpFailure("unexpected " + e.getClass().getSimpleName());
     }
 }
