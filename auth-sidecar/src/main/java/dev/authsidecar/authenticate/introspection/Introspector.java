@@ -119,6 +119,9 @@ public final class Introspector implements AutoCloseable {
             } catch (IdpFailure e) {
                 failure = e;
             }
+        } else if (closed) {
+            // Abandoned by close(), which answered the callers already: not an outage of the endpoint.
+            return UNAVAILABLE;
         } else {
             failure = IdpFailure.of(error);
         }
