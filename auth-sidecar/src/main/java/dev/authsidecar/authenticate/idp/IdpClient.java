@@ -2,6 +2,7 @@ package dev.authsidecar.authenticate.idp;
 
 import dev.authsidecar.authenticate.TrustedCertificates;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,13 +33,19 @@ import javax.net.ssl.SSLException;
  * abandoned exchange, and the mapping of every failure to one {@link IdpFailure} with a message safe to log.
  *
  * <p>One instance per remote JWT provider and one for introspection, owned by the authenticate stage and closed
- * with it, so a reload that replaces the stage does not leave clients behind. On JDK 21 and later closing it
- * closes the {@code HttpClient} (its selector thread and pooled connections end); on 17 the client has no close
- * and ends when it is no longer referenced, after its exchanges in flight were cancelled here.
+ * with it, so a reload that replaces the stage does not leave clients behind. On JDK 21 and later closing it shuts
+ * the {@code HttpClient} down ({@code shutdownNow}: its selector thread and pooled connections end); on 17 the
+ * client has no such method and ends when it is no longer referenced, after its exchanges in flight were
+ * cancelled here.
  */
 public final class IdpClient implements AutoCloseable {
     private static final AtomicLong OPENED = new AtomicLong();
     private static final AtomicLong CLOSED = new AtomicLong();
+    /**
+     * {@code HttpClient.shutdownNow()}, JDK 21 and later; {@code null} on 17. Not {@code close()}: that waits for the
+     * exchanges to finish, and it is called on a thread of the executor those exchanges complete on.
+     */
+    private static final Method SHUTDOWN_NOW = shutdownNow();
 
     /**
      * How calls are bounded.
@@ -177,15 +184,22 @@ public final class IdpClient implements AutoCloseable {
         }
         inFlight.forEach(f -> f.cancel(true));
         inFlight.clear();
-        // HttpClient implements AutoCloseable from JDK 21 on; the code is compiled for 17.
-        if (http instanceof AutoCloseable closeable) {
+        if (SHUTDOWN_NOW != null) {
             try {
-                closeable.close();
-            } catch (Exception e) {
+                SHUTDOWN_NOW.invoke(http);
+            } catch (ReflectiveOperationException e) {
                 // Nothing is left to do with a client being thrown away.
             }
         }
         CLOSED.incrementAndGet();
+    }
+
+    private static Method shutdownNow() {
+        try {
+            return HttpClient.class.getMethod("shutdownNow");
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
     }
 
     /** Clients created in this process so far. */
