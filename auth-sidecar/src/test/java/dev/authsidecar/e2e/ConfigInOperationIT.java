@@ -2,18 +2,16 @@ package dev.authsidecar.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import dev.authsidecar.it.JwksServer;
 import dev.authsidecar.it.RunningSidecar;
 import dev.authsidecar.it.TestUpstream;
+import dev.authsidecar.testing.FreePorts;
+import dev.authsidecar.testing.JwksServer;
+import dev.authsidecar.testing.Tokens;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -85,7 +83,7 @@ class ConfigInOperationIT {
 
     @Test
     void aRunningSidecarTakesItsAddressFromTheEnvironmentAndAppliesANewKey() throws Exception {
-        int port = freePort();
+        int port = FreePorts.one();
         String newKey = "sk_dave_0123456789abcdef";
         Path keys = Files.writeString(dir.resolve("keys.yaml"), "- name: alice\n  sha256: "
                 + RunningSidecar.sha256(RunningSidecar.KEY) + "\n");
@@ -129,14 +127,12 @@ class ConfigInOperationIT {
      */
     @Test
     void startUpBuildsTheAuthenticateStageOnce() throws Exception {
-        int port = freePort();
-        try (TestUpstream app = new TestUpstream();
-                JwksServer idp = new JwksServer(new JWKSet(new RSAKeyGenerator(2048).keyID("k").generate()
-                        .toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8))) {
+        int port = FreePorts.one();
+        try (TestUpstream app = new TestUpstream(); JwksServer idp = new JwksServer().serve(Tokens.rsa("k"))) {
             Path config = Files.writeString(dir.resolve("sidecar.yaml"), "server:\n  listen: 127.0.0.1:" + port
                     + "\nadmin:\n  listen: 127.0.0.1:0\nupstream:\n  url: " + app.url() + "\n"
                     + "auth:\n  jwt:\n    providers:\n      - name: shop\n        issuer: https://idp.test\n"
-                    + "        audiences: [main-service]\n        jwksUri: " + idp.uri() + "\n"
+                    + "        audiences: [main-service]\n        jwksUri: " + idp.jwksUri() + "\n"
                     + "shutdown:\n  drainDelay: 0s\n");
             Process sidecar = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
                     "-jar", System.getProperty("sidecar.jar"), "--config", config.toString())
@@ -144,7 +140,7 @@ class ConfigInOperationIT {
             try {
                 awaitLog("auth-sidecar listening on 127.0.0.1:" + port);
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                while (idp.requests() == 0) {
+                while (idp.jwksRequests() == 0) {
                     assertThat(System.nanoTime()).as("the first key-set fetch; log:\n" + log()).isLessThan(deadline);
                     Thread.sleep(25);
                 }
@@ -156,7 +152,7 @@ class ConfigInOperationIT {
 
                 assertThat(metrics).contains("auth_sidecar_idp_clients_opened_total 1.0\n");
                 assertThat(metrics).contains("auth_sidecar_idp_clients_closed_total 0.0\n");
-                assertThat(idp.requests()).as("key-set fetches at start-up").isEqualTo(1);
+                assertThat(idp.jwksRequests()).as("key-set fetches at start-up").isEqualTo(1);
             } finally {
                 sidecar.destroy();
                 assertThat(sidecar.waitFor(15, TimeUnit.SECONDS)).isTrue();
@@ -181,11 +177,5 @@ class ConfigInOperationIT {
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping"))
                 .header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
