@@ -4,6 +4,7 @@ import dev.authsidecar.accept.ProxyServer;
 import dev.authsidecar.accept.Transport;
 import dev.authsidecar.admin.AdminServer;
 import dev.authsidecar.admin.Readiness;
+import dev.authsidecar.config.ConfigException;
 import dev.authsidecar.config.ConfigSource;
 import dev.authsidecar.config.HostPort;
 import dev.authsidecar.config.ShutdownConfig;
@@ -26,7 +27,6 @@ import dev.authsidecar.reload.ReloadTiming;
 import io.netty.channel.EventLoopGroup;
 import dev.authsidecar.authenticate.Authentication;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -70,7 +70,24 @@ public final class Sidecar implements AutoCloseable {
         this.readiness = readiness;
     }
 
+    /** Starts from a configuration built in code; a file the authenticate stage cannot use is a start-up error. */
     public static Sidecar start(SidecarConfig config) throws StartupException {
+        try {
+            return start(config, "configuration");
+        } catch (ConfigException e) {
+            throw new StartupException(e.getMessage());
+        }
+    }
+
+    /**
+     * Starts serving. The authenticate stage is built here, once, from the files it names; {@code config} must be
+     * valid otherwise ({@link ConfigCheck#load}).
+     *
+     * @param source names the configuration in the message when a file the authenticate stage reads (a key set,
+     *     a secret, a CA bundle) cannot be used
+     * @throws ConfigException when such a file cannot be used: an invalid configuration, like any other
+     */
+    public static Sidecar start(SidecarConfig config, String source) throws StartupException, ConfigException {
         Transport transport = Transport.best();
         InetSocketAddress upstream = resolve("upstream.url", config.upstream());
         UpstreamConfig grpcConfig = config.upstream().grpcUpstream();
@@ -91,7 +108,7 @@ public final class Sidecar implements AutoCloseable {
                     UpstreamTls.of(config.upstream()));
             Upstreams upstreams = new Upstreams(pool, grpcConfig == null ? null
                     : new UpstreamPool(grpcConfig, grpcUpstream, transport, UpstreamTls.of(grpcConfig)));
-            authentication = new Authentication(config.auth(), authExecutor);
+            authentication = ConfigCheck.authentication(config.auth(), source, authExecutor);
             authentication.start();
             LiveStages stages = new LiveStages(Stages.of(config, authentication, upstreams), authExecutor, reloads);
             ServerTls tls = config.server().tls() == null ? null
@@ -111,13 +128,10 @@ public final class Sidecar implements AutoCloseable {
             ConfigCheck.warnings(config).forEach(w -> log.warn("{}", w));
             return new Sidecar(config, workers, adminGroup, authExecutor, stages, proxy, admin, readiness,
                     recorder, tls);
-        } catch (IOException e) {
-            shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
-            throw new StartupException("auth: " + e.getMessage());
         } catch (TlsException e) {
             shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
             throw new StartupException(e.keyPath() + ": " + e.getMessage());
-        } catch (StartupException | RuntimeException e) {
+        } catch (StartupException | ConfigException | RuntimeException e) {
             shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
             throw e;
         }

@@ -28,13 +28,28 @@ public final class Authentication implements AutoCloseable {
     private final int maxTokenBytes;
     private final MtlsConfig mtls;
 
-    /** @param executor runs key-set fetches and introspection calls, off the event loops */
+    /**
+     * Reads every file the stage needs now (key sets, secrets, CA bundles) and opens its identity-provider clients;
+     * if one cannot be used, the clients opened so far are closed before the exception leaves.
+     *
+     * @param executor runs key-set fetches and introspection calls, off the event loops
+     * @throws dev.authsidecar.authenticate.jwt.UnusableProvider when a JWT provider's file cannot be used
+     * @throws IOException when the introspection client secret or CA bundle cannot be used
+     */
     public Authentication(AuthConfig config, ScheduledExecutorService executor) throws IOException {
         this.apiKeys = new ApiKeyAuthenticator(config.apiKeys());
         this.jwt = config.jwtProviders().isEmpty() ? null
                 : new JwtAuthenticator(config.jwtProviders(), config.maxTokenBytes(), executor);
-        this.introspector = config.introspection() == null ? null
-                : new Introspector(config.introspection(), executor);
+        try {
+            this.introspector = config.introspection() == null ? null
+                    : new Introspector(config.introspection(), executor);
+        } catch (IOException | RuntimeException e) {
+            // A stage that is never built is never closed: the JWT providers' clients are closed here instead.
+            if (jwt != null) {
+                jwt.close();
+            }
+            throw e;
+        }
         this.cache = new CredentialCache(Math.max(1, config.cacheMaxEntries()));
         this.maxTokenBytes = config.maxTokenBytes();
         this.mtls = config.mtls();

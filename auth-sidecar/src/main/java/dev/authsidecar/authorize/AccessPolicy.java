@@ -5,6 +5,7 @@ import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.config.AuthorizationConfig;
 import dev.authsidecar.config.RuleConfig.Access;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.respond.Refusal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -19,8 +20,7 @@ import java.util.Map;
 public final class AccessPolicy {
     private static final AuthOutcome.Rejected MISSING = new AuthOutcome.Rejected(Failure.CREDENTIAL_MISSING,
             "this path requires a bearer token");
-    private static final AuthOutcome.Rejected DENIED = new AuthOutcome.Rejected(Failure.ACCESS_DENIED,
-            "this path is closed");
+    private static final Forbidden DENIED = Forbidden.accessDenied("this path is closed");
 
     private final Rule[] rules;
     private final Access defaultRule;
@@ -40,9 +40,10 @@ public final class AccessPolicy {
      * @param websocket the request asks for a WebSocket tunnel the sidecar would open
      * @param corsPreflight the request is a CORS preflight ({@code OPTIONS} with {@code Origin} and
      *     {@code Access-Control-Request-Method})
-     * @return {@code null} when the request may pass, else why not
+     * @return {@code null} when the request may pass, else why not: the authenticate stage's own refusal, a
+     *     missing credential (401), or a {@link Forbidden}
      */
-    public AuthOutcome.Rejected check(String method, String normalizedPath, boolean websocket, AuthOutcome outcome,
+    public Refusal check(String method, String normalizedPath, boolean websocket, AuthOutcome outcome,
             boolean corsPreflight) {
         return check(method, normalizedPath, websocket, outcome, corsPreflight, false);
     }
@@ -51,10 +52,10 @@ public final class AccessPolicy {
      * @param clientCertificate the connection presented a client certificate the client CA verified: the request
      *     is proven by {@code mtls} as well as by its identity's own method
      */
-    public AuthOutcome.Rejected check(String method, String normalizedPath, boolean websocket, AuthOutcome outcome,
+    public Refusal check(String method, String normalizedPath, boolean websocket, AuthOutcome outcome,
             boolean corsPreflight, boolean clientCertificate) {
-        if (outcome instanceof AuthOutcome.Rejected rejected) {
-            return rejected;
+        if (outcome instanceof Refusal refused) {
+            return refused;
         }
         if (corsPreflight && allowCorsPreflight && outcome == AuthOutcome.ANONYMOUS) {
             return null;
@@ -85,24 +86,23 @@ public final class AccessPolicy {
         return null;
     }
 
-    private static AuthOutcome.Rejected requirementsMet(Rule rule, Identity identity, boolean clientCertificate) {
+    private static Forbidden requirementsMet(Rule rule, Identity identity, boolean clientCertificate) {
         for (String m : rule.authMethods()) {
             if (!m.equals(identity.method()) && !(m.equals("mtls") && clientCertificate)) {
-                return new AuthOutcome.Rejected(Failure.ACCESS_DENIED, "this path requires authentication by: "
-                        + String.join(", ", rule.authMethods()), null);
+                return Forbidden.accessDenied("this path requires authentication by: "
+                        + String.join(", ", rule.authMethods()));
             }
         }
         if (!rule.subjectAllowed(identity.subject())) {
-            return new AuthOutcome.Rejected(Failure.ACCESS_DENIED, "this path does not allow this caller", null);
+            return Forbidden.accessDenied("this path does not allow this caller");
         }
         if (!identity.scopes().containsAll(rule.scopes())) {
             String needed = String.join(" ", rule.scopes());
-            return new AuthOutcome.Rejected(Failure.INSUFFICIENT_SCOPE, "this path requires the scope(s): " + needed,
-                    needed);
+            return Forbidden.insufficientScope("this path requires the scope(s): " + needed, needed);
         }
         for (Map.Entry<String, List<String>> claim : rule.claims().entrySet()) {
             if (!claimAccepted(identity.claims().get(claim.getKey()), claim.getValue())) {
-                return new AuthOutcome.Rejected(Failure.INSUFFICIENT_SCOPE, "the token's '" + claim.getKey()
+                return Forbidden.insufficientScope("the token's '" + claim.getKey()
                         + "' claim does not allow this path", null);
             }
         }

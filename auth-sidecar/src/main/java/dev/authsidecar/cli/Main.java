@@ -105,7 +105,8 @@ public final class Main implements Callable<Integer> {
         SidecarConfig cfg;
         try {
             source = source(config, flags, environment);
-            cfg = ConfigCheck.check(source);
+            // The authenticate stage's files are read once, when Sidecar.start builds the stage it runs with.
+            cfg = ConfigCheck.load(source);
         } catch (ConfigException e) {
             return invalid(err, e);
         }
@@ -113,11 +114,15 @@ public final class Main implements Callable<Integer> {
         // (the kubelet may send one at any time) must still end in an orderly stop with exit code 0, not in the
         // JVM's default exit 143.
         CountDownLatch termination = new CountDownLatch(1);
-        ShutdownSignals.onTermination(termination::countDown);
+        Runnable restoreSignals = ShutdownSignals.onTermination(termination::countDown);
         Sidecar sidecar;
         try {
-            sidecar = Sidecar.start(cfg);
+            sidecar = Sidecar.start(cfg, source.name());
+        } catch (ConfigException e) {
+            restoreSignals.run();
+            return invalid(err, e);
         } catch (StartupException e) {
+            restoreSignals.run();
             err.println("auth-sidecar: cannot start: " + e.getMessage());
             err.flush();
             return 1;

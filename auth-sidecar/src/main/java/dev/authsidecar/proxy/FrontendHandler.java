@@ -12,6 +12,7 @@ import dev.authsidecar.forward.TunnelOffer;
 import dev.authsidecar.forward.UpstreamPool;
 import dev.authsidecar.guard.RejectedRequest;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.respond.Refusal;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.record.RequestRecord;
 import dev.authsidecar.respond.ProblemResponses;
@@ -49,8 +50,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
     private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
     private static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
-    private static final AuthOutcome AUTH_FAILED = new AuthOutcome.Rejected(Failure.AUTH_BACKEND_UNAVAILABLE,
-            "the credential could not be checked");
+    private static final AuthOutcome AUTH_FAILED = new AuthOutcome.Unavailable("the credential could not be checked");
 
     private enum State {
         /** Waiting for a request head. */
@@ -290,7 +290,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private void proceed(Stages s, RequestHead head, AuthOutcome outcome) {
         HttpRequest request = head.request();
         ClientCertificate peer = head.peer();
-        AuthOutcome.Rejected denied = s.policy().check(request.method().name(), head.path(), head.websocket(),
+        Refusal denied = s.policy().check(request.method().name(), head.path(), head.websocket(),
                 outcome, RequestFacts.isCorsPreflight(request), peer != null);
         Identity identity = outcome instanceof Identity i ? i : null;
         record.auth(RequestFacts.resultOf(denied, identity),

@@ -1,8 +1,8 @@
 package dev.authsidecar.proxy;
 
-import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.record.RequestRecord;
+import dev.authsidecar.respond.Refusal;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -37,7 +37,7 @@ final class RequestFacts {
     }
 
     /** How the authenticate and authorize stages ended, for metrics and the access log. */
-    static RequestRecord.AuthResult resultOf(AuthOutcome.Rejected denied, Identity identity) {
+    static RequestRecord.AuthResult resultOf(Refusal denied, Identity identity) {
         if (denied == null) {
             return identity != null ? RequestRecord.AuthResult.ALLOWED : RequestRecord.AuthResult.ANONYMOUS;
         }

@@ -1,5 +1,6 @@
 package dev.authsidecar.record;
 
+import dev.authsidecar.authenticate.idp.IdpClient;
 import dev.authsidecar.authenticate.jwt.KeySetStatus;
 import dev.authsidecar.respond.Failure;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -82,6 +83,7 @@ public final class Metrics {
                 .labelNames("direction").register(registry);
         tunnelBytesIn = tunnelBytes.labelValues("in");
         tunnelBytesOut = tunnelBytes.labelValues("out");
+        registerIdpClients(registry);
         registerJvmMetrics(registry);
     }
 
@@ -97,6 +99,20 @@ public final class Metrics {
 
     public void tunnelBytes(boolean in, long n) {
         (in ? tunnelBytesIn : tunnelBytesOut).inc(n);
+    }
+
+    /**
+     * Each authenticate stage opens one client per remote JWT provider and one for introspection, and closes them
+     * when a reload retires it: opened minus closed staying above that for longer than the reload grace period is a
+     * leak.
+     */
+    private static void registerIdpClients(PrometheusRegistry registry) {
+        CounterWithCallback.builder().name("auth_sidecar_idp_clients_opened_total")
+                .help("HTTP clients to identity providers (key sets, discovery, introspection) opened")
+                .callback(cb -> cb.call(IdpClient.opened())).register(registry);
+        CounterWithCallback.builder().name("auth_sidecar_idp_clients_closed_total")
+                .help("HTTP clients to identity providers closed, with the authenticate stage that owned them")
+                .callback(cb -> cb.call(IdpClient.closed())).register(registry);
     }
 
     /**

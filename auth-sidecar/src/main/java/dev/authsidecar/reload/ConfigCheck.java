@@ -1,6 +1,7 @@
 package dev.authsidecar.reload;
 
 import dev.authsidecar.authenticate.Authentication;
+import dev.authsidecar.authenticate.jwt.UnusableProvider;
 import dev.authsidecar.config.AuthConfig;
 import dev.authsidecar.config.ConfigException;
 import dev.authsidecar.config.RuleConfig;
@@ -30,8 +31,25 @@ public final class ConfigCheck {
     private ConfigCheck() {
     }
 
-    /** Loads and validates completely: reads the TLS files, builds the authenticate stage and closes it again. */
+    /**
+     * Loads and validates completely: reads the TLS files, builds the authenticate stage and closes it again. For
+     * {@code check-config}; start-up uses {@link #load} and builds the authenticate stage it runs with through
+     * {@link #authentication}, so its files are read once.
+     */
     public static SidecarConfig check(ConfigSource source) throws ConfigException {
+        SidecarConfig config = load(source);
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("config-check", true));
+        try {
+            authentication(config.auth(), source.name(), executor).close();
+        } finally {
+            executor.shutdownNow();
+        }
+        return config;
+    }
+
+    /** Loads and validates everything but the files the authenticate stage reads: the file, its overrides, TLS. */
+    public static SidecarConfig load(ConfigSource source) throws ConfigException {
         SidecarConfig config = source.load();
         try {
             if (config.server().tls() != null) {
@@ -40,13 +58,6 @@ public final class ConfigCheck {
             UpstreamTls.of(config.upstream());
         } catch (TlsException e) {
             throw new ConfigException(source.name(), e.keyPath(), e.getMessage());
-        }
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
-                new DefaultThreadFactory("config-check", true));
-        try {
-            authentication(config.auth(), source.name(), executor).close();
-        } finally {
-            executor.shutdownNow();
         }
         return config;
     }
@@ -60,22 +71,21 @@ public final class ConfigCheck {
             throws ConfigException {
         try {
             return new Authentication(auth, executor);
-        } catch (IllegalArgumentException e) {
-            throw providerError(auth.jwtProviders(), source, e.getMessage());
+        } catch (UnusableProvider e) {
+            throw new ConfigException(source, providerPath(auth.jwtProviders(), e.provider()), e.reason());
         } catch (IOException e) {
             throw new ConfigException(source, "auth.introspection", e.getMessage());
         }
     }
 
-    /** The JWT stage names the provider in its messages ("JWT provider 'x': …"); point at its entry instead. */
-    private static ConfigException providerError(List<JwtProviderConfig> providers, String source, String message) {
+    /** The key path of the provider's entry; names are unique (the loader refuses a repeated one). */
+    private static String providerPath(List<JwtProviderConfig> providers, String name) {
         for (int i = 0; i < providers.size(); i++) {
-            String prefix = "JWT provider '" + providers.get(i).name() + "': ";
-            if (message != null && message.startsWith(prefix)) {
-                return new ConfigException(source, "auth.jwt.providers[" + i + "]", message.substring(prefix.length()));
+            if (providers.get(i).name().equals(name)) {
+                return "auth.jwt.providers[" + i + "]";
             }
         }
-        return new ConfigException(source, "auth.jwt", String.valueOf(message));
+        return "auth.jwt";
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.config.AuthorizationConfig;
 import dev.authsidecar.config.RuleConfig.Access;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.respond.Refusal;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +26,7 @@ final class AccessPolicyTest {
         return new AccessPolicy(List.of(paths), new AuthorizationConfig(List.of(), Access.AUTHENTICATED, false));
     }
 
-    private static AuthOutcome.Rejected check(AccessPolicy policy, String path, AuthOutcome outcome) {
+    private static Refusal check(AccessPolicy policy, String path, AuthOutcome outcome) {
         return policy.check("GET", path, false, outcome, false);
     }
 
@@ -89,7 +90,7 @@ final class AccessPolicyTest {
                         dev.authsidecar.config.RuleConfig.Upgrade.ANY));
         AccessPolicy feed = new AccessPolicy(List.of(), new dev.authsidecar.config.AuthorizationConfig(rules,
                 dev.authsidecar.config.RuleConfig.Access.AUTHENTICATED, false));
-        AuthOutcome.Rejected r = feed.check(method, "/feed", websocket, ALICE, false);
+        Refusal r = feed.check(method, "/feed", websocket, ALICE, false);
         assertThat(r == null ? "allowed" : r.failure().name()).isEqualTo(expected);
     }
 
@@ -102,7 +103,7 @@ final class AccessPolicyTest {
     @ParameterizedTest
     @ValueSource(strings = {"/", "/orders", "/publicity", "/healthz/x", "/x/public"})
     void anonymousOnOtherPathsIsMissingCredential(String path) {
-        AuthOutcome.Rejected r = check(policy, path, AuthOutcome.ANONYMOUS);
+        Refusal r = check(policy, path, AuthOutcome.ANONYMOUS);
 
         assertThat(r).isNotNull();
         assertThat(r.failure()).isEqualTo(Failure.CREDENTIAL_MISSING);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.authsidecar.it.RunningSidecar;
 import dev.authsidecar.it.TestUpstream;
 import dev.authsidecar.testing.FreePorts;
+import dev.authsidecar.testing.JwksServer;
+import dev.authsidecar.testing.Tokens;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,6 +113,46 @@ class ConfigInOperationIT {
                 assertThat(status(port, RunningSidecar.KEY)).isEqualTo(200);
                 // The line is written right after the swap, by another thread: give it a moment.
                 awaitLog("configuration reloaded from " + config);
+            } finally {
+                sidecar.destroy();
+                assertThat(sidecar.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            }
+            assertThat(sidecar.exitValue()).isZero();
+        }
+    }
+
+    /**
+     * The command validates the configuration and starts with the authenticate stage it built while doing so: one
+     * HTTP client and one key-set fetch per remote provider, not a stage built for the check and another to run.
+     */
+    @Test
+    void startUpBuildsTheAuthenticateStageOnce() throws Exception {
+        int port = FreePorts.one();
+        try (TestUpstream app = new TestUpstream(); JwksServer idp = new JwksServer().serve(Tokens.rsa("k"))) {
+            Path config = Files.writeString(dir.resolve("sidecar.yaml"), "server:\n  listen: 127.0.0.1:" + port
+                    + "\nadmin:\n  listen: 127.0.0.1:0\nupstream:\n  url: " + app.url() + "\n"
+                    + "auth:\n  jwt:\n    providers:\n      - name: shop\n        issuer: https://idp.test\n"
+                    + "        audiences: [main-service]\n        jwksUri: " + idp.jwksUri() + "\n"
+                    + "shutdown:\n  drainDelay: 0s\n");
+            Process sidecar = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                    "-jar", System.getProperty("sidecar.jar"), "--config", config.toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("sidecar.log").toFile()).start();
+            try {
+                awaitLog("auth-sidecar listening on 127.0.0.1:" + port);
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (idp.jwksRequests() == 0) {
+                    assertThat(System.nanoTime()).as("the first key-set fetch; log:\n" + log()).isLessThan(deadline);
+                    Thread.sleep(25);
+                }
+                Matcher admin = Pattern.compile("\\(admin 127\\.0\\.0\\.1:(\\d+)\\)").matcher(log());
+                assertThat(admin.find()).as(log()).isTrue();
+                String metrics = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.group(1)
+                        + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+
+                assertThat(metrics).contains("auth_sidecar_idp_clients_opened_total 1.0\n");
+                assertThat(metrics).contains("auth_sidecar_idp_clients_closed_total 0.0\n");
+                assertThat(idp.jwksRequests()).as("key-set fetches at start-up").isEqualTo(1);
             } finally {
                 sidecar.destroy();
                 assertThat(sidecar.waitFor(15, TimeUnit.SECONDS)).isTrue();

@@ -8,6 +8,7 @@ import dev.authsidecar.testing.JwksServer;
 import dev.authsidecar.testing.Tokens;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -58,7 +59,8 @@ final class ConfigReloaderTest {
 
             sidecar.awaitStatus("/echo", token(newKey), 200, SOON);
             assertThat(sidecar.status("/echo", token(oldKey))).isEqualTo(200);
-            assertThat(sidecar.reloads().successes()).isEqualTo(1);
+            // Counted after the swap, once the reload is logged: a request may see the new keys a moment before.
+            sidecar.await("the reload counted", SOON, () -> sidecar.reloads().successes() == 1);
 
             keys.write(Map.of("jwks.json", "{\"keys\": \"not a list\"}"));
             sidecar.await("the broken key set refused", SOON, () -> sidecar.reloads().failures() == 1);
@@ -103,6 +105,46 @@ final class ConfigReloaderTest {
             assertThat(sidecar.metric(fetches)).isGreaterThan(fetchesBefore);
         } finally {
             idp.close();
+        }
+    }
+
+    /** The key-set client of a replaced stage is closed with it, not left behind on every reload. */
+    @Test
+    void aReloadClosesTheIdentityProviderClientOfTheStageItReplaces() throws Exception {
+        RSAKey key = Tokens.rsa("k");
+        JwksServer idp = new JwksServer().serve(key);
+        String remote = "  jwt:\n    providers:\n      - name: shop\n        issuer: " + ISSUER + "\n"
+                + "        jwksUri: " + idp.jwksUri() + "\n";
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(remote + "        audiences: [main-service]\n"));
+        String opened = "auth_sidecar_idp_clients_opened_total";
+        String closed = "auth_sidecar_idp_clients_closed_total";
+
+        try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {
+            assertThat(sidecar.status("/echo", token(key))).isEqualTo(200);
+            double openedBefore = sidecar.metric(opened);
+            double closedBefore = sidecar.metric(closed);
+
+            // Whole, in one rename: a reload that read the file half-written would build a stage without the provider.
+            Path next = Files.writeString(dir.resolve("sidecar.next"),
+                    yaml(remote + "        audiences: [main-service, billing]\n"));
+            Files.move(next, config, StandardCopyOption.ATOMIC_MOVE);
+            sidecar.await("the reload", SOON, () -> sidecar.reloads().successes() == 1);
+
+            assertThat(sidecar.metric(opened)).as("the new stage's client").isEqualTo(openedBefore + 1);
+            sidecar.await("the replaced stage's client closed after its grace period", SOON,
+                    () -> metric(sidecar, closed) == closedBefore + 1);
+            assertThat(sidecar.status("/echo", token(key))).as("the new stage's client in use").isEqualTo(200);
+            assertThat(idp.jwksRequests()).as("one fetch per stage").isEqualTo(2);
+        } finally {
+            idp.close();
+        }
+    }
+
+    private static double metric(ReloadingSidecar sidecar, String sample) {
+        try {
+            return sidecar.metric(sample);
+        } catch (Exception e) {
+            throw new AssertionError(e);
         }
     }
 

@@ -32,7 +32,8 @@ final class ReloadingSidecar implements AutoCloseable {
         log.start();
         ((Logger) LoggerFactory.getLogger(ConfigReloader.class)).addAppender(log);
         ConfigSource source = new ConfigSource(config, List.of());
-        sidecar = Sidecar.start(ConfigCheck.check(source));
+        // As the command does: the authenticate stage is built once, by Sidecar.start.
+        sidecar = Sidecar.start(ConfigCheck.load(source), source.name());
         reloads = sidecar.watchConfig(source, timing);
     }
 

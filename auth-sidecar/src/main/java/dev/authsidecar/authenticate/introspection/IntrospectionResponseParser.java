@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
+import dev.authsidecar.authenticate.idp.IdpFailure;
 import dev.authsidecar.respond.Failure;
 import java.io.IOException;
 import java.time.Duration;
@@ -22,7 +23,7 @@ import java.util.Set;
 
 /**
  * Reads an RFC 7662 §2.2 answer into an {@link Identity} or an inactive verdict. It is strict: an answer that
- * does not have the shape the RFC gives it is the endpoint's failure ({@link BackendFailure}, 503), never a
+ * does not have the shape the RFC gives it is the endpoint's failure ({@link IdpFailure}, 503), never a
  * verdict about the token, so an incompatible or broken endpoint can neither let anyone in nor look like a
  * wave of bad tokens.
  *
@@ -75,23 +76,23 @@ final class IntrospectionResponseParser {
     /**
      * @return an {@link Identity}, {@link #INACTIVE}, {@link #NO_SUBJECT}, {@link #REFRESH_TOKEN} or
      *     {@link #WRONG_AUDIENCE}
-     * @throws BackendFailure when the body is not an RFC 7662 answer
+     * @throws IdpFailure when the body is not an RFC 7662 answer
      */
-    AuthOutcome parse(byte[] body, long nowEpochSecond) throws BackendFailure {
+    AuthOutcome parse(byte[] body, long nowEpochSecond) throws IdpFailure {
         ObjectNode answer = readObject(body);
         JsonNode active = answer.get("active");
         if (active == null) {
             return INACTIVE;
         }
         if (!active.isBoolean()) {
-            throw new BackendFailure("answered an \"active\" that is not a JSON boolean");
+            throw new IdpFailure("answered an \"active\" that is not a JSON boolean");
         }
         if (!active.booleanValue()) {
             return INACTIVE;
         }
         JsonNode expNode = answer.get("exp");
         if (expNode != null && !expNode.isNull() && !(expNode.isNumber() && expNode.canConvertToLong())) {
-            throw new BackendFailure("answered an \"exp\" that is not a number of seconds");
+            throw new IdpFailure("answered an \"exp\" that is not a number of seconds");
         }
         boolean hasExp = expNode != null && expNode.isNumber();
         long exp = hasExp ? expNode.asLong() : nowEpochSecond + cacheTtlSeconds;
@@ -114,22 +115,22 @@ final class IntrospectionResponseParser {
         return new Identity(subject, METHOD, issuer, scopes(scope), clientId, claims(answer), exp, payload(answer));
     }
 
-    private static ObjectNode readObject(byte[] body) throws BackendFailure {
+    private static ObjectNode readObject(byte[] body) throws IdpFailure {
         JsonNode tree;
         try {
             tree = JSON.readTree(body);
         } catch (IOException e) {
             // Jackson's message quotes the body, which may echo the token: say only what kind of failure it was.
-            throw new BackendFailure("answered something that is not JSON");
+            throw new IdpFailure("answered something that is not JSON");
         }
         if (!(tree instanceof ObjectNode)) {
-            throw new BackendFailure("answered JSON that is not an object");
+            throw new IdpFailure("answered JSON that is not an object");
         }
         return (ObjectNode) tree;
     }
 
     /** {@code aud} is a string or an array of strings (RFC 7662 §2.2); anything else is a malformed answer. */
-    private boolean namesAnAudience(JsonNode aud) throws BackendFailure {
+    private boolean namesAnAudience(JsonNode aud) throws IdpFailure {
         if (aud == null || aud.isNull()) {
             return false;
         }
@@ -137,25 +138,25 @@ final class IntrospectionResponseParser {
             return audiences.contains(aud.textValue());
         }
         if (!aud.isArray()) {
-            throw new BackendFailure("answered an \"aud\" that is neither a string nor an array of strings");
+            throw new IdpFailure("answered an \"aud\" that is neither a string nor an array of strings");
         }
         boolean found = false;
         for (JsonNode a : aud) {
             if (!a.isTextual()) {
-                throw new BackendFailure("answered an \"aud\" array with a member that is not a string");
+                throw new IdpFailure("answered an \"aud\" array with a member that is not a string");
             }
             found |= audiences.contains(a.textValue());
         }
         return found;
     }
 
-    private static String string(ObjectNode answer, String name) throws BackendFailure {
+    private static String string(ObjectNode answer, String name) throws IdpFailure {
         JsonNode node = answer.get(name);
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.isTextual()) {
-            throw new BackendFailure("answered a \"" + name + "\" that is not a string");
+            throw new IdpFailure("answered a \"" + name + "\" that is not a string");
         }
         return node.textValue();
     }

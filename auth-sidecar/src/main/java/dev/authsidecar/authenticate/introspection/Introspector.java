@@ -3,10 +3,10 @@ package dev.authsidecar.authenticate.introspection;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
+import dev.authsidecar.authenticate.idp.IdpClient;
+import dev.authsidecar.authenticate.idp.IdpFailure;
 import dev.authsidecar.config.IntrospectionConfig;
-import dev.authsidecar.respond.Failure;
 import java.io.IOException;
-import java.net.URI;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class Introspector implements AutoCloseable {
     /** The {@link dev.authsidecar.authenticate.Identity#method()} of identities it grants. */
     public static final String METHOD = "introspection";
-    static final AuthOutcome.Rejected UNAVAILABLE = new AuthOutcome.Rejected(Failure.AUTH_BACKEND_UNAVAILABLE,
+    static final AuthOutcome.Unavailable UNAVAILABLE = new AuthOutcome.Unavailable(
             "the token introspection endpoint is unavailable");
 
     private static final Logger LOG = LoggerFactory.getLogger(Introspector.class);
@@ -52,7 +52,7 @@ public final class Introspector implements AutoCloseable {
         this.client = new IntrospectionClient(config, executor);
         this.parser = new IntrospectionResponseParser(config.cacheTtl(), config.audiences());
         this.cache = new IntrospectionCache(config.cacheTtl(), config.negativeCacheTtl(), clock, ticker);
-        this.outages = new OutageLog(LOG, ticker, loggable(config.endpoint()));
+        this.outages = new OutageLog(LOG, ticker, IdpClient.loggable(config.endpoint()));
         this.clock = clock;
     }
 
@@ -105,7 +105,7 @@ public final class Introspector implements AutoCloseable {
     }
 
     private AuthOutcome conclude(String key, byte[] body, Throwable error) {
-        BackendFailure failure;
+        IdpFailure failure;
         if (error == null) {
             try {
                 AuthOutcome verdict = parser.parse(body, clock.instant().getEpochSecond());
@@ -116,28 +116,16 @@ public final class Introspector implements AutoCloseable {
                     cache.putInactive(key, (AuthOutcome.Rejected) verdict);
                 }
                 return verdict;
-            } catch (BackendFailure e) {
+            } catch (IdpFailure e) {
                 failure = e;
             }
+        } else if (closed) {
+            // Abandoned by close(), which answered the callers already: not an outage of the endpoint.
+            return UNAVAILABLE;
         } else {
-            failure = backendFailure(error);
+            failure = IdpFailure.of(error);
         }
         outages.failed(failure.getMessage());
         return UNAVAILABLE;
-    }
-
-    private static BackendFailure backendFailure(Throwable error) {
-        for (Throwable e = error; e != null; e = e.getCause()) {
-            if (e instanceof BackendFailure known) {
-                return known;
-            }
-        }
-        return new BackendFailure("request failed: " + error.getClass().getSimpleName());
-    }
-
-    /** Without user info or query, in case the operator put a credential in the URL. */
-    private static String loggable(URI endpoint) {
-        return endpoint.getScheme() + "://" + endpoint.getHost()
-                + (endpoint.getPort() >= 0 ? ":" + endpoint.getPort() : "") + endpoint.getRawPath();
     }
 }

@@ -33,20 +33,28 @@ public final class JwtAuthenticator implements AutoCloseable {
      *
      * @param executor runs key fetches, their HTTP client and refresh timers; a small daemon pool owned by the
      *     caller (close this before shutting it down)
-     * @throws IllegalArgumentException when a key file, secret file or CA file cannot be used; the message
-     *     names the provider and the file
+     * @throws UnusableProvider when a key file, secret file or CA file cannot be used; it names the provider, and
+     *     the clients of the providers built before it are closed again
      */
     public JwtAuthenticator(List<JwtProviderConfig> providers, int maxTokenBytes, ScheduledExecutorService executor) {
         this.maxTokenBytes = maxTokenBytes;
         for (JwtProviderConfig c : providers) {
             KeySetCache keys = null;
-            if (needsKeySet(c)) {
-                keys = c.jwksFile() != null ? KeySetCache.file(c) : KeySetCache.remote(c, executor);
+            try {
+                if (needsKeySet(c)) {
+                    keys = c.jwksFile() != null ? KeySetCache.file(c) : KeySetCache.remote(c, executor);
+                }
+                TokenVerifier verifier = new TokenVerifier(c, keys);
+                byIssuer.put(c.issuer(), verifier);
+                names.add(c.name());
+                verifiers.add(verifier);
+            } catch (RuntimeException e) {
+                if (keys != null) {
+                    keys.close();
+                }
+                close();
+                throw e;
             }
-            TokenVerifier verifier = new TokenVerifier(c, keys);
-            byIssuer.put(c.issuer(), verifier);
-            names.add(c.name());
-            verifiers.add(verifier);
         }
     }
 

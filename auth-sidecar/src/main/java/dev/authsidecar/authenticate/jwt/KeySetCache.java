@@ -73,8 +73,7 @@ final class KeySetCache {
             cache.fetchesSucceeded.incrementAndGet();
             return cache;
         } catch (IOException | ParseException e) {
-            throw new IllegalArgumentException("JWT provider '" + c.name() + "': cannot use jwksFile "
-                    + c.jwksFile() + ": " + e.getMessage(), e);
+            throw new UnusableProvider(c.name(), "cannot use jwksFile " + c.jwksFile() + ": " + e.getMessage(), e);
         }
     }
 
@@ -140,7 +139,10 @@ final class KeySetCache {
         KeySet now;
         synchronized (this) {
             inFlight = null;
-            if (loaded != null) {
+            if (closed) {
+                // Abandoned by close(), which already answered the waiters: neither a success nor a failure.
+                log.debug("JWT provider '{}': fetch ended after close", provider);
+            } else if (loaded != null) {
                 fetchesSucceeded.incrementAndGet();
                 current = loaded;
                 if (failures > 0) {
@@ -230,6 +232,7 @@ final class KeySetCache {
                 fetchesFailed.get(), keys == null ? 0 : keys.weakKeys.size());
     }
 
+    /** Stops refreshing, answers whoever waits for a fetch with the keys at hand, and closes the HTTP client. */
     void close() {
         CompletableFuture<KeySet> waiting;
         synchronized (this) {
@@ -240,6 +243,9 @@ final class KeySetCache {
         }
         if (waiting != null) {
             waiting.complete(current);
+        }
+        if (fetcher != null) {
+            fetcher.close();
         }
     }
 

@@ -37,12 +37,18 @@ final class Reject extends Exception {
     static final Reject KEY_MISMATCH = invalid("the token's signing key does not fit its algorithm");
     static final Reject BAD_SIGNATURE = invalid("the token's signature does not verify");
     static final Reject UNVERIFIABLE = invalid("the token could not be verified");
-    static final Reject KEYS_UNAVAILABLE = new Reject(new AuthOutcome.Rejected(Failure.AUTH_BACKEND_UNAVAILABLE,
+    static final Reject KEYS_UNAVAILABLE = new Reject(new AuthOutcome.Unavailable(
             "the issuer's signing keys cannot be obtained"));
 
-    final transient AuthOutcome.Rejected outcome;
+    /** A {@link AuthOutcome.Rejected} or an {@link AuthOutcome.Unavailable}. */
+    final transient AuthOutcome outcome;
 
     private Reject(AuthOutcome.Rejected outcome) {
+        super(outcome.detail(), null, false, false);
+        this.outcome = outcome;
+    }
+
+    private Reject(AuthOutcome.Unavailable outcome) {
         super(outcome.detail(), null, false, false);
         this.outcome = outcome;
     }

@@ -148,8 +148,8 @@ final class TokenVerifier {
         try {
             secret = BoundedFiles.readAllBytes(c.hmacSecretFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException("JWT provider '" + c.name() + "': cannot read hmacSecretFile "
-                    + c.hmacSecretFile() + ": " + e.getClass().getSimpleName(), e);
+            throw new UnusableProvider(c.name(), "cannot read hmacSecretFile " + c.hmacSecretFile() + ": "
+                    + e.getClass().getSimpleName(), e);
         }
         int end = secret.length;
         // Editors and `echo` end files with a newline that is not meant to be part of the secret.
@@ -167,13 +167,13 @@ final class TokenVerifier {
             });
         }
         if (trimmed.length < needed) {
-            throw new IllegalArgumentException("JWT provider '" + c.name() + "': hmacSecretFile " + c.hmacSecretFile()
-                    + " holds " + trimmed.length + " bytes; the configured HMAC algorithms need at least " + needed);
+            throw new UnusableProvider(c.name(), "hmacSecretFile " + c.hmacSecretFile() + " holds " + trimmed.length
+                    + " bytes; the configured HMAC algorithms need at least " + needed, null);
         }
         try {
             return new MACVerifier(trimmed);
         } catch (JOSEException e) {
-            throw new IllegalArgumentException("JWT provider '" + c.name() + "': " + e.getMessage(), e);
+            throw new UnusableProvider(c.name(), e.getMessage(), e);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.config.IntrospectionConfig;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.respond.Refusal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -78,8 +79,12 @@ final class IntrospectionFixture implements AfterEachCallback, AutoCloseable {
 
     static Failure failure(AuthOutcome outcome) throws Exception {
         AuthOutcome result = await(outcome);
-        assertThat(result).isInstanceOf(AuthOutcome.Rejected.class);
-        return ((AuthOutcome.Rejected) result).failure();
+        assertThat(result).isInstanceOf(Refusal.class);
+        Failure failure = ((Refusal) result).failure();
+        // The type says what the failure says: a refused token, or an endpoint that could not answer.
+        assertThat(result).isInstanceOf(failure == Failure.AUTH_BACKEND_UNAVAILABLE
+                ? AuthOutcome.Unavailable.class : AuthOutcome.Rejected.class);
+        return failure;
     }
 
     @Override

@@ -5,6 +5,7 @@ import static dev.authsidecar.authenticate.introspection.IntrospectionFixture.fa
 import static dev.authsidecar.authenticate.introspection.IntrospectionFixture.identity;
 import static dev.authsidecar.authenticate.introspection.Rfc7662Server.active;
 import static dev.authsidecar.authenticate.introspection.Rfc7662Server.chunked;
+import static dev.authsidecar.authenticate.introspection.Rfc7662Server.heldUntil;
 import static dev.authsidecar.authenticate.introspection.Rfc7662Server.json;
 import static dev.authsidecar.authenticate.introspection.Rfc7662Server.raw;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,6 +28,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,8 +41,8 @@ import org.slf4j.LoggerFactory;
 /** Whenever the endpoint cannot give a proper answer, the request gets 503 and nobody gets in. */
 class IntrospectorFailClosedTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final AuthOutcome.Rejected UNAVAILABLE = new AuthOutcome.Rejected(
-            Failure.AUTH_BACKEND_UNAVAILABLE, "the token introspection endpoint is unavailable");
+    private static final AuthOutcome.Unavailable UNAVAILABLE = new AuthOutcome.Unavailable(
+            "the token introspection endpoint is unavailable");
 
     @RegisterExtension
     final IntrospectionFixture f = new IntrospectionFixture();
@@ -153,6 +156,35 @@ class IntrospectorFailClosedTest {
                 .first().extracting(ILoggingEvent::getFormattedMessage).asString().contains("recovered after 3");
         assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
                 .noneMatch(m -> m.contains(token) || m.contains(Rfc7662Server.CLIENT_SECRET));
+    }
+
+    /** A reload closes the old introspector: the calls it abandons are not an outage of the endpoint. */
+    @Test
+    void callsAbandonedByCloseAreNotAnOutage() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        f.server.answer("token", heldUntil(release, active(Map.of("sub", "alice"))));
+        Introspector introspector = f.introspector();
+        ListAppender<ILoggingEvent> logs = capture();
+        try {
+            AuthOutcome.Pending parked = (AuthOutcome.Pending) introspector.authenticate("token");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (f.server.requests() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(f.server.requests()).as("the call reached the endpoint").isEqualTo(1);
+
+            introspector.close();
+
+            assertThat(parked.result().get(5, TimeUnit.SECONDS)).isEqualTo(UNAVAILABLE);
+            // The abandoned exchange ends on the executor after close() returned; give it the time to.
+            Thread.sleep(500);
+        } finally {
+            release.countDown();
+            Logger logger = (Logger) LoggerFactory.getLogger(Introspector.class);
+            logger.detachAppender(logs);
+            logger.setLevel(null);
+        }
+        assertThat(logs.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).isEmpty();
     }
 
     private static ListAppender<ILoggingEvent> capture() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.respond.Refusal;
 import dev.authsidecar.testing.Tokens;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -43,9 +44,11 @@ final class Jwts extends Tokens {
         return outcome;
     }
 
+    /** A refused credential, or for {@link Failure#AUTH_BACKEND_UNAVAILABLE} keys that could not be obtained. */
     static void assertRejected(AuthOutcome outcome, Failure failure) {
-        assertThat(outcome).isInstanceOf(AuthOutcome.Rejected.class);
-        assertThat(((AuthOutcome.Rejected) outcome).failure()).isEqualTo(failure);
+        assertThat(outcome).isInstanceOf(failure == Failure.AUTH_BACKEND_UNAVAILABLE
+                ? AuthOutcome.Unavailable.class : AuthOutcome.Rejected.class);
+        assertThat(((Refusal) outcome).failure()).isEqualTo(failure);
     }
 
     /** Waits until the condition holds, failing after the timeout. */

@@ -1,7 +1,7 @@
-package dev.authsidecar.authenticate.introspection;
+package dev.authsidecar.authenticate.idp;
 
 import java.io.ByteArrayOutputStream;
-import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -9,18 +9,21 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 
 /**
- * Collects a response body, but gives up as soon as it passes the limit, so a broken or hostile endpoint
- * cannot make the sidecar buffer an unbounded answer. Chunked bodies have no length to check up front, so the
- * limit is enforced while reading.
+ * Collects a response body, but gives up as soon as it passes the limit, so a broken or hostile endpoint cannot
+ * make the sidecar buffer an unbounded answer. Chunked bodies have no length to check up front, so the limit is
+ * enforced while reading, one batch of buffers at a time.
  */
-final class LimitedBodySubscriber implements BodySubscriber<byte[]> {
+final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
     private final int maxBytes;
+    private final String from;
     private final CompletableFuture<byte[]> body = new CompletableFuture<>();
     private final ByteArrayOutputStream collected = new ByteArrayOutputStream();
     private Flow.Subscription subscription;
 
-    LimitedBodySubscriber(int maxBytes) {
+    /** @param from the endpoint, as it may be logged */
+    BoundedBody(int maxBytes, String from) {
         this.maxBytes = maxBytes;
+        this.from = from;
     }
 
     @Override
@@ -29,9 +32,9 @@ final class LimitedBodySubscriber implements BodySubscriber<byte[]> {
     }
 
     @Override
-    public void onSubscribe(Flow.Subscription subscription) {
-        this.subscription = subscription;
-        subscription.request(1);
+    public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        s.request(1);
     }
 
     @Override
@@ -42,7 +45,8 @@ final class LimitedBodySubscriber implements BodySubscriber<byte[]> {
         for (ByteBuffer buffer : buffers) {
             if (collected.size() + buffer.remaining() > maxBytes) {
                 subscription.cancel();
-                body.completeExceptionally(new BackendFailure("the response is larger than " + maxBytes + " bytes"));
+                body.completeExceptionally(new IdpFailure("the response from " + from + " is larger than " + maxBytes
+                        + " bytes"));
                 return;
             }
             byte[] chunk = new byte[buffer.remaining()];
