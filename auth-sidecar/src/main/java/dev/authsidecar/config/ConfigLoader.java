@@ -7,7 +7,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,9 +18,6 @@ import java.util.Map;
  * the file (or flag), the key path and the reason.
  */
 public final class ConfigLoader {
-    private static final Duration MS = Duration.ofMillis(1);
-    private static final Duration DAY = Duration.ofDays(1);
-
     private ConfigLoader() {
     }
 
@@ -28,38 +27,50 @@ public final class ConfigLoader {
     }
 
     public static SidecarConfig load(Path file, List<ConfigOverride> overrides) throws ConfigException {
+        return read(file, overrides, new LinkedHashMap<>());
+    }
+
+    /**
+     * The value every single key is in force with, and where it came from, for {@code check-config --effective}.
+     * Keys of absent optional sections ({@code server.tls}, {@code auth.introspection}) are left out.
+     *
+     * @throws ConfigException as {@link #load} does, for an invalid configuration
+     */
+    public static List<Setting> effective(Path file, List<ConfigOverride> overrides) throws ConfigException {
+        Map<String, Setting> settings = new LinkedHashMap<>();
+        read(file, overrides, settings);
+        List<Setting> out = new ArrayList<>();
+        for (ConfigKey k : ConfigKeys.withVariables()) {
+            Setting s = settings.get(k.path());
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    private static SidecarConfig read(Path file, List<ConfigOverride> overrides, Map<String, Setting> settings)
+            throws ConfigException {
         String source = file == null ? "defaults" : file.toString();
-        ObjectNode tree = file == null ? JsonNodeFactory.instance.objectNode() : readTree(file);
+        ObjectNode tree = file == null ? JsonNodeFactory.instance.objectNode() : YamlFiles.mapping(file);
         Map<String, String> overrideSources = new HashMap<>();
         for (ConfigOverride o : overrides) {
             set(tree, o, source);
             overrideSources.put(o.path(), o.source());
         }
-        ConfigNode root = ConfigNode.root(source, tree, overrideSources)
-                .keys("server", "upstream", "admin", "auth", "rules", "defaultRule", "cors", "shutdown", "accessLog");
+        ConfigNode root = ConfigNode.root(source, tree, overrideSources, settings).keys();
         Path baseDir = file == null ? Path.of(".") : file.toAbsolutePath().getParent();
-        AuthConfig auth = AuthSection.read(root.child("auth"), baseDir);
+        AuthConfig auth = AuthSection.read(root.child(AuthKeys.AUTH), baseDir);
         SidecarConfig config = new SidecarConfig(
-                server(root.child("server"), baseDir),
-                upstream(root.child("upstream")),
-                admin(root.child("admin")),
+                server(root.child(ServerKeys.SERVER), baseDir),
+                upstream(root.child(UpstreamKeys.UPSTREAM)),
+                admin(root.child(ProcessKeys.ADMIN)),
                 auth,
                 RulesSection.read(root, auth.publicPaths()),
-                shutdown(root.child("shutdown")),
-                accessLog(root.child("accessLog")));
+                shutdown(root.child(ProcessKeys.SHUTDOWN)),
+                accessLog(root.child(ProcessKeys.ACCESS_LOG)));
         root.finish();
         return config;
-    }
-
-    private static ObjectNode readTree(Path file) throws ConfigException {
-        JsonNode tree = YamlFiles.read(file, null);
-        if (tree == null) {
-            return JsonNodeFactory.instance.objectNode();
-        }
-        if (!tree.isObject()) {
-            throw new ConfigException(file.toString(), "", "the top level must be a mapping of keys to values");
-        }
-        return (ObjectNode) tree;
     }
 
     private static void set(ObjectNode tree, ConfigOverride o, String source) throws ConfigException {
@@ -79,41 +90,35 @@ public final class ConfigLoader {
     }
 
     private static ServerConfig server(ConfigNode n, Path baseDir) throws ConfigException {
-        n.keys("listen", "ioThreads", "maxRequestLineBytes", "maxHeaderBytes", "requestHeadTimeout",
-                "requestBodyTimeout", "idleTimeout", "trustForwardedHeaders", "upgrades", "tunnelIdleTimeout", "http2",
-                "tls");
-        int maxHeaderBytes = n.integer("maxHeaderBytes", 16384, 1024, 1 << 20);
-        Http2Config http2 = http2(n.child("http2"), maxHeaderBytes);
+        n.keys();
+        int maxHeaderBytes = n.read(ServerKeys.MAX_HEADER_BYTES);
+        Http2Config http2 = http2(n.child(ServerKeys.HTTP2), maxHeaderBytes);
         ServerConfig c = new ServerConfig(
-                hostPort(n, "listen", "0.0.0.0:8081"),
-                n.integer("ioThreads", 0, 0, 256),
-                n.integer("maxRequestLineBytes", 8192, 256, 1 << 20),
+                hostPort(n, ServerKeys.LISTEN),
+                n.read(ServerKeys.IO_THREADS),
+                n.read(ServerKeys.MAX_REQUEST_LINE_BYTES),
                 maxHeaderBytes,
-                n.duration("requestHeadTimeout", Duration.ofSeconds(10), MS, DAY),
-                n.duration("requestBodyTimeout", Duration.ofSeconds(60), MS, DAY),
-                n.duration("idleTimeout", Duration.ofSeconds(60), MS, DAY),
-                n.bool("trustForwardedHeaders", false),
+                n.read(ServerKeys.REQUEST_HEAD_TIMEOUT),
+                n.read(ServerKeys.REQUEST_BODY_TIMEOUT),
+                n.read(ServerKeys.IDLE_TIMEOUT),
+                n.read(ServerKeys.TRUST_FORWARDED_HEADERS),
                 upgrades(n),
-                n.duration("tunnelIdleTimeout", Duration.ofHours(1), MS, DAY),
+                n.read(ServerKeys.TUNNEL_IDLE_TIMEOUT),
                 http2,
                 TlsSection.read(n, baseDir, http2.enabled()));
         n.finish();
         return c;
     }
 
-    /**
-     * HTTP/2 limits. The bounds are RFC 9113's (frame size 16 KiB to 16 MiB, window up to 2^31-1) narrowed to what
-     * makes sense for a sidecar: a window above 16 MiB or more than 10 000 streams only multiplies the memory one
-     * client can pin. The header list defaults to server.maxHeaderBytes so both protocols refuse the same heads.
-     */
+    /** HTTP/2 limits (bounds: see {@link ServerKeys}); the header list defaults to server.maxHeaderBytes. */
     private static Http2Config http2(ConfigNode n, int maxHeaderBytes) throws ConfigException {
-        n.keys("enabled", "maxConcurrentStreams", "initialWindowSize", "maxHeaderListSize", "maxFrameSize");
+        n.keys();
         Http2Config c = new Http2Config(
-                n.bool("enabled", true),
-                n.integer("maxConcurrentStreams", 100, 1, 10_000),
-                n.integer("initialWindowSize", 65_536, 1024, 16 << 20),
-                n.integer("maxHeaderListSize", maxHeaderBytes, 1024, 1 << 20),
-                n.integer("maxFrameSize", 16_384, 16_384, (1 << 24) - 1));
+                n.read(ServerKeys.HTTP2_ENABLED),
+                n.read(ServerKeys.HTTP2_MAX_CONCURRENT_STREAMS),
+                n.read(ServerKeys.HTTP2_INITIAL_WINDOW_SIZE),
+                n.read(ServerKeys.HTTP2_MAX_HEADER_LIST_SIZE, maxHeaderBytes),
+                n.read(ServerKeys.HTTP2_MAX_FRAME_SIZE));
         n.finish();
         return c;
     }
@@ -123,8 +128,8 @@ public final class ConfigLoader {
      * WebSocket's); h2c is named explicitly because passing it on is a known request-smuggling route.
      */
     private static List<String> upgrades(ConfigNode n) throws ConfigException {
-        boolean given = n.has("upgrades");
-        List<String> tokens = n.strings("upgrades");
+        boolean given = n.has(ServerKeys.UPGRADES);
+        List<String> tokens = n.strings(ServerKeys.UPGRADES);
         if (!given) {
             return List.of(ServerConfig.WEBSOCKET);
         }
@@ -141,8 +146,8 @@ public final class ConfigLoader {
     }
 
     private static UpstreamConfig upstream(ConfigNode n) throws ConfigException {
-        n.keys("url", "connectTimeout", "responseHeadTimeout", "idleTimeout", "maxIdlePerThread", "protocol");
-        String text = n.string("url", "http://127.0.0.1:8080");
+        n.keys();
+        String text = n.read(UpstreamKeys.URL);
         URI url;
         try {
             url = new URI(text);
@@ -165,17 +170,17 @@ public final class ConfigLoader {
         }
         UpstreamConfig c = new UpstreamConfig(
                 URI.create(url.getScheme().toLowerCase() + "://" + url.getRawAuthority()),
-                n.duration("connectTimeout", Duration.ofSeconds(2), MS, Duration.ofMinutes(5)),
-                n.duration("responseHeadTimeout", Duration.ofSeconds(60), MS, DAY),
-                n.duration("idleTimeout", Duration.ofSeconds(30), MS, DAY),
-                n.integer("maxIdlePerThread", 64, 0, 10_000),
+                n.read(UpstreamKeys.CONNECT_TIMEOUT),
+                n.read(UpstreamKeys.RESPONSE_HEAD_TIMEOUT),
+                n.read(UpstreamKeys.IDLE_TIMEOUT),
+                n.read(UpstreamKeys.MAX_IDLE_PER_THREAD),
                 protocol(n));
         n.finish();
         return c;
     }
 
     private static UpstreamConfig.Protocol protocol(ConfigNode n) throws ConfigException {
-        String p = n.string("protocol", "http1");
+        String p = n.read(UpstreamKeys.PROTOCOL);
         for (UpstreamConfig.Protocol v : UpstreamConfig.Protocol.values()) {
             if (v.key().equals(p)) {
                 return v;
@@ -185,24 +190,24 @@ public final class ConfigLoader {
     }
 
     private static AdminConfig admin(ConfigNode n) throws ConfigException {
-        n.keys("listen");
-        AdminConfig c = new AdminConfig(hostPort(n, "listen", "0.0.0.0:9901"));
+        n.keys();
+        AdminConfig c = new AdminConfig(hostPort(n, ProcessKeys.ADMIN_LISTEN));
         n.finish();
         return c;
     }
 
     private static ShutdownConfig shutdown(ConfigNode n) throws ConfigException {
-        n.keys("drainDelay", "timeout");
+        n.keys();
         ShutdownConfig c = new ShutdownConfig(
-                n.duration("drainDelay", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(10)),
-                n.duration("timeout", Duration.ofSeconds(25), Duration.ZERO, Duration.ofHours(1)));
+                n.read(ProcessKeys.SHUTDOWN_DRAIN_DELAY),
+                n.read(ProcessKeys.SHUTDOWN_TIMEOUT));
         n.finish();
         return c;
     }
 
     private static AccessLogConfig accessLog(ConfigNode n) throws ConfigException {
-        n.keys("format");
-        String format = n.string("format", "json");
+        n.keys();
+        String format = n.read(ProcessKeys.ACCESS_LOG_FORMAT);
         AccessLogConfig c = switch (format) {
             case "json" -> new AccessLogConfig(AccessLogConfig.Format.JSON);
             case "text" -> new AccessLogConfig(AccessLogConfig.Format.TEXT);
@@ -214,8 +219,8 @@ public final class ConfigLoader {
         return c;
     }
 
-    private static HostPort hostPort(ConfigNode n, String key, String fallback) throws ConfigException {
-        String text = n.string(key, fallback);
+    private static HostPort hostPort(ConfigNode n, ConfigKey.TextKey key) throws ConfigException {
+        String text = n.read(key);
         try {
             return HostPort.parse(text);
         } catch (IllegalArgumentException e) {

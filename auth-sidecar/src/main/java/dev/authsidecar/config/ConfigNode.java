@@ -3,9 +3,14 @@ package dev.authsidecar.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.authsidecar.config.ConfigKey.BoolKey;
+import dev.authsidecar.config.ConfigKey.DurationKey;
+import dev.authsidecar.config.ConfigKey.IntKey;
+import dev.authsidecar.config.ConfigKey.TextKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,48 +18,173 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * One mapping of the YAML tree, read key by key. Every read records the key as known, so {@link #finish()}
- * can refuse the keys nobody asked for (a typo must not silently fall back to a default).
+ * One mapping of the YAML tree, read key by key. The keys it may hold are the ones {@link ConfigKeys} declares
+ * under its path, so {@link #keys()} and {@link #finish()} can refuse any other (a typo must not silently fall
+ * back to a default), naming the declared ones. Values of declared keys are read through their declaration, so
+ * the default and the bounds are the declared ones; the value each single key ends up with, and where it came
+ * from, is noted for {@code check-config --effective}.
  */
 final class ConfigNode {
 
     private final String source;
     private final String path;
+    /** The declared path of this mapping: {@link #path} with list indexes as {@code []}. */
+    private final String schema;
     private final ObjectNode node;
     private final Map<String, String> overrideSources;
+    private final Map<String, Setting> settings;
     private final Set<String> known = new LinkedHashSet<>();
 
-    ConfigNode(String source, String path, ObjectNode node, Map<String, String> overrideSources) {
+    private ConfigNode(String source, String path, String schema, ObjectNode node, Map<String, String> overrideSources,
+            Map<String, Setting> settings) {
         this.source = source;
         this.path = path;
+        this.schema = schema;
         this.node = node;
         this.overrideSources = overrideSources;
+        this.settings = settings;
+        known.addAll(ConfigKeys.namesUnder(schema));
     }
 
-    static ConfigNode root(String source, JsonNode tree, Map<String, String> overrideSources)
-            throws ConfigException {
-        if (tree == null || tree.isMissingNode() || tree.isNull()) {
-            return new ConfigNode(source, "", JsonNodeFactory.instance.objectNode(), overrideSources);
-        }
-        if (!tree.isObject()) {
-            throw new ConfigException(source, "", "the top level must be a mapping of keys to values");
-        }
-        return new ConfigNode(source, "", (ObjectNode) tree, overrideSources);
+    /** The top of the configuration file, with the overrides already applied to {@code tree}. */
+    static ConfigNode root(String source, ObjectNode tree, Map<String, String> overrideSources,
+            Map<String, Setting> settings) {
+        return new ConfigNode(source, "", "", tree, overrideSources, settings);
+    }
+
+    /**
+     * A mapping read from another file that holds the keys of {@code schema} at its top, shown without a prefix in
+     * messages (the API-key file's entries are {@code apiKeys[0].name} of that file).
+     */
+    static ConfigNode detached(String source, String schema, ObjectNode tree) {
+        return new ConfigNode(source, "", schema, tree, Map.of(), new LinkedHashMap<>());
     }
 
     String source() {
         return source;
     }
 
+    // Reads of declared keys: the declaration gives the name, the default and the bounds.
+
+    ConfigNode child(ConfigKey key) throws ConfigException {
+        return child(own(key));
+    }
+
+    /** The mapping of {@code key}, or {@code null} when the section is absent. */
+    ConfigNode optionalChild(ConfigKey key) throws ConfigException {
+        return optionalChild(own(key));
+    }
+
+    List<ConfigNode> objects(ConfigKey key) throws ConfigException {
+        return objects(own(key));
+    }
+
+    List<String> strings(ConfigKey key) throws ConfigException {
+        return strings(own(key));
+    }
+
+    List<String> stringOrList(ConfigKey key) throws ConfigException {
+        return stringOrList(own(key));
+    }
+
+    Map<String, String> stringMap(ConfigKey key) throws ConfigException {
+        return stringMap(own(key));
+    }
+
+    Map<String, List<String>> stringListMap(ConfigKey key) throws ConfigException {
+        return stringListMap(own(key));
+    }
+
+    boolean has(ConfigKey key) {
+        return has(own(key));
+    }
+
+    ConfigException error(ConfigKey key, String reason) {
+        return error(own(key), reason);
+    }
+
+    int read(IntKey key) throws ConfigException {
+        return read(key, key.fallback());
+    }
+
+    /** @param fallback the default when it is another key's value (the declaration shows which) */
+    int read(IntKey key, int fallback) throws ConfigException {
+        int v = integer(own(key), fallback, key.min(), key.max());
+        note(key, Integer.toString(v));
+        return v;
+    }
+
+    Duration read(DurationKey key) throws ConfigException {
+        Duration v = duration(own(key), key.fallback(), key.min(), key.max());
+        note(key, has(key.name()) ? node.get(key.name()).asText() : Durations.format(v));
+        return v;
+    }
+
+    boolean read(BoolKey key) throws ConfigException {
+        boolean v = bool(own(key), key.fallback());
+        note(key, Boolean.toString(v));
+        return v;
+    }
+
+    /** The text, or the declared default ({@code null} for a key without one). */
+    String read(TextKey key) throws ConfigException {
+        return read(key, key.fallback());
+    }
+
+    /** @param fallback the default when it depends on other keys (the declaration says how) */
+    String read(TextKey key, String fallback) throws ConfigException {
+        String v = string(own(key), fallback);
+        note(key, v);
+        return v;
+    }
+
+    java.net.URI uri(TextKey key) throws ConfigException {
+        java.net.URI v = uri(own(key));
+        note(key, v == null ? null : v.toString());
+        return v;
+    }
+
+    java.nio.file.Path existingFile(TextKey key, java.nio.file.Path baseDir) throws ConfigException {
+        java.nio.file.Path v = existingFile(own(key), baseDir);
+        note(key, v == null ? null : v.toString());
+        return v;
+    }
+
+    /** The values in force, in the order read, for the keys a variable can set. */
+    Map<String, Setting> settings() {
+        return settings;
+    }
+
+    /** The name of {@code key} in this mapping; reading a key of another mapping here is a programming error. */
+    private String own(ConfigKey key) {
+        if (!key.parent().equals(schema)) {
+            throw new IllegalStateException(key.path() + " read from the mapping " + schema);
+        }
+        return key.name();
+    }
+
+    private void note(ConfigKey key, String value) {
+        if (value == null || !key.hasVariable()) {
+            return;
+        }
+        String full = pathOf(key.name());
+        String origin = overrideSources.get(full);
+        if (origin == null) {
+            origin = has(key.name()) ? source : "default";
+        }
+        settings.put(full, new Setting(full, value, origin));
+    }
+
     ConfigNode child(String key) throws ConfigException {
         JsonNode value = take(key);
         if (value == null) {
-            return new ConfigNode(source, pathOf(key), JsonNodeFactory.instance.objectNode(), overrideSources);
+            return new ConfigNode(source, pathOf(key), schemaOf(key), JsonNodeFactory.instance.objectNode(),
+                    overrideSources, settings);
         }
         if (!value.isObject()) {
             throw error(key, "expected a mapping of keys to values");
         }
-        return new ConfigNode(source, pathOf(key), (ObjectNode) value, overrideSources);
+        return new ConfigNode(source, pathOf(key), schemaOf(key), (ObjectNode) value, overrideSources, settings);
     }
 
     /** The mapping under {@code key}, or {@code null} when the section is absent. */
@@ -174,7 +304,8 @@ final class ConfigNode {
             if (!item.isObject()) {
                 throw error(itemKey, "expected a mapping of keys to values");
             }
-            out.add(new ConfigNode(source, pathOf(itemKey), (ObjectNode) item, overrideSources));
+            out.add(new ConfigNode(source, pathOf(itemKey), schemaOf(key) + "[]", (ObjectNode) item, overrideSources,
+                    settings));
         }
         return out;
     }
@@ -259,8 +390,7 @@ final class ConfigNode {
      * unknown key is reported as itself (with the key it was probably meant to be), never as a confusing error
      * about the keys that are missing because of it.
      */
-    ConfigNode keys(String... names) throws ConfigException {
-        known.addAll(List.of(names));
+    ConfigNode keys() throws ConfigException {
         finish();
         return this;
     }
@@ -286,6 +416,10 @@ final class ConfigNode {
         known.add(key);
         JsonNode value = node.get(key);
         return value == null || value.isNull() ? null : value;
+    }
+
+    private String schemaOf(String key) {
+        return schema.isEmpty() ? key : schema + "." + key;
     }
 
     private String pathOf(String key) {

@@ -25,4 +25,19 @@ public final class Durations {
             default -> Duration.ofHours(n);
         };
     }
+
+    /** The shortest way to write {@code d} in the same syntax: {@code 24h}, {@code 90s}, {@code 250ms}. */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms == 0) {
+            return "0s";
+        }
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
 }

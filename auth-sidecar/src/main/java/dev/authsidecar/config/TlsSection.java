@@ -38,19 +38,17 @@ final class TlsSection {
     /** @return the TLS settings, or {@code null} when the section is absent (the listener speaks cleartext) */
     /** @param http2 {@code server.http2.enabled}: whether ALPN offers {@code h2} */
     static TlsConfig read(ConfigNode parent, Path baseDir, boolean http2) throws ConfigException {
-        ConfigNode n = parent.optionalChild("tls");
+        ConfigNode n = parent.optionalChild(ServerKeys.TLS);
         if (n == null) {
             return null;
         }
-        n.keys("certFile", "keyFile", "minVersion", "cipherSuites",
-                "handshakeTimeout", "clientCaFile", "clientAuth");
-        Path cert = n.existingFile("certFile", baseDir);
-        Path key = n.existingFile("keyFile", baseDir);
+        n.keys();
+        Path cert = n.existingFile(ServerKeys.TLS_CERT_FILE, baseDir);
+        Path key = n.existingFile(ServerKeys.TLS_KEY_FILE, baseDir);
         List<String> protocols = protocols(n);
         List<String> suites = cipherSuites(n, protocols);
-        Duration handshakeTimeout = n.duration("handshakeTimeout", Duration.ofSeconds(10), Duration.ofMillis(100),
-                Duration.ofMinutes(5));
-        Path ca = n.existingFile("clientCaFile", baseDir);
+        Duration handshakeTimeout = n.read(ServerKeys.TLS_HANDSHAKE_TIMEOUT);
+        Path ca = n.existingFile(ServerKeys.TLS_CLIENT_CA_FILE, baseDir);
         TlsConfig.ClientAuth clientAuth = clientAuth(n, ca);
         // Checked last, so that a bad value of another key (set by a variable, say) is reported as itself.
         if (cert == null || key == null) {
@@ -62,7 +60,7 @@ final class TlsSection {
     }
 
     private static List<String> protocols(ConfigNode n) throws ConfigException {
-        String min = n.string("minVersion", "TLSv1.2");
+        String min = n.read(ServerKeys.TLS_MIN_VERSION);
         return switch (min) {
             case "TLSv1.2" -> List.of("TLSv1.3", "TLSv1.2");
             case "TLSv1.3" -> List.of("TLSv1.3");
@@ -74,7 +72,7 @@ final class TlsSection {
 
     private static List<String> cipherSuites(ConfigNode n, List<String> protocols) throws ConfigException {
         boolean tls12 = protocols.contains("TLSv1.2");
-        if (!n.has("cipherSuites")) {
+        if (!n.has(ServerKeys.TLS_CIPHER_SUITES)) {
             List<String> defaults = new ArrayList<>(TLS13_SUITES);
             if (tls12) {
                 defaults.addAll(TLS12_SUITES);
@@ -82,7 +80,7 @@ final class TlsSection {
             defaults.retainAll(supported());
             return defaults;
         }
-        List<String> given = n.strings("cipherSuites");
+        List<String> given = n.strings(ServerKeys.TLS_CIPHER_SUITES);
         if (given.isEmpty()) {
             throw n.error("cipherSuites", "must not be empty; leave the key out for the safe default");
         }
@@ -120,7 +118,7 @@ final class TlsSection {
 
     private static TlsConfig.ClientAuth clientAuth(ConfigNode n, Path ca) throws ConfigException {
         // With a CA and no word on clientAuth, require: a configured CA that verifies nothing would be a surprise.
-        String text = n.string("clientAuth", ca == null ? "none" : "require");
+        String text = n.read(ServerKeys.TLS_CLIENT_AUTH, ca == null ? "none" : "require");
         TlsConfig.ClientAuth mode = switch (text) {
             // YAML 1.1 reads a bare `off` or `no` as the boolean false.
             case "none", "false" -> TlsConfig.ClientAuth.NONE;

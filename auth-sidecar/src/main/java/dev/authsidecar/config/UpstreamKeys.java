@@ -1,0 +1,40 @@
+package dev.authsidecar.config;
+
+import static dev.authsidecar.config.ConfigKey.Reload.APPLIED;
+import static dev.authsidecar.config.ConfigKey.Reload.RESTART;
+
+import dev.authsidecar.config.ConfigKey.DurationKey;
+import dev.authsidecar.config.ConfigKey.IntKey;
+import dev.authsidecar.config.ConfigKey.Structure;
+import dev.authsidecar.config.ConfigKey.TextKey;
+import java.time.Duration;
+import java.util.List;
+
+/** The keys of {@code upstream}: the application behind the sidecar and the connection pool towards it. */
+final class UpstreamKeys {
+    private static final Declarations D = new Declarations();
+    private static final Duration MS = Duration.ofMillis(1);
+    private static final Duration DAY = Duration.ofDays(1);
+
+    static final Structure UPSTREAM = D.section("upstream", RESTART, "the application behind the sidecar");
+    static final TextKey URL = D.text("upstream.url", "URL", "http://127.0.0.1:8080", RESTART,
+            "the application, http://host:port only (flag --upstream)");
+    static final DurationKey CONNECT_TIMEOUT = D.duration("upstream.connectTimeout", Duration.ofSeconds(2), MS,
+            Duration.ofMinutes(5), RESTART, "a connection not made by then is answered 502");
+    static final DurationKey RESPONSE_HEAD_TIMEOUT = D.duration("upstream.responseHeadTimeout",
+            Duration.ofSeconds(60), MS, DAY, APPLIED,
+            "from the end of the request to the response head; then 504");
+    static final DurationKey IDLE_TIMEOUT = D.duration("upstream.idleTimeout", Duration.ofSeconds(30), MS, DAY,
+            RESTART, "a pooled connection unused this long is closed; keep it below the application's own");
+    static final IntKey MAX_IDLE_PER_THREAD = D.integer("upstream.maxIdlePerThread", 64, 0, 10_000, RESTART,
+            "pooled keep-alive connections kept per event loop");
+    static final TextKey PROTOCOL = D.text("upstream.protocol", "http1 | h2c", "http1", RESTART,
+            "h2c: HTTP/2 with prior knowledge, needed for gRPC (docs/http2.md)");
+
+    private UpstreamKeys() {
+    }
+
+    static List<ConfigKey> all() {
+        return D.keys();
+    }
+}
