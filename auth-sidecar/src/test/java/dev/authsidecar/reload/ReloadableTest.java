@@ -2,13 +2,18 @@ package dev.authsidecar.reload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.authsidecar.config.ConfigKey;
+import dev.authsidecar.config.ConfigKeys;
 import dev.authsidecar.config.ConfigLoader;
+import dev.authsidecar.config.ConfigOverride;
+import dev.authsidecar.config.Durations;
 import dev.authsidecar.config.HostPort;
 import dev.authsidecar.config.SidecarConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,5 +78,83 @@ final class ReloadableTest {
 
         assertThat(plan.needRestart()).isEmpty();
         assertThat(plan.effective()).isEqualTo(loaded);
+    }
+
+    /**
+     * The reference's reload column comes from the declarations; this holds the declarations to what a reload
+     * does. Each single key is changed alone, from a configuration with every optional section present, and the
+     * change must be applied, or reported as needing a restart, as its declaration says.
+     */
+    @Test
+    void eachKeyIsAppliedOrWaitsForARestartAsDeclared() throws Exception {
+        for (String file : List.of("tls.crt", "tls.key", "ca.crt", "secret", "other.pem")) {
+            Files.writeString(dir.resolve(file), "x\n");
+        }
+        Files.writeString(dir.resolve("keys.yaml"), "- name: k\n  sha256: " + "b".repeat(64) + "\n");
+        Path file = Files.writeString(dir.resolve("sidecar.yaml"), """
+                server:
+                  tls:
+                    certFile: tls.crt
+                    keyFile: tls.key
+                    clientCaFile: ca.crt
+                auth:
+                  introspection:
+                    endpoint: https://idp.example/introspect
+                    clientId: sidecar
+                    clientSecretFile: secret
+                """);
+        SidecarConfig running = ConfigLoader.load(file, List.of());
+        int checked = 0;
+        for (ConfigKey key : ConfigKeys.withVariables()) {
+            String other = otherValue(key);
+            SidecarConfig loaded = ConfigLoader.load(file, List.of(new ConfigOverride(key.path(), other, "test")));
+            assertThat(loaded).as(key.path() + ": " + other).isNotEqualTo(running);
+
+            Reloadable.Plan plan = Reloadable.plan(running, loaded);
+
+            if (key.reload() == ConfigKey.Reload.APPLIED) {
+                assertThat(plan.needRestart()).as(key.path()).isEmpty();
+                assertThat(plan.effective()).as(key.path()).isEqualTo(loaded);
+            } else {
+                // A key whose value is another's default (server.maxHeaderBytes) changes that one too.
+                assertThat(plan.needRestart()).as(key.path())
+                        .anyMatch(p -> key.path().equals(p) || key.path().startsWith(p + "."));
+                assertThat(plan.effective()).as(key.path()).isEqualTo(running);
+            }
+            checked++;
+        }
+        assertThat(checked).isEqualTo(ConfigKeys.withVariables().size());
+    }
+
+    /** A valid value that differs from the one {@link #eachKeyIsAppliedOrWaitsForARestartAsDeclared} runs with. */
+    private static String otherValue(ConfigKey key) {
+        String special = Map.of(
+                "server.tls.clientAuth", "optional",
+                "auth.payloadHeader", "X-Auth-Claims",
+                "auth.apiKeysFile", "keys.yaml",
+                "auth.introspection.endpoint", "https://other.example/introspect").get(key.path());
+        if (special != null) {
+            return special;
+        }
+        if (key instanceof ConfigKey.IntKey k) {
+            return Integer.toString(k.max());
+        }
+        if (key instanceof ConfigKey.DurationKey k) {
+            return Durations.format(k.fallback().equals(k.max()) ? k.min() : k.max());
+        }
+        if (key instanceof ConfigKey.BoolKey k) {
+            return Boolean.toString(!k.fallback());
+        }
+        String type = key.type();
+        if (type.contains(" | ")) {
+            List<String> choices = List.of(type.split(" \\| "));
+            return choices.get(choices.get(0).equals(key.shownDefault()) ? 1 : 0);
+        }
+        return switch (type) {
+            case "HOST:PORT" -> "127.0.0.1:1";
+            case "URL" -> "http://127.0.0.1:1";
+            case "file" -> "other.pem";
+            default -> "other";
+        };
     }
 }
