@@ -12,7 +12,7 @@ final class RuleKeys {
     private static final Declarations D = new Declarations();
 
     static final Structure RULES = D.mappings("rules", APPLIED,
-            "authorization rules, after auth.publicPaths; the first match wins (docs below)");
+            "authorization rules, tried after auth.publicPaths; the first match wins (section Rules)");
     static final TextKey PATH = D.text("rules[].path", "path pattern", null, APPLIED,
             "required; literal segments, * for one segment, a final /** for any suffix");
     static final Structure METHODS = D.textOrTexts("rules[].methods", "every method", APPLIED,
