@@ -140,7 +140,9 @@ final class ConfigNode {
 
     java.net.URI uri(TextKey key) throws ConfigException {
         java.net.URI v = uri(own(key));
-        note(key, v == null ? null : v.toString());
+        // A password in a URL is shown by check-config --effective as ***.
+        note(key, v == null ? null : v.getRawUserInfo() == null ? v.toString()
+                : v.toString().replace(v.getRawUserInfo() + "@", "***@"));
         return v;
     }
 
