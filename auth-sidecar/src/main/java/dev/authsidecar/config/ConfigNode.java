@@ -7,6 +7,10 @@ import dev.authsidecar.config.ConfigKey.BoolKey;
 import dev.authsidecar.config.ConfigKey.DurationKey;
 import dev.authsidecar.config.ConfigKey.IntKey;
 import dev.authsidecar.config.ConfigKey.TextKey;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -60,10 +64,6 @@ final class ConfigNode {
         return new ConfigNode(source, "", schema, tree, Map.of(), new LinkedHashMap<>());
     }
 
-    String source() {
-        return source;
-    }
-
     // Reads of declared keys: the declaration gives the name, the default and the bounds.
 
     ConfigNode child(ConfigKey key) throws ConfigException {
@@ -72,7 +72,10 @@ final class ConfigNode {
 
     /** The mapping of {@code key}, or {@code null} when the section is absent. */
     ConfigNode optionalChild(ConfigKey key) throws ConfigException {
-        return optionalChild(own(key));
+        if (!has(key)) {
+            return null;
+        }
+        return child(key);
     }
 
     List<ConfigNode> objects(ConfigKey key) throws ConfigException {
@@ -96,7 +99,8 @@ final class ConfigNode {
     }
 
     boolean has(ConfigKey key) {
-        return has(own(key));
+        JsonNode value = node.get(own(key));
+        return value != null && !value.isNull();
     }
 
     ConfigException error(ConfigKey key, String reason) {
@@ -109,19 +113,61 @@ final class ConfigNode {
 
     /** @param fallback the default when it is another key's value (the declaration shows which) */
     int read(IntKey key, int fallback) throws ConfigException {
-        int v = integer(own(key), fallback, key.min(), key.max());
-        note(key, Integer.toString(v));
-        return v;
+        String name = own(key);
+        JsonNode value = take(name);
+        long n = fallback;
+        if (value != null && value.isIntegralNumber() && value.canConvertToLong()) {
+            n = value.longValue();
+        } else if (value != null && value.isTextual() && value.asText().matches("-?\\d{1,18}")) {
+            n = Long.parseLong(value.asText());
+        } else if (value != null) {
+            throw error(name, "expected a whole number, got '" + value.asText() + "'");
+        }
+        if (value != null && (n < key.min() || n > key.max())) {
+            throw error(name, "must be from " + key.min() + " to " + key.max() + ", got " + n);
+        }
+        note(key, Long.toString(n));
+        return (int) n;
     }
 
     Duration read(DurationKey key) throws ConfigException {
-        Duration v = duration(own(key), key.fallback(), key.min(), key.max());
-        note(key, has(key.name()) ? node.get(key.name()).asText() : Durations.format(v));
-        return v;
+        String name = own(key);
+        JsonNode value = take(name);
+        if (value == null) {
+            note(key, key.shownDefault());
+            return key.fallback();
+        }
+        if (!value.isTextual()) {
+            throw error(name, "expected a duration such as 250ms, 5s, 1m or 1h, got '" + value.asText() + "'");
+        }
+        Duration d;
+        try {
+            d = Durations.parse(value.asText());
+        } catch (IllegalArgumentException e) {
+            throw error(name, e.getMessage());
+        }
+        if (d.compareTo(key.min()) < 0 || d.compareTo(key.max()) > 0) {
+            throw error(name, "must be from " + human(key.min()) + " to " + human(key.max()) + ", got "
+                    + value.asText());
+        }
+        note(key, value.asText());
+        return d;
     }
 
     boolean read(BoolKey key) throws ConfigException {
-        boolean v = bool(own(key), key.fallback());
+        String name = own(key);
+        JsonNode value = take(name);
+        boolean v;
+        if (value == null) {
+            v = key.fallback();
+        } else if (value.isBoolean()) {
+            v = value.booleanValue();
+        } else if (value.isTextual() && (value.asText().equals("true") || value.asText().equals("false"))) {
+            // Overrides from flags and environment arrive as text.
+            v = Boolean.parseBoolean(value.asText());
+        } else {
+            throw error(name, "expected true or false, got '" + value.asText() + "'");
+        }
         note(key, Boolean.toString(v));
         return v;
     }
@@ -133,28 +179,45 @@ final class ConfigNode {
 
     /** @param fallback the default when it depends on other keys (the declaration says how) */
     String read(TextKey key, String fallback) throws ConfigException {
-        String v = string(own(key), fallback);
+        String v = text(own(key), fallback);
         note(key, v);
         return v;
     }
 
-    java.net.URI uri(TextKey key) throws ConfigException {
-        java.net.URI v = uri(own(key));
-        // A password in a URL is shown by check-config --effective as ***.
-        note(key, v == null ? null : v.getRawUserInfo() == null ? v.toString()
-                : v.toString().replace(v.getRawUserInfo() + "@", "***@"));
-        return v;
+    /** An absolute URL with a host. */
+    URI uri(TextKey key) throws ConfigException {
+        String name = own(key);
+        String text = text(name, null);
+        if (text == null) {
+            return null;
+        }
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            throw error(name, "not a valid URL: " + e.getMessage());
+        }
+        if (uri.getScheme() == null || uri.getHost() == null) {
+            throw error(name, "expected an absolute URL such as https://idp.example/keys, got '" + text + "'");
+        }
+        // check-config --effective shows a password in a URL as ***.
+        note(key, uri.getRawUserInfo() == null ? text : text.replace(uri.getRawUserInfo() + "@", "***@"));
+        return uri;
     }
 
-    java.nio.file.Path existingFile(TextKey key, java.nio.file.Path baseDir) throws ConfigException {
-        java.nio.file.Path v = existingFile(own(key), baseDir);
-        note(key, v == null ? null : v.toString());
-        return v;
-    }
-
-    /** The values in force, in the order read, for the keys a variable can set. */
-    Map<String, Setting> settings() {
-        return settings;
+    /** A file that must exist, relative paths resolved against the config file's folder. */
+    Path existingFile(TextKey key, Path baseDir) throws ConfigException {
+        String name = own(key);
+        String text = text(name, null);
+        if (text == null) {
+            return null;
+        }
+        Path p = baseDir.resolve(text);
+        if (!Files.isRegularFile(p)) {
+            throw error(name, "file not found: " + p);
+        }
+        note(key, p.toString());
+        return p;
     }
 
     /** The name of {@code key} in this mapping; reading a key of another mapping here is a programming error. */
@@ -165,6 +228,7 @@ final class ConfigNode {
         return key.name();
     }
 
+    /** Remembers the value in force of a key that has a variable, and whether a default, the file or an override set it. */
     private void note(ConfigKey key, String value) {
         if (value == null || !key.hasVariable()) {
             return;
@@ -172,12 +236,12 @@ final class ConfigNode {
         String full = pathOf(key.name());
         String origin = overrideSources.get(full);
         if (origin == null) {
-            origin = has(key.name()) ? source : "default";
+            origin = node.hasNonNull(key.name()) ? source : "default";
         }
         settings.put(full, new Setting(full, value, origin));
     }
 
-    ConfigNode child(String key) throws ConfigException {
+    private ConfigNode child(String key) throws ConfigException {
         JsonNode value = take(key);
         if (value == null) {
             return new ConfigNode(source, pathOf(key), schemaOf(key), JsonNodeFactory.instance.objectNode(),
@@ -189,90 +253,7 @@ final class ConfigNode {
         return new ConfigNode(source, pathOf(key), schemaOf(key), (ObjectNode) value, overrideSources, settings);
     }
 
-    /** The mapping under {@code key}, or {@code null} when the section is absent. */
-    ConfigNode optionalChild(String key) throws ConfigException {
-        if (!has(key)) {
-            known.add(key);
-            return null;
-        }
-        return child(key);
-    }
-
-    boolean has(String key) {
-        JsonNode value = node.get(key);
-        return value != null && !value.isNull();
-    }
-
-    String string(String key, String fallback) throws ConfigException {
-        JsonNode value = take(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (!value.isTextual() && !value.isNumber() && !value.isBoolean()) {
-            throw error(key, "expected a text value");
-        }
-        String text = value.asText();
-        if (text.isBlank()) {
-            throw error(key, "must not be empty");
-        }
-        return text;
-    }
-
-    boolean bool(String key, boolean fallback) throws ConfigException {
-        JsonNode value = take(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (value.isBoolean()) {
-            return value.booleanValue();
-        }
-        // Overrides from flags and environment arrive as text.
-        if (value.isTextual() && (value.asText().equals("true") || value.asText().equals("false"))) {
-            return Boolean.parseBoolean(value.asText());
-        }
-        throw error(key, "expected true or false, got '" + value.asText() + "'");
-    }
-
-    int integer(String key, int fallback, int min, int max) throws ConfigException {
-        JsonNode value = take(key);
-        if (value == null) {
-            return fallback;
-        }
-        long n;
-        if (value.isIntegralNumber() && value.canConvertToLong()) {
-            n = value.longValue();
-        } else if (value.isTextual() && value.asText().matches("-?\\d{1,18}")) {
-            n = Long.parseLong(value.asText());
-        } else {
-            throw error(key, "expected a whole number, got '" + value.asText() + "'");
-        }
-        if (n < min || n > max) {
-            throw error(key, "must be from " + min + " to " + max + ", got " + n);
-        }
-        return (int) n;
-    }
-
-    Duration duration(String key, Duration fallback, Duration min, Duration max) throws ConfigException {
-        JsonNode value = take(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (!value.isTextual()) {
-            throw error(key, "expected a duration such as 250ms, 5s, 1m or 1h, got '" + value.asText() + "'");
-        }
-        Duration d;
-        try {
-            d = Durations.parse(value.asText());
-        } catch (IllegalArgumentException e) {
-            throw error(key, e.getMessage());
-        }
-        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            throw error(key, "must be from " + human(min) + " to " + human(max) + ", got " + value.asText());
-        }
-        return d;
-    }
-
-    List<String> strings(String key) throws ConfigException {
+    private List<String> strings(String key) throws ConfigException {
         JsonNode value = take(key);
         List<String> out = new ArrayList<>();
         if (value == null) {
@@ -291,7 +272,7 @@ final class ConfigNode {
         return out;
     }
 
-    List<ConfigNode> objects(String key) throws ConfigException {
+    private List<ConfigNode> objects(String key) throws ConfigException {
         JsonNode value = take(key);
         List<ConfigNode> out = new ArrayList<>();
         if (value == null) {
@@ -313,7 +294,7 @@ final class ConfigNode {
     }
 
     /** A single text value, or a list of them, as a list (for keys like {@code audiences: x}). */
-    List<String> stringOrList(String key) throws ConfigException {
+    private List<String> stringOrList(String key) throws ConfigException {
         JsonNode value = node.get(key);
         if (value != null && value.isTextual()) {
             known.add(key);
@@ -323,9 +304,9 @@ final class ConfigNode {
     }
 
     /** A mapping of names to text values, in file order. */
-    Map<String, String> stringMap(String key) throws ConfigException {
+    private Map<String, String> stringMap(String key) throws ConfigException {
         JsonNode value = take(key);
-        Map<String, String> out = new java.util.LinkedHashMap<>();
+        Map<String, String> out = new LinkedHashMap<>();
         if (value == null) {
             return out;
         }
@@ -343,9 +324,9 @@ final class ConfigNode {
     }
 
     /** A mapping of names to lists of accepted text values ({@code claims: {groups: [ops, dev]}}). */
-    Map<String, List<String>> stringListMap(String key) throws ConfigException {
+    private Map<String, List<String>> stringListMap(String key) throws ConfigException {
         ConfigNode child = child(key);
-        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        Map<String, List<String>> out = new LinkedHashMap<>();
         for (Iterator<String> it = child.node.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             List<String> values = child.stringOrList(name);
@@ -355,36 +336,6 @@ final class ConfigNode {
             out.put(name, values);
         }
         return out;
-    }
-
-    /** An absolute URL with a host. */
-    java.net.URI uri(String key) throws ConfigException {
-        String text = string(key, null);
-        if (text == null) {
-            return null;
-        }
-        try {
-            java.net.URI uri = new java.net.URI(text);
-            if (uri.getScheme() == null || uri.getHost() == null) {
-                throw error(key, "expected an absolute URL such as https://idp.example/keys, got '" + text + "'");
-            }
-            return uri;
-        } catch (java.net.URISyntaxException e) {
-            throw error(key, "not a valid URL: " + e.getMessage());
-        }
-    }
-
-    /** A file that must exist, relative paths resolved against the config file's folder. */
-    java.nio.file.Path existingFile(String key, java.nio.file.Path baseDir) throws ConfigException {
-        String text = string(key, null);
-        if (text == null) {
-            return null;
-        }
-        java.nio.file.Path p = baseDir.resolve(text);
-        if (!java.nio.file.Files.isRegularFile(p)) {
-            throw error(key, "file not found: " + p);
-        }
-        return p;
     }
 
     /**
@@ -412,6 +363,21 @@ final class ConfigNode {
         String full = pathOf(key);
         String overriddenBy = overrideSources.get(full);
         return new ConfigException(overriddenBy != null ? overriddenBy : source, full, reason);
+    }
+
+    private String text(String key, String fallback) throws ConfigException {
+        JsonNode value = take(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (!value.isTextual() && !value.isNumber() && !value.isBoolean()) {
+            throw error(key, "expected a text value");
+        }
+        String text = value.asText();
+        if (text.isBlank()) {
+            throw error(key, "must not be empty");
+        }
+        return text;
     }
 
     private JsonNode take(String key) {
