@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs the pair as the Pod would: main-service on 127.0.0.1:8080 (loopback only) and auth-sidecar in front
-# of it on :8081 (admin :9901), with a freshly generated API key. Ctrl-C stops both.
+# Runs the pair as the Pod would: main-service on 127.0.0.1:8080 (HTTP) and 127.0.0.1:9090 (gRPC), loopback
+# only, and auth-sidecar in front of both on :8081 (admin :9901), with a freshly generated API key. Ctrl-C
+# stops both.
 #
 # The banner is printed only once THIS run's processes are up: both alive, the sidecar's /readyz answers 200
 # and /ping with this run's key answers 200. Anything else (a port in use, a process that exits) ends the
 # script with a message naming the cause, exit code 1, and both processes stopped.
 #
-# Other ports: DEMO_APP_PORT, DEMO_PROXY_PORT, DEMO_ADMIN_PORT (defaults 8080, 8081, 9901).
+# Other ports: DEMO_APP_PORT, DEMO_GRPC_PORT, DEMO_PROXY_PORT, DEMO_ADMIN_PORT (defaults 8080, 9090, 8081, 9901).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -14,6 +15,7 @@ java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 sidecar_jar=auth-sidecar/target/auth-sidecar.jar
 app_jar=main-service/target/main-service.jar
 app_port=${DEMO_APP_PORT:-8080}
+grpc_port=${DEMO_GRPC_PORT:-9090}
 proxy_port=${DEMO_PROXY_PORT:-8081}
 admin_port=${DEMO_ADMIN_PORT:-9901}
 
@@ -22,7 +24,7 @@ fail() {
   exit 1
 }
 
-for var in DEMO_APP_PORT:$app_port DEMO_PROXY_PORT:$proxy_port DEMO_ADMIN_PORT:$admin_port; do
+for var in DEMO_APP_PORT:$app_port DEMO_GRPC_PORT:$grpc_port DEMO_PROXY_PORT:$proxy_port DEMO_ADMIN_PORT:$admin_port; do
   value=${var#*:}
   if [[ ! $value =~ ^[0-9]+$ ]] || ((value < 1 || value > 65535)); then
     echo "demo.sh: ${var%%:*}=$value is not a port number (1-65535)" >&2
@@ -52,11 +54,12 @@ busy() {
   local port=$1 what=$2
   fail "port $port ($what) is already in use, so this demo cannot start: another ./demo.sh or a test may be
 running. See what listens there with: ss -ltnp 'sport = :$port'
-Stop it, or run the demo on other ports, e.g.: DEMO_APP_PORT=18080 DEMO_PROXY_PORT=18081 DEMO_ADMIN_PORT=19901 ./demo.sh"
+Stop it, or run the demo on other ports, e.g.: DEMO_APP_PORT=18080 DEMO_GRPC_PORT=19090 DEMO_PROXY_PORT=18081 DEMO_ADMIN_PORT=19901 ./demo.sh"
 }
 
 # Checked before anything starts, so a second ./demo.sh says why instead of printing a key that does not work.
 listening "$app_port" && busy "$app_port" "main-service"
+listening "$grpc_port" && busy "$grpc_port" "main-service gRPC"
 listening "$proxy_port" && busy "$proxy_port" "auth-sidecar"
 listening "$admin_port" && busy "$admin_port" "auth-sidecar admin"
 
@@ -97,6 +100,8 @@ server:
   listen: 0.0.0.0:$proxy_port
 upstream:
   url: http://127.0.0.1:$app_port
+  grpc:
+    url: http://127.0.0.1:$grpc_port
 admin:
   listen: 0.0.0.0:$admin_port
 auth:
@@ -118,14 +123,14 @@ shutdown:
   drainDelay: 0s
 YAML
 
-"$java_bin" -jar "$app_jar" --listen "127.0.0.1:$app_port" &
+"$java_bin" -jar "$app_jar" --listen "127.0.0.1:$app_port" --grpc-listen "127.0.0.1:$grpc_port" &
 pids+=($!)
-names+=("main-service (127.0.0.1:$app_port)")
+names+=("main-service (127.0.0.1:$app_port, gRPC 127.0.0.1:$grpc_port)")
 "$java_bin" -jar "$sidecar_jar" --config "$work/sidecar.yaml" &
 pids+=($!)
 names+=("auth-sidecar (:$proxy_port, admin :$admin_port)")
 
-# Up means: both processes alive, /readyz 200 (the sidecar listens and reaches main-service), and this run's
+# Up means: both processes alive, /readyz 200 (the sidecar listens and reaches both of main-service's ports), and this run's
 # key accepted. Another program answering on these ports passes none of that with this run's key.
 up=false
 for _ in $(seq 1 150); do
@@ -145,10 +150,11 @@ $up || fail "the pair did not come up within 30 s: /readyz on :$admin_port and /
 :$proxy_port must both answer 200 (now $(http_status "$admin_port" /readyz) and $(http_status "$proxy_port" /ping "$API_KEY")). Nothing is left running."
 
 base="http://127.0.0.1:$proxy_port"
+grpc_call="java -cp $app_jar dev.authsidecar.mainservice.GrpcCall"
 ws_handshake="-H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='"
 cat <<TEXT
 
-  main-service  127.0.0.1:$app_port  (loopback only: reachable through the sidecar)
+  main-service  127.0.0.1:$app_port, gRPC 127.0.0.1:$grpc_port  (loopback only: reachable through the sidecar)
   auth-sidecar  0.0.0.0:$proxy_port    admin: http://127.0.0.1:$admin_port/readyz
 
   API key: $API_KEY
@@ -186,6 +192,14 @@ else
   echo "    (with websocat or wscat installed, this banner also shows an interactive echo session)"
 fi
 cat <<TEXT
+
+  gRPC through the same sidecar port (h2c; content-type application/grpc goes to main-service's gRPC port),
+  with the small client in main-service's jar (grpc.health.v1.Health and demo.Echo; see --help):
+    $grpc_call --target 127.0.0.1:$proxy_port say hello                      # UNAUTHENTICATED
+    $grpc_call --target 127.0.0.1:$proxy_port --token $API_KEY health         # SERVING
+    $grpc_call --target 127.0.0.1:$proxy_port --token $API_KEY say hello      # hello
+    $grpc_call --target 127.0.0.1:$proxy_port --token $API_KEY repeat hello   # 1/3 hello … 3/3 hello
+    $grpc_call --target 127.0.0.1:$proxy_port --token $JWT say hello
 
   More tokens: java -jar $sidecar_jar token --key $work/keys/signing-key.json --sub bob --scope admin
 

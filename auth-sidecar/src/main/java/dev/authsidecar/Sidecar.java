@@ -8,7 +8,9 @@ import dev.authsidecar.config.ConfigSource;
 import dev.authsidecar.config.HostPort;
 import dev.authsidecar.config.ShutdownConfig;
 import dev.authsidecar.config.SidecarConfig;
+import dev.authsidecar.config.UpstreamConfig;
 import dev.authsidecar.forward.UpstreamPool;
+import dev.authsidecar.forward.Upstreams;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.AccessLog;
 import dev.authsidecar.record.Metrics;
@@ -25,6 +27,7 @@ import dev.authsidecar.authenticate.Authentication;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -68,10 +71,10 @@ public final class Sidecar implements AutoCloseable {
 
     public static Sidecar start(SidecarConfig config) throws StartupException {
         Transport transport = Transport.best();
-        InetSocketAddress upstream = new InetSocketAddress(config.upstream().host(), config.upstream().port());
-        if (upstream.isUnresolved()) {
-            throw new StartupException("upstream.url: cannot resolve host '" + config.upstream().host() + "'");
-        }
+        InetSocketAddress upstream = resolve("upstream.url", config.upstream());
+        UpstreamConfig grpcConfig = config.upstream().grpcUpstream();
+        InetSocketAddress grpcUpstream = grpcConfig == null ? null : resolve("upstream.grpc.url", grpcConfig);
+        List<InetSocketAddress> probed = grpcUpstream == null ? List.of(upstream) : List.of(upstream, grpcUpstream);
         int threads = config.server().ioThreads() == 0
                 ? Runtime.getRuntime().availableProcessors() : config.server().ioThreads();
         EventLoopGroup workers = transport.newGroup(threads, "proxy");
@@ -84,20 +87,22 @@ public final class Sidecar implements AutoCloseable {
         ConfigReloads reloads = new ConfigReloads();
         try {
             UpstreamPool pool = new UpstreamPool(config.upstream(), upstream, transport);
+            Upstreams upstreams = new Upstreams(pool,
+                    grpcConfig == null ? null : new UpstreamPool(grpcConfig, grpcUpstream, transport));
             authentication = new Authentication(config.auth(), authExecutor);
             authentication.start();
-            LiveStages stages = new LiveStages(Stages.of(config, authentication, pool), authExecutor, reloads);
+            LiveStages stages = new LiveStages(Stages.of(config, authentication, upstreams), authExecutor, reloads);
             ServerTls tls = config.server().tls() == null ? null
                     : ServerTls.start(config.server().tls(), recorder.metrics().registry());
             proxy = bindProxy(config, stages, workers, transport, recorder, tls);
             Readiness readiness = new Readiness(proxy::isListening, () -> stages.get().authentication().keySets());
             recorder.metrics().bind(proxy::openConnections, stages::keySets, stages::cacheHits,
                     stages::cacheMisses, reloads::successes, reloads::failures);
-            AdminServer admin = bindAdmin(config, readiness, upstream, adminGroup, transport, recorder.metrics());
+            AdminServer admin = bindAdmin(config, readiness, probed, adminGroup, transport, recorder.metrics());
             log.info("auth-sidecar listening on {} (admin {}), forwarding to {}, {} event loop(s), {} transport, "
                     + "{} API key(s), {} JWT provider(s), introspection {}, {} rule(s) + {} public path(s)",
                     bound(config.server().listen(), proxy.localAddress()),
-                    bound(config.admin().listen(), admin.localAddress()), config.upstream().url(), threads,
+                    bound(config.admin().listen(), admin.localAddress()), ConfigCheck.upstreams(config.upstream()), threads,
                     transport.name().toLowerCase(), config.auth().apiKeys().size(),
                     config.auth().jwtProviders().size(), config.auth().introspection() != null ? "on" : "off",
                     config.authorization().rules().size(), config.auth().publicPaths().size());
@@ -138,10 +143,18 @@ public final class Sidecar implements AutoCloseable {
         }
     }
 
-    private static AdminServer bindAdmin(SidecarConfig config, Readiness readiness, InetSocketAddress upstream,
+    private static InetSocketAddress resolve(String key, UpstreamConfig upstream) throws StartupException {
+        InetSocketAddress address = new InetSocketAddress(upstream.host(), upstream.port());
+        if (address.isUnresolved()) {
+            throw new StartupException(key + ": cannot resolve host '" + upstream.host() + "'");
+        }
+        return address;
+    }
+
+    private static AdminServer bindAdmin(SidecarConfig config, Readiness readiness, List<InetSocketAddress> upstreams,
             EventLoopGroup group, Transport transport, Metrics metrics) throws StartupException {
         try {
-            return AdminServer.bind(config.admin(), readiness, upstream, group, transport, metrics);
+            return AdminServer.bind(config.admin(), readiness, upstreams, group, transport, metrics);
         } catch (Exception e) {
             throw StartupException.cannotListen("admin.listen", config.admin().listen().toString(), e);
         }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,15 @@ final class Http2Lifecycle extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == Drain.INSTANCE) {
             ctx.close();
+        } else if (evt instanceof ChannelInputShutdownEvent) {
+            // The client shut its sending side (or left without a reset): over HTTP/2 it can no longer send
+            // WINDOW_UPDATE, SETTINGS acks or resets, so a stream waiting for window would wait forever, and with
+            // nothing to write the sidecar would never learn that the peer is gone. Close as at shutdown: GOAWAY,
+            // the open streams may finish, for at most server.idleTimeout (the codec's graceful-shutdown timeout).
+            log.debug("HTTP/2 client shut its sending side; closing after {} open stream(s)",
+                    codec.connection().numActiveStreams());
+            ctx.close();
+            ctx.fireUserEventTriggered(evt);
         } else if (evt instanceof IdleStateEvent) {
             if (codec.connection().numActiveStreams() == 0) {
                 ctx.close();

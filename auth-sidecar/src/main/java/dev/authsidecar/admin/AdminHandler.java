@@ -35,13 +35,13 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
     private final Readiness readiness;
     private final Metrics metrics;
     private final Bootstrap probe;
-    private final InetSocketAddress upstream;
+    private final List<InetSocketAddress> upstreams;
 
-    AdminHandler(Readiness readiness, Bootstrap probe, InetSocketAddress upstream, Metrics metrics) {
+    AdminHandler(Readiness readiness, Bootstrap probe, List<InetSocketAddress> upstreams, Metrics metrics) {
         this.metrics = metrics;
         this.readiness = readiness;
         this.probe = probe;
-        this.upstream = upstream;
+        this.upstreams = upstreams;
     }
 
     @Override
@@ -77,14 +77,27 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
             send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, status("not listening"), keepAlive);
             return;
         }
-        // A TCP connect is the cheapest honest answer to "would a request get through right now".
+        probe(ctx, keepAlive, 0);
+    }
+
+    /**
+     * A TCP connect is the cheapest honest answer to "would a request get through right now". Every application
+     * endpoint is checked in turn (upstream.url, then upstream.grpc.url): a Pod whose gRPC port is down is not
+     * ready either, and the answer names the endpoint that failed.
+     */
+    private void probe(ChannelHandlerContext ctx, boolean keepAlive, int index) {
+        if (index == upstreams.size()) {
+            send(ctx, HttpResponseStatus.OK, withKeySets(status("ready")), keepAlive);
+            return;
+        }
+        InetSocketAddress upstream = upstreams.get(index);
         probe.clone(ctx.channel().eventLoop())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Readiness.UPSTREAM_CHECK_TIMEOUT.toMillis())
                 .connect(upstream)
                 .addListener((ChannelFuture f) -> {
                     if (f.isSuccess()) {
                         f.channel().close();
-                        send(ctx, HttpResponseStatus.OK, withKeySets(status("ready")), keepAlive);
+                        probe(ctx, keepAlive, index + 1);
                     } else {
                         ObjectNode body = status("upstream unavailable");
                         body.put("upstream", upstream.getHostString() + ":" + upstream.getPort());

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /** The admin listener, on its own single event loop so that probes answer even when the proxy is saturated. */
 public final class AdminServer {
@@ -24,7 +25,8 @@ public final class AdminServer {
         this.listener = listener;
     }
 
-    public static AdminServer bind(AdminConfig config, Readiness readiness, InetSocketAddress upstream,
+    /** @param upstreams every application endpoint {@code /readyz} checks ({@code upstream.url}, {@code upstream.grpc.url}) */
+    public static AdminServer bind(AdminConfig config, Readiness readiness, List<InetSocketAddress> upstreams,
             EventLoopGroup group, Transport transport, Metrics metrics) throws InterruptedException {
         Bootstrap probe = new Bootstrap().channel(transport.socketChannel()).handler(new ProbeHandler());
         Channel ch = new ServerBootstrap()
@@ -36,7 +38,7 @@ public final class AdminServer {
                         c.pipeline().addLast(new ReadTimeoutHandler(30));
                         c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192));
                         c.pipeline().addLast(new HttpObjectAggregator(8192));
-                        c.pipeline().addLast(new AdminHandler(readiness, probe, upstream, metrics));
+                        c.pipeline().addLast(new AdminHandler(readiness, probe, upstreams, metrics));
                     }
                 })
                 .bind(config.listen().toSocketAddress())

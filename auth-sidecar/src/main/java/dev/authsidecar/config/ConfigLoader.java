@@ -147,36 +147,61 @@ public final class ConfigLoader {
 
     private static UpstreamConfig upstream(ConfigNode n) throws ConfigException {
         n.keys();
-        String text = n.read(UpstreamKeys.URL);
-        URI url;
-        try {
-            url = new URI(text);
-        } catch (URISyntaxException e) {
-            throw n.error("url", "not a valid URL: " + e.getMessage());
-        }
-        if (!"http".equalsIgnoreCase(url.getScheme())) {
-            throw n.error("url", "only http:// upstreams are supported (the application runs in the same Pod), got '"
-                    + text + "'");
-        }
-        if (url.getHost() == null) {
-            throw n.error("url", "needs a host, as in http://127.0.0.1:8080, got '" + text + "'");
-        }
-        if (url.getPort() > 65535) {
-            throw n.error("url", "port must be from 1 to 65535, got '" + text + "'");
-        }
-        if ((url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/"))
-                || url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
-            throw n.error("url", "must be scheme://host:port only (no path, query or user), got '" + text + "'");
-        }
+        URI url = httpUrl(n, UpstreamKeys.URL, n.read(UpstreamKeys.URL));
         UpstreamConfig c = new UpstreamConfig(
-                URI.create(url.getScheme().toLowerCase() + "://" + url.getRawAuthority()),
+                url,
                 n.read(UpstreamKeys.CONNECT_TIMEOUT),
                 n.read(UpstreamKeys.RESPONSE_HEAD_TIMEOUT),
                 n.read(UpstreamKeys.IDLE_TIMEOUT),
                 n.read(UpstreamKeys.MAX_IDLE_PER_THREAD),
-                protocol(n));
+                protocol(n),
+                grpcUrl(n.optionalChild(UpstreamKeys.GRPC)));
         n.finish();
         return c;
+    }
+
+    /**
+     * {@code upstream.grpc.url}: a second endpoint of the application, for gRPC calls only, always spoken to as h2c.
+     * It exists because one endpoint cannot serve both gRPC (which needs HTTP/2 to the application) and WebSocket
+     * (which cannot cross an HTTP/2 connection to it).
+     */
+    private static URI grpcUrl(ConfigNode n) throws ConfigException {
+        if (n == null) {
+            return null;
+        }
+        n.keys();
+        String text = n.read(UpstreamKeys.GRPC_URL);
+        if (text == null) {
+            throw n.error(UpstreamKeys.GRPC_URL, "is required when upstream.grpc is given, as in http://127.0.0.1:9090");
+        }
+        URI url = httpUrl(n, UpstreamKeys.GRPC_URL, text);
+        n.finish();
+        return url;
+    }
+
+    /** An application address: {@code http://host[:port]} and nothing else, normalized to lower-case scheme. */
+    private static URI httpUrl(ConfigNode n, ConfigKey key, String text) throws ConfigException {
+        URI url;
+        try {
+            url = new URI(text);
+        } catch (URISyntaxException e) {
+            throw n.error(key, "not a valid URL: " + e.getMessage());
+        }
+        if (!"http".equalsIgnoreCase(url.getScheme())) {
+            throw n.error(key, "only http:// upstreams are supported (the application runs in the same Pod), got '"
+                    + text + "'");
+        }
+        if (url.getHost() == null) {
+            throw n.error(key, "needs a host, as in http://127.0.0.1:8080, got '" + text + "'");
+        }
+        if (url.getPort() > 65535) {
+            throw n.error(key, "port must be from 1 to 65535, got '" + text + "'");
+        }
+        if ((url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/"))
+                || url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
+            throw n.error(key, "must be scheme://host:port only (no path, query or user), got '" + text + "'");
+        }
+        return URI.create(url.getScheme().toLowerCase() + "://" + url.getRawAuthority());
     }
 
     private static UpstreamConfig.Protocol protocol(ConfigNode n) throws ConfigException {

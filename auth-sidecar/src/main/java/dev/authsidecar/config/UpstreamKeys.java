@@ -30,6 +30,11 @@ final class UpstreamKeys {
             "pooled keep-alive connections kept per event loop");
     static final TextKey PROTOCOL = D.text("upstream.protocol", "http1 | h2c", "http1", RESTART,
             "h2c: HTTP/2 with prior knowledge, needed for gRPC (docs/http2.md)");
+    static final Structure GRPC = D.section("upstream.grpc", RESTART,
+            "a second endpoint of the application for gRPC calls only (content-type application/grpc*), spoken "
+                    + "to as h2c, with the same timeouts and pool limits; absent: gRPC goes to upstream.url");
+    static final TextKey GRPC_URL = D.text("upstream.grpc.url", "URL", null, RESTART,
+            "required with upstream.grpc: http://host:port of the gRPC endpoint");
 
     private UpstreamKeys() {
     }

@@ -9,6 +9,7 @@ import dev.authsidecar.forward.Exchange;
 import dev.authsidecar.forward.ExchangeListener;
 import dev.authsidecar.forward.GrpcTimeout;
 import dev.authsidecar.forward.TunnelOffer;
+import dev.authsidecar.forward.UpstreamPool;
 import dev.authsidecar.guard.RejectedRequest;
 import dev.authsidecar.respond.Failure;
 import dev.authsidecar.record.Recorder;
@@ -302,12 +303,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             respond(denied.failure(), denied.detail(), denied.requiredScope(), head.hasBody());
             return;
         }
-        if (grpc && !s.pool().speaksHttp2()) {
+        UpstreamPool pool = s.upstreams().forRequest(grpc, head.websocket());
+        if (grpc && !pool.speaksHttp2()) {
             // gRPC needs trailers and full duplex, which HTTP/1.1 to the application cannot carry: say so plainly
             // instead of letting the call fail in some confusing way at the application.
             state = State.IDLE;
-            respond(Failure.GRPC_NEEDS_HTTP2, "the sidecar reaches the application over HTTP/1.1; set upstream.protocol"
-                    + " to h2c for gRPC", head.hasBody());
+            respond(Failure.GRPC_NEEDS_HTTP2, "the sidecar reaches the application over HTTP/1.1; set upstream.grpc.url"
+                    + " (or upstream.protocol: h2c) for gRPC", head.hasBody());
             return;
         }
         boolean headRequest = request.method().equals(HttpMethod.HEAD);
@@ -321,7 +323,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             tunnel = upgrade.offer(this, upgrades.idleTimeoutMillis(), closeAt, recorder.metrics());
         }
         state = State.FORWARDING;
-        exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !head.hasBody(), headRequest,
+        exchange = new Exchange(ctx.channel(), this, pool, request, requestId, !head.hasBody(), headRequest,
                 head.http11(), keepAlive, head.expectContinue(),
                 grpc ? GrpcTimeout.shorten(s.responseTimeoutMillis(), request.headers().get(GRPC_TIMEOUT))
                         : s.responseTimeoutMillis(), record, tunnel);

@@ -4,6 +4,7 @@ import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.authorize.AccessPolicy;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
+import dev.authsidecar.forward.Upstreams;
 import dev.authsidecar.rewrite.IdentityHeaders;
 import dev.authsidecar.rewrite.RequestRewriter;
 
@@ -12,11 +13,11 @@ public record Stages(
         Authentication authentication,
         AccessPolicy policy,
         RequestRewriter rewriter,
-        UpstreamPool pool,
+        Upstreams upstreams,
         long responseTimeoutMillis,
         boolean closeTunnelsAtExpiry) {
 
-    public static Stages of(SidecarConfig config, Authentication authentication, UpstreamPool pool) {
+    public static Stages of(SidecarConfig config, Authentication authentication, Upstreams upstreams) {
         return new Stages(
                 authentication,
                 new AccessPolicy(config.auth().publicPaths(), config.authorization()),
@@ -24,13 +25,13 @@ public record Stages(
                         config.server().secure(), config.upstream().authority(),
                         new IdentityHeaders(config.auth().claimHeaders(), config.auth().payloadHeader()),
                         config.auth().mtls().forwardClientCert()),
-                pool,
+                upstreams,
                 config.upstream().responseHeadTimeout().toMillis(),
                 config.auth().closeTunnelsAtExpiry());
     }
 
     /** API keys only (no JWT providers, no introspection): enough for tests of the other stages. */
     public static Stages of(SidecarConfig config, UpstreamPool pool) {
-        return of(config, new Authentication(config.auth()), pool);
+        return of(config, new Authentication(config.auth()), Upstreams.of(pool));
     }
 }

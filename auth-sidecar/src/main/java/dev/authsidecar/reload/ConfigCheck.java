@@ -10,6 +10,7 @@ import dev.authsidecar.tls.TlsMaterial;
 import dev.authsidecar.config.ConfigSource;
 import dev.authsidecar.config.JwtProviderConfig;
 import dev.authsidecar.config.SidecarConfig;
+import dev.authsidecar.config.UpstreamConfig;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.util.List;
@@ -103,9 +104,14 @@ public final class ConfigCheck {
         return out;
     }
 
+    /** {@code upstream.url}, and where gRPC calls go when {@code upstream.grpc.url} sends them elsewhere. */
+    public static String upstreams(UpstreamConfig u) {
+        return u.grpc() == null ? u.url().toString() : u.url() + " (gRPC: " + u.grpc() + " h2c)";
+    }
+
     /** One line about what a configuration sets up, for check-config and the reload log. */
     public static String summary(SidecarConfig c) {
-        return "listen " + c.server().listen() + " (admin " + c.admin().listen() + "), upstream " + c.upstream().url()
+        return "listen " + c.server().listen() + " (admin " + c.admin().listen() + "), upstream " + upstreams(c.upstream())
                 + ", " + c.auth().apiKeys().size() + " API key(s), " + c.auth().jwtProviders().size()
                 + " JWT provider(s), introspection " + (c.auth().introspection() != null ? "on" : "off") + ", "
                 + c.authorization().rules().size() + " rule(s) + " + c.auth().publicPaths().size()

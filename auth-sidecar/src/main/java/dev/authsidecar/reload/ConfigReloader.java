@@ -207,7 +207,7 @@ public final class ConfigReloader implements AutoCloseable {
                 : current.authentication();
         Stages next;
         try {
-            next = Stages.of(plan.effective(), auth, current.pool());
+            next = Stages.of(plan.effective(), auth, current.upstreams());
             if (rebuild) {
                 auth.start();
                 if (!warmUp(auth)) {

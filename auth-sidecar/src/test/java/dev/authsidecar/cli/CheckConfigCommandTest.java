@@ -211,6 +211,24 @@ final class CheckConfigCommandTest {
     }
 
     @Test
+    void theGrpcEndpointIsShownAndItsVariableChecked() throws IOException {
+        Path file = write("sidecar.yaml", "upstream:\n  grpc:\n    url: http://127.0.0.1:9090\n");
+
+        Run fromFile = run(Map.of(), "check-config", "--config", file.toString());
+        Run fromEnv = run(Map.of("AUTH_SIDECAR_UPSTREAM_GRPC_URL", "http://127.0.0.1:9191"),
+                "check-config", "--config", file.toString());
+        Run bad = run(Map.of("AUTH_SIDECAR_UPSTREAM_GRPC_URL", "grpc://127.0.0.1:9191"),
+                "check-config", "--config", file.toString());
+
+        assertThat(fromFile.exit()).isZero();
+        assertThat(fromFile.out()).contains("upstream http://127.0.0.1:8080 (gRPC: http://127.0.0.1:9090 h2c)");
+        assertThat(fromEnv.out()).contains("(gRPC: http://127.0.0.1:9191 h2c)");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_GRPC_URL: "
+                + "upstream.grpc.url: only http:// upstreams are supported");
+    }
+
+    @Test
     void flagsBeatTheEnvironment() throws IOException {
         Path file = write("sidecar.yaml", "server:\n  listen: 127.0.0.1:1\n");
 

@@ -222,8 +222,32 @@ final class ConfigLoaderTest {
                 .isEqualTo(UpstreamConfig.Protocol.H2C);
     }
 
+    @Test
+    void grpcUrlIsOptionalAndAlwaysH2c() throws Exception {
+        assertThat(ConfigLoader.defaults().upstream().grpc()).isNull();
+        assertThat(ConfigLoader.defaults().upstream().grpcUpstream()).isNull();
+        UpstreamConfig u = ConfigLoader.load(write("upstream:\n  connectTimeout: 1s\n  grpc:\n"
+                + "    url: HTTP://localhost:9090/\n"), List.of()).upstream();
+        assertThat(u.grpc()).isEqualTo(URI.create("http://localhost:9090"));
+        assertThat(u.protocol()).as("upstream.url keeps its own protocol").isEqualTo(UpstreamConfig.Protocol.HTTP1);
+        UpstreamConfig grpc = u.grpcUpstream();
+        assertThat(grpc.url()).isEqualTo(URI.create("http://localhost:9090"));
+        assertThat(grpc.protocol()).isEqualTo(UpstreamConfig.Protocol.H2C);
+        assertThat(grpc.connectTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(grpc.port()).isEqualTo(9090);
+    }
+
     static Arguments[] badHttp2Values() {
         return new Arguments[] {
+            bad("upstream:\n  grpc:\n    url: https://127.0.0.1:9090", "upstream.grpc.url: only http:// upstreams"),
+            bad("upstream:\n  grpc:\n    url: 127.0.0.1:9090", "upstream.grpc.url: not a valid URL"),
+            bad("upstream:\n  grpc:\n    url: http://127.0.0.1:9090/pkg", "upstream.grpc.url: must be scheme://host:port only"),
+            bad("upstream:\n  grpc:\n    url: http://127.0.0.1:99999", "upstream.grpc.url: port must be"),
+            bad("upstream:\n  grpc:\n    url: http:///x", "upstream.grpc.url: "),
+            bad("upstream:\n  grpc:\n    uri: http://127.0.0.1:9090", "upstream.grpc.uri: unknown key; did you mean url?"),
+            bad("upstream:\n  grpc: {}", "upstream.grpc.url: is required when upstream.grpc is given"),
+            bad("upstream:\n  grpc: http://127.0.0.1:9090", "upstream.grpc: expected a mapping"),
+            bad("upstream:\n  grcp:\n    url: http://127.0.0.1:9090", "upstream.grcp: unknown key; did you mean grpc?"),
             bad("upstream:\n  protocol: h2", "upstream.protocol: must be http1 or h2c"),
             bad("server:\n  http2:\n    maxFrameSize: 1024", "server.http2.maxFrameSize: "),
             bad("server:\n  http2:\n    maxFrameSize: 16777216", "server.http2.maxFrameSize: "),

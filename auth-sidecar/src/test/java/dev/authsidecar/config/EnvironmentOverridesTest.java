@@ -33,6 +33,7 @@ final class EnvironmentOverridesTest {
         "server.listen,                 AUTH_SIDECAR_SERVER_LISTEN",
         "server.idleTimeout,            AUTH_SIDECAR_SERVER_IDLE_TIMEOUT",
         "upstream.url,                  AUTH_SIDECAR_UPSTREAM_URL",
+        "upstream.grpc.url,             AUTH_SIDECAR_UPSTREAM_GRPC_URL",
         "auth.forwardCredential,        AUTH_SIDECAR_AUTH_FORWARD_CREDENTIAL",
         "auth.jwt.maxTokenBytes,        AUTH_SIDECAR_AUTH_JWT_MAX_TOKEN_BYTES",
         "auth.introspection.clientId,   AUTH_SIDECAR_AUTH_INTROSPECTION_CLIENT_ID",

@@ -61,15 +61,16 @@ class DockerfileTest {
         SidecarConfig defaults = ConfigLoader.defaults();
         return Stream.of(
                 new Image("auth-sidecar", List.of(defaults.server().listen().port(), defaults.admin().listen().port())),
-                new Image("main-service", List.of(mainServiceDefaultPort())));
+                new Image("main-service", List.of(mainServiceDefaultPort("DEFAULT_LISTEN"),
+                        mainServiceDefaultPort("DEFAULT_GRPC_LISTEN"))));
     }
 
-    /** main-service is not on this module's class path; its default is read from its source. */
-    private static int mainServiceDefaultPort() throws IOException {
+    /** main-service is not on this module's class path; its defaults (HTTP, gRPC) are read from its source. */
+    private static int mainServiceDefaultPort(String constant) throws IOException {
         Path cli = ROOT.resolve("main-service/src/main/java/dev/authsidecar/mainservice/Cli.java");
-        Matcher m = Pattern.compile("DEFAULT_LISTEN\\s*=\\s*\"[^\"]*:(\\d+)\"").matcher(Files.readString(cli));
+        Matcher m = Pattern.compile("\\b" + constant + "\\s*=\\s*\"[^\"]*:(\\d+)\"").matcher(Files.readString(cli));
         if (!m.find()) {
-            throw new AssertionError(cli + " no longer declares DEFAULT_LISTEN = \"HOST:PORT\"; update this test");
+            throw new AssertionError(cli + " no longer declares " + constant + " = \"HOST:PORT\"; update this test");
         }
         return Integer.parseInt(m.group(1));
     }

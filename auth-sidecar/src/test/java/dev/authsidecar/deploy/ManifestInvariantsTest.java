@@ -136,6 +136,16 @@ class ManifestInvariantsTest {
         assertThat(InetAddress.getByName(host).isLoopbackAddress()).as("main-service's --listen host").isTrue();
         assertThat(port).as("main-service's port = the sidecar's upstream.url port").isEqualTo(upstreamPort());
         assertThat(InetAddress.getByName(config.upstream().host()).isLoopbackAddress()).isTrue();
+        // gRPC: its own loopback port, where the sidecar sends gRPC calls (upstream.grpc.url).
+        String grpcListen = Manifests.argValue(main, "--grpc-listen").orElseThrow(
+                () -> new AssertionError("main-service's args must say where gRPC listens: --grpc-listen 127.0.0.1:PORT"));
+        assertThat(InetAddress.getByName(grpcListen.substring(0, grpcListen.lastIndexOf(':'))).isLoopbackAddress())
+                .as("main-service's --grpc-listen host").isTrue();
+        assertThat(config.upstream().grpc()).as("the ConfigMap's upstream.grpc.url").isNotNull();
+        assertThat(Integer.parseInt(grpcListen.substring(grpcListen.lastIndexOf(':') + 1)))
+                .as("main-service's gRPC port = the sidecar's upstream.grpc.url port")
+                .isEqualTo(config.upstream().grpc().getPort());
+        assertThat(InetAddress.getByName(config.upstream().grpc().getHost()).isLoopbackAddress()).isTrue();
         assertThat(main.getPorts()).as("main-service declares no port: nothing outside the Pod may use it")
                 .isNullOrEmpty();
         // ManifestPodIT passes args, mounted files and the image's JVM options, not environment variables.

@@ -32,9 +32,20 @@ class DemoScriptIT {
             .connectTimeout(Duration.ofSeconds(2)).build();
 
     /** Where the demo runs: its ports, the address to reach its sidecar at, and how to start things there. */
-    private record Place(Optional<PodNetwork> net, int appPort, int proxyPort, int adminPort) {
+    private record Place(Optional<PodNetwork> net, int appPort, int grpcPort, int proxyPort, int adminPort) {
         InetAddress reachable() {
             return net.map(PodNetwork::podAddress).orElse(InetAddress.getLoopbackAddress());
+        }
+
+        /** A command line the banner printed, run by bash where the demo runs, with this JVM's java first on PATH. */
+        Run run(String commandLine) throws Exception {
+            List<String> command = List.of("bash", "-c", commandLine);
+            String path = Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH");
+            try (JavaProcess p = JavaProcess.command(net.map(n -> n.wrap(command)).orElse(command), ROOT,
+                    Map.of("PATH", path))) {
+                int exit = p.awaitExit(Duration.ofSeconds(60));
+                return new Run(exit, p.output());
+            }
         }
 
         JavaProcess demo() throws IOException {
@@ -42,6 +53,7 @@ class DemoScriptIT {
             return JavaProcess.command(net.map(n -> n.wrap(command)).orElse(command), ROOT,
                     Map.of("JAVA_HOME", System.getProperty("java.home"),
                             "DEMO_APP_PORT", Integer.toString(appPort),
+                            "DEMO_GRPC_PORT", Integer.toString(grpcPort),
                             "DEMO_PROXY_PORT", Integer.toString(proxyPort),
                             "DEMO_ADMIN_PORT", Integer.toString(adminPort)));
         }
@@ -50,9 +62,12 @@ class DemoScriptIT {
     private static Place place(String test) throws Exception {
         Optional<PodNetwork> net = PodNetwork.create(test);
         if (net.isPresent()) {
-            return new Place(net, 8080, 8081, 9901);
+            return new Place(net, 8080, 9090, 8081, 9901);
         }
-        return new Place(net, PodIT.freePort(), PodIT.freePort(), PodIT.freePort());
+        return new Place(net, PodIT.freePort(), PodIT.freePort(), PodIT.freePort(), PodIT.freePort());
+    }
+
+    private record Run(int exit, String output) {
     }
 
     @Test
@@ -74,6 +89,20 @@ class DemoScriptIT {
             assertThat(get(base + "/events", null).statusCode()).isEqualTo(401);
             assertThat(demo.output()).contains("curl -N -H 'Authorization: Bearer " + key + "' ")
                     .contains("/ws/echo");
+            // The banner's gRPC commands, run as printed (in the demo's network): refused without the key,
+            // answered by main-service's gRPC port through the sidecar with it.
+            String anonymous = demo.awaitOutput("(?m)^ +(java -cp \\S+ \\S+GrpcCall --target \\S+ say hello) ",
+                    Duration.ofSeconds(5));
+            Run refused = place.run(anonymous);
+            assertThat(refused.exit()).as(refused.output()).isEqualTo(1);
+            assertThat(refused.output()).contains("UNAUTHENTICATED");
+            String health = demo.awaitOutput("(?m)^ +(java -cp \\S+ \\S+GrpcCall --target \\S+ --token " + key
+                    + " health) ", Duration.ofSeconds(5));
+            assertThat(place.run(health)).isEqualTo(new Run(0, "SERVING\n"));
+            String say = demo.awaitOutput("(?m)^ +(java -cp \\S+ \\S+GrpcCall --target \\S+ --token " + key
+                    + " say hello) ", Duration.ofSeconds(5));
+            assertThat(place.run(say)).isEqualTo(new Run(0, "hello\n"));
+            assertThat(demo.output()).containsPattern("grpc /demo.Echo/Say OK \\S+ subject=demo");
 
             List<Long> children = descendants(demo);
             assertThat(children).as("main-service and auth-sidecar run under the script").hasSizeGreaterThanOrEqualTo(2);
@@ -142,7 +171,8 @@ class DemoScriptIT {
                 return new Occupier(socket, null);
             }
             // main-service is a handy program that answers HTTP; inside the namespace it has the port to itself.
-            JavaProcess p = JavaProcess.start("main-service.jar", List.of(), List.of("--listen", host + ":" + port),
+            JavaProcess p = JavaProcess.start("main-service.jar", List.of(), List.of("--listen", host + ":" + port,
+                            "--grpc-listen", "off"),
                     place.net().get());
             p.awaitOutput("main-service listening on", Duration.ofSeconds(30));
             return new Occupier(null, p);
@@ -184,7 +214,7 @@ class DemoScriptIT {
                     .map(h -> h.pid() + " " + h.info().commandLine().orElse(""))
                     .toList();
             assertThat(left).as("main-service processes of this demo").isEmpty();
-            for (int port : List.of(place.appPort(), place.adminPort())) {
+            for (int port : List.of(place.appPort(), place.grpcPort(), place.adminPort())) {
                 try (ServerSocket s = new ServerSocket()) {
                     s.bind(new InetSocketAddress(port)); // free again: nobody of the demo's listens there
                 }

@@ -31,6 +31,12 @@ final class JavaProcess implements AutoCloseable {
     /** As {@link #start(String, List, List)}, inside {@code network} when it is not null. */
     static JavaProcess start(String jarProperty, List<String> jvmArgs, List<String> args, PodNetwork network)
             throws IOException {
+        return start(jarProperty, jvmArgs, args, network, Map.of());
+    }
+
+    /** As {@link #start(String, List, List, PodNetwork)}, with {@code env} added to this JVM's environment. */
+    static JavaProcess start(String jarProperty, List<String> jvmArgs, List<String> args, PodNetwork network,
+            Map<String, String> env) throws IOException {
         String jar = System.getProperty(jarProperty);
         if (jar == null || !Files.exists(Path.of(jar))) {
             throw new IllegalStateException("system property " + jarProperty + " must name a built jar, got " + jar
@@ -42,7 +48,7 @@ final class JavaProcess implements AutoCloseable {
         command.add("-jar");
         command.add(jar);
         command.addAll(args);
-        return command(network == null ? command : network.wrap(command), Path.of(""));
+        return command(network == null ? command : network.wrap(command), Path.of(""), env);
     }
 
     /** Any command (a script, say), started in {@code dir}, with its output collected the same way. */

@@ -89,6 +89,7 @@ class ManifestPodIT {
         HostPort listen = config.server().listen();
         HostPort admin = config.admin().listen();
         int upstreamPort = config.upstream().url().getPort();
+        int grpcPort = config.upstream().grpc().getPort();
         Service service = m.one(Service.class);
         int servicePort = service.getSpec().getPorts().get(0).getTargetPort().getIntVal();
 
@@ -98,23 +99,28 @@ class ManifestPodIT {
         List<String> mainArgs = mainFiles.translate(mainSpec.getArgs());
         Optional<PodNetwork> net = PodNetwork.create("ManifestPodIT");
         Where where;
+        Map<String, String> sidecarEnv = Map.of();
         if (net.isPresent()) {
             where = new Where(net, Map.of());
         } else {
             // Same hosts as the manifest, other ports: the flags beat the ConfigMap, as documented.
             where = new Where(net, Map.of(listen.port(), PodIT.freePort(), admin.port(), PodIT.freePort(),
-                    upstreamPort, PodIT.freePort()));
+                    upstreamPort, PodIT.freePort(), grpcPort, PodIT.freePort()));
             sidecarArgs.addAll(List.of("--listen", listen.host() + ":" + where.port(listen.port()),
                     "--admin-listen", admin.host() + ":" + where.port(admin.port()),
                     "--upstream", "http://127.0.0.1:" + where.port(upstreamPort)));
+            // upstream.grpc.url has no flag: its variable beats the ConfigMap the same way.
+            sidecarEnv = Map.of("AUTH_SIDECAR_UPSTREAM_GRPC_URL", "http://127.0.0.1:" + where.port(grpcPort));
             mainArgs = mainArgs.stream().map(a -> a.endsWith(":" + upstreamPort)
-                    ? a.substring(0, a.lastIndexOf(':') + 1) + where.port(upstreamPort) : a).toList();
+                    ? a.substring(0, a.lastIndexOf(':') + 1) + where.port(upstreamPort)
+                    : a.endsWith(":" + grpcPort) ? a.substring(0, a.lastIndexOf(':') + 1) + where.port(grpcPort)
+                    : a).toList();
             System.out.println("ManifestPodIT: manifest ports mapped to " + where.ports());
         }
 
         try (AutoCloseable cleanup = () -> net.ifPresent(PodNetwork::close);
                 JavaProcess sidecar = JavaProcess.start("sidecar.jar", ImageRuntime.jvmArgs("auth-sidecar"),
-                        sidecarArgs, net.orElse(null))) {
+                        sidecarArgs, net.orElse(null), sidecarEnv)) {
             await(where, sidecarSpec.getStartupProbe(), "auth-sidecar startupProbe", sidecar);
             sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(5));
             // Why the startup probe is /healthz and not /readyz: main-service is not running yet.
@@ -142,11 +148,19 @@ class ManifestPodIT {
                 JsonNode whoami = JSON.readTree(get(base + "/whoami", key).body());
                 assertThat(whoami.path("X-Auth-Subject").asText()).isEqualTo(subject);
 
+                // gRPC on the same Service port, to main-service's gRPC port (the ConfigMap's upstream.grpc.url).
+                try (DemoGrpc grpc = new DemoGrpc(where.host(), where.port(servicePort))) {
+                    assertThat(grpc.health(null)).as("gRPC health without the token").isEqualTo("UNAUTHENTICATED");
+                    assertThat(grpc.health(key)).as("gRPC health with the token").isEqualTo("SERVING");
+                    assertThat(grpc.say(key, "through the Pod")).isEqualTo("through the Pod");
+                }
+
                 if (net.isPresent()) {
                     // What the Pod's neighbours can reach at the Pod IP: the sidecar, and never the application.
                     InetAddress podIp = net.get().podAddress();
                     assertThat(connects(podIp, servicePort)).as("the sidecar's port at the Pod IP").isTrue();
                     assertThat(connects(podIp, upstreamPort)).as("main-service's port at the Pod IP").isFalse();
+                    assertThat(connects(podIp, grpcPort)).as("main-service's gRPC port at the Pod IP").isFalse();
                 } else {
                     System.out.println("ManifestPodIT: without a namespace, main-service's port cannot be shown "
                             + "unreachable from outside the Pod (it shares this machine's loopback)");

@@ -31,18 +31,20 @@ class PodIT {
     @Test
     void theSidecarGuardsTheMainServiceAndBothStopCleanly() throws Exception {
         int appPort = freePort();
+        int grpcPort = freePort();
         int proxyPort = freePort();
         int adminPort = freePort();
         Path config = dir.resolve("sidecar.yaml");
-        Files.writeString(config, "auth:\n" + RunningSidecar.keys() + "shutdown:\n  drainDelay: 200ms\n");
+        Files.writeString(config, "upstream:\n  grpc:\n    url: http://127.0.0.1:" + grpcPort + "\n"
+                + "auth:\n" + RunningSidecar.keys() + "shutdown:\n  drainDelay: 200ms\n");
 
         try (JavaProcess app = JavaProcess.start("main-service.jar", List.of(),
-                        List.of("--listen", "127.0.0.1:" + appPort));
+                        List.of("--listen", "127.0.0.1:" + appPort, "--grpc-listen", "127.0.0.1:" + grpcPort));
                 JavaProcess sidecar = JavaProcess.start("sidecar.jar", List.of("-Xmx64m"),
                         List.of("--config", config.toString(), "--listen", "127.0.0.1:" + proxyPort,
                                 "--upstream", "http://127.0.0.1:" + appPort,
                                 "--admin-listen", "127.0.0.1:" + adminPort))) {
-            app.awaitOutput("main-service listening on", Duration.ofSeconds(20));
+            app.awaitOutput("main-service gRPC listening on", Duration.ofSeconds(20));
             sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(20));
             // The jar's own log set-up (cli.LogSetup, found by Logback as a service): ISO time, level, logger.
             assertThat(sidecar.output()).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}"
@@ -79,6 +81,20 @@ class PodIT {
                     .as("a WebSocket without a key is refused at the handshake").isEqualTo("refused: 401");
             assertThat(webSocketEcho(ws, RunningSidecar.KEY, "hello through the sidecar"))
                     .isEqualTo("hello through the sidecar");
+
+            // main-service's gRPC port, through the sidecar's port (h2c; upstream.grpc.url): the standard health
+            // service and the echo, refused without a key, answered with one.
+            try (DemoGrpc grpc = new DemoGrpc("127.0.0.1", proxyPort)) {
+                assertThat(grpc.health(null)).isEqualTo("UNAUTHENTICATED");
+                assertThat(grpc.say(null, "hi")).isEqualTo("UNAUTHENTICATED");
+                assertThat(grpc.say("sk_not_a_key", "hi")).isEqualTo("UNAUTHENTICATED");
+                assertThat(grpc.health(RunningSidecar.KEY)).isEqualTo("SERVING");
+                assertThat(grpc.say(RunningSidecar.KEY, "hello over gRPC")).isEqualTo("hello over gRPC");
+            }
+            assertThat(app.output()).containsPattern("grpc /grpc.health.v1.Health/Check OK \\S+ subject=alice")
+                    .containsPattern("grpc /demo.Echo/Say OK \\S+ subject=alice");
+            assertThat(sidecar.awaitOutput("(\\{\"time\"[^\\n]*\"path\":\"/demo.Echo/Say\"[^\\n]*\"grpcStatus\":16[^\\n]*)",
+                    Duration.ofSeconds(5))).contains("\"protocol\":\"h2c\"");
 
             // One JSON access-log line per request on the sidecar's stdout; never the key or the query.
             get("http://127.0.0.1:" + proxyPort + "/ping?token=hunter2", RunningSidecar.KEY);
@@ -163,7 +179,7 @@ class PodIT {
                     + "rules:\n  - path: /ping\n    require: {scopes: [read]}\n"
                     + "  - path: /whoami\n    require: {scopes: [admin]}\n");
             try (JavaProcess app = JavaProcess.start("main-service.jar", List.of(),
-                            List.of("--listen", "127.0.0.1:" + appPort));
+                            List.of("--listen", "127.0.0.1:" + appPort, "--grpc-listen", "off"));
                     JavaProcess sidecar = JavaProcess.start("sidecar.jar", ImageRuntime.jvmArgs("auth-sidecar"),
                             List.of("--config", config.toString(), "--listen", "127.0.0.1:" + proxyPort,
                                     "--upstream", "http://127.0.0.1:" + appPort,

@@ -207,6 +207,111 @@ class Http2AbuseTest {
         }
     }
 
+    /**
+     * A client that floods PINGs and never reads: the answers pile up first in the kernel's socket buffers, then in
+     * Netty's outbound buffer, where Netty's limit on queued control frames (10,000) ends the connection. The
+     * sidecar stops reading the flood, so what it holds meanwhile is bounded whatever the client sends.
+     */
+    @Test
+    void aPingFloodFromAClientThatNeverReadsIsCutOffWithBoundedMemory() throws Exception {
+        long baseline = usedDirectMemory();
+        long peak = baseline;
+        long sent = 0;
+        boolean cutOff = false;
+        try (java.net.Socket s = new java.net.Socket()) {
+            // A small receive buffer, and nothing ever read from it: the sidecar's answers back up at once.
+            s.setReceiveBufferSize(4096);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", sidecar.port()));
+            s.setSoTimeout(1000);
+            java.io.OutputStream out = s.getOutputStream();
+            byte[] preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            out.write(preface);
+            out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // empty SETTINGS
+            // 1,000 PING frames (9-byte header + 8 bytes of data each) per write.
+            byte[] batch = new byte[1000 * 17];
+            for (int i = 0; i < 1000; i++) {
+                batch[i * 17 + 2] = 8;
+                batch[i * 17 + 3] = 6;
+            }
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(40);
+            // At most 200 MB of PINGs (12 million frames): far more than any buffer on the way can hold.
+            while (sent < 200L << 20 && System.nanoTime() < deadline) {
+                try {
+                    out.write(batch);
+                } catch (java.io.IOException reset) {
+                    cutOff = true;
+                    break;
+                }
+                sent += batch.length;
+                peak = Math.max(peak, usedDirectMemory());
+            }
+        }
+        assertThat(cutOff).as("the sidecar closed the connection (after " + sent + " bytes of PINGs)").isTrue();
+        assertThat(peak - baseline).as("growth of the sidecar's direct buffers during the flood")
+                .isLessThan(16L << 20);
+        // The listener is unharmed.
+        try (RawH2 h2 = new RawH2(sidecar.port()).hello()) {
+            h2.headers(1, RawH2.get("/ping").add("authorization", BEARER), true);
+            assertThat(h2.nextOn(1)).startsWith("HEADERS 1 :status=200");
+        }
+    }
+
+    private static long usedDirectMemory() {
+        return ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT).metric()
+                .usedDirectMemory();
+    }
+
+    /**
+     * A client that keeps a stream's window at zero (SETTINGS_INITIAL_WINDOW_SIZE 0, and no WINDOW_UPDATE for it)
+     * holds that stream while it is connected, as documented: no per-stream send timeout resets it, and the
+     * connection's idle timeout does not apply while a stream is open. What it costs is bounded (backpressure holds
+     * the application back), its siblings are served, and once the client goes away (its FIN) the connection and
+     * the application's connection are closed within server.idleTimeout, although nothing is ever written to it.
+     */
+    @Test
+    void aClientThatKeepsItsWindowAtZeroHoldsOnlyItsOwnStreamUntilItLeaves() throws Exception {
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(), "server:\n  listen: 127.0.0.1:0\n"
+                        + "  idleTimeout: 1s\n",
+                        // The sibling's pooled connection goes soon too, so that every application connection
+                        // still open at the end would be the held stream's.
+                        "upstream:\n  url: URL\n  idleTimeout: 500ms\n")) {
+            try (RawH2 h2 = new RawH2(proxy.port()).hello()) {
+                h2.settings(new io.netty.handler.codec.http2.Http2Settings().initialWindowSize(0));
+                h2.headers(1, RawH2.get("/download?bytes=" + (256L << 20)).add("authorization", BEARER), true);
+                assertThat(h2.nextOn(1)).startsWith("HEADERS 1 :status=200");
+
+                // A sibling whose window the client opens is answered in full.
+                h2.headers(3, RawH2.get("/echo").add("authorization", BEARER), true);
+                h2.windowUpdate(3, 1 << 20);
+                assertThat(h2.nextOn(3)).startsWith("HEADERS 3 :status=200");
+                assertThat(h2.nextOn(3)).matches("DATA 3 \\d+ END");
+
+                // The held stream gets no DATA and no reset, well past the idle timeout.
+                List<String> later = h2.until(2500);
+                assertThat(later).noneMatch(f -> f.startsWith("DATA 1") || f.startsWith("RST_STREAM 1")
+                        || f.startsWith("GOAWAY") || f.equals(RawH2.CLOSED));
+                assertThat(app.downloadBytesProduced()).as("bytes the application produced for the held stream")
+                        .isLessThan(24L << 20);
+                assertThat(app.connections() - app.closedConnections()).as("application connections open")
+                        .isPositive();
+            }
+            // The client went away: the sidecar's connection to it, and the application's, are closed.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while ((app.connections() > app.closedConnections() || openClientConnections(proxy) > 0)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(openClientConnections(proxy)).as("the sidecar's client connections").isZero();
+            assertThat(app.connections() - app.closedConnections()).as("application connections open").isZero();
+        }
+    }
+
+    private static double openClientConnections(RunningSidecar proxy) throws Exception {
+        return proxy.admin("/metrics").body().lines().filter(l -> l.startsWith("auth_sidecar_open_connections "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow();
+    }
+
     @Test
     void headersWithoutEndHeadersAreBoundedByTheHeaderListLimit() throws Exception {
         try (RawH2 h2 = new RawH2(sidecar.port()).hello()) {

@@ -157,4 +157,15 @@ final class ReloadableTest {
             default -> "other";
         };
     }
+
+    @Test
+    void theGrpcEndpointNeedsARestart() throws Exception {
+        SidecarConfig running = load("upstream:\n  grpc:\n    url: http://127.0.0.1:9090\n");
+        SidecarConfig loaded = load("upstream:\n  grpc:\n    url: http://127.0.0.1:9091\n");
+
+        Reloadable.Plan plan = Reloadable.plan(running, loaded);
+
+        assertThat(plan.needRestart()).containsExactly("upstream.grpc");
+        assertThat(plan.effective().upstream().grpc()).isEqualTo(running.upstream().grpc());
+    }
 }

@@ -58,9 +58,12 @@ public final class MainService implements AutoCloseable {
     private final AtomicBoolean stopping;
     private final InetSocketAddress address;
     private final AtomicBoolean stopped = new AtomicBoolean();
+    /** The gRPC port, or {@code null} when it is off. */
+    private final GrpcEndpoint grpc;
 
     private MainService(EventLoopGroup group, Channel listener, ChannelGroup connections, InFlight inFlight,
-            AtomicBoolean stopping) {
+            AtomicBoolean stopping, GrpcEndpoint grpc) {
+        this.grpc = grpc;
         this.group = group;
         this.listener = listener;
         this.connections = connections;
@@ -70,11 +73,19 @@ public final class MainService implements AutoCloseable {
         this.address = (InetSocketAddress) listener.localAddress();
     }
 
+    /** HTTP only, no gRPC port. */
     public static MainService start(InetSocketAddress listen) throws IOException {
-        return start(listen, System.out);
+        return start(listen, null, System.out);
     }
 
+    /** HTTP only, no gRPC port. */
     static MainService start(InetSocketAddress listen, PrintStream accessLog) throws IOException {
+        return start(listen, null, accessLog);
+    }
+
+    /** @param grpcListen where to serve gRPC ({@link GrpcEndpoint}), or {@code null} for no gRPC port */
+    static MainService start(InetSocketAddress listen, InetSocketAddress grpcListen, PrintStream accessLog)
+            throws IOException {
         // Daemon threads, so that a stuck connection can never keep the JVM alive after stop().
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(0,
                 new DefaultThreadFactory("main-service-io", true), NioIoHandler.newFactory());
@@ -106,12 +117,35 @@ public final class MainService implements AutoCloseable {
             Throwable cause = bound.cause();
             throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
         }
-        return new MainService(group, bound.channel(), connections, inFlight, stopping);
+        GrpcEndpoint grpc = null;
+        if (grpcListen != null) {
+            try {
+                grpc = GrpcEndpoint.start(grpcListen, accessLog);
+            } catch (IOException | RuntimeException e) {
+                bound.channel().close().awaitUninterruptibly();
+                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                throw new GrpcListenException(hostPort(grpcListen), e);
+            }
+        }
+        return new MainService(group, bound.channel(), connections, inFlight, stopping, grpc);
     }
 
     /** The actually bound address (relevant when listening on port 0). */
     public InetSocketAddress address() {
         return address;
+    }
+
+    /** The bound gRPC address, or {@code null} when the gRPC port is off. */
+    public InetSocketAddress grpcAddress() {
+        return grpc == null ? null : grpc.address();
+    }
+
+    /** The gRPC port could not be opened; says which address, since there are two. */
+    static final class GrpcListenException extends IOException {
+        GrpcListenException(String address, Throwable cause) {
+            super("cannot serve gRPC on " + address + ": " + (cause.getCause() != null
+                    ? cause.getCause().getMessage() : cause.getMessage()), cause);
+        }
     }
 
     /** Host and port as printed in the startup line, e.g. {@code 127.0.0.1:8080} or {@code [::1]:8080}. */
@@ -151,6 +185,10 @@ public final class MainService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (grpc != null) {
+            // In parallel with the HTTP drain above would be faster, but both are bounded and a stop is rare.
+            grpc.stop(STOP_GRACE);
+        }
         listener.close().awaitUninterruptibly();
         connections.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(STOP_GRACE.toMillis());
@@ -162,9 +200,10 @@ public final class MainService implements AutoCloseable {
     }
 
     public static void main(String[] args) {
+        GrpcEndpoint.preferNio();
         Cli.Options options;
         try {
-            options = Cli.parse(List.of(args), System.getenv(Cli.LISTEN_ENV));
+            options = Cli.parse(List.of(args), System.getenv(Cli.LISTEN_ENV), System.getenv(Cli.GRPC_LISTEN_ENV));
         } catch (Cli.UsageException e) {
             System.exit(reportUsageError(e, System.err));
             return;
@@ -177,7 +216,11 @@ public final class MainService implements AutoCloseable {
 
         MainService service;
         try {
-            service = start(options.listen());
+            service = start(options.listen(), options.grpcListen(), System.out);
+        } catch (GrpcListenException e) {
+            System.err.println("main-service: " + e.getMessage());
+            System.exit(EXIT_FAILURE);
+            return;
         } catch (IOException e) {
             System.err.println("main-service: cannot listen on " + hostPort(options.listen()) + ": " + e.getMessage());
             System.exit(EXIT_FAILURE);
@@ -188,6 +231,9 @@ public final class MainService implements AutoCloseable {
         installSignalHandlers(stopRequested);
         // Other modules' tests parse this exact line to discover the port; keep the format stable.
         System.out.println("main-service listening on " + service.hostPort());
+        if (service.grpcAddress() != null) {
+            System.out.println("main-service gRPC listening on " + hostPort(service.grpcAddress()));
+        }
         System.out.flush();
 
         // The main thread does the shutdown and must stay alive until then: the event loops are daemon

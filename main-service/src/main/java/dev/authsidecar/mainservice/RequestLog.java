@@ -22,7 +22,7 @@ final class RequestLog extends ChannelDuplexHandler {
 
     // Fixed millisecond precision: Instant.toString() drops the fraction when it is zero,
     // which makes the lines harder to parse.
-    private static final DateTimeFormatter TIME =
+    static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSX").withZone(ZoneOffset.UTC);
 
     /** A request whose response has not been fully written yet. */
@@ -98,7 +98,7 @@ final class RequestLog extends ChannelDuplexHandler {
     }
 
     /** Values come from the client; keep them from forging extra log lines. */
-    private static String printable(String value) {
+    static String printable(String value) {
         StringBuilder out = new StringBuilder(value.length());
         value.codePoints().forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
         return out.toString();

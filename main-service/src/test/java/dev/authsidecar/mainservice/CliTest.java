@@ -23,6 +23,28 @@ class CliTest {
     }
 
     @Test
+    void grpcDefaultsToLoopback9090AndCanBeMovedOrTurnedOff() throws Exception {
+        assertThat(Cli.parse(List.of(), null).grpcListen()).isEqualTo(new InetSocketAddress("127.0.0.1", 9090));
+        assertThat(Cli.parse(List.of("--grpc-listen", "127.0.0.1:0"), null, "127.0.0.1:9191").grpcListen().getPort())
+                .isZero();
+        assertThat(Cli.parse(List.of("--grpc-listen=127.0.0.1:9192"), null, null).grpcListen().getPort())
+                .isEqualTo(9192);
+        assertThat(Cli.parse(List.of(), null, "127.0.0.1:9191").grpcListen().getPort()).isEqualTo(9191);
+        assertThat(Cli.parse(List.of(), null, " ").grpcListen().getPort()).isEqualTo(9090);
+        assertThat(Cli.parse(List.of("--grpc-listen", "off"), null, "127.0.0.1:9191").grpcListen()).isNull();
+        assertThat(Cli.parse(List.of(), null, "off").grpcListen()).isNull();
+        assertThatThrownBy(() -> Cli.parse(List.of("--grpc-listen", "9090"), null, null))
+                .isInstanceOf(Cli.UsageException.class)
+                .hasMessageStartingWith("invalid --grpc-listen value '9090': ");
+        assertThatThrownBy(() -> Cli.parse(List.of(), null, "x"))
+                .isInstanceOf(Cli.UsageException.class)
+                .hasMessageStartingWith("invalid GRPC_LISTEN_ADDR value 'x': ");
+        assertThatThrownBy(() -> Cli.parse(List.of("--grpc-listen"), null, null))
+                .isInstanceOf(Cli.UsageException.class)
+                .hasMessage("--grpc-listen requires a value HOST:PORT");
+    }
+
+    @Test
     void flagBeatsEnvironment() throws Exception {
         assertThat(Cli.parse(List.of("--listen", "127.0.0.1:9000"), "127.0.0.1:9001").listen().getPort())
                 .isEqualTo(9000);
