@@ -63,7 +63,7 @@ public final class ConfigLoader {
         AuthConfig auth = AuthSection.read(root.child(AuthKeys.AUTH), baseDir);
         SidecarConfig config = new SidecarConfig(
                 server(root.child(ServerKeys.SERVER), baseDir),
-                upstream(root.child(UpstreamKeys.UPSTREAM)),
+                upstream(root.child(UpstreamKeys.UPSTREAM), baseDir),
                 admin(root.child(ProcessKeys.ADMIN)),
                 auth,
                 RulesSection.read(root, auth.publicPaths()),
@@ -145,16 +145,18 @@ public final class ConfigLoader {
         return tokens.isEmpty() ? List.of() : List.of(ServerConfig.WEBSOCKET);
     }
 
-    private static UpstreamConfig upstream(ConfigNode n) throws ConfigException {
+    private static UpstreamConfig upstream(ConfigNode n, Path baseDir) throws ConfigException {
         n.keys();
-        URI url = httpUrl(n, UpstreamKeys.URL, n.read(UpstreamKeys.URL));
+        URI url = applicationUrl(n, UpstreamKeys.URL, n.read(UpstreamKeys.URL), true);
+        UpstreamTlsConfig tls = upstreamTls(n, "https".equals(url.getScheme()), baseDir);
         UpstreamConfig c = new UpstreamConfig(
                 url,
                 n.read(UpstreamKeys.CONNECT_TIMEOUT),
                 n.read(UpstreamKeys.RESPONSE_HEAD_TIMEOUT),
                 n.read(UpstreamKeys.IDLE_TIMEOUT),
                 n.read(UpstreamKeys.MAX_IDLE_PER_THREAD),
-                protocol(n),
+                protocol(n, tls != null),
+                tls,
                 grpcUrl(n.optionalChild(UpstreamKeys.GRPC)));
         n.finish();
         return c;
@@ -174,20 +176,27 @@ public final class ConfigLoader {
         if (text == null) {
             throw n.error(UpstreamKeys.GRPC_URL, "is required when upstream.grpc is given, as in http://127.0.0.1:9090");
         }
-        URI url = httpUrl(n, UpstreamKeys.GRPC_URL, text);
+        URI url = applicationUrl(n, UpstreamKeys.GRPC_URL, text, false);
         n.finish();
         return url;
     }
 
-    /** An application address: {@code http://host[:port]} and nothing else, normalized to lower-case scheme. */
-    private static URI httpUrl(ConfigNode n, ConfigKey key, String text) throws ConfigException {
+    /**
+     * An application address: {@code http://host[:port]} (or {@code https://} where TLS is allowed) and nothing
+     * else, normalized to lower-case scheme.
+     */
+    private static URI applicationUrl(ConfigNode n, ConfigKey key, String text, boolean https)
+            throws ConfigException {
         URI url;
         try {
             url = new URI(text);
         } catch (URISyntaxException e) {
             throw n.error(key, "not a valid URL: " + e.getMessage());
         }
-        if (!"http".equalsIgnoreCase(url.getScheme())) {
+        if (https && !"http".equalsIgnoreCase(url.getScheme()) && !"https".equalsIgnoreCase(url.getScheme())) {
+            throw n.error(key, "must be http://host:port or https://host:port, got '" + text + "'");
+        }
+        if (!https && !"http".equalsIgnoreCase(url.getScheme())) {
             throw n.error(key, "only http:// upstreams are supported (the application runs in the same Pod), got '"
                     + text + "'");
         }
@@ -204,14 +213,55 @@ public final class ConfigLoader {
         return URI.create(url.getScheme().toLowerCase() + "://" + url.getRawAuthority());
     }
 
-    private static UpstreamConfig.Protocol protocol(ConfigNode n) throws ConfigException {
+    /**
+     * {@code upstream.caFile}, {@code certFile} and {@code keyFile}: only meaningful with an https:// url, so with
+     * http:// they are refused rather than ignored (the operator clearly meant TLS). Never a plaintext fallback.
+     */
+    private static UpstreamTlsConfig upstreamTls(ConfigNode n, boolean https, Path baseDir) throws ConfigException {
+        Path ca = n.existingFile(UpstreamKeys.CA_FILE, baseDir);
+        Path cert = n.existingFile(UpstreamKeys.CERT_FILE, baseDir);
+        Path key = n.existingFile(UpstreamKeys.KEY_FILE, baseDir);
+        if (!https) {
+            for (ConfigKey k : List.of(UpstreamKeys.CA_FILE, UpstreamKeys.CERT_FILE, UpstreamKeys.KEY_FILE)) {
+                if (n.has(k)) {
+                    throw n.error(k, "is only used with an https:// url; the url is http://, so nothing would be "
+                            + "verified or encrypted");
+                }
+            }
+            return null;
+        }
+        if ((cert == null) != (key == null)) {
+            throw n.error(cert == null ? UpstreamKeys.CERT_FILE : UpstreamKeys.KEY_FILE, "certFile and keyFile go together: the client "
+                    + "certificate presented to the application and its private key");
+        }
+        return new UpstreamTlsConfig(ca, cert, key);
+    }
+
+    /**
+     * {@code h2c} is HTTP/2 over cleartext and {@code h2} HTTP/2 over TLS, as ALPN names them; each is refused with
+     * the other scheme instead of being quietly reinterpreted.
+     */
+    private static UpstreamConfig.Protocol protocol(ConfigNode n, boolean https) throws ConfigException {
         String p = n.read(UpstreamKeys.PROTOCOL);
+        UpstreamConfig.Protocol found = null;
         for (UpstreamConfig.Protocol v : UpstreamConfig.Protocol.values()) {
             if (v.key().equals(p)) {
-                return v;
+                found = v;
             }
         }
-        throw n.error("protocol", "must be http1 or h2c (HTTP/2 with prior knowledge), got '" + p + "'");
+        if (found == null) {
+            throw n.error("protocol", "must be http1, h2c (HTTP/2 with prior knowledge, http://) or h2 (HTTP/2 over "
+                    + "TLS, https://), got '" + p + "'");
+        }
+        if (found == UpstreamConfig.Protocol.H2C && https) {
+            throw n.error("protocol", "h2c is HTTP/2 over cleartext, but the url is https://; use h2 for HTTP/2 "
+                    + "over TLS");
+        }
+        if (found == UpstreamConfig.Protocol.H2 && !https) {
+            throw n.error("protocol", "h2 is HTTP/2 over TLS, but the url is http://; use h2c for HTTP/2 with prior "
+                    + "knowledge over cleartext, or an https:// url");
+        }
+        return found;
     }
 
     private static AdminConfig admin(ConfigNode n) throws ConfigException {

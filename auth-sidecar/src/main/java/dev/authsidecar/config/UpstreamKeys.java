@@ -28,8 +28,14 @@ final class UpstreamKeys {
             RESTART, "a pooled connection unused this long is closed; keep it below the application's own");
     static final IntKey MAX_IDLE_PER_THREAD = D.integer("upstream.maxIdlePerThread", 64, 0, 10_000, RESTART,
             "pooled keep-alive connections kept per event loop");
-    static final TextKey PROTOCOL = D.text("upstream.protocol", "http1 | h2c", "http1", RESTART,
-            "h2c: HTTP/2 with prior knowledge, needed for gRPC (docs/http2.md)");
+    static final TextKey PROTOCOL = D.text("upstream.protocol", "http1 | h2c | h2", "http1", RESTART,
+            "h2c: HTTP/2 with prior knowledge over http://, h2: HTTP/2 over https:// by ALPN (docs/http2.md)");
+    static final TextKey CA_FILE = D.text("upstream.caFile", "file", null, RESTART,
+            "https:// only: PEM bundle that verifies the application's certificate, else the JDK's trust store");
+    static final TextKey CERT_FILE = D.text("upstream.certFile", "file", null, RESTART,
+            "https:// only: client certificate chain for an application that asks for one (with keyFile)");
+    static final TextKey KEY_FILE = D.text("upstream.keyFile", "file", null, RESTART,
+            "https:// only: the PKCS#8 PEM key of certFile (docs/tls.md)");
     static final Structure GRPC = D.section("upstream.grpc", RESTART,
             "a second endpoint of the application for gRPC calls only (content-type application/grpc*), spoken "
                     + "to as h2c, with the same timeouts and pool limits; absent: gRPC goes to upstream.url");

@@ -102,7 +102,7 @@ public final class Exchange {
                 attach(f.getNow());
             } else {
                 Failure failure = UpstreamFailures.ofConnect(f.cause());
-                fail(failure);
+                fail(failure, UpstreamFailures.describe(failure, f.cause()));
             }
         });
     }
@@ -304,7 +304,12 @@ public final class Exchange {
             connect();
             return;
         }
-        failOrAbort(cause == null ? Failure.UPSTREAM_RESET : UpstreamFailures.ofExchange(cause));
+        Failure failure = cause == null ? Failure.UPSTREAM_RESET : UpstreamFailures.ofExchange(cause);
+        if (responseStarted) {
+            abort();
+        } else {
+            fail(failure, UpstreamFailures.describe(failure, cause));
+        }
     }
 
     void onResponseTimeout() {
@@ -362,10 +367,14 @@ public final class Exchange {
     }
 
     private void fail(Failure failure) {
+        fail(failure, UpstreamFailures.describe(failure));
+    }
+
+    private void fail(Failure failure, String detail) {
         finished = true;
         releasePending();
         detachUpstream(false);
-        listener.exchangeFailed(failure, UpstreamFailures.describe(failure));
+        listener.exchangeFailed(failure, detail);
     }
 
     private void abort() {

@@ -317,7 +317,7 @@ final class RequestGuardWireTest {
 
     /** Built like {@code ProxyChannelInitializer}, with {@code AUTO_READ} off like the real server. */
     private static EmbeddedChannel channel(SidecarConfig config) {
-        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO);
+        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO, null);
         Stages stages = Stages.of(config, pool);
         ClientDeadlines deadline = new ClientDeadlines(10_000, 60_000, 60_000);
         EmbeddedChannel ch = new EmbeddedChannel(false, false);

@@ -63,8 +63,16 @@ public final class TestUpstream implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong produced = new java.util.concurrent.atomic.AtomicLong();
     private final CopyOnWriteArrayList<HttpRequest> seen = new CopyOnWriteArrayList<>();
     private final Channel listener;
+    /** Non-null: the application speaks TLS only (an https:// upstream). */
+    private final io.netty.handler.ssl.SslContext tls;
 
     public TestUpstream() throws InterruptedException {
+        this(null);
+    }
+
+    /** @param tls the application's server context: it then speaks TLS only, and {@link #url()} is https:// */
+    public TestUpstream(io.netty.handler.ssl.SslContext tls) throws InterruptedException {
+        this.tls = tls;
         listener = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -73,6 +81,9 @@ public final class TestUpstream implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
                         ch.closeFuture().addListener(f -> closedConnections.incrementAndGet());
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new ChunkedWriteHandler(), new Handler());
                     }
                 })
@@ -84,7 +95,7 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + port();
+        return (tls != null ? "https" : "http") + "://127.0.0.1:" + port();
     }
 
     public int connections() {

@@ -68,7 +68,7 @@ final class RecordedAnswersTest {
 
     private EmbeddedChannel channel() throws Exception {
         SidecarConfig config = ConfigLoader.defaults();
-        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO);
+        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO, null);
         Stages stages = Stages.of(config, pool);
         ClientDeadlines deadline = new ClientDeadlines(10_000, 60_000, 60_000);
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
