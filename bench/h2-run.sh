@@ -13,6 +13,7 @@
 #   bench/h2-run.sh                  # MODE=h2c DURATION=10 ROUNDS=3 CONNECTIONS=4 STREAMS=32
 #   MODE=tls STREAMS=1 CONNECTIONS=32 bench/h2-run.sh
 #   MODE=tls PROVIDER=openssl bench/h2-run.sh
+#   NOTE="other builds were running" MODE=tls bench/h2-run.sh   # NOTE: one line about the run, into RESULTS.md
 #
 # For each proxy: requests/s with CONNECTIONS connections each keeping STREAMS streams in flight (h2load -m), the
 # proxy's CPU time per request (utime + stime from /proc, all its processes), h2load's mean and max request time,
@@ -247,6 +248,7 @@ SECTION="$WORK/section.md"
     echo "upstream. The sidecar verifies an API key on every request; nginx authenticates nothing."
     echo "Medians of $ROUNDS rounds of ${DURATION}s after a ${WARMUP}s warm-up each (bench/h2-run.sh)."
     echo "Load: $(cut -d' ' -f1-3 /proc/loadavg) at the end (other work on the machine shows here and in every figure)."
+    if [[ -n "${NOTE:-}" ]]; then echo "Note: $NOTE"; fi
     echo
     echo "| proxy | req/s | CPU µs/req | mean ms | max ms | peak RSS MiB |"
     echo "|---|---:|---:|---:|---:|---:|"
