@@ -26,9 +26,8 @@ import java.util.concurrent.TimeUnit;
  * {@code TIME grpc /demo.Echo/Say OK 0.41ms subject=alice}, like the HTTP requests.
  */
 final class GrpcEndpoint {
-    /** grpc-java's name for the health of the server as a whole. */
-    static final String WHOLE_SERVER = HealthStatusManager.SERVICE_NAME_ALL_SERVICES;
-
+    /** grpc-java's Netty is shaded, and so are the system properties it reads. */
+    private static final String NO_NATIVE = "io.grpc.netty.shaded.io.netty.transport.noNative";
     private static final Metadata.Key<String> SUBJECT = Metadata.Key.of("x-auth-subject",
             Metadata.ASCII_STRING_MARSHALLER);
 
@@ -41,7 +40,7 @@ final class GrpcEndpoint {
     }
 
     /**
-     * grpc-java's Netty (shaded, so its property names are too) uses NIO rather than its native epoll library:
+     * grpc-java's Netty uses NIO rather than its native epoll library:
      * loading a native library makes JDK 22+ print warnings at start-up, and the image's /tmp, where the library
      * would be unpacked, need not allow exec. A demo's gRPC port gains nothing from epoll. Call before any gRPC
      * class loads; a value set with -D wins.
@@ -51,8 +50,6 @@ final class GrpcEndpoint {
             System.setProperty(NO_NATIVE, "true");
         }
     }
-
-    private static final String NO_NATIVE = "io.grpc.netty.shaded.io.netty.transport.noNative";
 
     static GrpcEndpoint start(InetSocketAddress listen, PrintStream log) throws IOException {
         HealthStatusManager health = new HealthStatusManager();
