@@ -3,7 +3,6 @@ package dev.authsidecar.proxy;
 import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.authorize.AccessPolicy;
 import dev.authsidecar.config.SidecarConfig;
-import dev.authsidecar.forward.UpstreamPool;
 import dev.authsidecar.forward.Upstreams;
 import dev.authsidecar.rewrite.IdentityHeaders;
 import dev.authsidecar.rewrite.RequestRewriter;
