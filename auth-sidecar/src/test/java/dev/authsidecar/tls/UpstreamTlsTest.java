@@ -168,6 +168,55 @@ final class UpstreamTlsTest {
         }
     }
 
+    /**
+     * An application that speaks only TLS 1.1 (OpenSSL's test server at security level 0) is refused; the same server
+     * offering TLS 1.2 is served, so the refusal is about the version.
+     */
+    @Test
+    void anApplicationOfferingOnlyTls11IsRefusedAndTls12IsServed() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(Path.of("/usr/bin/openssl")),
+                "openssl is not installed");
+        TestCertificates.Issued leaf = TestCertificates.server(ca);
+        Path cert = leaf.writeCert(dir.resolve("s_server.crt"));
+        Path key = leaf.writeKey(dir.resolve("s_server.key"));
+        for (String version : new String[] {"-tls1_1", "-tls1_2"}) {
+            int port;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                port = free.getLocalPort();
+            }
+            Process server = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + port, version,
+                    "-cipher", "DEFAULT:@SECLEVEL=0", "-cert", cert.toString(), "-key", key.toString(), "-www",
+                    "-naccept", "10").redirectErrorStream(true).start();
+            try {
+                awaitPort(port);
+                try (RunningSidecar sidecar = RunningSidecar.start("https://127.0.0.1:" + port, upstream(""))) {
+                    HttpResponse<String> r = sidecar.get("/", AUTH);
+                    if (version.equals("-tls1_1")) {
+                        assertThat(r.statusCode()).as(version).isEqualTo(502);
+                        assertThat(problem(r).get("title").asText()).isEqualTo("Upstream TLS handshake failed");
+                    } else {
+                        assertThat(r.statusCode()).as(version + ": " + r.body()).isEqualTo(200);
+                    }
+                }
+            } finally {
+                server.destroy();
+                server.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static void awaitPort(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (java.io.IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("openssl s_server did not listen on " + port);
+    }
+
     @Test
     void aWebSocketTunnelRunsOverTlsToTheApplication() throws Exception {
         try (WebSocketUpstream app = new WebSocketUpstream(serverContext(TestCertificates.server(ca)));
