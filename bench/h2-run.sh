@@ -21,7 +21,7 @@
 # makes it cheap on the wire); nginx does no authentication, so it does less work.
 #
 # Needs nginx, h2load and openssl (apt-get install -y nginx nghttp2-client openssl) and the built jar
-# (./mvnw -B -q -pl auth-sidecar package -DskipTests). Installs nothing; stops every process it started.
+# (./mvnw -B -q -pl auth-sidecar -am package -DskipTests). Installs nothing; stops every process it started.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -48,7 +48,7 @@ H2LOAD="$(command -v h2load || true)"
 
 [[ -x "$NGINX" ]] || die "nginx not found; apt-get install -y nginx"
 [[ -n "$H2LOAD" ]] || die "h2load not found; apt-get install -y nghttp2-client"
-[[ -f "$JAR" ]] || die "$JAR missing; ./mvnw -B -q -pl auth-sidecar package -DskipTests"
+[[ -f "$JAR" ]] || die "$JAR missing; ./mvnw -B -q -pl auth-sidecar -am package -DskipTests"
 case "$MODE" in
     h2c) PROVIDERS=(none) ;;
     *) read -r -a PROVIDERS <<<"$PROVIDER" ;;
@@ -274,12 +274,6 @@ SECTION="$WORK/section.md"
     echo "<!-- h2-$MODE:end -->"
 } >"$SECTION"
 cat "$SECTION"
-if grep -q "<!-- h2-$MODE:start -->" "$RESULTS"; then
-    awk -v f="$SECTION" -v s="<!-- h2-$MODE:start -->" -v e="<!-- h2-$MODE:end -->" \
-        '$0 == s {while ((getline l < f) > 0) print l; skip = 1; next} $0 == e {skip = 0; next} !skip' \
-        "$RESULTS" >"$WORK/results.md"
-    cp "$WORK/results.md" "$RESULTS"
-else
-    { echo; cat "$SECTION"; } >>"$RESULTS"
-fi
+# In place of the last h2-$MODE section, or after the other HTTP/2 sections; the rest of the file stays as it is.
+"$JAVA" "$BENCH_DIR/Results.java" splice "$RESULTS" "h2-$MODE" "$SECTION" || die "could not write $RESULTS"
 log "written to $RESULTS"
