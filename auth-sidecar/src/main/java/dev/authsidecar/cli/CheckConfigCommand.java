@@ -1,10 +1,13 @@
 package dev.authsidecar.cli;
 
 import dev.authsidecar.config.ConfigException;
+import dev.authsidecar.config.ConfigSource;
+import dev.authsidecar.config.Setting;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.reload.ConfigCheck;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,6 +29,11 @@ final class CheckConfigCommand implements Callable<Integer> {
             description = "YAML configuration file (may also be given before check-config).")
     Path config;
 
+    @Option(names = "--effective",
+            description = "Also print the value every single key is in force with, and where it came from: the "
+                    + "file, an AUTH_SIDECAR_* variable, a flag, or the default.")
+    boolean effective;
+
     @Mixin
     ConfigFlags flags;
 
@@ -39,12 +47,17 @@ final class CheckConfigCommand implements Callable<Integer> {
     public Integer call() {
         SidecarConfig checked;
         Path file;
+        List<Setting> settings = List.of();
         try {
             file = ConfigFlags.either("--config", main.config, config);
             if (file == null) {
                 throw new ConfigException("--config", "", "check-config needs the file to check: --config FILE");
             }
-            checked = ConfigCheck.check(Main.source(file, ConfigFlags.merge(main.flags, flags), main.environment));
+            ConfigSource source = Main.source(file, ConfigFlags.merge(main.flags, flags), main.environment);
+            checked = ConfigCheck.check(source);
+            if (effective) {
+                settings = source.effective();
+            }
         } catch (ConfigException e) {
             return Main.invalid(spec.commandLine().getErr(), e);
         }
@@ -52,6 +65,10 @@ final class CheckConfigCommand implements Callable<Integer> {
         out.println("OK: " + file);
         out.println("  " + ConfigCheck.summary(checked));
         ConfigCheck.warnings(checked).forEach(w -> out.println("  warning: " + w));
+        for (Setting s : settings) {
+            out.println("  " + s.path() + ": " + s.value() + " (" + (s.origin().equals("default") ? "default"
+                    : "from " + s.origin()) + ")");
+        }
         out.flush();
         return 0;
     }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -26,22 +25,20 @@ final class AuthSection {
     private static final Set<String> HMAC = Set.of("HS256", "HS384", "HS512");
     private static final Set<String> BUILT_IN_HEADERS = Set.of("x-auth-subject", "x-auth-issuer", "x-auth-scopes",
             "x-auth-client", "x-auth-method");
-    private static final Duration MS = Duration.ofMillis(1);
 
     private AuthSection() {
     }
 
     static AuthConfig read(ConfigNode n, Path baseDir) throws ConfigException {
-        n.keys("apiKeys", "apiKeysFile", "publicPaths", "forwardCredential", "jwt", "introspection", "cache",
-                "claimHeaders", "payloadHeader", "closeTunnelsAtExpiry", "mtls");
-        List<ApiKey> keys = new ArrayList<>(apiKeys(n.objects("apiKeys")));
-        String keysFileName = n.string("apiKeysFile", null);
+        n.keys();
+        List<ApiKey> keys = new ArrayList<>(apiKeys(n.objects(AuthKeys.API_KEYS)));
+        String keysFileName = n.read(AuthKeys.API_KEYS_FILE);
         Path keysFile = keysFileName == null ? null : baseDir.resolve(keysFileName);
         if (keysFile != null) {
             keys.addAll(apiKeysFile(keysFile));
         }
         checkUnique(n, keys);
-        List<String> publicPaths = n.strings("publicPaths");
+        List<String> publicPaths = n.strings(AuthKeys.PUBLIC_PATHS);
         for (int i = 0; i < publicPaths.size(); i++) {
             String p = publicPaths.get(i);
             String body = p.endsWith("/**") ? p.substring(0, p.length() - 2) : p;
@@ -51,41 +48,41 @@ final class AuthSection {
             }
             RulesSection.checkPattern(n, "publicPaths[" + i + "]", p);
         }
-        boolean forward = n.bool("forwardCredential", false);
-        ConfigNode jwt = n.child("jwt").keys("maxTokenBytes", "providers");
-        int maxTokenBytes = jwt.integer("maxTokenBytes", 8192, 256, 65536);
-        List<JwtProviderConfig> providers = providers(jwt.objects("providers"), baseDir);
+        boolean forward = n.read(AuthKeys.FORWARD_CREDENTIAL);
+        ConfigNode jwt = n.child(AuthKeys.JWT).keys();
+        int maxTokenBytes = jwt.read(AuthKeys.JWT_MAX_TOKEN_BYTES);
+        List<JwtProviderConfig> providers = providers(jwt.objects(AuthKeys.PROVIDERS), baseDir);
         jwt.finish();
-        ConfigNode introspectionNode = n.optionalChild("introspection");
+        ConfigNode introspectionNode = n.optionalChild(AuthKeys.INTROSPECTION);
         IntrospectionConfig introspection = introspectionNode == null ? null : introspection(introspectionNode, baseDir);
-        ConfigNode cache = n.child("cache").keys("maxEntries");
-        int cacheMax = cache.integer("maxEntries", 10_000, 0, 10_000_000);
+        ConfigNode cache = n.child(AuthKeys.CACHE).keys();
+        int cacheMax = cache.read(AuthKeys.CACHE_MAX_ENTRIES);
         cache.finish();
-        Map<String, String> claimHeaders = n.stringMap("claimHeaders");
+        Map<String, String> claimHeaders = n.stringMap(AuthKeys.CLAIM_HEADERS);
         for (String header : claimHeaders.keySet()) {
             checkIdentityHeader(n, "claimHeaders." + header, header);
         }
-        String payloadHeader = n.string("payloadHeader", null);
+        String payloadHeader = n.read(AuthKeys.PAYLOAD_HEADER);
         if (payloadHeader != null) {
             checkIdentityHeader(n, "payloadHeader", payloadHeader);
         }
         AuthConfig c = new AuthConfig(keys, publicPaths, forward, providers, maxTokenBytes, introspection, cacheMax,
-                claimHeaders, payloadHeader, keysFile, n.bool("closeTunnelsAtExpiry", true),
-                mtls(n.child("mtls")));
+                claimHeaders, payloadHeader, keysFile, n.read(AuthKeys.CLOSE_TUNNELS_AT_EXPIRY),
+                mtls(n.child(AuthKeys.MTLS)));
         n.finish();
         return c;
     }
 
     private static MtlsConfig mtls(ConfigNode n) throws ConfigException {
-        n.keys("subjectFrom", "forwardClientCert");
-        String from = n.string("subjectFrom", "uri-san");
+        n.keys();
+        String from = n.read(AuthKeys.MTLS_SUBJECT_FROM);
         MtlsConfig.SubjectFrom subjectFrom = switch (from) {
             case "uri-san" -> MtlsConfig.SubjectFrom.URI_SAN;
             case "dns-san" -> MtlsConfig.SubjectFrom.DNS_SAN;
             case "subject-cn" -> MtlsConfig.SubjectFrom.SUBJECT_CN;
             default -> throw n.error("subjectFrom", "expected uri-san, dns-san or subject-cn, got '" + from + "'");
         };
-        MtlsConfig c = new MtlsConfig(subjectFrom, n.bool("forwardClientCert", false));
+        MtlsConfig c = new MtlsConfig(subjectFrom, n.read(AuthKeys.MTLS_FORWARD_CLIENT_CERT));
         n.finish();
         return c;
     }
@@ -121,8 +118,8 @@ final class AuthSection {
     static List<ApiKey> apiKeys(List<ConfigNode> entries) throws ConfigException {
         List<ApiKey> keys = new ArrayList<>();
         for (ConfigNode e : entries) {
-            e.keys("name", "sha256");
-            String name = e.string("name", null);
+            e.keys();
+            String name = e.read(AuthKeys.API_KEY_NAME);
             if (name == null) {
                 throw e.error("name", "is required");
             }
@@ -130,7 +127,7 @@ final class AuthSection {
                 throw e.error("name", "use 1 to 128 letters, digits or . _ @ : + - (it is sent to the application "
                         + "as X-Auth-Subject)");
             }
-            String hex = e.string("sha256", null);
+            String hex = e.read(AuthKeys.API_KEY_SHA256);
             if (hex == null) {
                 throw e.error("sha256", "is required: the hex SHA-256 of the key (keys are never stored in clear; "
                         + "`auth-sidecar hash-key` prints it)");
@@ -156,9 +153,8 @@ final class AuthSection {
             return List.of();
         }
         ObjectNode wrapper = JsonNodeFactory.instance.objectNode();
-        wrapper.set("apiKeys", tree);
-        ConfigNode root = ConfigNode.root(source, wrapper, Map.of());
-        return apiKeys(root.objects("apiKeys"));
+        wrapper.set(AuthKeys.API_KEYS.name(), tree);
+        return apiKeys(ConfigNode.detached(source, AuthKeys.AUTH.path(), wrapper).objects(AuthKeys.API_KEYS));
     }
 
     private static List<JwtProviderConfig> providers(List<ConfigNode> entries, Path baseDir) throws ConfigException {
@@ -179,23 +175,22 @@ final class AuthSection {
     }
 
     private static JwtProviderConfig provider(ConfigNode p, Path baseDir) throws ConfigException {
-        p.keys("name", "issuer", "audiences", "jwksUri", "jwksFile", "hmacSecretFile", "algorithms", "clockSkew",
-                "requiredClaims", "keys", "fetch");
-        String name = required(p, "name");
-        String issuer = required(p, "issuer");
-        List<String> audiences = p.stringOrList("audiences");
+        p.keys();
+        String name = required(p, AuthKeys.PROVIDER_NAME);
+        String issuer = required(p, AuthKeys.PROVIDER_ISSUER);
+        List<String> audiences = p.stringOrList(AuthKeys.PROVIDER_AUDIENCES);
         if (audiences.isEmpty()) {
             throw p.error("audiences", "is required: the token's aud must name this application");
         }
-        URI jwksUri = p.uri("jwksUri");
-        Path jwksFile = p.existingFile("jwksFile", baseDir);
+        URI jwksUri = p.uri(AuthKeys.PROVIDER_JWKS_URI);
+        Path jwksFile = p.existingFile(AuthKeys.PROVIDER_JWKS_FILE, baseDir);
         if (jwksUri != null && jwksFile != null) {
             throw p.error("jwksFile", "give either jwksUri or jwksFile, not both");
         }
         if (jwksUri != null) {
             checkFetchUrl(p, "jwksUri", jwksUri);
         }
-        Path hmacSecretFile = p.existingFile("hmacSecretFile", baseDir);
+        Path hmacSecretFile = p.existingFile(AuthKeys.PROVIDER_HMAC_SECRET_FILE, baseDir);
         if (jwksUri == null && jwksFile == null && hmacSecretFile == null) {
             URI discovery;
             try {
@@ -209,7 +204,7 @@ final class AuthSection {
             }
             checkFetchUrl(p, "issuer", discovery);
         }
-        List<String> algorithms = p.stringOrList("algorithms");
+        List<String> algorithms = p.stringOrList(AuthKeys.PROVIDER_ALGORITHMS);
         if (algorithms.isEmpty()) {
             algorithms = hmacSecretFile != null ? List.of("HS256") : List.of("RS256", "PS256", "ES256");
         }
@@ -227,20 +222,20 @@ final class AuthSection {
         if (hmacSecretFile != null && algorithms.stream().noneMatch(HMAC::contains)) {
             throw p.error("hmacSecretFile", "is set but algorithms lists no HS256/384/512");
         }
-        ConfigNode keys = p.child("keys").keys("ttl", "maxStale", "unknownKidInterval");
-        ConfigNode fetch = p.child("fetch").keys("connectTimeout", "readTimeout", "maxBytes", "caFile", "tokenFile");
+        ConfigNode keys = p.child(AuthKeys.PROVIDER_KEYS).keys();
+        ConfigNode fetch = p.child(AuthKeys.PROVIDER_FETCH).keys();
         JwtProviderConfig c = new JwtProviderConfig(name, issuer, audiences, jwksUri, jwksFile, algorithms,
-                p.duration("clockSkew", Duration.ofSeconds(60), Duration.ZERO, Duration.ofMinutes(10)),
-                p.strings("requiredClaims"),
+                p.read(AuthKeys.PROVIDER_CLOCK_SKEW),
+                p.strings(AuthKeys.PROVIDER_REQUIRED_CLAIMS),
                 hmacSecretFile,
-                keys.duration("ttl", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1)),
-                keys.duration("maxStale", Duration.ofHours(24), Duration.ZERO, Duration.ofDays(30)),
-                keys.duration("unknownKidInterval", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1)),
-                fetch.duration("connectTimeout", Duration.ofSeconds(2), MS, Duration.ofMinutes(1)),
-                fetch.duration("readTimeout", Duration.ofSeconds(5), MS, Duration.ofMinutes(5)),
-                fetch.integer("maxBytes", 1 << 20, 1024, 64 << 20),
-                fetch.existingFile("caFile", baseDir),
-                fetch.existingFile("tokenFile", baseDir));
+                keys.read(AuthKeys.KEYS_TTL),
+                keys.read(AuthKeys.KEYS_MAX_STALE),
+                keys.read(AuthKeys.KEYS_UNKNOWN_KID_INTERVAL),
+                fetch.read(AuthKeys.FETCH_CONNECT_TIMEOUT),
+                fetch.read(AuthKeys.FETCH_READ_TIMEOUT),
+                fetch.read(AuthKeys.FETCH_MAX_BYTES),
+                fetch.existingFile(AuthKeys.FETCH_CA_FILE, baseDir),
+                fetch.existingFile(AuthKeys.FETCH_TOKEN_FILE, baseDir));
         keys.finish();
         fetch.finish();
         p.finish();
@@ -248,25 +243,24 @@ final class AuthSection {
     }
 
     private static IntrospectionConfig introspection(ConfigNode n, Path baseDir) throws ConfigException {
-        n.keys("endpoint", "clientId", "clientSecretFile", "cacheTtl", "negativeCacheTtl", "timeout", "maxBytes",
-                "caFile", "audiences");
-        URI endpoint = n.uri("endpoint");
+        n.keys();
+        URI endpoint = n.uri(AuthKeys.INTROSPECTION_ENDPOINT);
         if (endpoint == null) {
             throw n.error("endpoint", "is required: the RFC 7662 introspection URL");
         }
         checkFetchUrl(n, "endpoint", endpoint);
-        String clientId = required(n, "clientId");
-        Path secret = n.existingFile("clientSecretFile", baseDir);
+        String clientId = required(n, AuthKeys.INTROSPECTION_CLIENT_ID);
+        Path secret = n.existingFile(AuthKeys.INTROSPECTION_CLIENT_SECRET_FILE, baseDir);
         if (secret == null) {
             throw n.error("clientSecretFile", "is required: a file holding the client secret");
         }
         IntrospectionConfig c = new IntrospectionConfig(endpoint, clientId, secret,
-                n.duration("cacheTtl", Duration.ofMinutes(5), Duration.ZERO, Duration.ofDays(1)),
-                n.duration("negativeCacheTtl", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
-                n.duration("timeout", Duration.ofSeconds(3), MS, Duration.ofMinutes(1)),
-                n.integer("maxBytes", 64 * 1024, 1024, 16 << 20),
-                n.existingFile("caFile", baseDir),
-                n.stringOrList("audiences"));
+                n.read(AuthKeys.INTROSPECTION_CACHE_TTL),
+                n.read(AuthKeys.INTROSPECTION_NEGATIVE_CACHE_TTL),
+                n.read(AuthKeys.INTROSPECTION_TIMEOUT),
+                n.read(AuthKeys.INTROSPECTION_MAX_BYTES),
+                n.existingFile(AuthKeys.INTROSPECTION_CA_FILE, baseDir),
+                n.stringOrList(AuthKeys.INTROSPECTION_AUDIENCES));
         n.finish();
         return c;
     }
@@ -278,8 +272,8 @@ final class AuthSection {
         }
     }
 
-    private static String required(ConfigNode n, String key) throws ConfigException {
-        String v = n.string(key, null);
+    private static String required(ConfigNode n, ConfigKey.TextKey key) throws ConfigException {
+        String v = n.read(key);
         if (v == null) {
             throw n.error(key, "is required");
         }

@@ -7,7 +7,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,9 +18,6 @@ import java.util.Map;
  * the file (or flag), the key path and the reason.
  */
 public final class ConfigLoader {
-    private static final Duration MS = Duration.ofMillis(1);
-    private static final Duration DAY = Duration.ofDays(1);
-
     private ConfigLoader() {
     }
 
@@ -28,38 +27,50 @@ public final class ConfigLoader {
     }
 
     public static SidecarConfig load(Path file, List<ConfigOverride> overrides) throws ConfigException {
+        return read(file, overrides, new LinkedHashMap<>());
+    }
+
+    /**
+     * The value every single key is in force with, and where it came from, for {@code check-config --effective}.
+     * Keys of absent optional sections ({@code server.tls}, {@code auth.introspection}) are left out.
+     *
+     * @throws ConfigException as {@link #load} does, for an invalid configuration
+     */
+    public static List<Setting> effective(Path file, List<ConfigOverride> overrides) throws ConfigException {
+        Map<String, Setting> settings = new LinkedHashMap<>();
+        read(file, overrides, settings);
+        List<Setting> out = new ArrayList<>();
+        for (ConfigKey k : ConfigKeys.withVariables()) {
+            Setting s = settings.get(k.path());
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    private static SidecarConfig read(Path file, List<ConfigOverride> overrides, Map<String, Setting> settings)
+            throws ConfigException {
         String source = file == null ? "defaults" : file.toString();
-        ObjectNode tree = file == null ? JsonNodeFactory.instance.objectNode() : readTree(file);
+        ObjectNode tree = file == null ? JsonNodeFactory.instance.objectNode() : YamlFiles.mapping(file);
         Map<String, String> overrideSources = new HashMap<>();
         for (ConfigOverride o : overrides) {
             set(tree, o, source);
             overrideSources.put(o.path(), o.source());
         }
-        ConfigNode root = ConfigNode.root(source, tree, overrideSources)
-                .keys("server", "upstream", "admin", "auth", "rules", "defaultRule", "cors", "shutdown", "accessLog");
+        ConfigNode root = ConfigNode.root(source, tree, overrideSources, settings).keys();
         Path baseDir = file == null ? Path.of(".") : file.toAbsolutePath().getParent();
-        AuthConfig auth = AuthSection.read(root.child("auth"), baseDir);
+        AuthConfig auth = AuthSection.read(root.child(AuthKeys.AUTH), baseDir);
         SidecarConfig config = new SidecarConfig(
-                server(root.child("server"), baseDir),
-                upstream(root.child("upstream"), baseDir),
-                admin(root.child("admin")),
+                server(root.child(ServerKeys.SERVER), baseDir),
+                upstream(root.child(UpstreamKeys.UPSTREAM), baseDir),
+                admin(root.child(ProcessKeys.ADMIN)),
                 auth,
                 RulesSection.read(root, auth.publicPaths()),
-                shutdown(root.child("shutdown")),
-                accessLog(root.child("accessLog")));
+                shutdown(root.child(ProcessKeys.SHUTDOWN)),
+                accessLog(root.child(ProcessKeys.ACCESS_LOG)));
         root.finish();
         return config;
-    }
-
-    private static ObjectNode readTree(Path file) throws ConfigException {
-        JsonNode tree = YamlFiles.read(file, null);
-        if (tree == null) {
-            return JsonNodeFactory.instance.objectNode();
-        }
-        if (!tree.isObject()) {
-            throw new ConfigException(file.toString(), "", "the top level must be a mapping of keys to values");
-        }
-        return (ObjectNode) tree;
     }
 
     private static void set(ObjectNode tree, ConfigOverride o, String source) throws ConfigException {
@@ -79,41 +90,35 @@ public final class ConfigLoader {
     }
 
     private static ServerConfig server(ConfigNode n, Path baseDir) throws ConfigException {
-        n.keys("listen", "ioThreads", "maxRequestLineBytes", "maxHeaderBytes", "requestHeadTimeout",
-                "requestBodyTimeout", "idleTimeout", "trustForwardedHeaders", "upgrades", "tunnelIdleTimeout", "http2",
-                "tls");
-        int maxHeaderBytes = n.integer("maxHeaderBytes", 16384, 1024, 1 << 20);
-        Http2Config http2 = http2(n.child("http2"), maxHeaderBytes);
+        n.keys();
+        int maxHeaderBytes = n.read(ServerKeys.MAX_HEADER_BYTES);
+        Http2Config http2 = http2(n.child(ServerKeys.HTTP2), maxHeaderBytes);
         ServerConfig c = new ServerConfig(
-                hostPort(n, "listen", "0.0.0.0:8081"),
-                n.integer("ioThreads", 0, 0, 256),
-                n.integer("maxRequestLineBytes", 8192, 256, 1 << 20),
+                hostPort(n, ServerKeys.LISTEN),
+                n.read(ServerKeys.IO_THREADS),
+                n.read(ServerKeys.MAX_REQUEST_LINE_BYTES),
                 maxHeaderBytes,
-                n.duration("requestHeadTimeout", Duration.ofSeconds(10), MS, DAY),
-                n.duration("requestBodyTimeout", Duration.ofSeconds(60), MS, DAY),
-                n.duration("idleTimeout", Duration.ofSeconds(60), MS, DAY),
-                n.bool("trustForwardedHeaders", false),
+                n.read(ServerKeys.REQUEST_HEAD_TIMEOUT),
+                n.read(ServerKeys.REQUEST_BODY_TIMEOUT),
+                n.read(ServerKeys.IDLE_TIMEOUT),
+                n.read(ServerKeys.TRUST_FORWARDED_HEADERS),
                 upgrades(n),
-                n.duration("tunnelIdleTimeout", Duration.ofHours(1), MS, DAY),
+                n.read(ServerKeys.TUNNEL_IDLE_TIMEOUT),
                 http2,
                 TlsSection.read(n, baseDir, http2.enabled()));
         n.finish();
         return c;
     }
 
-    /**
-     * HTTP/2 limits. The bounds are RFC 9113's (frame size 16 KiB to 16 MiB, window up to 2^31-1) narrowed to what
-     * makes sense for a sidecar: a window above 16 MiB or more than 10 000 streams only multiplies the memory one
-     * client can pin. The header list defaults to server.maxHeaderBytes so both protocols refuse the same heads.
-     */
+    /** HTTP/2 limits (bounds: see {@link ServerKeys}); the header list defaults to server.maxHeaderBytes. */
     private static Http2Config http2(ConfigNode n, int maxHeaderBytes) throws ConfigException {
-        n.keys("enabled", "maxConcurrentStreams", "initialWindowSize", "maxHeaderListSize", "maxFrameSize");
+        n.keys();
         Http2Config c = new Http2Config(
-                n.bool("enabled", true),
-                n.integer("maxConcurrentStreams", 100, 1, 10_000),
-                n.integer("initialWindowSize", 65_536, 1024, 16 << 20),
-                n.integer("maxHeaderListSize", maxHeaderBytes, 1024, 1 << 20),
-                n.integer("maxFrameSize", 16_384, 16_384, (1 << 24) - 1));
+                n.read(ServerKeys.HTTP2_ENABLED),
+                n.read(ServerKeys.HTTP2_MAX_CONCURRENT_STREAMS),
+                n.read(ServerKeys.HTTP2_INITIAL_WINDOW_SIZE),
+                n.read(ServerKeys.HTTP2_MAX_HEADER_LIST_SIZE, maxHeaderBytes),
+                n.read(ServerKeys.HTTP2_MAX_FRAME_SIZE));
         n.finish();
         return c;
     }
@@ -123,8 +128,8 @@ public final class ConfigLoader {
      * WebSocket's); h2c is named explicitly because passing it on is a known request-smuggling route.
      */
     private static List<String> upgrades(ConfigNode n) throws ConfigException {
-        boolean given = n.has("upgrades");
-        List<String> tokens = n.strings("upgrades");
+        boolean given = n.has(ServerKeys.UPGRADES);
+        List<String> tokens = n.strings(ServerKeys.UPGRADES);
         if (!given) {
             return List.of(ServerConfig.WEBSOCKET);
         }
@@ -141,45 +146,20 @@ public final class ConfigLoader {
     }
 
     private static UpstreamConfig upstream(ConfigNode n, Path baseDir) throws ConfigException {
-        n.keys("url", "connectTimeout", "responseHeadTimeout", "idleTimeout", "maxIdlePerThread", "protocol",
-                "caFile", "certFile", "keyFile", "grpc");
-        URI url = applicationUrl(n, "url", n.string("url", "http://127.0.0.1:8080"), true);
+        n.keys();
+        URI url = applicationUrl(n, UpstreamKeys.URL, n.read(UpstreamKeys.URL), true);
         UpstreamTlsConfig tls = upstreamTls(n, "https".equals(url.getScheme()), baseDir);
         UpstreamConfig c = new UpstreamConfig(
                 url,
-                n.duration("connectTimeout", Duration.ofSeconds(2), MS, Duration.ofMinutes(5)),
-                n.duration("responseHeadTimeout", Duration.ofSeconds(60), MS, DAY),
-                n.duration("idleTimeout", Duration.ofSeconds(30), MS, DAY),
-                n.integer("maxIdlePerThread", 64, 0, 10_000),
+                n.read(UpstreamKeys.CONNECT_TIMEOUT),
+                n.read(UpstreamKeys.RESPONSE_HEAD_TIMEOUT),
+                n.read(UpstreamKeys.IDLE_TIMEOUT),
+                n.read(UpstreamKeys.MAX_IDLE_PER_THREAD),
                 protocol(n, tls != null),
                 tls,
-                grpcUrl(n.optionalChild("grpc")));
+                grpcUrl(n.optionalChild(UpstreamKeys.GRPC)));
         n.finish();
         return c;
-    }
-
-    /**
-     * {@code upstream.caFile}, {@code certFile} and {@code keyFile}: only meaningful with an https:// url, so with
-     * http:// they are refused rather than ignored (the operator clearly meant TLS). Never a plaintext fallback.
-     */
-    private static UpstreamTlsConfig upstreamTls(ConfigNode n, boolean https, Path baseDir) throws ConfigException {
-        Path ca = n.existingFile("caFile", baseDir);
-        Path cert = n.existingFile("certFile", baseDir);
-        Path key = n.existingFile("keyFile", baseDir);
-        if (!https) {
-            for (String k : List.of("caFile", "certFile", "keyFile")) {
-                if (n.has(k)) {
-                    throw n.error(k, "is only used with an https:// url; the url is http://, so nothing would be "
-                            + "verified or encrypted");
-                }
-            }
-            return null;
-        }
-        if ((cert == null) != (key == null)) {
-            throw n.error(cert == null ? "certFile" : "keyFile", "certFile and keyFile go together: the client "
-                    + "certificate presented to the application and its private key");
-        }
-        return new UpstreamTlsConfig(ca, cert, key);
     }
 
     /**
@@ -191,21 +171,21 @@ public final class ConfigLoader {
         if (n == null) {
             return null;
         }
-        n.keys("url");
-        String text = n.string("url", null);
+        n.keys();
+        String text = n.read(UpstreamKeys.GRPC_URL);
         if (text == null) {
-            throw n.error("url", "is required when upstream.grpc is given, as in http://127.0.0.1:9090");
+            throw n.error(UpstreamKeys.GRPC_URL, "is required when upstream.grpc is given, as in http://127.0.0.1:9090");
         }
-        URI url = applicationUrl(n, "url", text, false);
+        URI url = applicationUrl(n, UpstreamKeys.GRPC_URL, text, false);
         n.finish();
         return url;
     }
 
     /**
-     * An application address: {@code http://host[:port]} (or {@code https://} where TLS to the application is
-     * allowed) and nothing else, normalized to a lower-case scheme.
+     * An application address: {@code http://host[:port]} (or {@code https://} where TLS is allowed) and nothing
+     * else, normalized to lower-case scheme.
      */
-    private static URI applicationUrl(ConfigNode n, String key, String text, boolean httpsAllowed)
+    private static URI applicationUrl(ConfigNode n, ConfigKey key, String text, boolean https)
             throws ConfigException {
         URI url;
         try {
@@ -213,12 +193,12 @@ public final class ConfigLoader {
         } catch (URISyntaxException e) {
             throw n.error(key, "not a valid URL: " + e.getMessage());
         }
-        boolean http = "http".equalsIgnoreCase(url.getScheme());
-        boolean https = "https".equalsIgnoreCase(url.getScheme());
-        if (!http && !(https && httpsAllowed)) {
-            throw n.error(key, httpsAllowed
-                    ? "must be http://host:port or https://host:port, got '" + text + "'"
-                    : "only http:// upstreams are supported for gRPC (calls go to the application as h2c), got '" + text + "'");
+        if (https && !"http".equalsIgnoreCase(url.getScheme()) && !"https".equalsIgnoreCase(url.getScheme())) {
+            throw n.error(key, "must be http://host:port or https://host:port, got '" + text + "'");
+        }
+        if (!https && !"http".equalsIgnoreCase(url.getScheme())) {
+            throw n.error(key, "only http:// upstreams are supported for gRPC (calls go to the application as h2c), got '"
+                    + text + "'");
         }
         if (url.getHost() == null) {
             throw n.error(key, "needs a host, as in http://127.0.0.1:8080, got '" + text + "'");
@@ -234,11 +214,35 @@ public final class ConfigLoader {
     }
 
     /**
+     * {@code upstream.caFile}, {@code certFile} and {@code keyFile}: only meaningful with an https:// url, so with
+     * http:// they are refused rather than ignored (the operator clearly meant TLS). Never a plaintext fallback.
+     */
+    private static UpstreamTlsConfig upstreamTls(ConfigNode n, boolean https, Path baseDir) throws ConfigException {
+        Path ca = n.existingFile(UpstreamKeys.CA_FILE, baseDir);
+        Path cert = n.existingFile(UpstreamKeys.CERT_FILE, baseDir);
+        Path key = n.existingFile(UpstreamKeys.KEY_FILE, baseDir);
+        if (!https) {
+            for (ConfigKey k : List.of(UpstreamKeys.CA_FILE, UpstreamKeys.CERT_FILE, UpstreamKeys.KEY_FILE)) {
+                if (n.has(k)) {
+                    throw n.error(k, "is only used with an https:// url; the url is http://, so nothing would be "
+                            + "verified or encrypted");
+                }
+            }
+            return null;
+        }
+        if ((cert == null) != (key == null)) {
+            throw n.error(cert == null ? UpstreamKeys.CERT_FILE : UpstreamKeys.KEY_FILE, "certFile and keyFile go together: the client "
+                    + "certificate presented to the application and its private key");
+        }
+        return new UpstreamTlsConfig(ca, cert, key);
+    }
+
+    /**
      * {@code h2c} is HTTP/2 over cleartext and {@code h2} HTTP/2 over TLS, as ALPN names them; each is refused with
      * the other scheme instead of being quietly reinterpreted.
      */
     private static UpstreamConfig.Protocol protocol(ConfigNode n, boolean https) throws ConfigException {
-        String p = n.string("protocol", "http1");
+        String p = n.read(UpstreamKeys.PROTOCOL);
         UpstreamConfig.Protocol found = null;
         for (UpstreamConfig.Protocol v : UpstreamConfig.Protocol.values()) {
             if (v.key().equals(p)) {
@@ -261,24 +265,24 @@ public final class ConfigLoader {
     }
 
     private static AdminConfig admin(ConfigNode n) throws ConfigException {
-        n.keys("listen");
-        AdminConfig c = new AdminConfig(hostPort(n, "listen", "0.0.0.0:9901"));
+        n.keys();
+        AdminConfig c = new AdminConfig(hostPort(n, ProcessKeys.ADMIN_LISTEN));
         n.finish();
         return c;
     }
 
     private static ShutdownConfig shutdown(ConfigNode n) throws ConfigException {
-        n.keys("drainDelay", "timeout");
+        n.keys();
         ShutdownConfig c = new ShutdownConfig(
-                n.duration("drainDelay", Duration.ofSeconds(5), Duration.ZERO, Duration.ofMinutes(10)),
-                n.duration("timeout", Duration.ofSeconds(25), Duration.ZERO, Duration.ofHours(1)));
+                n.read(ProcessKeys.SHUTDOWN_DRAIN_DELAY),
+                n.read(ProcessKeys.SHUTDOWN_TIMEOUT));
         n.finish();
         return c;
     }
 
     private static AccessLogConfig accessLog(ConfigNode n) throws ConfigException {
-        n.keys("format");
-        String format = n.string("format", "json");
+        n.keys();
+        String format = n.read(ProcessKeys.ACCESS_LOG_FORMAT);
         AccessLogConfig c = switch (format) {
             case "json" -> new AccessLogConfig(AccessLogConfig.Format.JSON);
             case "text" -> new AccessLogConfig(AccessLogConfig.Format.TEXT);
@@ -290,8 +294,8 @@ public final class ConfigLoader {
         return c;
     }
 
-    private static HostPort hostPort(ConfigNode n, String key, String fallback) throws ConfigException {
-        String text = n.string(key, fallback);
+    private static HostPort hostPort(ConfigNode n, ConfigKey.TextKey key) throws ConfigException {
+        String text = n.read(key);
         try {
             return HostPort.parse(text);
         } catch (IllegalArgumentException e) {

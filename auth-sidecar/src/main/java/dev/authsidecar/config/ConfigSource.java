@@ -18,6 +18,11 @@ public record ConfigSource(Path file, List<ConfigOverride> overrides) {
         return ConfigLoader.load(file, overrides);
     }
 
+    /** Every single key's value in force and where it came from, for {@code check-config --effective}. */
+    public List<Setting> effective() throws ConfigException {
+        return ConfigLoader.effective(file, overrides);
+    }
+
     /** The file as named in messages, or {@code defaults}. */
     public String name() {
         return file == null ? "defaults" : file.toString();

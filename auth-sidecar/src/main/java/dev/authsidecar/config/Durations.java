@@ -25,4 +25,19 @@ public final class Durations {
             default -> Duration.ofHours(n);
         };
     }
+
+    /**
+     * {@code d} in the same syntax, in the largest unit that writes it exactly ({@code 24h}, {@code 5m},
+     * {@code 250ms}), except that a minute is written {@code 60s}, as people write timeouts.
+     */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms != 0 && ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms > 60_000 && ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
 }

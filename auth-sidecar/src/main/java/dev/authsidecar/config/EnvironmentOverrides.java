@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * {@code AUTH_SIDECAR_SERVER_IDLE_TIMEOUT}, {@code auth.jwt.maxTokenBytes} is
  * {@code AUTH_SIDECAR_AUTH_JWT_MAX_TOKEN_BYTES}. One spelling per key keeps the mapping unambiguous and
  * greppable. Lists and mappings ({@code apiKeys}, {@code publicPaths}, {@code rules}, JWT providers,
- * {@code claimHeaders}) have no variable.
+ * {@code claimHeaders}) have no variable. The keys come from {@link ConfigKeys}: a key declared there has its
+ * variable without another list to keep.
  *
  * <p>Any other variable with the prefix is an error, so a typo cannot silently leave the file's value in
  * force. The one exception is {@code AUTH_SIDECAR_LOG_LEVEL}, which the logging configuration reads.
@@ -25,61 +26,8 @@ public final class EnvironmentOverrides {
     /** Read by the log set-up (cli.LogSetup), not a configuration key. */
     public static final String LOG_LEVEL = "AUTH_SIDECAR_LOG_LEVEL";
 
-    /** The scalar keys a variable can set. A new scalar key belongs here and in the README's table. */
-    static final List<String> KEYS = List.of(
-            "server.listen",
-            "server.ioThreads",
-            "server.maxRequestLineBytes",
-            "server.maxHeaderBytes",
-            "server.requestHeadTimeout",
-            "server.requestBodyTimeout",
-            "server.idleTimeout",
-            "server.trustForwardedHeaders",
-            "server.tunnelIdleTimeout",
-            "server.http2.enabled",
-            "server.http2.maxConcurrentStreams",
-            "server.http2.initialWindowSize",
-            "server.http2.maxHeaderListSize",
-            "server.http2.maxFrameSize",
-            "server.tls.certFile",
-            "server.tls.keyFile",
-            "server.tls.minVersion",
-            "server.tls.handshakeTimeout",
-            "server.tls.clientCaFile",
-            "server.tls.clientAuth",
-            "server.tls.provider",
-            "upstream.url",
-            "upstream.connectTimeout",
-            "upstream.responseHeadTimeout",
-            "upstream.idleTimeout",
-            "upstream.maxIdlePerThread",
-            "upstream.protocol",
-            "upstream.caFile",
-            "upstream.certFile",
-            "upstream.keyFile",
-            "upstream.grpc.url",
-            "admin.listen",
-            "auth.apiKeysFile",
-            "auth.forwardCredential",
-            "auth.jwt.maxTokenBytes",
-            "auth.introspection.endpoint",
-            "auth.introspection.clientId",
-            "auth.introspection.clientSecretFile",
-            "auth.introspection.cacheTtl",
-            "auth.introspection.negativeCacheTtl",
-            "auth.introspection.timeout",
-            "auth.introspection.maxBytes",
-            "auth.introspection.caFile",
-            "auth.cache.maxEntries",
-            "auth.payloadHeader",
-            "auth.closeTunnelsAtExpiry",
-            "auth.mtls.subjectFrom",
-            "auth.mtls.forwardClientCert",
-            "defaultRule",
-            "cors.allowPreflight",
-            "shutdown.drainDelay",
-            "shutdown.timeout",
-            "accessLog.format");
+    /** The keys a variable can set: every single value outside a list, as {@link ConfigKeys} declares them. */
+    static final List<String> KEYS = ConfigKeys.withVariables().stream().map(ConfigKey::path).toList();
 
     private static final Map<String, String> PATH_BY_VARIABLE = byVariable();
 

@@ -35,62 +35,62 @@ final class RulesSection {
 
     /** @param publicPaths {@code auth.publicPaths}, which come before every rule */
     static AuthorizationConfig read(ConfigNode root, List<String> publicPaths) throws ConfigException {
-        List<ConfigNode> nodes = root.objects("rules");
+        List<ConfigNode> nodes = root.objects(RuleKeys.RULES);
         List<RuleConfig> rules = new ArrayList<>();
         for (ConfigNode r : nodes) {
             rules.add(rule(r));
         }
         checkReachable(nodes, rules, publicPaths);
-        String def = root.string("defaultRule", "authenticated");
+        String def = root.read(RuleKeys.DEFAULT_RULE);
         RuleConfig.Access defaultRule = switch (def) {
             case "authenticated" -> RuleConfig.Access.AUTHENTICATED;
             case "anonymous" -> RuleConfig.Access.ANONYMOUS;
             case "deny" -> RuleConfig.Access.DENY;
             default -> throw root.error("defaultRule", "expected authenticated, anonymous or deny, got '" + def + "'");
         };
-        ConfigNode cors = root.child("cors").keys("allowPreflight");
-        boolean preflight = cors.bool("allowPreflight", false);
+        ConfigNode cors = root.child(RuleKeys.CORS).keys();
+        boolean preflight = cors.read(RuleKeys.CORS_ALLOW_PREFLIGHT);
         cors.finish();
         return new AuthorizationConfig(rules, defaultRule, preflight);
     }
 
     private static RuleConfig rule(ConfigNode r) throws ConfigException {
-        r.keys("path", "methods", "upgrade", "allow", "require", "deny");
-        String path = r.string("path", null);
+        r.keys();
+        String path = r.read(RuleKeys.PATH);
         if (path == null) {
             throw r.error("path", "is required");
         }
         checkPattern(r, "path", path);
         Set<String> methods = methods(r);
-        int kinds = (r.has("allow") ? 1 : 0) + (r.has("require") ? 1 : 0) + (r.has("deny") ? 1 : 0);
+        int kinds = (r.has(RuleKeys.ALLOW) ? 1 : 0) + (r.has(RuleKeys.REQUIRE) ? 1 : 0) + (r.has(RuleKeys.DENY) ? 1 : 0);
         if (kinds != 1) {
             throw r.error("path", "each rule needs exactly one of allow: anonymous|authenticated, "
                     + "require: {scopes, claims, authMethods, subjects}, deny: true (rule for " + path + ")");
         }
         RuleConfig.Upgrade upgrade = upgrade(r);
         RuleConfig c;
-        if (r.has("allow")) {
-            String allow = r.string("allow", null);
+        if (r.has(RuleKeys.ALLOW)) {
+            String allow = r.read(RuleKeys.ALLOW);
             RuleConfig.Access access = switch (allow) {
                 case "anonymous" -> RuleConfig.Access.ANONYMOUS;
                 case "authenticated" -> RuleConfig.Access.AUTHENTICATED;
                 default -> throw r.error("allow", "expected anonymous or authenticated, got '" + allow + "'");
             };
             c = new RuleConfig(path, methods, access, List.of(), Map.of(), upgrade);
-        } else if (r.has("deny")) {
-            if (!r.bool("deny", false)) {
+        } else if (r.has(RuleKeys.DENY)) {
+            if (!r.read(RuleKeys.DENY)) {
                 throw r.error("deny", "only deny: true makes sense; remove the rule instead");
             }
             c = new RuleConfig(path, methods, RuleConfig.Access.DENY, List.of(), Map.of(), upgrade);
         } else {
-            ConfigNode req = r.child("require").keys("scopes", "claims", "authMethods", "subjects");
-            List<String> scopes = req.stringOrList("scopes");
+            ConfigNode req = r.child(RuleKeys.REQUIRE).keys();
+            List<String> scopes = req.stringOrList(RuleKeys.REQUIRE_SCOPES);
             for (String scope : scopes) {
                 if (!SCOPE.matcher(scope).matches()) {
                     throw req.error("scopes", "not a valid scope token (RFC 6749 §3.3): '" + scope + "'");
                 }
             }
-            Map<String, List<String>> claims = req.stringListMap("claims");
+            Map<String, List<String>> claims = req.stringListMap(RuleKeys.REQUIRE_CLAIMS);
             for (String claim : claims.keySet()) {
                 if (claim.isBlank() || !claim.strip().equals(claim)) {
                     throw req.error("claims", "a claim name must be non-empty, without surrounding spaces: '"
@@ -114,7 +114,7 @@ final class RulesSection {
     /** Every listed method must have proven the request: {@code [jwt, mtls]} is a JWT over a client certificate. */
     private static Set<String> authMethods(ConfigNode req) throws ConfigException {
         Set<String> out = new java.util.LinkedHashSet<>();
-        for (String m : req.stringOrList("authMethods")) {
+        for (String m : req.stringOrList(RuleKeys.REQUIRE_AUTH_METHODS)) {
             if (!AUTH_METHODS.contains(m)) {
                 throw req.error("authMethods", "expected any of " + String.join(", ", AUTH_METHODS) + ", got '"
                         + m + "'");
@@ -126,7 +126,7 @@ final class RulesSection {
 
     /** Exact subjects, or prefixes written with a final {@code /**}; no other wildcard. */
     private static List<String> subjects(ConfigNode req) throws ConfigException {
-        List<String> out = req.stringOrList("subjects");
+        List<String> out = req.stringOrList(RuleKeys.REQUIRE_SUBJECTS);
         for (String s : out) {
             String body = s.endsWith("/**") ? s.substring(0, s.length() - 2) : s;
             if (body.contains("*") || body.isBlank() || !body.strip().equals(body)) {
@@ -138,7 +138,7 @@ final class RulesSection {
     }
 
     private static RuleConfig.Upgrade upgrade(ConfigNode r) throws ConfigException {
-        String value = r.string("upgrade", null);
+        String value = r.read(RuleKeys.UPGRADE);
         if (value == null) {
             return RuleConfig.Upgrade.ANY;
         }
@@ -152,10 +152,10 @@ final class RulesSection {
 
     /** Upper-case method names the sidecar knows; an empty set means every method. */
     private static Set<String> methods(ConfigNode r) throws ConfigException {
-        if (!r.has("methods")) {
+        if (!r.has(RuleKeys.METHODS)) {
             return Set.of();
         }
-        List<String> given = r.stringOrList("methods");
+        List<String> given = r.stringOrList(RuleKeys.METHODS);
         if (given.isEmpty()) {
             throw r.error("methods", "an empty list would match no request; leave methods out (or write [\"*\"]) "
                     + "to match every method");

@@ -33,11 +33,9 @@ final class TlsSection {
     private static final Pattern STRONG_TLS12 =
             Pattern.compile("TLS_(ECDHE_ECDSA|ECDHE_RSA|DHE_RSA)_WITH_(AES_(128|256)_(GCM|CCM)|CHACHA20_POLY1305)_SHA(256|384)?");
 
-    /**
-     * What {@code server.tls.provider} is when it is not set: BoringSSL, which bench/RESULTS.md measured at about a
-     * seventh of the JDK's CPU per handshake and less CPU per request than the JDK's SSLEngine.
-     */
-    static final TlsConfig.Provider DEFAULT_PROVIDER = TlsConfig.Provider.OPENSSL;
+    /** What {@code server.tls.provider} is when it is not set, as declared (and explained) in {@link ServerKeys}. */
+    static final TlsConfig.Provider DEFAULT_PROVIDER = java.util.Arrays.stream(TlsConfig.Provider.values())
+            .filter(p -> p.key().equals(ServerKeys.TLS_PROVIDER.fallback())).findFirst().orElseThrow();
 
     private TlsSection() {
     }
@@ -45,20 +43,18 @@ final class TlsSection {
     /** @return the TLS settings, or {@code null} when the section is absent (the listener speaks cleartext) */
     /** @param http2 {@code server.http2.enabled}: whether ALPN offers {@code h2} */
     static TlsConfig read(ConfigNode parent, Path baseDir, boolean http2) throws ConfigException {
-        ConfigNode n = parent.optionalChild("tls");
+        ConfigNode n = parent.optionalChild(ServerKeys.TLS);
         if (n == null) {
             return null;
         }
-        n.keys("certFile", "keyFile", "minVersion", "cipherSuites",
-                "handshakeTimeout", "clientCaFile", "clientAuth", "provider");
-        Path cert = n.existingFile("certFile", baseDir);
-        Path key = n.existingFile("keyFile", baseDir);
+        n.keys();
+        Path cert = n.existingFile(ServerKeys.TLS_CERT_FILE, baseDir);
+        Path key = n.existingFile(ServerKeys.TLS_KEY_FILE, baseDir);
         TlsConfig.Provider provider = provider(n);
         List<String> protocols = protocols(n);
         List<String> suites = cipherSuites(n, protocols, provider);
-        Duration handshakeTimeout = n.duration("handshakeTimeout", Duration.ofSeconds(10), Duration.ofMillis(100),
-                Duration.ofMinutes(5));
-        Path ca = n.existingFile("clientCaFile", baseDir);
+        Duration handshakeTimeout = n.read(ServerKeys.TLS_HANDSHAKE_TIMEOUT);
+        Path ca = n.existingFile(ServerKeys.TLS_CLIENT_CA_FILE, baseDir);
         TlsConfig.ClientAuth clientAuth = clientAuth(n, ca);
         // Checked last, so that a bad value of another key (set by a variable, say) is reported as itself.
         if (cert == null || key == null) {
@@ -76,7 +72,7 @@ final class TlsSection {
      * instead of the listener quietly running on the other provider.
      */
     private static TlsConfig.Provider provider(ConfigNode n) throws ConfigException {
-        String text = n.string("provider", DEFAULT_PROVIDER.key());
+        String text = n.read(ServerKeys.TLS_PROVIDER);
         for (TlsConfig.Provider p : TlsConfig.Provider.values()) {
             if (p.key().equals(text)) {
                 if (p == TlsConfig.Provider.OPENSSL && !OpenSsl.isAvailable()) {
@@ -93,7 +89,7 @@ final class TlsSection {
     }
 
     private static List<String> protocols(ConfigNode n) throws ConfigException {
-        String min = n.string("minVersion", "TLSv1.2");
+        String min = n.read(ServerKeys.TLS_MIN_VERSION);
         return switch (min) {
             case "TLSv1.2" -> List.of("TLSv1.3", "TLSv1.2");
             case "TLSv1.3" -> List.of("TLSv1.3");
@@ -106,7 +102,7 @@ final class TlsSection {
     private static List<String> cipherSuites(ConfigNode n, List<String> protocols, TlsConfig.Provider provider)
             throws ConfigException {
         boolean tls12 = protocols.contains("TLSv1.2");
-        if (!n.has("cipherSuites")) {
+        if (!n.has(ServerKeys.TLS_CIPHER_SUITES)) {
             List<String> defaults = new ArrayList<>(TLS13_SUITES);
             if (tls12) {
                 defaults.addAll(TLS12_SUITES);
@@ -114,7 +110,7 @@ final class TlsSection {
             defaults.retainAll(supported());
             return defaults;
         }
-        List<String> given = n.strings("cipherSuites");
+        List<String> given = n.strings(ServerKeys.TLS_CIPHER_SUITES);
         if (given.isEmpty()) {
             throw n.error("cipherSuites", "must not be empty; leave the key out for the safe default");
         }
@@ -157,7 +153,7 @@ final class TlsSection {
 
     private static TlsConfig.ClientAuth clientAuth(ConfigNode n, Path ca) throws ConfigException {
         // With a CA and no word on clientAuth, require: a configured CA that verifies nothing would be a surprise.
-        String text = n.string("clientAuth", ca == null ? "none" : "require");
+        String text = n.read(ServerKeys.TLS_CLIENT_AUTH, ca == null ? "none" : "require");
         TlsConfig.ClientAuth mode = switch (text) {
             // YAML 1.1 reads a bare `off` or `no` as the boolean false.
             case "none", "false" -> TlsConfig.ClientAuth.NONE;

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -54,6 +56,18 @@ final class YamlFiles {
             throw new ConfigException(source, "", "not valid YAML: " + oneLine(String.valueOf(e.getMessage())));
         }
         return tree == null || tree.isMissingNode() || tree.isNull() ? null : tree;
+    }
+
+    /** A file whose top level must be a mapping (the configuration file); an empty file is an empty mapping. */
+    static ObjectNode mapping(Path file) throws ConfigException {
+        JsonNode tree = read(file, null);
+        if (tree == null) {
+            return JsonNodeFactory.instance.objectNode();
+        }
+        if (!tree.isObject()) {
+            throw new ConfigException(file.toString(), "", "the top level must be a mapping of keys to values");
+        }
+        return (ObjectNode) tree;
     }
 
     private static ConfigException syntaxError(String source, JsonProcessingException e) {

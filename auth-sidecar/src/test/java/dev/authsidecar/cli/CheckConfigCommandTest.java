@@ -264,4 +264,46 @@ final class CheckConfigCommandTest {
                         %s
                 """.formatted(keySource);
     }
+
+    /** Each single key's value in force, and whether the file, a variable, a flag or the default set it. */
+    @Test
+    void effectivePrintsEveryValueAndWhereItCameFrom() throws IOException {
+        Path file = write("sidecar.yaml", """
+                server:
+                  idleTimeout: 5s
+                auth:
+                  apiKeys:
+                    - {name: a, sha256: %s}
+                  introspection:
+                    endpoint: https://sidecar:hunter2@idp.example/introspect
+                    clientId: sidecar
+                    clientSecretFile: secret
+                """.formatted(SHA));
+        write("secret", "s3cret\n");
+
+        Run r = run(Map.of("AUTH_SIDECAR_UPSTREAM_CONNECT_TIMEOUT", "3s"), "check-config", "--config",
+                file.toString(), "--listen", "127.0.0.1:7001", "--effective");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains(
+                "\n  server.listen: 127.0.0.1:7001 (from --listen)\n",
+                "\n  server.idleTimeout: 5s (from " + file + ")\n",
+                "\n  server.ioThreads: 0 (default)\n",
+                "\n  upstream.connectTimeout: 3s (from AUTH_SIDECAR_UPSTREAM_CONNECT_TIMEOUT)\n",
+                "\n  auth.introspection.clientId: sidecar (from " + file + ")\n",
+                "\n  auth.introspection.endpoint: https://***@idp.example/introspect (from " + file + ")\n",
+                "\n  accessLog.format: json (default)\n")
+                .doesNotContain("hunter2", "server.tls.");
+        assertThat(r.out().indexOf("server.listen:")).as("in reference order")
+                .isLessThan(r.out().indexOf("upstream.connectTimeout:"));
+    }
+
+    @Test
+    void withoutEffectiveNoValuesArePrinted() throws IOException {
+        Path file = write("sidecar.yaml", "auth:\n  apiKeys:\n    - {name: a, sha256: %s}\n".formatted(SHA));
+
+        Run r = run(Map.of(), "check-config", "--config", file.toString());
+
+        assertThat(r.out()).doesNotContain("server.listen:");
+    }
 }
