@@ -1,6 +1,6 @@
 package dev.authsidecar.proxy;
 
-import dev.authsidecar.accept.ClientDeadlines;
+import dev.authsidecar.net.Drain;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.ClientCertificate;
 import dev.authsidecar.authenticate.CredentialMemo;
@@ -318,7 +318,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             Upgrades.restoreUpgradeHeaders(request.headers());
             long closeAt = s.closeTunnelsAtExpiry() && identity != null ? identity.expiresAtEpochSecond()
                     : Identity.NEVER;
-            tunnel = upgrade.offer(this, upgrades.idleTimeoutMillis(), closeAt, recorder.metrics());
+            tunnel = upgrade.offer(this, deadline, upgrades.idleTimeoutMillis(), closeAt, recorder.metrics());
         }
         state = State.FORWARDING;
         exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !head.hasBody(), headRequest,

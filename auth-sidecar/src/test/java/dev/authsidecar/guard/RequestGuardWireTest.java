@@ -4,9 +4,9 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.authsidecar.accept.ClientDeadlines;
+import dev.authsidecar.proxy.ClientDeadlines;
 import dev.authsidecar.accept.TestPipelines;
-import dev.authsidecar.accept.Transport;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.ConfigException;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.config.ConfigOverride;

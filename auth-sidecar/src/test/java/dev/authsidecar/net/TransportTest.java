@@ -1,4 +1,4 @@
-package dev.authsidecar.accept;
+package dev.authsidecar.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

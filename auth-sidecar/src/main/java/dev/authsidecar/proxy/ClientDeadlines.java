@@ -1,5 +1,6 @@
-package dev.authsidecar.accept;
+package dev.authsidecar.proxy;
 
+import dev.authsidecar.net.LazyDeadline;
 import dev.authsidecar.respond.Failure;
 import dev.authsidecar.respond.ProblemResponses;
 import io.netty.buffer.ByteBuf;
