@@ -7,6 +7,7 @@ import dev.authsidecar.authenticate.CredentialMemo;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.forward.Exchange;
 import dev.authsidecar.forward.ExchangeListener;
+import dev.authsidecar.forward.ExchangeRequest;
 import dev.authsidecar.forward.GrpcTimeout;
 import dev.authsidecar.forward.TunnelOffer;
 import dev.authsidecar.guard.RejectedRequest;
@@ -26,7 +27,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -310,7 +310,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
                     + " to h2c for gRPC", head.hasBody());
             return;
         }
-        boolean headRequest = request.method().equals(HttpMethod.HEAD);
         keepAlive &= !draining;
         s.rewriter().rewrite(request, head.target(), identity, clientIp, requestId, head.chunked(), peer);
         TunnelOffer tunnel = null;
@@ -321,10 +320,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             tunnel = upgrade.offer(this, deadline, upgrades.idleTimeoutMillis(), closeAt, recorder.metrics());
         }
         state = State.FORWARDING;
-        exchange = new Exchange(ctx.channel(), this, s.pool(), request, requestId, !head.hasBody(), headRequest,
-                head.http11(), keepAlive, head.expectContinue(),
+        ExchangeRequest forward = new ExchangeRequest(request, requestId, !head.hasBody() ? ExchangeRequest.Body.NONE
+                : head.expectContinue() ? ExchangeRequest.Body.AFTER_CONTINUE : ExchangeRequest.Body.STREAMED,
+                head.http11(), keepAlive,
                 grpc ? GrpcTimeout.shorten(s.responseTimeoutMillis(), request.headers().get(GRPC_TIMEOUT))
-                        : s.responseTimeoutMillis(), record, tunnel);
+                        : s.responseTimeoutMillis(), tunnel);
+        exchange = new Exchange(ctx.channel(), this, s.pool(), record, forward);
         exchange.start();
     }
 
