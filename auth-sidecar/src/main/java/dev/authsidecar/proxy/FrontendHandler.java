@@ -3,22 +3,15 @@ package dev.authsidecar.proxy;
 import dev.authsidecar.net.Drain;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.ClientCertificate;
-import dev.authsidecar.authenticate.CredentialMemo;
-import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.forward.Exchange;
 import dev.authsidecar.forward.ExchangeListener;
-import dev.authsidecar.forward.ExchangeRequest;
-import dev.authsidecar.forward.GrpcTimeout;
-import dev.authsidecar.forward.TunnelOffer;
-import dev.authsidecar.guard.RejectedRequest;
 import dev.authsidecar.respond.Failure;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.record.RequestRecord;
-import dev.authsidecar.respond.ProblemResponses;
-import dev.authsidecar.rewrite.RequestIds;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -30,7 +23,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -40,16 +32,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection, driven through the request path: guard, authenticate, authorize, rewrite, then
- * an {@link Exchange} forwards it. Reads are explicit ({@code AUTO_READ} is off): the body of a request is not
- * read until the request is authorized and the application's connection is ready for it.
+ * One client connection (or HTTP/2 stream) as requests pass through it: {@link RequestPath} decides what happens to
+ * each request and records it; this handler carries that out on the connection: it reads, holds pipelined
+ * requests, writes the sidecar's own answers, runs an {@link Exchange} to forward, and reacts to the clocks
+ * ({@link ClientDeadlines}), the client closing and shutdown. Reads are explicit ({@code AUTO_READ} is off): the
+ * body of a request is not read until the request is authorized and the application's connection is ready for it.
  */
 public final class FrontendHandler extends ChannelInboundHandlerAdapter implements ExchangeListener {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
-    private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
-    private static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
-    private static final AuthOutcome AUTH_FAILED = new AuthOutcome.Rejected(Failure.AUTH_BACKEND_UNAVAILABLE,
-            "the credential could not be checked");
 
     private enum State {
         /** Waiting for a request head. */
@@ -66,22 +56,16 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         CLOSING
     }
 
-    private final Supplier<Stages> stages;
     private final ClientDeadlines deadline;
-    private final Recorder recorder;
-    private final Upgrades upgrades;
     private final RequestRecord record = new RequestRecord();
-    private final CredentialMemo credentials = new CredentialMemo();
+    private final RequestPath path;
     private ChannelHandlerContext ctx;
     private String clientIp;
     private State state = State.IDLE;
     private Exchange exchange;
-    private String requestId;
     private boolean keepAlive;
     private boolean draining;
     private boolean pendingHasBody;
-    /** The current request is a gRPC call: the sidecar's own answers take gRPC's shape. */
-    private boolean grpc;
     private ArrayDeque<Object> backlog;
     /** A WebSocket upgrade request awaiting the application's answer; the connection has left HTTP input. */
     private PendingUpgrade upgrade;
@@ -94,10 +78,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades,
             String protocol) {
         record.protocol(protocol);
-        this.stages = stages;
         this.deadline = deadline;
-        this.recorder = recorder;
-        this.upgrades = upgrades;
+        this.path = new RequestPath(stages, upgrades, recorder, record, this, deadline);
     }
 
     @Override
@@ -109,6 +91,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     public void channelActive(ChannelHandlerContext ctx) {
         SocketAddress remote = ctx.channel().remoteAddress();
         clientIp = remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
+        path.clientIp(clientIp);
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -145,7 +128,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
                     abortBody(Failure.MALFORMED_REQUEST, "the request body's framing is invalid");
                     return;
                 }
-                record.addBytesIn(content.content().readableBytes());
+                path.addBytesIn(content.content().readableBytes());
                 if (content instanceof LastHttpContent) {
                     state = State.AWAITING_RESPONSE;
                 }
@@ -195,10 +178,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             exchange.cancel();
             exchange = null;
         }
-        if (record.isActive()) {
-            record.status(RequestRecord.CLIENT_CLOSED);
-            recorder.complete(record);
-        }
+        path.clientClosed();
         if (backlog != null) {
             backlog.forEach(ReferenceCountUtil::release);
             backlog.clear();
@@ -211,7 +191,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == ClientDeadlines.BODY_TIMEOUT) {
+        if (evt == ClientDeadlines.HEAD_TIMEOUT) {
+            onHeadTimeout();
+        } else if (evt == ClientDeadlines.BODY_TIMEOUT) {
             onBodyTimeout();
         } else if (evt == Drain.INSTANCE) {
             draining = true;
@@ -238,18 +220,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private void onRequestHead(HttpRequest request) {
         deadline.headReceived();
         keepAlive = false;
-        grpc = ProblemResponses.isGrpc(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
-        requestId = RequestIds.accept(request.headers().get(RequestIds.HEADER));
-        record.begin(RequestFacts.methodOf(request), requestId, request.headers().get(TRACEPARENT), clientIp);
-        RequestHead head;
-        try {
-            head = RequestHead.read(request, upgrades, clientCertificate());
-        } catch (RejectedRequest e) {
-            ReferenceCountUtil.release(request);
-            respond(e.failure(), e.getMessage(), true);
+        RequestPath.Step step = path.guard(request, clientCertificate());
+        if (!(step instanceof RequestPath.Admitted admitted)) {
+            act(step);
             return;
         }
-        record.path(head.path());
+        RequestHead head = admitted.head();
         keepAlive = HttpUtil.isKeepAlive(request) && !draining;
         if (head.websocket()) {
             // Whatever the client sends after this request is not HTTP if the upgrade succeeds, and cannot be
@@ -259,74 +235,34 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             upgrade = new PendingUpgrade();
             upgrade.stopDecoding(ctx.pipeline());
         }
-        if (head.unsupportedExpectation()) {
-            respond(Failure.EXPECTATION_FAILED, "only Expect: 100-continue is supported", true);
-            return;
-        }
-
-        Stages s = stages.get();
-        AuthOutcome outcome = s.authentication().authenticate(request.headers(), credentials, head.peer());
-        if (outcome instanceof AuthOutcome.Pending pending) {
-            // Verification needs the network: hold the request (reads stay paused; whatever already arrived
-            // waits in the backlog) and resume on this connection's own event loop.
-            state = State.AUTHENTICATING;
-            pendingHasBody = head.hasBody();
-            pending.result().whenComplete((o, e) -> ctx.executor().execute(() -> resume(s, head, o)));
-            return;
-        }
-        proceed(s, head, outcome);
+        act(path.authenticate(head, upgrade, keepAlive));
     }
 
-    private void resume(Stages s, RequestHead head, AuthOutcome outcome) {
+    private void resume(RequestPath.Authenticating pending, AuthOutcome outcome) {
         if (state != State.AUTHENTICATING) {
             return;
         }
-        proceed(s, head, outcome == null ? AUTH_FAILED : outcome);
+        keepAlive &= !draining;
+        act(path.authorize(pending.stages(), pending.head(), pending.outcome(outcome), upgrade, keepAlive));
         replayBacklog();
     }
 
-    /** Authorize, rewrite, forward: the rest of the request path once authentication has an answer. */
-    private void proceed(Stages s, RequestHead head, AuthOutcome outcome) {
-        HttpRequest request = head.request();
-        ClientCertificate peer = head.peer();
-        AuthOutcome.Rejected denied = s.policy().check(request.method().name(), head.path(), head.websocket(),
-                outcome, RequestFacts.isCorsPreflight(request), peer != null);
-        Identity identity = outcome instanceof Identity i ? i : null;
-        record.auth(RequestFacts.resultOf(denied, identity),
-                identity != null ? identity.method() : denied != null ? s.authentication().methodAttempted(
-                        request.headers()) : null,
-                identity != null ? identity.subject() : null);
-        if (denied != null) {
-            // An unread body is never read: the connection closes instead.
+    /** Carries out what the request path decided. */
+    private void act(RequestPath.Step step) {
+        if (step instanceof RequestPath.Answer answer) {
             state = State.IDLE;
-            respond(denied.failure(), denied.detail(), denied.requiredScope(), head.hasBody());
-            return;
+            respond(answer.failure(), answer.detail(), answer.requiredScope(), answer.bodyUnread());
+        } else if (step instanceof RequestPath.Authenticating pending) {
+            // Verification needs the network: hold the request (reads stay paused; whatever already arrived
+            // waits in the backlog) and resume on this connection's own event loop.
+            state = State.AUTHENTICATING;
+            pendingHasBody = pending.head().hasBody();
+            pending.result().whenComplete((o, e) -> ctx.executor().execute(() -> resume(pending, o)));
+        } else if (step instanceof RequestPath.Forward forward) {
+            state = State.FORWARDING;
+            exchange = new Exchange(ctx.channel(), this, forward.pool(), record, forward.request());
+            exchange.start();
         }
-        if (grpc && !s.pool().speaksHttp2()) {
-            // gRPC needs trailers and full duplex, which HTTP/1.1 to the application cannot carry: say so plainly
-            // instead of letting the call fail in some confusing way at the application.
-            state = State.IDLE;
-            respond(Failure.GRPC_NEEDS_HTTP2, "the sidecar reaches the application over HTTP/1.1; set upstream.protocol"
-                    + " to h2c for gRPC", head.hasBody());
-            return;
-        }
-        keepAlive &= !draining;
-        s.rewriter().rewrite(request, head.target(), identity, clientIp, requestId, head.chunked(), peer);
-        TunnelOffer tunnel = null;
-        if (head.websocket()) {
-            Upgrades.restoreUpgradeHeaders(request.headers());
-            long closeAt = s.closeTunnelsAtExpiry() && identity != null ? identity.expiresAtEpochSecond()
-                    : Identity.NEVER;
-            tunnel = upgrade.offer(this, deadline, upgrades.idleTimeoutMillis(), closeAt, recorder.metrics());
-        }
-        state = State.FORWARDING;
-        ExchangeRequest forward = new ExchangeRequest(request, requestId, !head.hasBody() ? ExchangeRequest.Body.NONE
-                : head.expectContinue() ? ExchangeRequest.Body.AFTER_CONTINUE : ExchangeRequest.Body.STREAMED,
-                head.http11(), keepAlive,
-                grpc ? GrpcTimeout.shorten(s.responseTimeoutMillis(), request.headers().get(GRPC_TIMEOUT))
-                        : s.responseTimeoutMillis(), tunnel);
-        exchange = new Exchange(ctx.channel(), this, s.pool(), record, forward);
-        exchange.start();
     }
 
     /** The connection's verified client certificate (set by the TLS handshake); an HTTP/2 stream reads its connection's. */
@@ -338,6 +274,20 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void awaitingRequestBody() {
         deadline.awaitingBody();
+    }
+
+    /**
+     * The head clock ran out before a request head was complete (slowloris). Answered and recorded like any other
+     * answer; the connection then closes at once: a client this slow gets no lingering read.
+     */
+    private void onHeadTimeout() {
+        if (state != State.IDLE) {
+            return;
+        }
+        state = State.CLOSING;
+        FullHttpResponse response = path.headTimedOut(deadline.headTimeoutMillis());
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void onBodyTimeout() {
@@ -362,7 +312,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         exchange.cancel();
         exchange = null;
         if (responseStarted) {
-            recorder.complete(record);
+            path.complete();
             state = State.CLOSING;
             ctx.close();
         } else {
@@ -374,7 +324,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     public void exchangeFinished(boolean keepAlive) {
         boolean bodyUnread = state == State.FORWARDING;
         exchange = null;
-        recorder.complete(record);
+        path.complete();
         if (!keepAlive || draining || bodyUnread) {
             state = State.CLOSING;
             LingeringClose.after(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER), bodyUnread);
@@ -385,7 +335,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void exchangeFailed(Failure failure, String detail) {
-        recorder.metrics().upstreamError(failure);
+        path.upstreamFailed(failure);
         boolean bodyUnread = state == State.FORWARDING;
         exchange = null;
         respond(failure, detail, bodyUnread || !keepAlive);
@@ -406,7 +356,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void tunnelClosed() {
-        recorder.complete(record);
+        path.complete();
     }
 
     /**
@@ -439,8 +389,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void exchangeAborted() {
-        recorder.metrics().upstreamError(Failure.UPSTREAM_RESET);
-        recorder.complete(record);
+        path.upstreamFailed(Failure.UPSTREAM_RESET);
+        path.complete();
         exchange = null;
         state = State.CLOSING;
         ctx.close();
@@ -456,13 +406,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void respond(Failure failure, String detail, String requiredScope, boolean close) {
-        FullHttpResponse response = ProblemResponses.of(failure, detail, requestId, requiredScope, grpc);
-        record.status(response.status().code());
-        if (grpc) {
-            record.grpcStatus(failure.grpcStatus());
-        }
-        record.addBytesOut(response.content().readableBytes());
-        recorder.complete(record);
+        FullHttpResponse response = path.answer(failure, detail, requiredScope);
         close |= failure.closesConnection() || draining || !keepAlive;
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
