@@ -1,19 +1,16 @@
 package dev.authsidecar.proxy;
 
-import dev.authsidecar.net.Drain;
 import dev.authsidecar.authenticate.AuthOutcome;
-import dev.authsidecar.authenticate.ClientCertificate;
 import dev.authsidecar.forward.Exchange;
 import dev.authsidecar.forward.ExchangeListener;
-import dev.authsidecar.respond.Failure;
+import dev.authsidecar.net.Drain;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.record.RequestRecord;
+import dev.authsidecar.respond.Failure;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -24,9 +21,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.util.ArrayDeque;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,32 +35,16 @@ import org.slf4j.LoggerFactory;
 public final class FrontendHandler extends ChannelInboundHandlerAdapter implements ExchangeListener {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
-    private enum State {
-        /** Waiting for a request head. */
-        IDLE,
-        /** Answered without forwarding; dropping the rest of that (bodiless) request. */
-        SKIPPING_BODY,
-        /** Streaming the request body to the application. */
-        FORWARDING,
-        /** Waiting for a key-set fetch or introspection call; what arrives meanwhile waits in the backlog. */
-        AUTHENTICATING,
-        /** The request is sent; the response is being relayed. Pipelined requests wait in the backlog. */
-        AWAITING_RESPONSE,
-        /** No more requests on this connection. */
-        CLOSING
-    }
-
     private final ClientDeadlines deadline;
     private final RequestRecord record = new RequestRecord();
     private final RequestPath path;
+    private final Backlog backlog = new Backlog();
     private ChannelHandlerContext ctx;
-    private String clientIp;
-    private State state = State.IDLE;
+    private ConnectionState state = ConnectionState.IDLE;
     private Exchange exchange;
     private boolean keepAlive;
     private boolean draining;
     private boolean pendingHasBody;
-    private ArrayDeque<Object> backlog;
     /** A WebSocket upgrade request awaiting the application's answer; the connection has left HTTP input. */
     private PendingUpgrade upgrade;
 
@@ -89,9 +67,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        SocketAddress remote = ctx.channel().remoteAddress();
-        clientIp = remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
-        path.clientIp(clientIp);
+        path.connected(ctx.channel());
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -100,7 +76,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf early) {
             // Only after an upgrade request, once the decoder has left: held, never parsed as HTTP.
-            if (upgrade != null && state != State.CLOSING) {
+            if (upgrade != null && state != ConnectionState.CLOSING) {
                 upgrade.hold(early);
             } else {
                 early.release();
@@ -130,16 +106,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
                 }
                 path.addBytesIn(content.content().readableBytes());
                 if (content instanceof LastHttpContent) {
-                    state = State.AWAITING_RESPONSE;
+                    state = ConnectionState.AWAITING_RESPONSE;
                 }
                 exchange.onRequestContent(content);
             }
-            case AWAITING_RESPONSE, AUTHENTICATING -> {
-                if (backlog == null) {
-                    backlog = new ArrayDeque<>(4);
-                }
-                backlog.add(msg);
-            }
+            case AWAITING_RESPONSE, AUTHENTICATING -> backlog.hold(msg);
             case CLOSING -> ReferenceCountUtil.release(msg);
             default -> throw new IllegalStateException(state.name());
         }
@@ -147,17 +118,16 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (state == State.FORWARDING || (state == State.AWAITING_RESPONSE && exchange != null)) {
+        if (state == ConnectionState.FORWARDING || (state == ConnectionState.AWAITING_RESPONSE && exchange != null)) {
             exchange.onClientReadComplete();
-            if (state == State.AWAITING_RESPONSE && (backlog == null || backlog.isEmpty())
-                    && upgrade == null) {
+            if (state == ConnectionState.AWAITING_RESPONSE && backlog.isEmpty() && upgrade == null) {
                 // The request is complete. A pending read keeps the socket registered for reading: letting
                 // Netty drop that interest now and add it back after the response costs two epoll_ctl calls
                 // per request. Whatever arrives meanwhile (a pipelined request) waits in the backlog, and a
                 // non-empty backlog stops further reads, so at most one read's worth is held.
                 ctx.read();
             }
-        } else if ((state == State.IDLE || state == State.SKIPPING_BODY) && upgrade == null) {
+        } else if (state.readsOnItsOwn() && upgrade == null) {
             // (After an upgrade request nothing more is read from the client until the application's answer.)
             ctx.read();
         }
@@ -173,16 +143,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        state = State.CLOSING;
+        state = ConnectionState.CLOSING;
         if (exchange != null) {
             exchange.cancel();
             exchange = null;
         }
         path.clientClosed();
-        if (backlog != null) {
-            backlog.forEach(ReferenceCountUtil::release);
-            backlog.clear();
-        }
+        backlog.releaseAll();
         if (upgrade != null) {
             upgrade.release();
         }
@@ -197,8 +164,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             onBodyTimeout();
         } else if (evt == Drain.INSTANCE) {
             draining = true;
-            if (state == State.IDLE && deadline.isIdle()) {
-                state = State.CLOSING;
+            if (state == ConnectionState.IDLE && deadline.isIdle()) {
+                state = ConnectionState.CLOSING;
                 ctx.close();
             } else if (exchange != null) {
                 exchange.closeAfterResponse();
@@ -213,14 +180,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Resets by clients are routine; anything else is worth a line but never a stack trace per request.
-        log.debug("client connection {} failed: {}", clientIp, cause.toString());
+        log.debug("client connection {} failed: {}", path.clientIp(), cause.toString());
         ctx.close();
     }
 
     private void onRequestHead(HttpRequest request) {
         deadline.headReceived();
         keepAlive = false;
-        RequestPath.Step step = path.guard(request, clientCertificate());
+        RequestPath.Step step = path.guard(request);
         if (!(step instanceof RequestPath.Admitted admitted)) {
             act(step);
             return;
@@ -239,7 +206,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void resume(RequestPath.Authenticating pending, AuthOutcome outcome) {
-        if (state != State.AUTHENTICATING) {
+        if (state != ConnectionState.AUTHENTICATING) {
             return;
         }
         keepAlive &= !draining;
@@ -250,25 +217,19 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     /** Carries out what the request path decided. */
     private void act(RequestPath.Step step) {
         if (step instanceof RequestPath.Answer answer) {
-            state = State.IDLE;
+            state = ConnectionState.IDLE;
             respond(answer.failure(), answer.detail(), answer.requiredScope(), answer.bodyUnread());
         } else if (step instanceof RequestPath.Authenticating pending) {
             // Verification needs the network: hold the request (reads stay paused; whatever already arrived
             // waits in the backlog) and resume on this connection's own event loop.
-            state = State.AUTHENTICATING;
+            state = ConnectionState.AUTHENTICATING;
             pendingHasBody = pending.head().hasBody();
             pending.result().whenComplete((o, e) -> ctx.executor().execute(() -> resume(pending, o)));
         } else if (step instanceof RequestPath.Forward forward) {
-            state = State.FORWARDING;
+            state = ConnectionState.FORWARDING;
             exchange = new Exchange(ctx.channel(), this, forward.pool(), record, forward.request());
             exchange.start();
         }
-    }
-
-    /** The connection's verified client certificate (set by the TLS handshake); an HTTP/2 stream reads its connection's. */
-    private ClientCertificate clientCertificate() {
-        Channel ch = ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel();
-        return ch.attr(ClientCertificate.ATTRIBUTE).get();
     }
 
     @Override
@@ -281,17 +242,17 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
      * answer; the connection then closes at once: a client this slow gets no lingering read.
      */
     private void onHeadTimeout() {
-        if (state != State.IDLE) {
+        if (state != ConnectionState.IDLE) {
             return;
         }
-        state = State.CLOSING;
+        state = ConnectionState.CLOSING;
         FullHttpResponse response = path.headTimedOut(deadline.headTimeoutMillis());
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void onBodyTimeout() {
-        if (state == State.FORWARDING && exchange != null) {
+        if (state == ConnectionState.FORWARDING && exchange != null) {
             abortBody(Failure.REQUEST_BODY_TIMEOUT, "no more of the request body arrived within "
                     + deadline.bodyTimeoutMillis() + " ms");
         }
@@ -304,7 +265,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
      */
     private void abortBody(Failure failure, String detail) {
         if (exchange == null) {
-            state = State.CLOSING;
+            state = ConnectionState.CLOSING;
             ctx.close();
             return;
         }
@@ -313,7 +274,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         exchange = null;
         if (responseStarted) {
             path.complete();
-            state = State.CLOSING;
+            state = ConnectionState.CLOSING;
             ctx.close();
         } else {
             respond(failure, detail, true);
@@ -322,11 +283,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void exchangeFinished(boolean keepAlive) {
-        boolean bodyUnread = state == State.FORWARDING;
+        boolean bodyUnread = state == ConnectionState.FORWARDING;
         exchange = null;
         path.complete();
         if (!keepAlive || draining || bodyUnread) {
-            state = State.CLOSING;
+            state = ConnectionState.CLOSING;
             LingeringClose.after(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER), bodyUnread);
         } else {
             awaitNextRequest();
@@ -336,7 +297,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void exchangeFailed(Failure failure, String detail) {
         path.upstreamFailed(failure);
-        boolean bodyUnread = state == State.FORWARDING;
+        boolean bodyUnread = state == ConnectionState.FORWARDING;
         exchange = null;
         respond(failure, detail, bodyUnread || !keepAlive);
     }
@@ -347,11 +308,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         // Anything decoded as HTTP after the upgrade request (a client that pipelined past it) is not HTTP.
         exchange = null;
         upgrade = null;
-        state = State.CLOSING;
-        if (backlog != null) {
-            backlog.forEach(ReferenceCountUtil::release);
-            backlog.clear();
-        }
+        state = ConnectionState.CLOSING;
+        backlog.releaseAll();
     }
 
     @Override
@@ -376,12 +334,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             }
             case AUTHENTICATING -> {
                 if (pendingHasBody) {
-                    state = State.CLOSING;
+                    state = ConnectionState.CLOSING;
                     ctx.close();
                 }
             }
             default -> {
-                state = State.CLOSING;
+                state = ConnectionState.CLOSING;
                 ctx.close();
             }
         }
@@ -392,7 +350,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         path.upstreamFailed(Failure.UPSTREAM_RESET);
         path.complete();
         exchange = null;
-        state = State.CLOSING;
+        state = ConnectionState.CLOSING;
         ctx.close();
     }
 
@@ -410,32 +368,31 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         close |= failure.closesConnection() || draining || !keepAlive;
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            state = State.CLOSING;
+            state = ConnectionState.CLOSING;
             LingeringClose.after(ctx.writeAndFlush(response), true);
-        } else if (state == State.AWAITING_RESPONSE) {
+        } else if (state == ConnectionState.AWAITING_RESPONSE) {
             ctx.writeAndFlush(response);
             awaitNextRequest();
         } else {
             ctx.writeAndFlush(response);
-            state = State.SKIPPING_BODY;
+            state = ConnectionState.SKIPPING_BODY;
         }
     }
 
     private void awaitNextRequest() {
-        state = State.IDLE;
+        state = ConnectionState.IDLE;
         deadline.awaitNextRequest();
         replayBacklog();
     }
 
     /** Hands on what arrived while the connection was busy, then reads more if the state wants it. */
     private void replayBacklog() {
-        while (backlog != null && !backlog.isEmpty() && (state == State.IDLE || state == State.SKIPPING_BODY
-                || state == State.FORWARDING)) {
-            channelRead(ctx, backlog.poll());
+        while (!backlog.isEmpty() && state.takesInput()) {
+            channelRead(ctx, backlog.next());
         }
-        if (state == State.IDLE || state == State.SKIPPING_BODY) {
+        if (state.readsOnItsOwn()) {
             ctx.read();
-        } else if (state == State.FORWARDING && exchange != null) {
+        } else if (state == ConnectionState.FORWARDING && exchange != null) {
             exchange.onClientReadComplete();
         }
     }

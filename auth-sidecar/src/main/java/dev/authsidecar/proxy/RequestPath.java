@@ -14,12 +14,15 @@ import dev.authsidecar.record.RequestRecord;
 import dev.authsidecar.respond.Failure;
 import dev.authsidecar.respond.ProblemResponses;
 import dev.authsidecar.rewrite.RequestIds;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -75,6 +78,7 @@ final class RequestPath {
     private final ChannelHandler clientHandler;
     private final ClientDeadlines deadlines;
     private final CredentialMemo credentials = new CredentialMemo();
+    private Channel connection;
     private String clientIp = "unknown";
     private String requestId;
     /** The current request is a gRPC call: the sidecar's own answers take gRPC's shape. */
@@ -90,12 +94,21 @@ final class RequestPath {
         this.record = record;
     }
 
-    void clientIp(String ip) {
-        this.clientIp = ip;
+    /** The client's connection is open: an HTTP/2 stream answers for its connection. */
+    void connected(Channel channel) {
+        connection = channel instanceof Http2StreamChannel stream ? stream.parent() : channel;
+        clientIp = connection.remoteAddress() instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress()
+                : "unknown";
+    }
+
+    String clientIp() {
+        return clientIp;
     }
 
     /** Guard: a request head arrived. The record of the request starts here. */
-    Step guard(HttpRequest request, ClientCertificate peer) {
+    Step guard(HttpRequest request) {
+        // The verified client certificate, set on the connection by the TLS handshake.
+        ClientCertificate peer = connection.attr(ClientCertificate.ATTRIBUTE).get();
         grpc = ProblemResponses.isGrpc(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
         requestId = RequestIds.accept(request.headers().get(RequestIds.HEADER));
         record.begin(RequestFacts.methodOf(request), requestId, request.headers().get(TRACEPARENT), clientIp);
