@@ -188,11 +188,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         deadline.headReceived();
         keepAlive = false;
         RequestPath.Step step = path.guard(request);
-        if (!(step instanceof RequestPath.Admitted admitted)) {
+        if (!(step instanceof RequestHead head)) {
             act(step);
             return;
         }
-        RequestHead head = admitted.head();
         keepAlive = HttpUtil.isKeepAlive(request) && !draining;
         if (head.websocket()) {
             // Whatever the client sends after this request is not HTTP if the upgrade succeeds, and cannot be

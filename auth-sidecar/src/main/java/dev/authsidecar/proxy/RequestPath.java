@@ -43,7 +43,7 @@ final class RequestPath {
             "the credential could not be checked");
 
     /** What the path decided for a request. */
-    sealed interface Step permits Answer, Admitted, Authenticating, Forward {
+    sealed interface Step permits Answer, RequestHead, Authenticating, Forward {
     }
 
     /**
@@ -52,10 +52,6 @@ final class RequestPath {
      * @param bodyUnread the request may have a body that will not be read: the connection must close after
      */
     record Answer(Failure failure, String detail, String requiredScope, boolean bodyUnread) implements Step {
-    }
-
-    /** The guard let the head through: authentication comes next ({@link #authenticate}). */
-    record Admitted(RequestHead head) implements Step {
     }
 
     /** Authentication needs the network: resume with {@link #authorize} on the connection's own event loop. */
@@ -105,7 +101,10 @@ final class RequestPath {
         return clientIp;
     }
 
-    /** Guard: a request head arrived. The record of the request starts here. */
+    /**
+     * Guard: a request head arrived. The record of the request starts here. The step is the {@link RequestHead}
+     * when the guard lets it through: authentication comes next ({@link #authenticate}).
+     */
     Step guard(HttpRequest request) {
         // The verified client certificate, set on the connection by the TLS handshake.
         ClientCertificate peer = connection.attr(ClientCertificate.ATTRIBUTE).get();
@@ -123,7 +122,7 @@ final class RequestPath {
         if (head.unsupportedExpectation()) {
             return new Answer(Failure.EXPECTATION_FAILED, "only Expect: 100-continue is supported", null, true);
         }
-        return new Admitted(head);
+        return head;
     }
 
     /**
