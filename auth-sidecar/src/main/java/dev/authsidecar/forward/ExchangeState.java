@@ -6,12 +6,11 @@ package dev.authsidecar.forward;
  * every change of state goes through it.
  *
  * <pre>
- * CONNECTING ─► SENDING ─┬─► AWAITING_RESPONSE ─┬─► RESPONDING ─────────► DONE
- *     ▲                  │          │           └─► SWITCHING ──────────► DONE
- *     └──── retry ───────┼──────────┘
- *                        ├─► RESPONDING_EARLY ──► RESPONDING
- *                        └─► SWITCHING
- * (and from every state but DONE: DONE, when the exchange fails, is aborted or is cancelled)
+ * CONNECTING        → SENDING
+ * SENDING           → AWAITING_RESPONSE | RESPONDING_EARLY | SWITCHING
+ * AWAITING_RESPONSE → RESPONDING | SWITCHING | CONNECTING (resent once on a fresh connection)
+ * RESPONDING_EARLY  → RESPONDING
+ * any state but DONE → DONE (finished, failed, aborted, cancelled, or handed to a tunnel)
  * </pre>
  */
 enum ExchangeState {
