@@ -8,10 +8,10 @@ import dev.authsidecar.proxy.Upgrades;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.tls.ServerTls;
 import dev.authsidecar.tls.TlsHandshake;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  * {@link Http2Server} when it opens with the HTTP/2 preface (prior knowledge); over TLS, ALPN offers {@code h2}
  * and {@link TlsHandshake} hands the connection to the same {@link Http2Server} when the client picks it.
  */
-final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
+final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     static final String DEADLINE = "deadline";
     static final String DETECT = "detect";
     static final String HTTP = "http";
@@ -47,8 +47,9 @@ final class ProxyChannelInitializer extends ChannelInitializer<SocketChannel> {
         this.http2 = new Http2Server(config, stages, recorder);
     }
 
+    /** Any {@link Channel}, not only a socket's: the tests feed this very pipeline through an embedded channel. */
     @Override
-    protected void initChannel(SocketChannel ch) {
+    protected void initChannel(Channel ch) {
         connections.add(ch);
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {

@@ -40,16 +40,6 @@ public final class Authentication implements AutoCloseable {
         this.mtls = config.mtls();
     }
 
-    /** API keys only: no threads, no network. */
-    public Authentication(AuthConfig config) {
-        this.apiKeys = new ApiKeyAuthenticator(config.apiKeys());
-        this.jwt = null;
-        this.introspector = null;
-        this.cache = new CredentialCache(1);
-        this.maxTokenBytes = config.maxTokenBytes();
-        this.mtls = config.mtls();
-    }
-
     /** Starts fetching key sets, so the first requests do not wait for them. */
     public void start() {
         if (jwt != null) {
@@ -168,10 +158,6 @@ public final class Authentication implements AutoCloseable {
     /** Key sets of the JWT providers, for readiness detail and logs. */
     public List<KeySetStatus> keySets() {
         return jwt == null ? List.of() : jwt.status();
-    }
-
-    long cachedCredentials() {
-        return cache.size();
     }
 
     /** Lookups of JWTs in the verified-credential cache that found a verified identity. */

@@ -64,8 +64,4 @@ final class CredentialCache {
     long misses() {
         return cache.stats().missCount();
     }
-
-    long size() {
-        return cache.estimatedSize();
-    }
 }

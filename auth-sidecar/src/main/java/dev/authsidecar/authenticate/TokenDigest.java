@@ -1,7 +1,6 @@
 package dev.authsidecar.authenticate;
 
 import io.netty.util.concurrent.FastThreadLocal;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 

@@ -36,11 +36,6 @@ public final class AccessPolicy {
         this.allowCorsPreflight = config.allowCorsPreflight();
     }
 
-    /** Anonymous access to the public paths only, authentication everywhere else. */
-    public AccessPolicy(List<String> publicPaths) {
-        this(publicPaths, new AuthorizationConfig(List.of(), Access.AUTHENTICATED, false));
-    }
-
     /**
      * @param websocket the request asks for a WebSocket tunnel the sidecar would open
      * @param corsPreflight the request is a CORS preflight ({@code OPTIONS} with {@code Origin} and
@@ -79,11 +74,6 @@ public final class AccessPolicy {
                 }
                 return requirementsMet(rule, identity, clientCertificate);
         }
-    }
-
-    /** Kept for callers that only know paths (no method, no CORS). */
-    public AuthOutcome.Rejected check(String normalizedPath, AuthOutcome outcome) {
-        return check("GET", normalizedPath, false, outcome, false);
     }
 
     private Rule find(String method, String path, boolean websocket) {
@@ -130,10 +120,5 @@ public final class AccessPolicy {
             return false;
         }
         return value != null && !(value instanceof Map) && accepted.contains(value.toString());
-    }
-
-    boolean isPublic(String normalizedPath) {
-        Rule rule = find("GET", normalizedPath, false);
-        return rule == null ? defaultRule == Access.ANONYMOUS : rule.access() == Access.ANONYMOUS;
     }
 }

@@ -41,10 +41,4 @@ public record AuthConfig(
         jwtProviders = List.copyOf(jwtProviders);
         claimHeaders = Map.copyOf(claimHeaders);
     }
-
-    /** Only API keys, as in the simplest setup (and the tests of the stages that do not care). */
-    public static AuthConfig apiKeysOnly(List<ApiKey> apiKeys, List<String> publicPaths, boolean forwardCredential) {
-        return new AuthConfig(apiKeys, publicPaths, forwardCredential, List.of(), 8192, null, 10_000, Map.of(),
-                null, null, true, MtlsConfig.DEFAULT);
-    }
 }

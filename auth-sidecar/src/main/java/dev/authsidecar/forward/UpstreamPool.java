@@ -123,9 +123,4 @@ public final class UpstreamPool {
     void forget(Channel ch) {
         idle.get().remove(ch);
     }
-
-    /** Idle connections of the calling event loop; for tests and metrics. */
-    int idleCount() {
-        return idle.get().size();
-    }
 }

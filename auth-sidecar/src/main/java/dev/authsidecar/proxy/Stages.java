@@ -28,9 +28,4 @@ public record Stages(
                 config.upstream().responseHeadTimeout().toMillis(),
                 config.auth().closeTunnelsAtExpiry());
     }
-
-    /** API keys only (no JWT providers, no introspection): enough for tests of the other stages. */
-    public static Stages of(SidecarConfig config, UpstreamPool pool) {
-        return of(config, new Authentication(config.auth()), pool);
-    }
 }

@@ -32,8 +32,7 @@ public enum Failure {
             Grpc.UNAVAILABLE),
     UPSTREAM_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "Upstream response timeout", false, Grpc.DEADLINE_EXCEEDED),
     GRPC_NEEDS_HTTP2(HttpResponseStatus.NOT_IMPLEMENTED, "gRPC needs HTTP/2 to the application", false,
-            Grpc.UNIMPLEMENTED),
-    SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "Shutting down", true, Grpc.UNAVAILABLE);
+            Grpc.UNIMPLEMENTED);
 
     /** The gRPC status codes the sidecar answers with (grpc/grpc doc/statuscodes.md). */
     public static final class Grpc {

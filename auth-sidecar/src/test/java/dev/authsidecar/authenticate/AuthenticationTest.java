@@ -4,8 +4,8 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authsidecar.config.ApiKey;
-import dev.authsidecar.config.AuthConfig;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.testing.ApiKeysOnly;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.security.MessageDigest;
@@ -20,7 +20,7 @@ final class AuthenticationTest {
     private static final String REPORTS_KEY = "c2stcmVwb3J0cw==";
     private static final Identity BILLING = Identity.apiKey("billing");
 
-    private final Authentication authentication = new Authentication(AuthConfig.apiKeysOnly(
+    private final Authentication authentication = ApiKeysOnly.authentication(ApiKeysOnly.auth(
             List.of(new ApiKey("billing", sha256(BILLING_KEY)), new ApiKey("reports", sha256(REPORTS_KEY))),
             List.of(), false));
 
@@ -84,7 +84,7 @@ final class AuthenticationTest {
 
     @Test
     void noKeysConfiguredMeansEveryTokenIsInvalid() {
-        Authentication none = new Authentication(AuthConfig.apiKeysOnly(List.of(), List.of(), false));
+        Authentication none = ApiKeysOnly.authentication(ApiKeysOnly.auth(List.of(), List.of(), false));
 
         assertThat(none.authenticate(new DefaultHttpHeaders().add("Authorization", "Bearer " + BILLING_KEY)))
                 .isInstanceOfSatisfying(AuthOutcome.Rejected.class,

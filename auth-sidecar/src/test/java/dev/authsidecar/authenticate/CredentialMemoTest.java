@@ -3,7 +3,7 @@ package dev.authsidecar.authenticate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authsidecar.config.ApiKey;
-import dev.authsidecar.config.AuthConfig;
+import dev.authsidecar.testing.ApiKeysOnly;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +17,7 @@ class CredentialMemoTest {
 
     private static Authentication withKey(String key) throws Exception {
         byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.US_ASCII));
-        return new Authentication(AuthConfig.apiKeysOnly(List.of(new ApiKey("memo", hash)), List.of(), false));
+        return ApiKeysOnly.authentication(ApiKeysOnly.auth(List.of(new ApiKey("memo", hash)), List.of(), false));
     }
 
     private static HttpHeaders bearer(String token) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
+import dev.authsidecar.config.AuthorizationConfig;
+import dev.authsidecar.config.RuleConfig.Access;
 import dev.authsidecar.respond.Failure;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,7 +18,16 @@ final class AccessPolicyTest {
     private static final AuthOutcome.Rejected INVALID =
             new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the bearer token is not valid");
 
-    private final AccessPolicy policy = new AccessPolicy(List.of("/healthz", "/public/**"));
+    private final AccessPolicy policy = publicPaths("/healthz", "/public/**");
+
+    /** Anonymous access to the public paths only, authentication everywhere else (the production defaults). */
+    private static AccessPolicy publicPaths(String... paths) {
+        return new AccessPolicy(List.of(paths), new AuthorizationConfig(List.of(), Access.AUTHENTICATED, false));
+    }
+
+    private static AuthOutcome.Rejected check(AccessPolicy policy, String path, AuthOutcome outcome) {
+        return policy.check("GET", path, false, outcome, false);
+    }
 
     @ParameterizedTest(name = "{0} ~ {1} = {2}")
     @CsvSource(delimiter = '|', value = {
@@ -85,13 +96,13 @@ final class AccessPolicyTest {
     @ParameterizedTest
     @ValueSource(strings = {"/healthz", "/public", "/public/", "/public/x/y"})
     void anonymousMayCallPublicPaths(String path) {
-        assertThat(policy.check(path, AuthOutcome.ANONYMOUS)).isNull();
+        assertThat(check(policy, path, AuthOutcome.ANONYMOUS)).isNull();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"/", "/orders", "/publicity", "/healthz/x", "/x/public"})
     void anonymousOnOtherPathsIsMissingCredential(String path) {
-        AuthOutcome.Rejected r = policy.check(path, AuthOutcome.ANONYMOUS);
+        AuthOutcome.Rejected r = check(policy, path, AuthOutcome.ANONYMOUS);
 
         assertThat(r).isNotNull();
         assertThat(r.failure()).isEqualTo(Failure.CREDENTIAL_MISSING);
@@ -101,27 +112,27 @@ final class AccessPolicyTest {
     @ParameterizedTest
     @ValueSource(strings = {"/", "/orders", "/public/x"})
     void identityMayCallAnyPath(String path) {
-        assertThat(policy.check(path, ALICE)).isNull();
+        assertThat(check(policy, path, ALICE)).isNull();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"/orders", "/public/x", "/healthz"})
     void invalidCredentialIsRefusedEvenOnPublicPaths(String path) {
-        assertThat(policy.check(path, INVALID)).isSameAs(INVALID);
+        assertThat(check(policy, path, INVALID)).isSameAs(INVALID);
     }
 
     @Test
     void malformedCredentialIsRefusedOnPublicPaths() {
         AuthOutcome.Rejected malformed = new AuthOutcome.Rejected(Failure.CREDENTIAL_MALFORMED, "two headers");
 
-        assertThat(policy.check("/public/x", malformed)).isSameAs(malformed);
+        assertThat(check(policy, "/public/x", malformed)).isSameAs(malformed);
     }
 
     @Test
     void withoutPublicPathsEverythingNeedsACredential() {
-        AccessPolicy closed = new AccessPolicy(List.of());
+        AccessPolicy closed = publicPaths();
 
-        assertThat(closed.check("/", AuthOutcome.ANONYMOUS).failure()).isEqualTo(Failure.CREDENTIAL_MISSING);
-        assertThat(closed.check("/healthz", AuthOutcome.ANONYMOUS).failure()).isEqualTo(Failure.CREDENTIAL_MISSING);
+        assertThat(check(closed, "/", AuthOutcome.ANONYMOUS).failure()).isEqualTo(Failure.CREDENTIAL_MISSING);
+        assertThat(check(closed, "/healthz", AuthOutcome.ANONYMOUS).failure()).isEqualTo(Failure.CREDENTIAL_MISSING);
     }
 }

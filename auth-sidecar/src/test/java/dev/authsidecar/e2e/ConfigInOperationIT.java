@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authsidecar.it.RunningSidecar;
 import dev.authsidecar.it.TestUpstream;
+import dev.authsidecar.testing.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -79,7 +79,7 @@ class ConfigInOperationIT {
 
     @Test
     void aRunningSidecarTakesItsAddressFromTheEnvironmentAndAppliesANewKey() throws Exception {
-        int port = freePort();
+        int port = FreePorts.one();
         String newKey = "sk_dave_0123456789abcdef";
         Path keys = Files.writeString(dir.resolve("keys.yaml"), "- name: alice\n  sha256: "
                 + RunningSidecar.sha256(RunningSidecar.KEY) + "\n");
@@ -133,11 +133,5 @@ class ConfigInOperationIT {
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping"))
                 .header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

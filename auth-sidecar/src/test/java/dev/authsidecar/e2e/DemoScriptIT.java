@@ -3,6 +3,7 @@ package dev.authsidecar.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authsidecar.deploy.Manifests;
+import dev.authsidecar.testing.FreePorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,7 +53,7 @@ class DemoScriptIT {
         if (net.isPresent()) {
             return new Place(net, 8080, 8081, 9901);
         }
-        return new Place(net, PodIT.freePort(), PodIT.freePort(), PodIT.freePort());
+        return new Place(net, FreePorts.one(), FreePorts.one(), FreePorts.one());
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.deploy.Dockerfile;
 import dev.authsidecar.deploy.Manifests;
 import dev.authsidecar.deploy.PodFiles;
+import dev.authsidecar.testing.FreePorts;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Service;
@@ -102,8 +103,8 @@ class ManifestPodIT {
             where = new Where(net, Map.of());
         } else {
             // Same hosts as the manifest, other ports: the flags beat the ConfigMap, as documented.
-            where = new Where(net, Map.of(listen.port(), PodIT.freePort(), admin.port(), PodIT.freePort(),
-                    upstreamPort, PodIT.freePort()));
+            where = new Where(net, Map.of(listen.port(), FreePorts.one(), admin.port(), FreePorts.one(),
+                    upstreamPort, FreePorts.one()));
             sidecarArgs.addAll(List.of("--listen", listen.host() + ":" + where.port(listen.port()),
                     "--admin-listen", admin.host() + ":" + where.port(admin.port()),
                     "--upstream", "http://127.0.0.1:" + where.port(upstreamPort)));

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.authsidecar.it.JwksServer;
 import dev.authsidecar.it.RunningSidecar;
-import java.net.ServerSocket;
+import dev.authsidecar.testing.FreePorts;
+import dev.authsidecar.testing.JwksServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,9 +30,9 @@ class PodIT {
 
     @Test
     void theSidecarGuardsTheMainServiceAndBothStopCleanly() throws Exception {
-        int appPort = freePort();
-        int proxyPort = freePort();
-        int adminPort = freePort();
+        int appPort = FreePorts.one();
+        int proxyPort = FreePorts.one();
+        int adminPort = FreePorts.one();
         Path config = dir.resolve("sidecar.yaml");
         Files.writeString(config, "auth:\n" + RunningSidecar.keys() + "shutdown:\n  drainDelay: 200ms\n");
 
@@ -154,12 +154,12 @@ class PodIT {
             assertThat(token.awaitExit(Duration.ofSeconds(30))).isZero();
             jwt = token.output().trim();
         }
-        int appPort = freePort();
-        int proxyPort = freePort();
+        int appPort = FreePorts.one();
+        int proxyPort = FreePorts.one();
         Path config = dir.resolve("jwt.yaml");
-        try (JwksServer idp = new JwksServer(Files.readAllBytes(keys.resolve("jwks.json")))) {
+        try (JwksServer idp = new JwksServer().serve(Files.readString(keys.resolve("jwks.json")))) {
             Files.writeString(config, "auth:\n  jwt:\n    providers:\n      - name: dev\n        issuer: auth-sidecar-dev\n"
-                    + "        audiences: [main-service]\n        jwksUri: " + idp.uri() + "\n"
+                    + "        audiences: [main-service]\n        jwksUri: " + idp.jwksUri() + "\n"
                     + "rules:\n  - path: /ping\n    require: {scopes: [read]}\n"
                     + "  - path: /whoami\n    require: {scopes: [admin]}\n");
             try (JavaProcess app = JavaProcess.start("main-service.jar", List.of(),
@@ -167,7 +167,7 @@ class PodIT {
                     JavaProcess sidecar = JavaProcess.start("sidecar.jar", ImageRuntime.jvmArgs("auth-sidecar"),
                             List.of("--config", config.toString(), "--listen", "127.0.0.1:" + proxyPort,
                                     "--upstream", "http://127.0.0.1:" + appPort,
-                                    "--admin-listen", "127.0.0.1:" + freePort()))) {
+                                    "--admin-listen", "127.0.0.1:" + FreePorts.one()))) {
                 app.awaitOutput("main-service listening on", Duration.ofSeconds(20));
                 sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(20));
                 HttpResponse<String> pong = get("http://127.0.0.1:" + proxyPort + "/ping", jwt);
@@ -203,9 +203,8 @@ class PodIT {
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    /** Kept for tests written against it; new ones call {@link FreePorts#one()}. */
+    static int freePort() {
+        return FreePorts.one();
     }
 }

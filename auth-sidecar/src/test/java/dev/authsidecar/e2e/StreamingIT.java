@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authsidecar.it.RunningSidecar;
 import dev.authsidecar.it.TestUpstream;
+import dev.authsidecar.testing.FreePorts;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,12 +39,12 @@ class StreamingIT {
     @BeforeAll
     static void start() throws Exception {
         upstream = new TestUpstream();
-        port = PodIT.freePort();
+        port = FreePorts.one();
         Path config = Files.createTempFile("sidecar", ".yaml");
         Files.writeString(config, "auth:\n" + RunningSidecar.keys());
         sidecar = JavaProcess.start("sidecar.jar", SMALL_MEMORY, List.of("--config", config.toString(),
                 "--listen", "127.0.0.1:" + port, "--upstream", upstream.url(),
-                "--admin-listen", "127.0.0.1:" + PodIT.freePort()));
+                "--admin-listen", "127.0.0.1:" + FreePorts.one()));
         sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(20));
     }
 

@@ -8,7 +8,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.authsidecar.proxy.ClientDeadlines;
 import dev.authsidecar.accept.TestPipelines;
 import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.ConfigLoader;
@@ -23,6 +22,7 @@ import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.AccessLog;
 import dev.authsidecar.record.Metrics;
 import dev.authsidecar.record.Recorder;
+import dev.authsidecar.testing.ApiKeysOnly;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -89,7 +89,7 @@ final class PipelineFuzzTest {
                 """.formatted(sha));
         config = ConfigLoader.load(file, List.of());
         UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO);
-        stages = Stages.of(config, pool);
+        stages = ApiKeysOnly.stages(config, pool);
         recorder = new Recorder(new Metrics(), new AccessLog(dev.authsidecar.config.AccessLogConfig.Format.OFF));
         frontendLog = (Logger) LoggerFactory.getLogger(FrontendHandler.class);
         previousLevel = frontendLog.getLevel();
@@ -125,17 +125,11 @@ final class PipelineFuzzTest {
         }
     }
 
-    /** Built like {@code ProxyChannelInitializer}, with {@code AUTO_READ} off like the real server. */
+    /** The client pipeline the production code builds. */
     private static String throughThePipeline(byte[] input) {
-        ClientDeadlines deadline = new ClientDeadlines(10_000, 60_000, 60_000);
-        EmbeddedChannel ch = new EmbeddedChannel(false, false);
-        ch.config().setAutoRead(false);
-        ch.pipeline().addLast(deadline, new HttpServerCodec(TestPipelines.decoderConfig(config.server())),
-                new FrontendHandler(() -> stages, deadline, recorder, new dev.authsidecar.proxy.Upgrades(
-                        config.server().websocketTunnels(), config.server().tunnelIdleTimeout().toMillis())));
+        EmbeddedChannel ch = TestPipelines.client(config.server(), () -> stages, recorder);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            ch.register();
             ch.writeInbound(Unpooled.wrappedBuffer(input));
             ch.runPendingTasks();
             for (Object o; (o = ch.readOutbound()) != null; ) {

@@ -4,16 +4,19 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.authsidecar.proxy.ClientDeadlines;
 import dev.authsidecar.accept.TestPipelines;
 import dev.authsidecar.net.Transport;
+import dev.authsidecar.config.AccessLogConfig;
 import dev.authsidecar.config.ConfigException;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.config.ConfigOverride;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
-import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;
+import dev.authsidecar.record.AccessLog;
+import dev.authsidecar.record.Metrics;
+import dev.authsidecar.record.Recorder;
+import dev.authsidecar.testing.ApiKeysOnly;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -315,26 +318,12 @@ final class RequestGuardWireTest {
         return ConfigLoader.load(file, overrides);
     }
 
-    /** Built like {@code ProxyChannelInitializer}, with {@code AUTO_READ} off like the real server. */
+    /** The client pipeline the production code builds, in front of an application that is never reached. */
     private static EmbeddedChannel channel(SidecarConfig config) {
         UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO);
-        Stages stages = Stages.of(config, pool);
-        ClientDeadlines deadline = new ClientDeadlines(10_000, 60_000, 60_000);
-        EmbeddedChannel ch = new EmbeddedChannel(false, false);
-        ch.config().setAutoRead(false);
-        ch.pipeline().addLast(deadline,
-                new HttpServerCodec(TestPipelines.decoderConfig(config.server())),
-                new FrontendHandler(() -> stages, deadline, new dev.authsidecar.record.Recorder(
-                        new dev.authsidecar.record.Metrics(),
-                        new dev.authsidecar.record.AccessLog(dev.authsidecar.config.AccessLogConfig.Format.OFF)),
-                new dev.authsidecar.proxy.Upgrades(config.server().websocketTunnels(),
-                        config.server().tunnelIdleTimeout().toMillis())));
-        try {
-            ch.register();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        return ch;
+        Stages stages = ApiKeysOnly.stages(config, pool);
+        return TestPipelines.client(config.server(), () -> stages,
+                new Recorder(new Metrics(), new AccessLog(AccessLogConfig.Format.OFF)));
     }
 
     private static Response send(EmbeddedChannel ch, String raw) {

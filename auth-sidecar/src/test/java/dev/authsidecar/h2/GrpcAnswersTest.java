@@ -5,37 +5,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.authsidecar.it.H2cTestUpstream;
 import dev.authsidecar.it.RunningSidecar;
 import dev.authsidecar.it.TestUpstream;
+import dev.authsidecar.testing.FreePorts;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The sidecar's own failures, answered to gRPC callers the gRPC way: one HEADERS frame, trailers-only. */
 @Timeout(60)
 class GrpcAnswersTest {
-    private static TestUpstream upstream;
-    private static RunningSidecar sidecar;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = new TestUpstream();
-        sidecar = RunningSidecar.start(upstream.url(),
-                "upstream:\n  url: URL\n  responseHeadTimeout: 300ms\n",
-                "rules:\n  - path: /pkg.Admin/**\n    deny: true\n"
-                        + "  - path: /pkg.Echo/Write\n    require: {scopes: [write]}\n");
-    }
-
-    @AfterAll
-    static void stop() {
-        sidecar.close();
-        upstream.close();
-    }
+    @RegisterExtension
+    static final TestUpstream upstream = TestUpstream.forClass();
+    @RegisterExtension
+    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url,
+            "upstream:\n  url: URL\n  responseHeadTimeout: 300ms\n",
+            "rules:\n  - path: /pkg.Admin/**\n    deny: true\n"
+                    + "  - path: /pkg.Echo/Write\n    require: {scopes: [write]}\n");
 
     private static Http2Headers call(String path, String... extra) {
         Http2Headers h = RawH2.get(path).method("POST").add("content-type", "application/grpc").add("te", "trailers");
@@ -88,10 +77,7 @@ class GrpcAnswersTest {
 
     @Test
     void applicationDownIsUnavailable() throws Exception {
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
+        int dead = FreePorts.one();
         try (RunningSidecar down = RunningSidecar.start("http://127.0.0.1:" + dead,
                 "upstream:\n  url: URL\n  protocol: h2c\n");
                 RawH2 h2 = new RawH2(down.port()).hello()) {

@@ -3,17 +3,9 @@ package dev.authsidecar.h2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.authsidecar.it.RunningSidecar;
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
+import dev.authsidecar.it.RunningSidecar;
+import dev.authsidecar.testing.Tokens;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -37,13 +29,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -181,10 +172,8 @@ class GrpcEndToEndTest {
                 .addService(admin)
                 .maxInboundMessageSize(16 << 20)
                 .build().start();
-        signingKey = new RSAKeyGenerator(2048).keyID("k1").keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256)
-                .generate();
-        Path jwks = Files.createTempFile("jwks", ".json");
-        Files.writeString(jwks, new JWKSet(signingKey.toPublicJWK()).toString());
+        signingKey = Tokens.rsa("k1");
+        Path jwks = Tokens.jwksFile(signingKey);
         sidecar = RunningSidecar.start("http://127.0.0.1:" + app.getPort(),
                 "upstream:\n  url: URL\n  protocol: h2c\n",
                 "auth:\n" + RunningSidecar.keys()
@@ -247,13 +236,10 @@ class GrpcEndToEndTest {
         assertThat(seenSubject.get()).isEqualTo("alice");
     }
 
-    private static String jwt(RSAKey key, String scope, Instant exp) throws Exception {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER).subject("carol").audience("grpc-app")
-                .issueTime(new Date()).expirationTime(Date.from(exp)).claim("scope", scope).build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
-                .type(JOSEObjectType.JWT).build(), claims);
-        jwt.sign(new RSASSASigner(key));
-        return "Bearer " + jwt.serialize();
+    private static String jwt(RSAKey key, String scope, Instant exp) {
+        Map<String, Object> claims = Tokens.claims(ISSUER, "carol", "grpc-app", exp);
+        claims.put("scope", scope);
+        return "Bearer " + Tokens.token(key, claims);
     }
 
     @Test
@@ -262,7 +248,7 @@ class GrpcEndToEndTest {
         assertThat(ClientCalls.blockingUnaryCall(with(jwt(signingKey, "read", later)), UNARY, as(null),
                 new byte[] {5})).containsExactly(5);
         assertThat(seenSubject.get()).isEqualTo("carol");
-        RSAKey stranger = new RSAKeyGenerator(2048).keyID("k1").generate();
+        RSAKey stranger = Tokens.rsa("k1");
         assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with(jwt(stranger, "read", later)), UNARY, as(null),
                 new byte[] {1}))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e ->

@@ -7,10 +7,9 @@ import dev.authsidecar.it.TestUpstream;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Abuse over raw frames. Each case is bounded by a limit of Netty's codec or of the sidecar, and ends the way
@@ -20,21 +19,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class Http2AbuseTest {
     private static final String BEARER = "Bearer " + RunningSidecar.KEY;
-    private static TestUpstream upstream;
-    private static RunningSidecar sidecar;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = new TestUpstream();
-        sidecar = RunningSidecar.start(upstream.url(), "server:\n  listen: 127.0.0.1:0\n"
-                + "  requestBodyTimeout: 500ms\n  http2:\n    maxConcurrentStreams: 10\n");
-    }
-
-    @AfterAll
-    static void stop() {
-        sidecar.close();
-        upstream.close();
-    }
+    @RegisterExtension
+    static final TestUpstream upstream = TestUpstream.forClass();
+    @RegisterExtension
+    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url, "server:\n  listen: 127.0.0.1:0\n"
+            + "  requestBodyTimeout: 500ms\n  http2:\n    maxConcurrentStreams: 10\n");
 
     private static String goAwayOf(List<String> frames) {
         return frames.stream().filter(f -> f.startsWith("GOAWAY")).findFirst().orElse("no GOAWAY in " + frames);

@@ -14,10 +14,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,20 +30,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class Http2GuardTest {
     private static final String BEARER = "Bearer " + RunningSidecar.KEY;
     private static final String RESET = "RST_STREAM 1 PROTOCOL_ERROR";
-    private static TestUpstream upstream;
-    private static RunningSidecar sidecar;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = new TestUpstream();
-        sidecar = RunningSidecar.start(upstream.url());
-    }
-
-    @AfterAll
-    static void stop() {
-        sidecar.close();
-        upstream.close();
-    }
+    @RegisterExtension
+    static final TestUpstream upstream = TestUpstream.forClass();
+    @RegisterExtension
+    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url);
 
     private static Arguments c(String name, Supplier<Http2Headers> headers, String expected) {
         return Arguments.of(name, headers, expected);

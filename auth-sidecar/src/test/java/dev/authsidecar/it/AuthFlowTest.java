@@ -5,29 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What a caller and the application see of authentication, over real sockets. */
 @Timeout(30)
 class AuthFlowTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static TestUpstream upstream;
-    private static RunningSidecar sidecar;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = new TestUpstream();
-        sidecar = RunningSidecar.start(upstream.url());
-    }
-
-    @AfterAll
-    static void stop() {
-        sidecar.close();
-        upstream.close();
-    }
+    @RegisterExtension
+    static final TestUpstream upstream = TestUpstream.forClass();
+    @RegisterExtension
+    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url);
 
     @Test
     void noCredentialIs401WithBearerChallengeAndNeverReachesTheApplication() throws Exception {

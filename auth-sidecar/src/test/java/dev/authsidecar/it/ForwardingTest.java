@@ -7,30 +7,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Header rewriting and connection handling between client, sidecar and application. */
 @Timeout(30)
 class ForwardingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String AUTH = "Authorization: Bearer " + RunningSidecar.KEY + "\r\n";
-    private static TestUpstream upstream;
-    private static RunningSidecar sidecar;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = new TestUpstream();
-        sidecar = RunningSidecar.start(upstream.url());
-    }
-
-    @AfterAll
-    static void stop() {
-        sidecar.close();
-        upstream.close();
-    }
+    @RegisterExtension
+    static final TestUpstream upstream = TestUpstream.forClass();
+    @RegisterExtension
+    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url);
 
     private static JsonNode body(String response) throws Exception {
         return JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));

@@ -11,10 +11,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** HTTP/2 with prior knowledge on the proxy port, forwarded to an HTTP/1.1 application: the same request path. */
 @Timeout(60)
@@ -22,20 +21,10 @@ class Http2ForwardingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String AUTH = "authorization";
     private static final String BEARER = "Bearer " + RunningSidecar.KEY;
-    private static TestUpstream upstream;
-    private static RunningSidecar sidecar;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = new TestUpstream();
-        sidecar = RunningSidecar.start(upstream.url());
-    }
-
-    @AfterAll
-    static void stop() {
-        sidecar.close();
-        upstream.close();
-    }
+    @RegisterExtension
+    static final TestUpstream upstream = TestUpstream.forClass();
+    @RegisterExtension
+    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url);
 
     @Test
     void noCredentialIs401WithChallengeAndNeverReachesTheApplication() throws Exception {

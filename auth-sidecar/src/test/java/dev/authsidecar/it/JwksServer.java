@@ -1,30 +1,18 @@
 package dev.authsidecar.it;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 
-/** A key set served over plain HTTP on loopback, at {@link #uri()}, as an identity provider's jwks_uri would be. */
-public final class JwksServer implements AutoCloseable {
-    private final HttpServer server;
-
+/**
+ * A fixed key set at {@link #uri()}: kept for tests written against this name; new tests use
+ * {@link dev.authsidecar.testing.JwksServer}, which this only narrows.
+ */
+public final class JwksServer extends dev.authsidecar.testing.JwksServer {
     public JwksServer(byte[] jwks) throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/jwks", ex -> {
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, jwks.length);
-            ex.getResponseBody().write(jwks);
-            ex.close();
-        });
-        server.start();
+        serve(new String(jwks, StandardCharsets.UTF_8));
     }
 
     public String uri() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
+        return jwksUri().toString();
     }
 }

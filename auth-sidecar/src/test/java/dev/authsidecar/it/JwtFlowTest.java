@@ -4,77 +4,49 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
+import dev.authsidecar.testing.Tokens;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** JWTs and rules through the running proxy: what callers get and what the application receives. */
 @Timeout(30)
 class JwtFlowTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String ISSUER = "https://idp.test/realms/shop";
-    private static RSAKey key;
-    private static TestUpstream upstream;
-    private static RunningSidecar sidecar;
+    private static final RSAKey key = Tokens.rsa("k1");
+    @RegisterExtension
+    static final TestUpstream upstream = TestUpstream.forClass();
+    @RegisterExtension
+    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url, () -> new String[] {
+        "auth:\n" + RunningSidecar.keys()
+                + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + ISSUER + "\n"
+                + "        audiences: [main-service]\n        jwksFile: " + Tokens.jwksFile(key) + "\n"
+                + "  claimHeaders:\n    X-Auth-Email: email\n    X-Auth-Groups: groups\n"
+                + "  payloadHeader: X-Auth-Claims\n",
+        "rules:\n"
+                + "  - path: /open/**\n    allow: anonymous\n"
+                + "  - path: /admin/**\n    require: {scopes: [admin]}\n"
+                + "  - path: /reports/*\n    methods: [GET]\n    require: {claims: {groups: [finance]}}\n"
+                + "  - path: /closed/**\n    deny: true\n",
+        "cors:\n  allowPreflight: true\n"});
 
-    @BeforeAll
-    static void start() throws Exception {
-        key = new RSAKeyGenerator(2048).keyID("k1").keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256)
-                .generate();
-        Path jwks = Files.createTempFile("jwks", ".json");
-        Files.writeString(jwks, new JWKSet(key.toPublicJWK()).toString());
-        upstream = new TestUpstream();
-        sidecar = RunningSidecar.start(upstream.url(),
-                "auth:\n" + RunningSidecar.keys()
-                        + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + ISSUER + "\n"
-                        + "        audiences: [main-service]\n        jwksFile: " + jwks + "\n"
-                        + "  claimHeaders:\n    X-Auth-Email: email\n    X-Auth-Groups: groups\n"
-                        + "  payloadHeader: X-Auth-Claims\n",
-                "rules:\n"
-                        + "  - path: /open/**\n    allow: anonymous\n"
-                        + "  - path: /admin/**\n    require: {scopes: [admin]}\n"
-                        + "  - path: /reports/*\n    methods: [GET]\n    require: {claims: {groups: [finance]}}\n"
-                        + "  - path: /closed/**\n    deny: true\n",
-                "cors:\n  allowPreflight: true\n");
-    }
-
-    @AfterAll
-    static void stop() {
-        sidecar.close();
-        upstream.close();
-    }
-
-    static String token(RSAKey signingKey, Map<String, Object> extra, Instant exp) throws Exception {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer(ISSUER).subject("alice")
-                .audience("main-service").issueTime(new Date()).expirationTime(Date.from(exp))
-                .claim("scope", "read write").claim("azp", "web-app").claim("email", "alice@example.com")
-                .claim("groups", List.of("finance", "staff"));
-        extra.forEach(claims::claim);
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signingKey.getKeyID())
-                .type(JOSEObjectType.JWT).build(), claims.build());
-        jwt.sign(new RSASSASigner(signingKey));
-        return jwt.serialize();
+    /** The flow tests' caller: alice at the shop issuer, for main-service, with these claims added or replaced. */
+    static String token(RSAKey signingKey, Map<String, Object> extra, Instant exp) {
+        Map<String, Object> claims = Tokens.claims(ISSUER, "alice", "main-service", exp);
+        claims.put("scope", "read write");
+        claims.put("azp", "web-app");
+        claims.put("email", "alice@example.com");
+        claims.put("groups", List.of("finance", "staff"));
+        claims.putAll(extra);
+        return Tokens.token(signingKey, claims);
     }
 
     private static String valid() throws Exception {
@@ -118,7 +90,7 @@ class JwtFlowTest {
         assertThat(expired.statusCode()).isEqualTo(401);
         assertThat(expired.headers().firstValue("www-authenticate").orElse("")).contains("invalid_token");
 
-        RSAKey stranger = new RSAKeyGenerator(2048).keyID("k1").generate();
+        RSAKey stranger = Tokens.rsa("k1");
         HttpResponse<String> forged = sidecar.get("/echo", "Authorization",
                 "Bearer " + token(stranger, Map.of(), Instant.now().plusSeconds(600)));
         assertThat(forged.statusCode()).isEqualTo(401);
@@ -175,9 +147,5 @@ class JwtFlowTest {
     @Test
     void apiKeysKeepWorkingBesideJwts() throws Exception {
         assertThat(sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode()).isEqualTo(200);
-    }
-
-    static String b64(String s) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -2,7 +2,8 @@ package dev.authsidecar.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
+import dev.authsidecar.testing.FreePorts;
+import dev.authsidecar.testing.Tokens;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,12 +56,9 @@ class MetricsTest {
     /** Refusals are counted against the method that refused them, and a key set read from a file is a fetch. */
     @Test
     void refusalsAreCountedByTheMethodAttempted() throws Exception {
-        com.nimbusds.jose.jwk.RSAKey key = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k1")
-                .generate();
-        com.nimbusds.jose.jwk.RSAKey forger = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k1")
-                .generate();
-        java.nio.file.Path jwks = java.nio.file.Files.createTempFile("jwks", ".json");
-        java.nio.file.Files.writeString(jwks, new com.nimbusds.jose.jwk.JWKSet(key.toPublicJWK()).toString());
+        com.nimbusds.jose.jwk.RSAKey key = Tokens.rsa("k1");
+        com.nimbusds.jose.jwk.RSAKey forger = Tokens.rsa("k1");
+        java.nio.file.Path jwks = Tokens.jwksFile(key);
         try (TestUpstream app = new TestUpstream();
                 RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
                         + "  jwt:\n    providers:\n      - name: file\n        issuer: " + JwtFlowTest.ISSUER + "\n"
@@ -88,10 +86,7 @@ class MetricsTest {
 
     @Test
     void keySetsOfJwtProvidersAreReported() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort();
-        }
+        int closed = FreePorts.one();
         try (TestUpstream app = new TestUpstream();
                 RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
                         + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER + "\n"

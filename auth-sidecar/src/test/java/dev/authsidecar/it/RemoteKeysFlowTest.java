@@ -2,14 +2,12 @@ package dev.authsidecar.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.sun.net.httpserver.HttpServer;
+import dev.authsidecar.testing.FreePorts;
+import dev.authsidecar.testing.JwksServer;
+import dev.authsidecar.testing.Tokens;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,27 +27,13 @@ class RemoteKeysFlowTest {
 
     @Test
     void aRequestArrivingBeforeTheKeysAreFetchedWaitsForThem() throws Exception {
-        RSAKey key = new RSAKeyGenerator(2048).keyID("slow").keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256)
-                .generate();
-        AtomicInteger fetches = new AtomicInteger();
-        HttpServer idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        idp.createContext("/jwks", ex -> {
-            fetches.incrementAndGet();
-            try {
-                Thread.sleep(700);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            byte[] body = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        idp.start();
-        try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(), provider("http://127.0.0.1:"
-                        + idp.getAddress().getPort() + "/jwks"))) {
+        RSAKey key = Tokens.rsa("slow");
+        try (JwksServer idp = new JwksServer().behave(ex -> {
+                    JwksServer.pause(700);
+                    JwksServer.respond(ex, 200, "application/json", Tokens.jwks(key));
+                });
+                TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url(), provider(idp.jwksUri().toString()))) {
             String jwt = JwtFlowTest.token(key, Map.of(), Instant.now().plusSeconds(600));
             HttpResponse<String> r = proxy.get("/echo", "Authorization", "Bearer " + jwt);
             assertThat(r.statusCode()).isEqualTo(200);
@@ -57,18 +41,16 @@ class RemoteKeysFlowTest {
             // Other connections are served meanwhile and afterwards: nothing blocked an event loop.
             assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode())
                     .isEqualTo(200);
-            assertThat(fetches.get()).isEqualTo(1);
-        } finally {
-            idp.stop(0);
+            assertThat(idp.jwksRequests()).isEqualTo(1);
         }
     }
 
     @Test
     void anUnreachableIdentityProviderIs503NotAnAllow() throws Exception {
-        RSAKey key = new RSAKeyGenerator(2048).keyID("k").generate();
+        RSAKey key = Tokens.rsa("k");
         try (TestUpstream app = new TestUpstream();
                 RunningSidecar proxy = RunningSidecar.start(app.url(),
-                        provider("http://127.0.0.1:" + closedPort() + "/jwks"))) {
+                        provider("http://127.0.0.1:" + FreePorts.one() + "/jwks"))) {
             String jwt = JwtFlowTest.token(key, Map.of(), Instant.now().plusSeconds(600));
             HttpResponse<String> r = proxy.get("/echo", "Authorization", "Bearer " + jwt);
             assertThat(r.statusCode()).isEqualTo(503);
@@ -83,7 +65,7 @@ class RemoteKeysFlowTest {
         Files.writeString(secret, "s3cret\n");
         try (TestUpstream app = new TestUpstream();
                 RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
-                        + "  introspection:\n    endpoint: http://127.0.0.1:" + closedPort() + "/introspect\n"
+                        + "  introspection:\n    endpoint: http://127.0.0.1:" + FreePorts.one() + "/introspect\n"
                         + "    clientId: sidecar\n    clientSecretFile: " + secret + "\n    timeout: 1s\n")) {
             HttpResponse<String> r = proxy.get("/echo", "Authorization", "Bearer opaque-token-123");
             assertThat(r.statusCode()).isEqualTo(503);
@@ -136,12 +118,6 @@ class RemoteKeysFlowTest {
             assertThat(calls.get()).isEqualTo(2);
         } finally {
             idp.stop(0);
-        }
-    }
-
-    private static int closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

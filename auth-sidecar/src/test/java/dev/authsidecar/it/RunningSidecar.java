@@ -3,6 +3,7 @@ package dev.authsidecar.it;
 import dev.authsidecar.Sidecar;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.config.SidecarConfig;
+import dev.authsidecar.testing.ClassFixture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -16,22 +17,55 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Supplier;
 
-/** The sidecar started in-process on ephemeral ports, in front of a given upstream. */
-public final class RunningSidecar implements AutoCloseable {
+/**
+ * The sidecar started in-process on ephemeral ports, in front of a given upstream: at once ({@link #start}), or as a
+ * {@link ClassFixture} ({@link #forClass}) shared by a test class's tests.
+ */
+public final class RunningSidecar implements ClassFixture {
     public static final String KEY = "sk_alice_0123456789abcdef";
     public static final String OTHER_KEY = "sk_bob_fedcba9876543210";
 
-    private final Sidecar sidecar;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+    private final Supplier<String> upstreamUrl;
+    private final Supplier<String[]> sections;
+    private volatile Sidecar sidecar;
 
-    private RunningSidecar(Sidecar sidecar) {
-        this.sidecar = sidecar;
+    private RunningSidecar(Supplier<String> upstreamUrl, Supplier<String[]> sections) {
+        this.upstreamUrl = upstreamUrl;
+        this.sections = sections;
     }
 
-    /** @param extraYaml more top-level YAML, merged by key: sections given here replace the defaults' */
+    /** @param sections more top-level YAML, merged by key: sections given here replace the defaults' */
     public static RunningSidecar start(String upstreamUrl, String... sections) {
+        RunningSidecar running = new RunningSidecar(() -> upstreamUrl, () -> sections);
+        running.open();
+        return running;
+    }
+
+    /**
+     * Started before the test class's first test and closed after its last ({@code @RegisterExtension}); the
+     * upstream's address is asked for only then, so the upstream can be a fixture registered before this one.
+     */
+    public static RunningSidecar forClass(Supplier<String> upstreamUrl, String... sections) {
+        return new RunningSidecar(upstreamUrl, () -> sections);
+    }
+
+    /** As {@link #forClass(Supplier, String...)}, for sections that name other fixtures' addresses. */
+    public static RunningSidecar forClass(Supplier<String> upstreamUrl, Supplier<String[]> sections) {
+        return new RunningSidecar(upstreamUrl, sections);
+    }
+
+    @Override
+    public synchronized void open() {
+        if (sidecar == null) {
+            sidecar = launch(upstreamUrl.get(), sections.get());
+        }
+    }
+
+    private static Sidecar launch(String upstreamUrl, String... sections) {
         StringBuilder yaml = new StringBuilder();
         String server = find(sections, "server:", "server:\n  listen: 127.0.0.1:0\n");
         String upstream = find(sections, "upstream:", "upstream:\n  url: " + upstreamUrl + "\n");
@@ -50,7 +84,7 @@ public final class RunningSidecar implements AutoCloseable {
             Files.writeString(file, yaml);
             SidecarConfig config = ConfigLoader.load(file, List.of());
             Files.delete(file);
-            return new RunningSidecar(Sidecar.start(config));
+            return Sidecar.start(config);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (Exception e) {
@@ -84,15 +118,19 @@ public final class RunningSidecar implements AutoCloseable {
     }
 
     public Sidecar sidecar() {
-        return sidecar;
+        Sidecar s = sidecar;
+        if (s == null) {
+            throw new IllegalStateException("not open yet: register it with @RegisterExtension");
+        }
+        return s;
     }
 
     public int port() {
-        return sidecar.proxyAddress().getPort();
+        return sidecar().proxyAddress().getPort();
     }
 
     public int adminPort() {
-        return sidecar.adminAddress().getPort();
+        return sidecar().adminAddress().getPort();
     }
 
     public URI uri(String path) {
@@ -118,6 +156,9 @@ public final class RunningSidecar implements AutoCloseable {
 
     @Override
     public void close() {
-        sidecar.close();
+        Sidecar s = sidecar;
+        if (s != null) {
+            s.close();
+        }
     }
 }

@@ -8,10 +8,9 @@ import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.zip.CRC32;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bodies pass through intact in both directions. The bounded-memory half (1 GiB each way through a sidecar
@@ -20,20 +19,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class StreamingTest {
     private static final long SIZE = 64L * 1024 * 1024;
-    private static TestUpstream upstream;
-    private static RunningSidecar sidecar;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = new TestUpstream();
-        sidecar = RunningSidecar.start(upstream.url());
-    }
-
-    @AfterAll
-    static void stop() {
-        sidecar.close();
-        upstream.close();
-    }
+    @RegisterExtension
+    static final TestUpstream upstream = TestUpstream.forClass();
+    @RegisterExtension
+    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url);
 
     @Test
     void uploadArrivesComplete() throws Exception {

@@ -3,6 +3,7 @@ package dev.authsidecar.it;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.authsidecar.testing.ClassFixture;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -53,7 +54,7 @@ import java.util.zip.CRC32;
  * </ul>
  * It counts the connections it accepts, so tests can see pooling.
  */
-public final class TestUpstream implements AutoCloseable {
+public final class TestUpstream implements ClassFixture {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
@@ -62,9 +63,25 @@ public final class TestUpstream implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong produced = new java.util.concurrent.atomic.AtomicLong();
     private final CopyOnWriteArrayList<HttpRequest> seen = new CopyOnWriteArrayList<>();
-    private final Channel listener;
+    private volatile Channel listener;
 
     public TestUpstream() throws InterruptedException {
+        open();
+    }
+
+    private TestUpstream(boolean unopened) {
+    }
+
+    /** Opened before the test class's first test, closed after its last ({@code @RegisterExtension}). */
+    public static TestUpstream forClass() {
+        return new TestUpstream(false);
+    }
+
+    @Override
+    public synchronized void open() throws InterruptedException {
+        if (listener != null) {
+            return;
+        }
         listener = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -79,7 +96,16 @@ public final class TestUpstream implements AutoCloseable {
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     }
 
+    /** Opens the upstream first if it is a fixture not opened yet: another fixture may need the address sooner. */
     public int port() {
+        if (listener == null) {
+            try {
+                open();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
@@ -111,7 +137,9 @@ public final class TestUpstream implements AutoCloseable {
 
     @Override
     public void close() {
-        listener.close().syncUninterruptibly();
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 

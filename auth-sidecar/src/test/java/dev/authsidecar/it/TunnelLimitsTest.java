@@ -2,16 +2,12 @@ package dev.authsidecar.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.authsidecar.testing.Tokens;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -102,15 +98,13 @@ class TunnelLimitsTest {
         }
     }
 
-    private static RSAKey signingKey() throws Exception {
-        return new RSAKeyGenerator(2048).keyID("k1").keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256)
-                .generate();
+    private static RSAKey signingKey() {
+        return Tokens.rsa("k1");
     }
 
     private static RunningSidecar jwtSidecar(WebSocketUpstream app, RSAKey key, boolean closeAtExpiry)
             throws Exception {
-        Path jwks = Files.createTempFile("jwks", ".json");
-        Files.writeString(jwks, new JWKSet(key.toPublicJWK()).toString());
+        Path jwks = Tokens.jwksFile(key);
         return RunningSidecar.start(app.url(),
                 "auth:\n" + RunningSidecar.keys() + "  closeTunnelsAtExpiry: " + closeAtExpiry + "\n"
                         + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER + "\n"

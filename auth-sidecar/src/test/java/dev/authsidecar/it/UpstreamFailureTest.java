@@ -3,6 +3,7 @@ package dev.authsidecar.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.authsidecar.testing.FreePorts;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -17,10 +18,7 @@ class UpstreamFailureTest {
 
     @Test
     void applicationDownIs502() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.one();
         try (RunningSidecar proxy = RunningSidecar.start("http://127.0.0.1:" + port)) {
             HttpResponse<String> r = proxy.get("/ping", AUTH);
             assertThat(r.statusCode()).isEqualTo(502);

@@ -2,15 +2,13 @@ package dev.authsidecar.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.authsidecar.testing.JwksServer;
+import dev.authsidecar.testing.Tokens;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,17 +19,16 @@ class WeakFetchedKeyTest {
 
     @Test
     void theGoodKeysWorkAndReadinessCountsTheWeakOne() throws Exception {
-        RSAKey good = new RSAKeyGenerator(2048).keyID("good").generate();
+        RSAKey good = Tokens.rsa("good");
         KeyPairGenerator weakGenerator = KeyPairGenerator.getInstance("RSA");
         weakGenerator.initialize(1024);
         RSAKey weak = new RSAKey.Builder((RSAPublicKey) weakGenerator.generateKeyPair().getPublic()).keyID("weak")
                 .build();
-        byte[] jwks = new JWKSet(List.of(good.toPublicJWK(), weak)).toString().getBytes(StandardCharsets.UTF_8);
-        try (JwksServer idp = new JwksServer(jwks);
+        try (JwksServer idp = new JwksServer().serve(good, weak);
                 TestUpstream app = new TestUpstream();
                 RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
                         + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER + "\n"
-                        + "        audiences: [main-service]\n        jwksUri: " + idp.uri() + "\n")) {
+                        + "        audiences: [main-service]\n        jwksUri: " + idp.jwksUri() + "\n")) {
             String jwt = JwtFlowTest.token(good, Map.of(), Instant.now().plusSeconds(600));
             assertThat(proxy.get("/echo", "Authorization", "Bearer " + jwt).statusCode()).isEqualTo(200);
 

@@ -5,19 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.authsidecar.proxy.ClientDeadlines;
 import dev.authsidecar.accept.TestPipelines;
 import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.AccessLogConfig;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
-import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;
+import dev.authsidecar.testing.ApiKeysOnly;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -69,15 +67,8 @@ final class RecordedAnswersTest {
     private EmbeddedChannel channel() throws Exception {
         SidecarConfig config = ConfigLoader.defaults();
         UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO);
-        Stages stages = Stages.of(config, pool);
-        ClientDeadlines deadline = new ClientDeadlines(10_000, 60_000, 60_000);
-        EmbeddedChannel ch = new EmbeddedChannel(false, false);
-        ch.config().setAutoRead(false);
-        ch.pipeline().addLast(deadline, new HttpServerCodec(TestPipelines.decoderConfig(config.server())),
-                new FrontendHandler(() -> stages, deadline, recorder, new dev.authsidecar.proxy.Upgrades(
-                        config.server().websocketTunnels(), config.server().tunnelIdleTimeout().toMillis())));
-        ch.register();
-        return ch;
+        Stages stages = ApiKeysOnly.stages(config, pool);
+        return TestPipelines.client(config.server(), () -> stages, recorder);
     }
 
     private static String readAll(EmbeddedChannel ch) {

@@ -2,24 +2,14 @@ package dev.authsidecar.reload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
-import dev.authsidecar.it.JwksServer;
 import dev.authsidecar.it.TestUpstream;
-import java.nio.charset.StandardCharsets;
+import dev.authsidecar.testing.JwksServer;
+import dev.authsidecar.testing.Tokens;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -54,17 +44,17 @@ final class ConfigReloaderTest {
 
     @Test
     void aRotatedJwksFileIsApplied() throws Exception {
-        RSAKey oldKey = rsa("old");
-        RSAKey newKey = rsa("new");
+        RSAKey oldKey = Tokens.rsa("old");
+        RSAKey newKey = Tokens.rsa("new");
         KubernetesVolume keys = new KubernetesVolume(dir.resolve("jwt"));
-        keys.write(Map.of("jwks.json", new JWKSet(oldKey.toPublicJWK()).toString()));
+        keys.write(Map.of("jwks.json", Tokens.jwks(oldKey)));
         Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(provider("jwt/jwks.json")));
 
         try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {
             assertThat(sidecar.status("/echo", token(oldKey))).isEqualTo(200);
             assertThat(sidecar.status("/echo", token(newKey))).isEqualTo(401);
 
-            keys.write(Map.of("jwks.json", new JWKSet(List.of(oldKey.toPublicJWK(), newKey.toPublicJWK())).toString()));
+            keys.write(Map.of("jwks.json", Tokens.jwks(oldKey, newKey)));
 
             sidecar.awaitStatus("/echo", token(newKey), 200, SOON);
             assertThat(sidecar.status("/echo", token(oldKey))).isEqualTo(200);
@@ -85,10 +75,10 @@ final class ConfigReloaderTest {
     /** A reload builds a new authenticate stage; its counters must carry on, or Prometheus sees a reset. */
     @Test
     void authenticationCountersCarryOnAcrossAReload() throws Exception {
-        RSAKey key = rsa("k");
-        JwksServer idp = new JwksServer(new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8));
+        RSAKey key = Tokens.rsa("k");
+        JwksServer idp = new JwksServer().serve(key);
         String remote = "  jwt:\n    providers:\n      - name: shop\n        issuer: " + ISSUER + "\n"
-                + "        jwksUri: " + idp.uri() + "\n";
+                + "        jwksUri: " + idp.jwksUri() + "\n";
         Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(remote + "        audiences: [main-service]\n"));
         String misses = "auth_sidecar_credential_cache_requests_total{result=\"miss\"}";
         String fetches = "auth_sidecar_keyset_fetches_total{provider=\"shop\",result=\"success\"}";
@@ -189,7 +179,7 @@ final class ConfigReloaderTest {
     @Test
     void aFileNamedBeforeItExistsIsPickedUpWhenItArrives() throws Exception {
         Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(""));
-        RSAKey key = rsa("k1");
+        RSAKey key = Tokens.rsa("k1");
         Path jwks = dir.resolve("later/jwks.json");
 
         try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {
@@ -198,7 +188,7 @@ final class ConfigReloaderTest {
             assertThat(sidecar.reloads().lastFailure()).contains("auth.jwt.providers[0].jwksFile: file not found");
 
             Files.createDirectories(jwks.getParent());
-            Files.writeString(jwks, new JWKSet(key.toPublicJWK()).toString());
+            Tokens.writeJwks(jwks, key);
 
             sidecar.awaitStatus("/echo", token(key), 200, SOON);
             assertThat(sidecar.reloads().failures()).isEqualTo(1);
@@ -245,16 +235,7 @@ final class ConfigReloaderTest {
                 + "        audiences: [main-service]\n        jwksFile: " + jwksFile + "\n";
     }
 
-    private static RSAKey rsa(String kid) throws Exception {
-        return new RSAKeyGenerator(2048).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256).generate();
-    }
-
-    private static String token(RSAKey key) throws Exception {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER).subject("alice").audience("main-service")
-                .issueTime(new Date()).expirationTime(Date.from(Instant.now().plusSeconds(600))).build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
-                .type(JOSEObjectType.JWT).build(), claims);
-        jwt.sign(new RSASSASigner(key));
-        return jwt.serialize();
+    private static String token(RSAKey key) {
+        return Tokens.token(key, Tokens.claims(ISSUER, "alice", "main-service", Instant.now().plusSeconds(600)));
     }
 }

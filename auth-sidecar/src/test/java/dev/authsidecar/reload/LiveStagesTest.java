@@ -3,8 +3,8 @@ package dev.authsidecar.reload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authsidecar.authenticate.Authentication;
-import dev.authsidecar.config.AuthConfig;
 import dev.authsidecar.proxy.Stages;
+import dev.authsidecar.testing.ApiKeysOnly;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -25,7 +25,7 @@ final class LiveStagesTest {
     }
 
     private static Authentication auth() {
-        return new Authentication(AuthConfig.apiKeysOnly(List.of(), List.of(), false));
+        return ApiKeysOnly.authentication(ApiKeysOnly.auth(List.of(), List.of(), false));
     }
 
     @Test

@@ -3,29 +3,19 @@ package dev.authsidecar.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.authsidecar.authenticate.ClientCertificate;
 import dev.authsidecar.it.RunningSidecar;
 import dev.authsidecar.it.TestUpstream;
+import dev.authsidecar.testing.Tokens;
 import io.netty.handler.codec.http.HttpRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
@@ -65,9 +55,8 @@ final class MtlsTest {
         clientCa.writeCert(dir.resolve("client-ca.crt"));
         payments = client(PAYMENTS, Instant.now().plus(Duration.ofDays(1)));
         shop = client(SHOP, Instant.now().plus(Duration.ofDays(1)));
-        signingKey = new RSAKeyGenerator(2048).keyID("k1").keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256)
-                .generate();
-        Files.writeString(dir.resolve("jwks.json"), new JWKSet(signingKey.toPublicJWK()).toString());
+        signingKey = Tokens.rsa("k1");
+        Tokens.writeJwks(dir.resolve("jwks.json"), signingKey);
         upstream = new TestUpstream();
         String auth = "auth:\n" + RunningSidecar.keys()
                 + "  jwt:\n    providers:\n      - name: idp\n        issuer: " + ISSUER + "\n"
@@ -119,14 +108,10 @@ final class MtlsTest {
         return "Bearer " + token;
     }
 
-    static String jwt(Map<String, Object> extra) throws Exception {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer(ISSUER).subject("alice").audience("api")
-                .issueTime(new Date()).expirationTime(Date.from(Instant.now().plusSeconds(300)));
-        extra.forEach(claims::claim);
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("k1")
-                .type(JOSEObjectType.JWT).build(), claims.build());
-        jwt.sign(new RSASSASigner(signingKey));
-        return jwt.serialize();
+    static String jwt(Map<String, Object> extra) {
+        Map<String, Object> claims = Tokens.claims(ISSUER, "alice", "api", Instant.now().plusSeconds(300));
+        claims.putAll(extra);
+        return Tokens.token(signingKey, claims);
     }
 
     @Test

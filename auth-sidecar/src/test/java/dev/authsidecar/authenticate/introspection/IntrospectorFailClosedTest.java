@@ -18,8 +18,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.config.IntrospectionConfig;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.testing.FreePorts;
 import java.io.ByteArrayOutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -46,10 +46,7 @@ class IntrospectorFailClosedTest {
 
     @Test
     void endpointThatRefusesConnectionsIsUnavailable() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = FreePorts.one();
         IntrospectionConfig c = f.config();
         Introspector introspector = f.introspector(new IntrospectionConfig(
                 URI.create("http://127.0.0.1:" + closedPort + "/introspect"), c.clientId(), c.clientSecretFile(),

@@ -11,7 +11,6 @@ import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.config.IntrospectionConfig;
 import dev.authsidecar.respond.Failure;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

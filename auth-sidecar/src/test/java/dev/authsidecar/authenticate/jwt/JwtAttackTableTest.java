@@ -18,15 +18,14 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.RSAEncrypter;
 import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.testing.JwksServer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -39,6 +38,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -59,19 +59,18 @@ final class JwtAttackTableTest {
 
     @TempDir
     static Path dir;
-    private static FakeIdp idp;
-    private static FakeIdp attackerHost;
+    @RegisterExtension
+    static final JwksServer idp = JwksServer.forClass().serve(RSA, EC, RSA_RS256_ONLY, RSA_FOR_ENCRYPTION);
+    @RegisterExtension
+    static final JwksServer attackerHost = JwksServer.forClass().serve(ATTACKER);
     private static ScheduledExecutorService executor;
     private static JwtAuthenticator jwt;
     private static String issuer;
 
     @BeforeAll
     static void start() throws Exception {
-        idp = new FakeIdp().serve(RSA, EC, RSA_RS256_ONLY, RSA_FOR_ENCRYPTION);
-        attackerHost = new FakeIdp().serve(ATTACKER);
         issuer = idp.issuer();
-        Path otherKeys = dir.resolve("other.jwks");
-        Files.writeString(otherKeys, new JWKSet(OTHER_PROVIDER).toString(true));
+        Path otherKeys = Jwts.writeJwks(dir.resolve("other.jwks"), OTHER_PROVIDER);
         Providers other = Providers.of(OTHER_ISSUER, null);
         other.name = "other";
         other.jwksFile = otherKeys;
@@ -87,8 +86,6 @@ final class JwtAttackTableTest {
     static void stop() {
         jwt.close();
         executor.shutdownNow();
-        idp.close();
-        attackerHost.close();
     }
 
     @Test

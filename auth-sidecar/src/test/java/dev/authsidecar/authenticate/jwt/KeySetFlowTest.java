@@ -14,8 +14,8 @@ import com.nimbusds.jose.jwk.RSAKey;
 import dev.authsidecar.authenticate.AuthOutcome;
 import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.respond.Failure;
+import dev.authsidecar.testing.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -235,10 +235,7 @@ final class KeySetFlowTest {
 
     @Test
     void anIssuerDownFromTheStartGets503OnceTheFirstFetchFails() throws IOException {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = FreePorts.one();
         started(Providers.of("http://127.0.0.1:" + closedPort, URI.create("http://127.0.0.1:" + closedPort + "/jwks")));
         AuthOutcome outcome = jwt.authenticate(token(OLD, claims("http://127.0.0.1:" + closedPort)));
         assertRejected(resolve(outcome), Failure.AUTH_BACKEND_UNAVAILABLE);

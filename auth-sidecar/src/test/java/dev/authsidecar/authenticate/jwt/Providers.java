@@ -1,6 +1,7 @@
 package dev.authsidecar.authenticate.jwt;
 
 import dev.authsidecar.config.JwtProviderConfig;
+import dev.authsidecar.testing.JwksServer;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +34,7 @@ final class Providers {
         return p;
     }
 
-    static Providers of(FakeIdp idp) {
+    static Providers of(JwksServer idp) {
         return of(idp.issuer(), idp.jwksUri());
     }
 

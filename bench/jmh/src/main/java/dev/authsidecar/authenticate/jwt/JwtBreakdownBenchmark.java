@@ -56,7 +56,7 @@ public class JwtBreakdownBenchmark {
         public void setUp() throws Exception {
             try (Tokens tokens = new Tokens()) {
                 CompactJwt jwt = CompactJwt.parse(tokens.token(alg));
-                KeySet keys = KeySet.parse(tokens.jwks(), "bench", System.nanoTime());
+                KeySet keys = KeySet.parse(tokens.jwks(), "bench", KeySet.Source.FETCHED, System.nanoTime());
                 JWSAlgorithm algorithm = JWSAlgorithm.parse(alg);
                 key = keys.withKid((String) jwt.header.get("kid")).get(0);
                 header = new JWSHeader(algorithm);
