@@ -2,12 +2,18 @@
 # h2load benchmark: auth-sidecar against nginx, both speaking to h2load and HTTP/1.1 with keep-alive to the same
 # upstream (an nginx answering {"message":"pong"}), on loopback. MODE picks what the client speaks:
 #   h2c      HTTP/2 with prior knowledge (default)
-#   tls      HTTP/1.1 keep-alive over TLS (ALPN http/1.1); the sidecar on the JDK's SSLEngine, nginx on OpenSSL
+#   tls      HTTP/1.1 keep-alive over TLS (ALPN http/1.1); nginx on OpenSSL
 #   tls-h2   HTTP/2 over TLS (ALPN h2)
+# With TLS, PROVIDER lists the sidecar's server.tls.provider values to run side by side, one sidecar each (default
+# "jdk openssl": the JDK's SSLEngine and netty-tcnative's BoringSSL), and each proxy is also measured on new
+# connections: TLS handshakes per second from `openssl s_time -new` (one client, a full handshake per
+# connection, no request) and the proxy's CPU time per handshake.
 # Writes its section of bench/RESULTS.md (between <!-- h2-MODE:start --> and <!-- h2-MODE:end -->).
 #
 #   bench/h2-run.sh                  # MODE=h2c DURATION=10 ROUNDS=3 CONNECTIONS=4 STREAMS=32
 #   MODE=tls STREAMS=1 CONNECTIONS=32 bench/h2-run.sh
+#   MODE=tls PROVIDER=openssl bench/h2-run.sh
+#   NOTE="other builds were running" MODE=tls bench/h2-run.sh   # NOTE: one line about the run, into RESULTS.md
 #
 # For each proxy: requests/s with CONNECTIONS connections each keeping STREAMS streams in flight (h2load -m), the
 # proxy's CPU time per request (utime + stime from /proc, all its processes), h2load's mean and max request time,
@@ -15,7 +21,7 @@
 # makes it cheap on the wire); nginx does no authentication, so it does less work.
 #
 # Needs nginx, h2load and openssl (apt-get install -y nginx nghttp2-client openssl) and the built jar
-# (./mvnw -B -q -pl auth-sidecar package -DskipTests). Installs nothing; stops every process it started.
+# (./mvnw -B -q -pl auth-sidecar -am package -DskipTests). Installs nothing; stops every process it started.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +34,7 @@ ROUNDS="${ROUNDS:-3}"
 WARMUP="${WARMUP:-10}"
 CONNECTIONS="${CONNECTIONS:-4}"
 STREAMS="${STREAMS:-32}"
+PROVIDER="${PROVIDER:-jdk openssl}"
 HOST=127.0.0.1
 UPSTREAM_PORT=18280
 SIDECAR_PORT=18281
@@ -41,8 +48,17 @@ H2LOAD="$(command -v h2load || true)"
 
 [[ -x "$NGINX" ]] || die "nginx not found; apt-get install -y nginx"
 [[ -n "$H2LOAD" ]] || die "h2load not found; apt-get install -y nghttp2-client"
-[[ -f "$JAR" ]] || die "$JAR missing; ./mvnw -B -q -pl auth-sidecar package -DskipTests"
-require_free_ports "$UPSTREAM_PORT" "$SIDECAR_PORT" "$PEER_PORT" "$ADMIN_PORT"
+[[ -f "$JAR" ]] || die "$JAR missing; ./mvnw -B -q -pl auth-sidecar -am package -DskipTests"
+case "$MODE" in
+    h2c) PROVIDERS=(none) ;;
+    *) read -r -a PROVIDERS <<<"$PROVIDER" ;;
+esac
+for p in "${PROVIDERS[@]}"; do
+    [[ "$p" =~ ^(jdk|openssl|none)$ ]] || die "PROVIDER must list jdk and/or openssl, got $PROVIDER"
+done
+# One sidecar per provider: ports SIDECAR_PORT + 10 * i, admin ADMIN_PORT + i.
+require_free_ports "$UPSTREAM_PORT" "$PEER_PORT" \
+    $(for i in "${!PROVIDERS[@]}"; do echo $((SIDECAR_PORT + 10 * i)) $((ADMIN_PORT + i)); done)
 mkdir -p "$BENCH_DIR/out"
 WORK="$(mktemp -d "$BENCH_DIR/out/h2.XXXXXX")"
 KEY="sk_$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
@@ -98,17 +114,24 @@ PEER_PID=$!
 PIDS+=($PEER_PID)
 wait_port "$PEER_PORT"
 
-cat >"$WORK/sidecar.yaml" <<YAML
+declare -A URL=([nginx]="$SCHEME://$HOST:$PEER_PORT/ping") PORT=([nginx]="$PEER_PORT") PID=()
+TARGETS=()
+for i in "${!PROVIDERS[@]}"; do
+    provider="${PROVIDERS[$i]}"
+    target=sidecar
+    [[ "$provider" == none ]] || target="sidecar-$provider"
+    port=$((SIDECAR_PORT + 10 * i))
+    cat >"$WORK/$target.yaml" <<YAML
 server:
-  listen: $HOST:$SIDECAR_PORT
+  listen: $HOST:$port
   ioThreads: 1
   http2:
     maxConcurrentStreams: 128
-$(if [[ "$SCHEME" == https ]]; then printf '  tls:\n    certFile: %s\n    keyFile: %s\n' "$WORK/tls.crt" "$WORK/tls.key"; fi)
+$(if [[ "$SCHEME" == https ]]; then printf '  tls:\n    provider: %s\n    certFile: %s\n    keyFile: %s\n' "$provider" "$WORK/tls.crt" "$WORK/tls.key"; fi)
 upstream:
   url: http://$HOST:$UPSTREAM_PORT
 admin:
-  listen: $HOST:$ADMIN_PORT
+  listen: $HOST:$((ADMIN_PORT + i))
 auth:
   apiKeys:
     - name: bench
@@ -119,15 +142,19 @@ shutdown:
 accessLog:
   format: "off"
 YAML
-"$JAVA" $SIDECAR_JVM_FLAGS -jar "$JAR" --config "$WORK/sidecar.yaml" >"$WORK/sidecar.log" 2>&1 &
-SIDECAR_PID=$!
-PIDS+=($SIDECAR_PID)
-wait_port "$SIDECAR_PORT"
+    "$JAVA" $SIDECAR_JVM_FLAGS -jar "$JAR" --config "$WORK/$target.yaml" >"$WORK/$target.log" 2>&1 &
+    PID[$target]=$!
+    PIDS+=($!)
+    wait_port "$port"
+    URL[$target]="$SCHEME://$HOST:$port/ping"
+    PORT[$target]="$port"
+    TARGETS+=("$target")
+done
+TARGETS+=(nginx)
 sleep 0.5
 PEER_PIDS=("$PEER_PID" $(pgrep -P "$PEER_PID" || true))
 
-declare -A URL=([sidecar]="$SCHEME://$HOST:$SIDECAR_PORT/ping" [nginx]="$SCHEME://$HOST:$PEER_PORT/ping")
-pids_of() { if [[ "$1" == sidecar ]]; then echo "$SIDECAR_PID"; else echo "${PEER_PIDS[@]}"; fi; }
+pids_of() { if [[ "$1" == nginx ]]; then echo "${PEER_PIDS[@]}"; else echo "${PID[$1]}"; fi; }
 
 # One measured run: "req_per_s cpu_us_per_req mean_ms max_ms peak_rss_mib".
 measure() {
@@ -158,19 +185,52 @@ measure() {
         BEGIN { printf "%.0f %.2f %.2f %.2f %.1f\n", rps, t / hz * 1e6 / r, ms(mean), ms(max), peak / 1024 }'
 }
 
-for target in sidecar nginx; do
+# New connections: "handshakes_per_s cpu_us_per_handshake peak_rss_mib" from `openssl s_time -new`, which opens
+# connection after connection, each with a full handshake (no session resumption) and no request.
+handshakes() {
+    local target="$1" seconds="$2" before after out count start end peak sampler
+    # shellcheck disable=SC2046
+    before=$(cpu_ticks $(pids_of "$target"))
+    ( while true; do
+          # shellcheck disable=SC2046
+          rss_kib $(pids_of "$target")
+          sleep 0.2
+      done ) >"$WORK/hs-rss.$target" 2>/dev/null &
+    sampler=$!
+    start=$(date +%s.%N)
+    out="$(openssl s_time -connect "$HOST:${PORT[$target]}" -new -time "$seconds" 2>&1 </dev/null)"
+    end=$(date +%s.%N)
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    # shellcheck disable=SC2046
+    after=$(cpu_ticks $(pids_of "$target"))
+    count=$(awk '/connections in/ {print $1; exit}' <<<"$out")
+    [[ "${count:-0}" -gt 0 ]] || die "no handshake with $target: $out"
+    peak=$(sort -n "$WORK/hs-rss.$target" | tail -1)
+    awk -v n="$count" -v s="$start" -v e="$end" -v t=$((after - before)) -v hz="$CLK_TCK" -v peak="$peak" \
+        'BEGIN { printf "%.0f %.1f %.1f\n", n / (e - s), t / hz * 1e6 / n, peak / 1024 }'
+}
+
+for target in "${TARGETS[@]}"; do
     log "$target: warm-up ${WARMUP}s"
     measure "$target" "$WARMUP" >/dev/null
+    if [[ "$SCHEME" == https ]]; then handshakes "$target" 3 >/dev/null; fi
 done
-declare -A RESULT
+declare -A RESULT HS
 for ((round = 1; round <= ROUNDS; round++)); do
-    for target in sidecar nginx; do
+    for target in "${TARGETS[@]}"; do
         r="$(measure "$target" "$DURATION")"
         log "round $round $target: $r (req/s, CPU µs/req, mean ms, max ms, peak RSS MiB)"
         RESULT[$target]+="$r"$'\n'
+        if [[ "$SCHEME" == https ]]; then
+            h="$(handshakes "$target" "$DURATION")"
+            log "round $round $target: $h (handshakes/s, CPU µs/handshake, peak RSS MiB)"
+            HS[$target]+="$h"$'\n'
+        fi
     done
 done
 col() { printf '%s' "${RESULT[$1]}" | awk -v c="$2" 'NF {print $c}' | median; }
+hcol() { printf '%s' "${HS[$1]}" | awk -v c="$2" 'NF {print $c}' | median; }
 
 CPU_MODEL="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 SECTION="$WORK/section.md"
@@ -178,8 +238,8 @@ SECTION="$WORK/section.md"
     echo "<!-- h2-$MODE:start -->"
     case "$MODE" in
         h2c) what="HTTP/2 with prior knowledge (h2c)" ;;
-        tls) what="HTTP/1.1 keep-alive over TLS (sidecar: JDK SSLEngine; nginx: OpenSSL)" ;;
-        tls-h2) what="HTTP/2 over TLS, ALPN h2 (sidecar: JDK SSLEngine; nginx: OpenSSL)" ;;
+        tls) what="HTTP/1.1 keep-alive over TLS (sidecar: server.tls.provider ${PROVIDERS[*]}; nginx: OpenSSL)" ;;
+        tls-h2) what="HTTP/2 over TLS, ALPN h2 (sidecar: server.tls.provider ${PROVIDERS[*]}; nginx: OpenSSL)" ;;
     esac
     echo "### $what — h2load, $CONNECTIONS connections × $STREAMS in flight ($(date -u +%Y-%m-%d))"
     echo
@@ -187,23 +247,33 @@ SECTION="$WORK/section.md"
     echo "Both proxies: one event loop / one worker, $what from h2load, HTTP/1.1 keep-alive to the same nginx"
     echo "upstream. The sidecar verifies an API key on every request; nginx authenticates nothing."
     echo "Medians of $ROUNDS rounds of ${DURATION}s after a ${WARMUP}s warm-up each (bench/h2-run.sh)."
+    echo "Load: $(cut -d' ' -f1-3 /proc/loadavg) at the end (other work on the machine shows here and in every figure)."
+    if [[ -n "${NOTE:-}" ]]; then echo "Note: $NOTE"; fi
     echo
     echo "| proxy | req/s | CPU µs/req | mean ms | max ms | peak RSS MiB |"
     echo "|---|---:|---:|---:|---:|---:|"
-    for target in sidecar nginx; do
+    for target in "${TARGETS[@]}"; do
         echo "| $target | $(col "$target" 1) | $(col "$target" 2) | $(col "$target" 3) | $(col "$target" 4) | $(col "$target" 5) |"
     done
     echo
-    awk -v s="$(col sidecar 2)" -v n="$(col nginx 2)" 'BEGIN { printf "CPU per request: %.2f× nginx.\n", s / n }'
+    for target in "${TARGETS[@]}"; do
+        [[ "$target" == nginx ]] && continue
+        awk -v t="$target" -v s="$(col "$target" 2)" -v n="$(col nginx 2)" \
+            'BEGIN { printf "CPU per request, %s: %.2f× nginx.\n", t, s / n }'
+    done
+    if [[ "$SCHEME" == https ]]; then
+        echo
+        echo "New connections, \`openssl s_time -new\` (one client, a full handshake per connection, no request):"
+        echo
+        echo "| proxy | handshakes/s | CPU µs/handshake | peak RSS MiB |"
+        echo "|---|---:|---:|---:|"
+        for target in "${TARGETS[@]}"; do
+            echo "| $target | $(hcol "$target" 1) | $(hcol "$target" 2) | $(hcol "$target" 3) |"
+        done
+    fi
     echo "<!-- h2-$MODE:end -->"
 } >"$SECTION"
 cat "$SECTION"
-if grep -q "<!-- h2-$MODE:start -->" "$RESULTS"; then
-    awk -v f="$SECTION" -v s="<!-- h2-$MODE:start -->" -v e="<!-- h2-$MODE:end -->" \
-        '$0 == s {while ((getline l < f) > 0) print l; skip = 1; next} $0 == e {skip = 0; next} !skip' \
-        "$RESULTS" >"$WORK/results.md"
-    cp "$WORK/results.md" "$RESULTS"
-else
-    { echo; cat "$SECTION"; } >>"$RESULTS"
-fi
+# In place of the last h2-$MODE section, or after the other HTTP/2 sections; the rest of the file stays as it is.
+"$JAVA" "$BENCH_DIR/Results.java" splice "$RESULTS" "h2-$MODE" "$SECTION" || die "could not write $RESULTS"
 log "written to $RESULTS"

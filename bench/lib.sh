@@ -3,8 +3,11 @@
 
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 [[ -x "$JAVA" ]] || JAVA="$(command -v java)"
-# The image's JVM options (auth-sidecar/Dockerfile), as bench/run.sh uses them (see there for why each is there).
-SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:--Xmx48m -Xmn6m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=24m -XX:-UsePerfData -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:CICompilerCount=1 -XX:FreqInlineSize=100 -XX:TrimNativeHeapInterval=500 --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED}"
+# The sidecar image's JVM options, read from the Dockerfile (SIDECAR_JAVA_OPTIONS), the one place they are written;
+# docs/jvm-options.md explains each. SIDECAR_JVM_FLAGS replaces the whole list.
+LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:-$("$JAVA" "$LIB_DIR/Results.java" jvm-flags "$LIB_DIR/../Dockerfile")}"
+[[ -n "$SIDECAR_JVM_FLAGS" ]] || { echo "could not read the JVM options from $LIB_DIR/../Dockerfile" >&2; exit 1; }
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 CLK_TCK="$(getconf CLK_TCK)"
 

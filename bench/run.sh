@@ -14,9 +14,10 @@
 # For the two proxies it records requests/s, p50/p99 latency, the proxy's CPU time per request and its
 # peak RSS. See bench/README.md.
 #
-# bench/RESULTS.md holds one section per auth mode and access-log setting; a run replaces its own section and
-# keeps the others, and the JMH section (<!-- jmh:start --> .. <!-- jmh:end -->, written by bench/jmh/run.sh)
-# unchanged at the end.
+# This script starts and stops the processes; bench/Measure.java takes each measurement (wrk, /proc) and
+# bench/Results.java writes the report. bench/RESULTS.md holds one section per auth mode and access-log
+# setting; a run replaces its own section and the common part, and keeps every other section (other runs, JMH,
+# WebSocket, HTTP/2) as it is.
 #
 # Installs nothing. Every process it starts is stopped on exit, including on failure and Ctrl-C.
 set -euo pipefail
@@ -57,54 +58,10 @@ SIDECAR_PORT=18081
 PEER_PORT=18082
 ADMIN_PORT=19901
 
-# The sidecar's JVM flags (JDK 25; override the whole list with SIDECAR_JVM_FLAGS). The same list as the
-# JAVA_TOOL_OPTIONS of auth-sidecar/Dockerfile (DockerfileTest keeps the two equal), so what is measured here is
-# what the image runs. Chosen for a small footprint beside an application in a Pod, and measured with this
-# script and A/B runs (AUTH=apikey, JDK 25.0.3; see bench/README.md): peak RSS about 85 MiB, against about
-# 135 MiB with the earlier -Xms64m -Xmx64m -XX:+UseSerialGC -Xss512k -XX:MaxMetaspaceSize=64m
-# -XX:ReservedCodeCacheSize=64m -XX:-UsePerfData, for about the same CPU per request.
-#  -Xmx48m               a cap, not a reservation: the live set (config, pools, caches) is a few MiB, and without
-#                        -Xms the old generation is committed only as it fills, so RSS holds what is used.
-#  -Xmn6m                the young generation is what a request-churning proxy touches all the time: every page
-#                        of eden becomes resident. A small eden keeps that small (about 10 MiB of peak RSS); minor
-#                        GCs come more often (every ~30 ms here) but cost what survives, almost nothing (~0.4 ms).
-#  -XX:+UseSerialGC      no GC worker threads and none of G1's remembered sets and region tables, which cost MiBs
-#                        and buy nothing for a small heap behind one event loop.
-#  -Xss256k              the sidecar's threads do not recurse deeply; a smaller stack bounds what each can touch.
-#  -XX:ReservedCodeCacheSize=24m
-#                        C2's code for the whole sidecar uses under 3 MiB (-XX:+PrintCodeCache at exit), so 24 MiB
-#                        leaves ample headroom with less code-heap bookkeeping than the default 240 MiB. A full code
-#                        cache would stop the JIT for good; the script warns if a round reports one.
-#  -XX:-UsePerfData      no hsperfdata file mapped into memory and written under /tmp (often read-only in a Pod).
-#  -XX:+UseCompactObjectHeaders
-#                        8-byte instead of 12-byte object headers (product in JDK 25): less to allocate for every
-#                        request, so fewer minor GCs and a smaller live set.
-#  -XX:-TieredCompilation -XX:CICompilerCount=1
-#                        C2 only, with one compiler thread: no C1 code, no profiling tiers and no second compiler
-#                        arena; 10-15 MiB of peak RSS. The price: the JVM interprets until C2 has compiled the
-#                        hot path (hence SIDECAR_WARMUP), and a little CPU (about 0.3 us/req of user time).
-#  -XX:FreqInlineSize=100
-#                        the largest bytecode size of a hot method that C2 inlines (default 325). Netty's
-#                        ChannelHandlerContext.read(), flush() and fire*() (117-150 bytes) inlined into each other
-#                        through every handler of the pipeline made compilations of 10-15,000 nodes, each taking
-#                        15-25 MiB of compiler arena for a moment: most of the peak. At 100 the largest takes about
-#                        7 MiB, and peak RSS falls by about 15 MiB, for about 0.4 us/req of user time (A/B, 2 x 3
-#                        rounds), which letting Netty use Unsafe (below) pays back.
-#  -XX:TrimNativeHeapInterval=500
-#                        returns freed malloc memory (compiler arenas after a burst of compilation) to the OS every
-#                        0.5 s, so later peaks start from a lower base; about 1 MiB of peak here, no visible CPU.
-#  --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false
-#                        lets Netty 4.2 use sun.misc.Unsafe, as it does by default up to JDK 24 (on 25 it stays
-#                        off unless asked, to avoid the JDK's warning, which "allow" silences). Without it every
-#                        copy out of a direct buffer (each header line Netty parses) duplicates a ByteBuffer:
-#                        a fifth of all allocation. With it: about 0.4 us/req less user time and 4 MiB less peak
-#                        RSS (A/B, 2 x 3 rounds). The images run JDK 25, which has the option; a future JDK that
-#                        removes sun.misc.Unsafe's memory access will need these two dropped.
-#  -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED
-#                        no effect on these numbers; the image's bounds and behaviour (see its Dockerfile).
-# Not used: -XX:MaxMetaspaceSize (a cap does not make classes smaller; it only turns a leak into an
-# OutOfMemoryError).
-SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:--Xmx48m -Xmn6m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=24m -XX:-UsePerfData -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:CICompilerCount=1 -XX:FreqInlineSize=100 -XX:TrimNativeHeapInterval=500 --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED}"
+# The sidecar's JVM flags: by default the image's (SIDECAR_JAVA_OPTIONS in the Dockerfile, read in
+# check_prerequisites), so that what is measured here is what the image runs; docs/jvm-options.md explains each
+# and what it was measured to give. SIDECAR_JVM_FLAGS replaces the whole list (for an A/B run, say).
+SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:-}"
 
 # The targets this benchmark checks.
 TARGET_CPU_RATIO=1.5   # auth-sidecar CPU per request <= 1.5 x nginx's
@@ -193,9 +150,9 @@ check_prerequisites() {
         missing=1
     fi
     local tool
-    for tool in curl sha256sum od getconf pgrep timeout awk; do
+    for tool in curl sha256sum od getconf pgrep; do
         if ! command -v "$tool" >/dev/null; then
-            log "missing: $tool. On Debian/Ubuntu: sudo apt-get install -y curl coreutils procps gawk"
+            log "missing: $tool. On Debian/Ubuntu: sudo apt-get install -y curl coreutils procps"
             missing=1
         fi
     done
@@ -216,11 +173,15 @@ check_prerequisites() {
 
     if [[ ! -f "$JAR" ]]; then
         log "missing: $JAR. Build it with:"
-        log "         cd $REPO_DIR && ./mvnw -B -q -pl auth-sidecar package -DskipTests"
+        log "         cd $REPO_DIR && ./mvnw -B -q -pl auth-sidecar -am package -DskipTests"
         missing=1
     fi
     [[ $missing -eq 0 ]] || die "prerequisites missing (see above); nothing was started"
 
+    if [[ -z "$SIDECAR_JVM_FLAGS" ]]; then
+        SIDECAR_JVM_FLAGS="$("$JAVA" "$BENCH_DIR/Results.java" jvm-flags "$REPO_DIR/Dockerfile")" ||
+            die "could not read the image's JVM options from $REPO_DIR/Dockerfile"
+    fi
     log "JVM: $JAVA ($("$JAVA" -version 2>&1 | sed -n 1p))"
     # Some of the default flags exist only on JDK 25+: say so now rather than as a start-up failure later.
     # shellcheck disable=SC2086 # the flags are a word list on purpose
@@ -521,135 +482,14 @@ verify_sidecar_auth() {
 # Step 5: one measurement. Warm up, sample the proxy's CPU, run wrk, sample again, parse wrk's report.
 # ---------------------------------------------------------------------------------------------------------
 
-# "utime stime" in clock ticks, each summed over the given pids. For a process these count all its threads
-# (JIT and GC included for the JVM). Fields after the ')' that closes the command name: utime is the 12th.
-cpu_ticks() {
-    local user=0 sys=0 pid u s
-    for pid in "$@"; do
-        read -r u s < <(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12, $13}')
-        user=$((user + u))
-        sys=$((sys + s))
-    done
-    echo "$user $sys"
-}
-
-# "tid ticks" for each JIT compiler thread of JVM $1, to tell how much of the measured CPU was still
-# compilation rather than serving requests.
-jit_snapshot() {
-    local task
-    for task in /proc/"$1"/task/*; do
-        case "$(cat "$task/comm" 2>/dev/null)" in
-            C1\ Compiler* | C2\ Compiler*)
-                echo "${task##*/} $(sed 's/^.*) //' "$task/stat" | awk '{print $12 + $13}')" ;;
-        esac
-    done
-}
-
-# $1 clock ticks spread over $2 requests, in microseconds per request.
-per_req() {
-    awk -v t="$1" -v hz="$CLK_TCK" -v n="$2" 'BEGIN {printf "%.2f", t / hz * 1e6 / n}'
-}
-
-# Peak resident set (VmHWM) in KiB, summed over the given pids.
-peak_rss_kib() {
-    local total=0 pid
-    for pid in "$@"; do
-        total=$((total + $(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")))
-    done
-    echo "$total"
-}
-
-# wrk's latency with its unit (e.g. 812.00us, 1.20ms, 2.01s) in milliseconds.
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
-        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
-        else { printf "nan" } }'
-}
-
 # $1 round, $2 target name, $3 url, $4 pids to account ("" for none), $5 warm-up seconds, $6.. extra wrk args
-# (the auth header).
-# $JVM_PID, when set, is a JVM among the pids whose JIT threads are accounted separately.
-# Appends one line to $WORK/rounds.tsv:
-#   round target rps p50_ms p99_ms cpu_us_per_req user sys jit rss_before_load_mib peak_rss_mib requests errors
+# (the auth header). $JVM_PID, when set, is a JVM among the pids whose JIT threads are accounted separately.
+# bench/Measure.java runs wrk, reads /proc and appends one line to $WORK/rounds.tsv.
 JVM_PID=""
 measure() {
-    local round="$1" target="$2" url="$3" pids="$4" warmup="$5"
-    shift 5
-    local raw="$WORK/wrk-round$round-$target.txt" jit_before="$WORK/jit-round$round-before.txt"
-    # shellcheck disable=SC2206 # a list of pids on purpose
-    local pid_list=($pids)
-
-    # The peak so far is what start-up (and the few probe requests) took, before any load.
-    local rss_before="-"
-    ((${#pid_list[@]} == 0)) || rss_before="$(awk -v k="$(peak_rss_kib "${pid_list[@]}")" 'BEGIN {printf "%.1f", k / 1024}')"
-
-    # Unrecorded warm-up: the JVM compiles its hot path, both proxies fill their upstream pools. In two wrk runs:
-    # the first one's 32 connections close after 1 s, so the connection-close paths are in the JIT's profile
-    # early. In one run, the first close would come at the end of the warm-up, hit code C2 compiled without those
-    # paths (uncommon traps), and the event loop's hot methods would be deoptimized and recompiled during the
-    # measured run.
-    if ((warmup > 0)); then
-        local first=$((warmup >= 2 ? 1 : warmup))
-        timeout $((first + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${first}s" "$@" "$url" \
-            >"$WORK/wrk-round$round-$target-warmup1.txt"
-        if ((warmup > first)); then
-            timeout $((warmup - first + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$((warmup - first))s" \
-                "$@" "$url" >"$WORK/wrk-round$round-$target-warmup2.txt"
-        fi
-    fi
-
-    local before="0 0" after="0 0"
-    [[ -z "$JVM_PID" ]] || jit_snapshot "$JVM_PID" >"$jit_before"
-    ((${#pid_list[@]} == 0)) || before="$(cpu_ticks "${pid_list[@]}")"
-    # timeout is only a safety net: wrk stops on its own after DURATION.
-    timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" \
-        >"$raw"
-    ((${#pid_list[@]} == 0)) || after="$(cpu_ticks "${pid_list[@]}")"
-    # Everything must have stayed up for the whole run.
-    require_alive "$UPSTREAM_PID" "nginx upstream"
-    local pid
-    for pid in "${pid_list[@]}"; do
-        require_alive "$pid" "$target"
-    done
-    local jit_ticks=""
-    if [[ -n "$JVM_PID" ]]; then
-        # Per thread, so that a compiler thread started during the run counts from zero.
-        jit_ticks="$(jit_snapshot "$JVM_PID" | awk 'NR == FNR {b[$1] = $2; next} {d += $2 - b[$1]} END {print d + 0}' \
-            "$jit_before" -)"
-    fi
-
-    local requests rps p50 p99 non2xx sockerr errors
-    requests="$(awk '/ requests in / {print $1; exit}' "$raw")"
-    rps="$(awk '/^Requests\/sec:/ {print $2; exit}' "$raw")"
-    p50="$(to_ms "$(awk '$1 == "50%" {print $2; exit}' "$raw")")"
-    p99="$(to_ms "$(awk '$1 == "99%" {print $2; exit}' "$raw")")"
-    [[ -n "$requests" && "$requests" -gt 0 && -n "$rps" ]] || die "$target: could not read wrk's report ($raw)"
-    # wrk prints these lines only when the count is not zero.
-    non2xx="$(awk -F': ' '/^ *Non-2xx or 3xx responses:/ {print $2; exit}' "$raw")"
-    sockerr="$(awk '/^ *Socket errors:/ {sub(/^ *Socket errors: /, ""); print; exit}' "$raw")"
-    errors=""
-    [[ -z "$non2xx" ]] || errors="non-2xx/3xx: $non2xx"
-    [[ -z "$sockerr" ]] || errors="${errors:+$errors; }socket errors: $sockerr"
-    [[ -n "$errors" ]] || errors="none"
-
-    local cpu="-" user="-" sys="-" jit="-" rss="-"
-    if ((${#pid_list[@]} > 0)); then
-        local du ds
-        read -r du ds < <(awk -v b="$before" -v a="$after" 'BEGIN {split(b, x, " "); split(a, y, " ");
-            print y[1] - x[1], y[2] - x[2]}')
-        cpu="$(per_req $((du + ds)) "$requests")"
-        user="$(per_req "$du" "$requests")"
-        sys="$(per_req "$ds" "$requests")"
-        [[ -z "$jit_ticks" ]] || jit="$(per_req "$jit_ticks" "$requests")"
-        rss="$(awk -v k="$(peak_rss_kib "${pid_list[@]}")" 'BEGIN {printf "%.1f", k / 1024}')"
-    fi
-
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$target" "$rps" "$p50" "$p99" \
-        "$cpu" "$user" "$sys" "$jit" "$rss_before" "$rss" "$requests" "$errors" >>"$WORK/rounds.tsv"
-    log "round $round $target: $rps req/s, p50 ${p50} ms, p99 ${p99} ms, CPU ${cpu} us/req" \
-        "(user $user, sys $sys, JIT $jit), peak RSS ${rss} MiB (${rss_before} before load), errors: $errors"
+    DURATION="$DURATION" WRK_THREADS="$WRK_THREADS" WRK_CONNECTIONS="$WRK_CONNECTIONS" CLK_TCK="$CLK_TCK" \
+        WORK="$WORK" UPSTREAM_PID="$UPSTREAM_PID" \
+        "$JAVA" "$BENCH_DIR/Measure.java" "$1" "$2" "$3" "$4" "$JVM_PID" "${@:5}" || die "$2: measurement failed (see $WORK)"
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -675,7 +515,7 @@ run_sidecar() {
         mv "$logf.tmp" "$logf"
         ((lines > 0)) || die "ACCESS_LOG=on, but the sidecar wrote no access-log lines (see $logf)"
     fi
-    # A full code cache stops the JIT for good (the small ReservedCodeCacheSize below makes that possible): the
+    # A full code cache stops the JIT for good (the image's small ReservedCodeCacheSize makes that possible): the
     # numbers of such a round are of a JVM that no longer compiles its hot path.
     if grep -q 'CodeCache is full' "$WORK/sidecar-round$round.log"; then
         log "WARNING: round $round: the sidecar's code cache was full (see $WORK/sidecar-round$round.log)"
@@ -713,400 +553,16 @@ run_rounds() {
 }
 
 # ---------------------------------------------------------------------------------------------------------
-# Step 7: medians and RESULTS.md.
+# Step 7: medians and RESULTS.md, by bench/Results.java: this run's section (one per auth mode and access-log
+# setting) in place of the last one, the common part (summary, machine, method) rewritten, every other section
+# of the file (other runs, JMH, WebSocket, HTTP/2) kept as it is.
 # ---------------------------------------------------------------------------------------------------------
-
-# Median of column $2 (1-based in rounds.tsv) for target $1; "-" when the column holds no numbers.
-median() {
-    awk -F'\t' -v t="$1" -v c="$2" '$2 == t && $c != "-" {print $c}' "$WORK/rounds.tsv" | sort -g |
-        awk '{v[NR] = $1} END {
-            if (NR == 0) { print "-"; exit }
-            if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2]
-            else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-column_max() {
-    awk -F'\t' -v t="$1" -v c="$2" '$2 == t && $c != "-" {if (m == "" || $c + 0 > m + 0) m = $c} END {print m}' \
-        "$WORK/rounds.tsv"
-}
-
-# PASS when $1 <= $2.
-pass_fail() {
-    awk -v a="$1" -v b="$2" 'BEGIN {print (a + 0 <= b + 0) ? "PASS" : "FAIL"}'
-}
-
-# bench/RESULTS.md: a common part (summary of every section, machine, method, the nginx configs, caveats), then
-# one section per auth mode and access-log setting, each between <!-- run:KEY:start --> and <!-- run:KEY:end -->,
-# then the JMH section. A run rewrites the common part and its own section; it carries the other sections and
-# the JMH block over unchanged. Each section starts with a <!-- values: ... --> line that the summary is built from.
-SECTION_KEYS=(apikey jwt apikey-accesslog jwt-accesslog)
-JMH_START='<!-- jmh:start -->'
-JMH_END='<!-- jmh:end -->'
-
-section_key() {
-    echo "$AUTH$([[ "$ACCESS_LOG" == on ]] && echo -accesslog)"
-}
-
-# $1 section key.
-section_title() {
-    local auth
-    case "$1" in
-        apikey*) auth="API-key authentication (AUTH=apikey)" ;;
-        jwt*) auth="JWT authentication, RS256 (AUTH=jwt)" ;;
-    esac
-    case "$1" in
-        *-accesslog) echo "$auth, access logs on" ;;
-        *) echo "$auth, access logs off" ;;
-    esac
-}
-
-# Prints the lines of file $1 from the line $2 to the line $3, both included; nothing when $2 is not there.
-# A block whose end line is missing runs to the end of the file.
-extract_block() {
-    [[ -f "$1" ]] || return 0
-    awk -v s="$2" -v e="$3" '$0 == s {on = 1} on {print} on && $0 == e {exit}' "$1"
-}
-
-# $1 section file, $2 name: the value from its <!-- values: ... --> line, or "" when absent.
-value_of() {
-    sed -n 's/^<!-- values: \(.*\) -->$/\1/p' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2; exit}'
-}
-
 write_results() {
-    local date machine_cpu mem_gib java_version nginx_version wrk_version key
-    date="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-    machine_cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
-    mem_gib="$(awk '/^MemTotal:/ {printf "%.1f", $2 / 1024 / 1024}' /proc/meminfo)"
-    java_version="$("$JAVA" -version 2>&1 | paste -sd ';' | sed 's/;/; /g')"
-    nginx_version="$("$NGINX" -v 2>&1 | sed -n 1p)"
-    wrk_version="$({ wrk -v 2>&1 || true; } | sed -n 1p)"
-    key="$(section_key)"
-
-    local t
-    local -A M
-    for t in direct sidecar nginx; do
-        M[$t.rps]="$(median "$t" 3)"
-        M[$t.p50]="$(median "$t" 4)"
-        M[$t.p99]="$(median "$t" 5)"
-        M[$t.cpu]="$(median "$t" 6)"
-        M[$t.user]="$(median "$t" 7)"
-        M[$t.sys]="$(median "$t" 8)"
-        M[$t.jit]="$(median "$t" 9)"
-        M[$t.rss0]="$(median "$t" 10)"
-        M[$t.rss]="$(median "$t" 11)"
-    done
-    local ratio rss_max cpu_verdict rss_verdict
-    ratio="$(awk -v s="${M[sidecar.cpu]}" -v n="${M[nginx.cpu]}" 'BEGIN {printf "%.2f", s / n}')"
-    rss_max="$(column_max sidecar 11)"
-    cpu_verdict="$(pass_fail "$ratio" "$TARGET_CPU_RATIO")"
-    local sidecar_nojit ratio_nojit
-    sidecar_nojit="$(awk -F'\t' '$2 == "sidecar" {print $6 - $9}' "$WORK/rounds.tsv" | sort -g |
-        awk '{v[NR] = $1} END {printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')"
-    ratio_nojit="$(awk -v s="$sidecar_nojit" -v n="${M[nginx.cpu]}" 'BEGIN {printf "%.2f", s / n}')"
-    rss_verdict="$(pass_fail "$rss_max" "$TARGET_RSS_MIB")"
-
-    # Per-round ratios show whether the median ratio is typical or one lucky round.
-    local round_ratios
-    round_ratios="$(awk -F'\t' '$2 == "sidecar" {s[$1] = $6} $2 == "nginx" {n[$1] = $6}
-        END {for (r = 1; r in s; r++) printf "%s%s: %.2f", (r > 1 ? ", " : ""), "round " r, s[r] / n[r]}' \
-        "$WORK/rounds.tsv")"
-
-    # How many single rounds miss the CPU target: a median just under it with rounds over it is a close call.
-    local rounds_over
-    rounds_over="$(awk -F'\t' -v max="$TARGET_CPU_RATIO" '$2 == "sidecar" {s[$1] = $6} $2 == "nginx" {n[$1] = $6}
-        END {for (r in s) if (s[r] / n[r] > max + 0) c++; print c + 0}' "$WORK/rounds.tsv")"
-
-    local errors_found
-    errors_found="$(awk -F'\t' '$13 != "none" {printf "- round %s, %s: %s\n", $1, $2, $13}' "$WORK/rounds.tsv")"
-
-    # The direct target (the upstream alone) is the machine's speedometer: when it moves a lot between rounds, the
-    # machine was busier in some rounds, which raises both proxies' CPU per request (mostly sys, as fewer requests
-    # share each wake-up), not by the same amount, and so moves the ratio too.
-    local speed_note
-    speed_note="$(awk -F'\t' '$2 == "direct" {if (min == "" || $3 < min) min = $3; if ($3 > max) max = $3}
-        END {if (max > 0 && (max - min) / max > 0.15)
-            printf "The machine was not equally fast in every round: the direct target (the upstream alone) ranged from %.0f to %.0f req/s. Rounds on a busier machine raise both proxies'"'"' CPU per request (mostly sys), not by the same amount, so the CPU ratio moves with it; compare the per-round ratios of the rounds where direct is fastest.", min, max}' \
-        "$WORK/rounds.tsv")"
-    [[ -z "$speed_note" ]] || echo "$speed_note" >>"$WORK/notes.txt"
-
-    local what credential_desc checks
-    case "$AUTH" in
-        apikey)
-            what="key"
-            credential_desc="API-key authentication: \`auth.apiKeys\` holds the SHA-256 of a random key made for
-this run, and wrk sends \`Authorization: Bearer <key>\`."
-            checks="no key → 401, a wrong key → 401, the key → 200 \`{\"message\":\"pong\"}\`"
-            ;;
-        jwt)
-            what="jwt"
-            credential_desc="JWT authentication: one provider (\`auth.jwt.providers\`) trusting a dev RS256 key made
-by the jar (\`auth-sidecar.jar dev-keys\`), its JWKS read from a file. wrk sends \`Authorization: Bearer <jwt>\`,
-one token of ${#CREDENTIAL} bytes made by \`auth-sidecar.jar token --sub bench --aud main-service --scope \"read write\"
---ttl 2h\`."
-            checks="no token → 401, a forged token (the same claims, signed with another key) → 401,
-the token → 200 \`{\"message\":\"pong\"}\`"
-            ;;
-    esac
-
-    local wrk_cmd="wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s --latency"
-    # The common part serves sections of runs with different durations.
-    local wrk_any="wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d<DURATION>s --latency"
-    local section="$WORK/section.md" title
-    title="$(section_title "$key")"
-    {
-        echo "<!-- run:$key:start -->"
-        # One line, machine-read for the summary at the top of RESULTS.md: no spaces inside values.
-        echo "<!-- values: date=${date// /_} rounds=$ROUNDS duration=$DURATION" \
-            "direct.rps=${M[direct.rps]} sidecar.rps=${M[sidecar.rps]} sidecar.p50=${M[sidecar.p50]}" \
-            "sidecar.p99=${M[sidecar.p99]} sidecar.cpu=${M[sidecar.cpu]} sidecar.rss=${M[sidecar.rss]}" \
-            "sidecar.rssmax=$rss_max nginx.rps=${M[nginx.rps]} nginx.p50=${M[nginx.p50]}" \
-            "nginx.p99=${M[nginx.p99]} nginx.cpu=${M[nginx.cpu]} nginx.rss=${M[nginx.rss]} ratio=$ratio" \
-            "cpu_verdict=$cpu_verdict rss_verdict=$rss_verdict -->"
-        cat <<EOF
-## $title
-
-- Date: $date
-- Run: AUTH=$AUTH, ACCESS_LOG=$ACCESS_LOG, ROUNDS=$ROUNDS, DURATION=${DURATION}s per measured run; unrecorded
-  warm-up before each: ${SIDECAR_WARMUP}s for the sidecar, ${WARMUP}s for nginx and direct
-- auth-sidecar jar: sha256 $JAR_SHA…, built $JAR_BUILT, git HEAD $GIT_HEAD$( ((GIT_DIRTY == 0)) || echo " + $GIT_DIRTY uncommitted change(s) under auth-sidecar/")
-- Load average at start / end: $LOADAVG_START / $(cut -d' ' -f1-3 /proc/loadavg)
-- JVM: $JAVA: $java_version
-- wrk against the sidecar: \`$wrk_cmd -H 'Authorization: Bearer <$what>' http://$HOST:$SIDECAR_PORT/ping\`
-
-EOF
-        if [[ "$ACCESS_LOG" == on ]]; then
-            # The short form: what changed, the medians and the ratio. The run's raw numbers are in $WORK.
-            cat <<EOF
-Access logs on for both proxies: nginx \`combined\` format, buffered 64k/200ms, to a file; the sidecar its JSON
-lines (\`accessLog.format: json\`, its default) on stdout, to a file. Otherwise set up as in the access-logs-off
-section of the same auth mode (${credential_desc%%:*}). JVM flags: \`$SIDECAR_JVM_FLAGS\`.
-
-| target | req/s | p50 ms | p99 ms | proxy CPU µs/req | user | sys | of which JIT | proxy peak RSS MiB |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-| direct (no proxy) | ${M[direct.rps]} | ${M[direct.p50]} | ${M[direct.p99]} | — | — | — | — | — |
-| auth-sidecar | ${M[sidecar.rps]} | ${M[sidecar.p50]} | ${M[sidecar.p99]} | **${M[sidecar.cpu]}** | ${M[sidecar.user]} | ${M[sidecar.sys]} | ${M[sidecar.jit]} | **${M[sidecar.rss]}** |
-| nginx proxy_pass (no auth) | ${M[nginx.rps]} | ${M[nginx.p50]} | ${M[nginx.p99]} | **${M[nginx.cpu]}** | ${M[nginx.user]} | ${M[nginx.sys]} | — | **${M[nginx.rss]}** |
-
-Medians over $ROUNDS rounds. auth-sidecar CPU per request ÷ nginx's: **${ratio}×** (per round: $round_ratios);
-without the JIT threads' share ${ratio_nojit}×. Against the targets: CPU ≤ ${TARGET_CPU_RATIO}× nginx's **$cpu_verdict**;
-peak RSS ${rss_max} MiB (highest round) ≤ ${TARGET_RSS_MIB} MiB **$rss_verdict**.
-$([[ -s "$WORK/notes.txt" ]] && echo "**Warnings:** $(paste -sd ' ' "$WORK/notes.txt")")
-wrk errors: $([[ -n "$errors_found" ]] && echo "**yes, the numbers include them:** $(echo "$errors_found" | paste -sd ';' | sed 's/^- //; s/;- /; /g')" || echo "none.")
-EOF
-        else
-            cat <<EOF
-$credential_desc Before each sidecar run the script checked: $checks.
-
-**What the steady state measures:** the sidecar verifies a credential once and then serves the repeated one from
-memory: each keep-alive connection remembers its last verified \`Authorization\` value (a string comparison and an
-\`exp\` check per request), and a new connection with a known token is served by the verified-credential cache
-(SHA-256 of the token and a look-up)$([[ "$AUTH" == jwt ]] && echo "; the RS256 signature is checked once per token, by the probe before the warm-up").
-wrk sends one credential over 32 connections, so these numbers are the hit path, not the cost of verifying
-$([[ "$AUTH" == jwt ]] && echo "a signature (see the JMH section for a cache miss)" || echo "a key").
-
-\`\`\`
-$JAVA $SIDECAR_JVM_FLAGS -jar auth-sidecar.jar --config sidecar.yaml
-\`\`\`
-
-\`\`\`yaml
-$(sed -e 's/sha256: .*/sha256: <sha256 of a random key made for this run>/' -e "s|$WORK|<workdir>|g" "$WORK/sidecar.yaml")
-\`\`\`
-
-### Medians over $ROUNDS rounds
-
-| target | req/s | p50 ms | p99 ms | proxy CPU µs/req | user | sys | of which JIT | proxy peak RSS MiB | peak RSS before load |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-| direct (no proxy) | ${M[direct.rps]} | ${M[direct.p50]} | ${M[direct.p99]} | — | — | — | — | — | — |
-| auth-sidecar | ${M[sidecar.rps]} | ${M[sidecar.p50]} | ${M[sidecar.p99]} | **${M[sidecar.cpu]}** | ${M[sidecar.user]} | ${M[sidecar.sys]} | ${M[sidecar.jit]} | **${M[sidecar.rss]}** | ${M[sidecar.rss0]} |
-| nginx proxy_pass (no auth) | ${M[nginx.rps]} | ${M[nginx.p50]} | ${M[nginx.p99]} | **${M[nginx.cpu]}** | ${M[nginx.user]} | ${M[nginx.sys]} | — | **${M[nginx.rss]}** | ${M[nginx.rss0]} |
-
-Each column is the median of its own values over the rounds (so user + sys need not add up to the total exactly).
-
-auth-sidecar CPU per request ÷ nginx's: **${ratio}×** (median of each; per round: $round_ratios).
-Leaving out the JIT compiler threads' share (compilation still under way after the warm-up), the sidecar's
-median is ${sidecar_nojit} µs/req, ${ratio_nojit}× nginx's.
-$([[ -s "$WORK/notes.txt" ]] && printf '\n**Warnings:** %s\n' "$(paste -sd ' ' "$WORK/notes.txt")")
-
-### Against the targets
-
-| target | measured | verdict |
-| --- | --- | --- |
-| auth-sidecar CPU/request ≤ ${TARGET_CPU_RATIO}× nginx's | ${ratio}× (${M[sidecar.cpu]} vs ${M[nginx.cpu]} µs/req, medians); $rounds_over of $ROUNDS single rounds over ${TARGET_CPU_RATIO}× | **$cpu_verdict** |
-| auth-sidecar peak RSS ≤ ${TARGET_RSS_MIB} MiB | ${rss_max} MiB (highest round; median ${M[sidecar.rss]}, of which ${M[sidecar.rss0]} before any load) | **$rss_verdict** |
-
-### Per round
-
-In the order they ran.
-
-| round | target | req/s | p50 ms | p99 ms | proxy CPU µs/req | user | sys | of which JIT | peak RSS before load MiB | proxy peak RSS MiB | requests | wrk errors |
-| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
-$(awk -F'\t' '{printf "|"; for (i = 1; i <= 13; i++) printf " %s |", $i; printf "\n"}' "$WORK/rounds.tsv")
-
-EOF
-            if [[ -n "$errors_found" ]]; then
-                echo "**wrk reported failed requests; the numbers above include them:**"
-                echo
-                echo "$errors_found"
-            else
-                echo "wrk errors: none (no non-2xx/3xx responses and no socket errors in any measured run)."
-            fi
-        fi
-        echo "<!-- run:$key:end -->"
-    } >"$section"
-
-    # The sections RESULTS.md will hold: ours, and the others as they are in the file now.
-    local k
-    local -a present=()
-    for k in "${SECTION_KEYS[@]}"; do
-        if [[ "$k" == "$key" ]]; then
-            cp "$section" "$WORK/keep-$k.md"
-        else
-            extract_block "$RESULTS" "<!-- run:$k:start -->" "<!-- run:$k:end -->" >"$WORK/keep-$k.md"
-        fi
-        [[ -s "$WORK/keep-$k.md" ]] && present+=("$k")
-    done
-    extract_block "$RESULTS" "$JMH_START" "$JMH_END" >"$WORK/keep-jmh.md"
-
-    local new
-    new="$(mktemp "$WORK/RESULTS.XXXXXX")"
-    {
-        cat <<EOF
-# auth-sidecar benchmark results
-
-Written by \`bench/run.sh\` (see \`bench/README.md\`); the JMH section at the end by \`bench/jmh/run.sh\`. Do not
-edit by hand; run the scripts again. A \`bench/run.sh\` run replaces only its own section below (one per auth mode
-and access-log setting) and the common parts; the other sections keep the date they were measured on.
-
-## Summary
-
-Medians over each section's rounds. Targets: auth-sidecar CPU per request ≤ ${TARGET_CPU_RATIO}× nginx's, peak RSS
-(highest round) ≤ ${TARGET_RSS_MIB} MiB.
-
-| section | date | rounds × s | sidecar req/s | sidecar p50 / p99 ms | sidecar CPU µs/req | nginx CPU µs/req | CPU ratio | sidecar peak RSS MiB (max) |
-| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-EOF
-        for k in "${present[@]}"; do
-            local f="$WORK/keep-$k.md"
-            printf '| %s | %s | %s × %s | %s | %s / %s | %s | %s | %s× **%s** | %s (%s) **%s** |\n' \
-                "$(section_title "$k")" "$(value_of "$f" date | tr _ ' ')" "$(value_of "$f" rounds)" \
-                "$(value_of "$f" duration)" "$(value_of "$f" sidecar.rps)" "$(value_of "$f" sidecar.p50)" \
-                "$(value_of "$f" sidecar.p99)" "$(value_of "$f" sidecar.cpu)" "$(value_of "$f" nginx.cpu)" \
-                "$(value_of "$f" ratio)" "$(value_of "$f" cpu_verdict)" "$(value_of "$f" sidecar.rss)" \
-                "$(value_of "$f" sidecar.rssmax)" "$(value_of "$f" rss_verdict)"
-        done
-        # What an access log costs each proxy, where a mode has both sections (from different runs).
-        local costs=""
-        for k in apikey jwt; do
-            local off="$WORK/keep-$k.md" on="$WORK/keep-$k-accesslog.md"
-            [[ -s "$off" && -s "$on" ]] || continue
-            costs+="$(awk -v t="$(section_title "$k" | sed 's/, access logs off//')" \
-                -v so="$(value_of "$off" sidecar.cpu)" -v sn="$(value_of "$on" sidecar.cpu)" \
-                -v no="$(value_of "$off" nginx.cpu)" -v nn="$(value_of "$on" nginx.cpu)" \
-                -v ro="$(value_of "$off" ratio)" -v rn="$(value_of "$on" ratio)" \
-                -v qo="$(value_of "$off" sidecar.rps)" -v qn="$(value_of "$on" sidecar.rps)" 'BEGIN {
-                printf "| %s | %.2f → %.2f (%+.2f, %+.0f %%) | %.2f → %.2f (%+.2f, %+.0f %%) | %.2f× → %.2f× | %.0f → %.0f |\n",
-                    t, so, sn, sn - so, (sn / so - 1) * 100, no, nn, nn - no, (nn / no - 1) * 100, ro, rn, qo, qn }')"$'\n'
-        done
-        if [[ -n "$costs" ]]; then
-            cat <<EOF
-
-What the access log costs (off → on, medians of the two sections; they are separate runs, so part of the
-difference is run-to-run noise):
-
-| auth mode | sidecar CPU µs/req | nginx CPU µs/req | CPU ratio | sidecar req/s |
-| --- | ---: | ---: | ---: | ---: |
-${costs%$'\n'}
-EOF
-        fi
-        cat <<EOF
-
-## Machine
-
-| | |
-| --- | --- |
-| CPUs (\`nproc\`) | $(nproc) |
-| CPU model | $machine_cpu |
-| Memory | $mem_gib GiB |
-| Kernel | $(uname -r) |
-| nginx | $nginx_version |
-| wrk | $wrk_version |
-
-Each section names the JVM, the jar and the load average of its own run.
-
-## What ran
-
-All on loopback, all ending at the same upstream: one nginx (1 worker) answering
-\`GET /ping\` with \`200 {"message":"pong"}\` on $HOST:$UPSTREAM_PORT.
-
-| target | path | wrk command (after an unrecorded warm-up run with the same flags) |
-| --- | --- | --- |
-| direct | wrk → upstream nginx | \`$wrk_any http://$HOST:$UPSTREAM_PORT/ping\` |
-| sidecar | wrk → auth-sidecar → upstream | \`$wrk_any -H 'Authorization: Bearer <key or jwt>' http://$HOST:$SIDECAR_PORT/ping\` |
-| nginx | wrk → nginx \`proxy_pass\` → upstream | \`$wrk_any http://$HOST:$PEER_PORT/ping\` |
-
-auth-sidecar: one event loop, API-key or JWT authentication on (each section says which, with its config and
-JVM flags). Before each sidecar run the script checks that it answers 401 without a credential and with a wrong
-one, and 200 \`{"message":"pong"}\` with the run's credential.
-
-nginx peer (**no authentication**: it only forwards, so it does less work per request than the sidecar):
-
-\`\`\`nginx
-$(sed "s|$WORK|<workdir>|g" "$WORK/nginx-peer.conf" | grep -v -e 'access_log <workdir>' -e '^$')
-\`\`\`
-
-With \`ACCESS_LOG=on\`, its \`server\` block also has \`access_log <workdir>/peer/access.log combined buffer=64k flush=200ms;\`.
-
-Upstream nginx:
-
-\`\`\`nginx
-$(sed "s|$WORK|<workdir>|g" "$WORK/nginx-upstream.conf")
-\`\`\`
-
-How the numbers are taken:
-
-- **req/s, p50, p99**: from wrk's report (\`Requests/sec\`, \`Latency Distribution\`).
-- **CPU µs/req**: the proxy's utime+stime from \`/proc/PID/stat\` (all threads, so JIT and GC count for the JVM),
-  read just before and just after the measured wrk run, converted with CLK_TCK=$CLK_TCK, divided by the number
-  of requests wrk completed. For nginx: master + worker. *user* and *sys* split it; *of which JIT* is the part
-  spent by the JVM's compiler threads (from \`/proc/PID/task/*/stat\`): compilation still going on after the
-  warm-up, not the cost of serving requests.
-- **peak RSS**: \`VmHWM\` from \`/proc/PID/status\` after the run. For nginx: worker + master added up (they share
-  pages, so this overstates nginx a little). For the sidecar: the JVM's, start-up included. *Peak RSS before
-  load* is the same reading taken after start-up and the probe requests, before the warm-up.
-- Each round starts both proxies fresh; the proxies' order alternates between rounds. Medians over the rounds.
-
-## Caveats
-
-- wrk, the proxy under test and the upstream share this machine's $(nproc) CPU(s): throughput and latency include
-  that contention. CPU per request, counted for the proxy process alone, is the steadier comparison.
-- The machine is shared and may be busy with other work; that is why medians over several rounds are reported,
-  and the per-round numbers are kept in the full sections.
-- The nginx peer does no authentication. The sidecar authenticates every request, but with one credential sent
-  over keep-alive connections it verifies it once and then takes its hit path (a per-connection memo of the last
-  \`Authorization\` value, then the verified-credential cache); it also adds identity and forwarding headers and
-  an \`X-Request-Id\` on every request.
-EOF
-        for k in "${present[@]}"; do
-            echo
-            cat "$WORK/keep-$k.md"
-        done
-        if [[ -s "$WORK/keep-jmh.md" ]]; then
-            echo
-            cat "$WORK/keep-jmh.md"
-        fi
-    } >"$new"
-    cat "$new" >"$RESULTS"
-    rm -f "$new"
-
-    log "AUTH=$AUTH ACCESS_LOG=$ACCESS_LOG medians: direct ${M[direct.rps]} req/s | sidecar ${M[sidecar.rps]} req/s," \
-        "p50 ${M[sidecar.p50]} p99 ${M[sidecar.p99]} ms, ${M[sidecar.cpu]} us/req (JIT ${M[sidecar.jit]})," \
-        "${M[sidecar.rss]} MiB | nginx ${M[nginx.rps]} req/s, p50 ${M[nginx.p50]} p99 ${M[nginx.p99]} ms," \
-        "${M[nginx.cpu]} us/req, ${M[nginx.rss]} MiB"
-    log "CPU ratio sidecar/nginx ${ratio}x (target <= ${TARGET_CPU_RATIO}x): $cpu_verdict" \
-        "($rounds_over of $ROUNDS rounds over; per round: $round_ratios);" \
-        "sidecar peak RSS ${rss_max} MiB (target <= ${TARGET_RSS_MIB}): $rss_verdict"
-    [[ -z "$errors_found" ]] || log "wrk reported errors (see $RESULTS):"$'\n'"$errors_found"
-    log "wrote section '$key' of $RESULTS (also in $section)"
+    CREDENTIAL_BYTES="${#CREDENTIAL}"
+    export AUTH ACCESS_LOG ROUNDS DURATION WARMUP SIDECAR_WARMUP HOST UPSTREAM_PORT SIDECAR_PORT PEER_PORT \
+        WRK_THREADS WRK_CONNECTIONS JAVA NGINX SIDECAR_JVM_FLAGS JAR_SHA JAR_BUILT GIT_HEAD GIT_DIRTY LOADAVG_START \
+        CLK_TCK TARGET_CPU_RATIO TARGET_RSS_MIB WORK RESULTS CREDENTIAL_BYTES
+    "$JAVA" "$BENCH_DIR/Results.java" run-report || die "could not write $RESULTS (rounds in $WORK/rounds.tsv)"
 }
 
 main() {

@@ -11,7 +11,8 @@
 # counted); and its RSS with HOLD WebSockets open through it. The load generator and the echo application are
 # the same Netty program (bench/ws/WsBench.java, run from the sidecar's jar) for both proxies.
 #
-# Needs nginx (apt-get install -y nginx) and the built jar (./mvnw -B -q -pl auth-sidecar package -DskipTests).
+# Needs nginx (apt-get install -y nginx) and the built jar
+# (./mvnw -B -q -pl auth-sidecar -am package -DskipTests).
 # Installs nothing; stops every process it started.
 set -euo pipefail
 
@@ -35,7 +36,7 @@ BENCH_NAME=ws-bench
 source "$BENCH_DIR/lib.sh"
 TOOL_FLAGS="-Xmx512m -XX:+UseSerialGC --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"
 [[ -x "$NGINX" ]] || die "nginx not found; apt-get install -y nginx"
-[[ -f "$JAR" ]] || die "$JAR missing; ./mvnw -B -q -pl auth-sidecar package -DskipTests"
+[[ -f "$JAR" ]] || die "$JAR missing; ./mvnw -B -q -pl auth-sidecar -am package -DskipTests"
 mkdir -p "$BENCH_DIR/out"
 WORK="$(mktemp -d "$BENCH_DIR/out/ws.XXXXXX")"
 KEY="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
@@ -196,14 +197,7 @@ section="$WORK/section.md"
     echo "<!-- ws-$BYTES:end -->"
 } >"$section"
 
-if [[ -f "$RESULTS" ]] && grep -q "<!-- ws-$BYTES:start -->" "$RESULTS"; then
-    awk -v f="$section" -v start="<!-- ws-$BYTES:start -->" -v end="<!-- ws-$BYTES:end -->" '
-        $0 == start { while ((getline l < f) > 0) print l; skip = 1; next }
-        $0 == end { skip = 0; next }
-        !skip { print }' "$RESULTS" >"$WORK/results.md"
-    cp "$WORK/results.md" "$RESULTS"
-else
-    { echo; cat "$section"; } >>"$RESULTS"
-fi
+# In place of the last ws-$BYTES section, or after the other WebSocket sections; the rest of the file stays as it is.
+"$JAVA" "$BENCH_DIR/Results.java" splice "$RESULTS" "ws-$BYTES" "$section" || die "could not write $RESULTS"
 log "results written to $RESULTS"
 cat "$section"

@@ -28,22 +28,21 @@ log() { printf '[jmh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 # Replaces our block of RESULTS.md in place with the file $1, or appends it; everything else in the file is left
-# as it is. Read and written in one quick step, because bench/run.sh may rewrite the same file.
+# as it is (bench/Results.java, which every bench script writes RESULTS.md with).
 write_section() {
-    local section="$1" new
-    new="$(mktemp)"
-    if [[ -f "$RESULTS" ]] && grep -qF "$START_MARK" "$RESULTS"; then
-        awk -v start="$START_MARK" -v end="$END_MARK" -v section="$section" '
-            $0 == start { while ((getline line < section) > 0) print line; skip = 1; next }
-            skip && $0 == end { skip = 0; next }
-            !skip { print }
-        ' "$RESULTS" >"$new"
-    else
-        { if [[ -f "$RESULTS" ]]; then cat "$RESULTS"; echo; fi; cat "$section"; } >"$new"
-    fi
-    cat "$new" >"$RESULTS"
-    rm -f "$new"
+    "$JAVA" "$BENCH_DIR/Results.java" splice "$RESULTS" jmh "$1" || die "could not write $RESULTS"
 }
+
+if [[ -z "${JAVA_HOME:-}" && -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]]; then
+    export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+if [[ -n "${JAVA_HOME:-}" ]]; then
+    JAVA="$JAVA_HOME/bin/java"
+else
+    JAVA="$(command -v java)" || die "no java: set JAVA_HOME"
+fi
+[[ -x "$JAVA" ]] || die "$JAVA is not executable"
+log "JVM: $JAVA"
 
 if [[ "${1:-}" == --reinsert ]]; then
     latest=""
@@ -59,16 +58,6 @@ if [[ "${1:-}" == --reinsert ]]; then
     exit 0
 fi
 
-if [[ -z "${JAVA_HOME:-}" && -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]]; then
-    export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-if [[ -n "${JAVA_HOME:-}" ]]; then
-    JAVA="$JAVA_HOME/bin/java"
-else
-    JAVA="$(command -v java)" || die "no java: set JAVA_HOME"
-fi
-[[ -x "$JAVA" ]] || die "$JAVA is not executable"
-log "JVM: $JAVA"
 
 log "building bench/jmh (./mvnw -B -q -Pjmh -pl bench/jmh -am package -DskipTests)"
 (cd "$REPO_DIR" && ./mvnw -B -q -Pjmh -pl bench/jmh -am package -DskipTests) || die "build failed"

@@ -16,6 +16,7 @@ import dev.authsidecar.record.Recorder;
 import dev.authsidecar.reload.ConfigCheck;
 import dev.authsidecar.tls.ServerTls;
 import dev.authsidecar.tls.TlsException;
+import dev.authsidecar.tls.UpstreamTls;
 import dev.authsidecar.reload.ConfigReloader;
 import dev.authsidecar.reload.ConfigReloads;
 import dev.authsidecar.reload.LiveStages;
@@ -83,7 +84,8 @@ public final class Sidecar implements AutoCloseable {
         Recorder recorder = new Recorder(new Metrics(), new AccessLog(config.accessLog().format()));
         ConfigReloads reloads = new ConfigReloads();
         try {
-            UpstreamPool pool = new UpstreamPool(config.upstream(), upstream, transport);
+            UpstreamPool pool = new UpstreamPool(config.upstream(), upstream, transport,
+                    UpstreamTls.of(config.upstream()));
             authentication = new Authentication(config.auth(), authExecutor);
             authentication.start();
             LiveStages stages = new LiveStages(Stages.of(config, authentication, pool), authExecutor, reloads);

@@ -41,7 +41,7 @@ public final class ConfigLoader {
         AuthConfig auth = AuthSection.read(root.child("auth"), baseDir);
         SidecarConfig config = new SidecarConfig(
                 server(root.child("server"), baseDir),
-                upstream(root.child("upstream")),
+                upstream(root.child("upstream"), baseDir),
                 admin(root.child("admin")),
                 auth,
                 RulesSection.read(root, auth.publicPaths()),
@@ -140,8 +140,9 @@ public final class ConfigLoader {
         return tokens.isEmpty() ? List.of() : List.of(ServerConfig.WEBSOCKET);
     }
 
-    private static UpstreamConfig upstream(ConfigNode n) throws ConfigException {
-        n.keys("url", "connectTimeout", "responseHeadTimeout", "idleTimeout", "maxIdlePerThread", "protocol");
+    private static UpstreamConfig upstream(ConfigNode n, Path baseDir) throws ConfigException {
+        n.keys("url", "connectTimeout", "responseHeadTimeout", "idleTimeout", "maxIdlePerThread", "protocol",
+                "caFile", "certFile", "keyFile");
         String text = n.string("url", "http://127.0.0.1:8080");
         URI url;
         try {
@@ -149,9 +150,8 @@ public final class ConfigLoader {
         } catch (URISyntaxException e) {
             throw n.error("url", "not a valid URL: " + e.getMessage());
         }
-        if (!"http".equalsIgnoreCase(url.getScheme())) {
-            throw n.error("url", "only http:// upstreams are supported (the application runs in the same Pod), got '"
-                    + text + "'");
+        if (!"http".equalsIgnoreCase(url.getScheme()) && !"https".equalsIgnoreCase(url.getScheme())) {
+            throw n.error("url", "must be http://host:port or https://host:port, got '" + text + "'");
         }
         if (url.getHost() == null) {
             throw n.error("url", "needs a host, as in http://127.0.0.1:8080, got '" + text + "'");
@@ -163,25 +163,68 @@ public final class ConfigLoader {
                 || url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
             throw n.error("url", "must be scheme://host:port only (no path, query or user), got '" + text + "'");
         }
+        UpstreamTlsConfig tls = upstreamTls(n, "https".equalsIgnoreCase(url.getScheme()), baseDir);
         UpstreamConfig c = new UpstreamConfig(
                 URI.create(url.getScheme().toLowerCase() + "://" + url.getRawAuthority()),
                 n.duration("connectTimeout", Duration.ofSeconds(2), MS, Duration.ofMinutes(5)),
                 n.duration("responseHeadTimeout", Duration.ofSeconds(60), MS, DAY),
                 n.duration("idleTimeout", Duration.ofSeconds(30), MS, DAY),
                 n.integer("maxIdlePerThread", 64, 0, 10_000),
-                protocol(n));
+                protocol(n, tls != null),
+                tls);
         n.finish();
         return c;
     }
 
-    private static UpstreamConfig.Protocol protocol(ConfigNode n) throws ConfigException {
+    /**
+     * {@code upstream.caFile}, {@code certFile} and {@code keyFile}: only meaningful with an https:// url, so with
+     * http:// they are refused rather than ignored (the operator clearly meant TLS). Never a plaintext fallback.
+     */
+    private static UpstreamTlsConfig upstreamTls(ConfigNode n, boolean https, Path baseDir) throws ConfigException {
+        Path ca = n.existingFile("caFile", baseDir);
+        Path cert = n.existingFile("certFile", baseDir);
+        Path key = n.existingFile("keyFile", baseDir);
+        if (!https) {
+            for (String k : List.of("caFile", "certFile", "keyFile")) {
+                if (n.has(k)) {
+                    throw n.error(k, "is only used with an https:// url; the url is http://, so nothing would be "
+                            + "verified or encrypted");
+                }
+            }
+            return null;
+        }
+        if ((cert == null) != (key == null)) {
+            throw n.error(cert == null ? "certFile" : "keyFile", "certFile and keyFile go together: the client "
+                    + "certificate presented to the application and its private key");
+        }
+        return new UpstreamTlsConfig(ca, cert, key);
+    }
+
+    /**
+     * {@code h2c} is HTTP/2 over cleartext and {@code h2} HTTP/2 over TLS, as ALPN names them; each is refused with
+     * the other scheme instead of being quietly reinterpreted.
+     */
+    private static UpstreamConfig.Protocol protocol(ConfigNode n, boolean https) throws ConfigException {
         String p = n.string("protocol", "http1");
+        UpstreamConfig.Protocol found = null;
         for (UpstreamConfig.Protocol v : UpstreamConfig.Protocol.values()) {
             if (v.key().equals(p)) {
-                return v;
+                found = v;
             }
         }
-        throw n.error("protocol", "must be http1 or h2c (HTTP/2 with prior knowledge), got '" + p + "'");
+        if (found == null) {
+            throw n.error("protocol", "must be http1, h2c (HTTP/2 with prior knowledge, http://) or h2 (HTTP/2 over "
+                    + "TLS, https://), got '" + p + "'");
+        }
+        if (found == UpstreamConfig.Protocol.H2C && https) {
+            throw n.error("protocol", "h2c is HTTP/2 over cleartext, but the url is https://; use h2 for HTTP/2 "
+                    + "over TLS");
+        }
+        if (found == UpstreamConfig.Protocol.H2 && !https) {
+            throw n.error("protocol", "h2 is HTTP/2 over TLS, but the url is http://; use h2c for HTTP/2 with prior "
+                    + "knowledge over cleartext, or an https:// url");
+        }
+        return found;
     }
 
     private static AdminConfig admin(ConfigNode n) throws ConfigException {

@@ -199,8 +199,7 @@ final class ConfigNode {
         if (!value.isObject()) {
             throw error(key, "expected a mapping of names to values");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : value.properties()) {
             if (!e.getValue().isTextual() || e.getValue().asText().isBlank()) {
                 throw error(key + "." + e.getKey(), "expected a non-empty text value");
             }

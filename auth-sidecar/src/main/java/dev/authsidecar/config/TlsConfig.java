@@ -11,6 +11,7 @@ import java.util.List;
  * @param protocols the enabled versions, newest first: {@code [TLSv1.3, TLSv1.2]} or {@code [TLSv1.3]}
  * @param cipherSuites enabled suites, in preference order, each supported by the JDK and strong (checked at load)
  * @param clientCaFile CA bundle that verifies client certificates; {@code null} when {@code clientAuth} is none
+ * @param provider whose TLS implementation serves the listener
  */
 public record TlsConfig(
         Path certFile,
@@ -20,7 +21,26 @@ public record TlsConfig(
         Duration handshakeTimeout,
         Path clientCaFile,
         ClientAuth clientAuth,
-        List<String> alpn) {
+        List<String> alpn,
+        Provider provider) {
+
+    /** {@code server.tls.provider}. */
+    public enum Provider {
+        /** The JDK's {@code SSLEngine}: no native code. */
+        JDK("jdk"),
+        /** BoringSSL through netty-tcnative: native code, checked to load at start-up. */
+        OPENSSL("openssl");
+
+        private final String key;
+
+        Provider(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+    }
 
     /** ALPN names in order of preference: {@code h2} first when HTTP/2 is on, then {@code http/1.1}. */
     public static List<String> alpn(boolean http2) {

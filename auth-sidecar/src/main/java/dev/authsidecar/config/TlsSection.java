@@ -1,5 +1,6 @@
 package dev.authsidecar.config;
 
+import io.netty.handler.ssl.OpenSsl;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -32,6 +33,12 @@ final class TlsSection {
     private static final Pattern STRONG_TLS12 =
             Pattern.compile("TLS_(ECDHE_ECDSA|ECDHE_RSA|DHE_RSA)_WITH_(AES_(128|256)_(GCM|CCM)|CHACHA20_POLY1305)_SHA(256|384)?");
 
+    /**
+     * What {@code server.tls.provider} is when it is not set: BoringSSL, which bench/RESULTS.md measured at about a
+     * seventh of the JDK's CPU per handshake and less CPU per request than the JDK's SSLEngine.
+     */
+    static final TlsConfig.Provider DEFAULT_PROVIDER = TlsConfig.Provider.OPENSSL;
+
     private TlsSection() {
     }
 
@@ -43,11 +50,12 @@ final class TlsSection {
             return null;
         }
         n.keys("certFile", "keyFile", "minVersion", "cipherSuites",
-                "handshakeTimeout", "clientCaFile", "clientAuth");
+                "handshakeTimeout", "clientCaFile", "clientAuth", "provider");
         Path cert = n.existingFile("certFile", baseDir);
         Path key = n.existingFile("keyFile", baseDir);
+        TlsConfig.Provider provider = provider(n);
         List<String> protocols = protocols(n);
-        List<String> suites = cipherSuites(n, protocols);
+        List<String> suites = cipherSuites(n, protocols, provider);
         Duration handshakeTimeout = n.duration("handshakeTimeout", Duration.ofSeconds(10), Duration.ofMillis(100),
                 Duration.ofMinutes(5));
         Path ca = n.existingFile("clientCaFile", baseDir);
@@ -58,7 +66,30 @@ final class TlsSection {
                     "required when server.tls is set: PEM files of the serving certificate chain and its private key");
         }
         n.finish();
-        return new TlsConfig(cert, key, protocols, suites, handshakeTimeout, ca, clientAuth, TlsConfig.alpn(http2));
+        return new TlsConfig(cert, key, protocols, suites, handshakeTimeout, ca, clientAuth, TlsConfig.alpn(http2),
+                provider);
+    }
+
+    /**
+     * The default is what bench/RESULTS.md measured as better for the image. {@code openssl} is checked here, at
+     * load, so that a missing or unloadable native library stops start-up (and fails check-config) with its reason,
+     * instead of the listener quietly running on the other provider.
+     */
+    private static TlsConfig.Provider provider(ConfigNode n) throws ConfigException {
+        String text = n.string("provider", DEFAULT_PROVIDER.key());
+        for (TlsConfig.Provider p : TlsConfig.Provider.values()) {
+            if (p.key().equals(text)) {
+                if (p == TlsConfig.Provider.OPENSSL && !OpenSsl.isAvailable()) {
+                    Throwable why = OpenSsl.unavailabilityCause();
+                    throw n.error("provider", "openssl needs netty-tcnative's BoringSSL library for this platform ("
+                            + System.getProperty("os.name") + " " + System.getProperty("os.arch") + "), which did "
+                            + "not load: " + (why == null ? "unknown reason" : why.toString())
+                            + "; use provider: jdk");
+                }
+                return p;
+            }
+        }
+        throw n.error("provider", "expected jdk or openssl, got '" + text + "'");
     }
 
     private static List<String> protocols(ConfigNode n) throws ConfigException {
@@ -72,7 +103,8 @@ final class TlsSection {
         };
     }
 
-    private static List<String> cipherSuites(ConfigNode n, List<String> protocols) throws ConfigException {
+    private static List<String> cipherSuites(ConfigNode n, List<String> protocols, TlsConfig.Provider provider)
+            throws ConfigException {
         boolean tls12 = protocols.contains("TLSv1.2");
         if (!n.has("cipherSuites")) {
             List<String> defaults = new ArrayList<>(TLS13_SUITES);
@@ -96,6 +128,11 @@ final class TlsSection {
             if (!TLS13_SUITES.contains(suite) && !STRONG_TLS12.matcher(suite).matches()) {
                 throw n.error("cipherSuites", "'" + s + "' is refused as weak: only TLS 1.3 suites and TLS 1.2 suites "
                         + "with (EC)DHE key exchange and AEAD ciphers (GCM, CCM, ChaCha20-Poly1305) are allowed");
+            }
+            if (provider == TlsConfig.Provider.OPENSSL && !OpenSsl.isCipherSuiteAvailable(suite)) {
+                // BoringSSL has no finite-field DHE, for one; it would drop such a suite without a word.
+                throw n.error("cipherSuites", "'" + s + "' is not offered by BoringSSL (provider: openssl); remove it "
+                        + "or set provider: jdk");
             }
             out.add(suite);
         }

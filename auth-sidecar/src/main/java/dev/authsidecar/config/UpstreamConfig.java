@@ -8,7 +8,9 @@ import java.time.Duration;
  *
  * @param idleTimeout how long an unused pooled connection is kept; keep it below the application's own
  *     keep-alive timeout so the sidecar, not the application, closes idle connections
- * @param protocol how the sidecar speaks to the application: HTTP/1.1, or HTTP/2 with prior knowledge
+ * @param protocol how the sidecar speaks to the application: HTTP/1.1, or HTTP/2 (with prior knowledge over
+ *     cleartext, chosen by ALPN over TLS)
+ * @param tls the TLS settings of an {@code https://} url; {@code null} for {@code http://}
  */
 public record UpstreamConfig(
         URI url,
@@ -16,10 +18,16 @@ public record UpstreamConfig(
         Duration responseHeadTimeout,
         Duration idleTimeout,
         int maxIdlePerThread,
-        Protocol protocol) {
+        Protocol protocol,
+        UpstreamTlsConfig tls) {
 
     public enum Protocol {
-        HTTP1("http1"), H2C("h2c");
+        /** HTTP/1.1, over cleartext or TLS. */
+        HTTP1("http1"),
+        /** HTTP/2 with prior knowledge, over cleartext ({@code http://}). */
+        H2C("h2c"),
+        /** HTTP/2 over TLS ({@code https://}), agreed by ALPN. */
+        H2("h2");
 
         private final String key;
 
@@ -37,7 +45,12 @@ public record UpstreamConfig(
     }
 
     public int port() {
-        return url.getPort() == -1 ? 80 : url.getPort();
+        return url.getPort() != -1 ? url.getPort() : tls != null ? 443 : 80;
+    }
+
+    /** Whether the application is spoken to in HTTP/2, over cleartext or TLS. */
+    public boolean http2() {
+        return protocol != Protocol.HTTP1;
     }
 
     /** The value for a Host header when the client sent none (HTTP/1.0). */

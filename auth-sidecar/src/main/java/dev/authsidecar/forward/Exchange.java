@@ -94,7 +94,8 @@ public final class Exchange {
             } else if (f.isSuccess()) {
                 attach(f.getNow());
             } else {
-                fail(UpstreamFailures.ofConnect(f.cause()));
+                Failure failure = UpstreamFailures.ofConnect(f.cause());
+                fail(failure, UpstreamFailures.describe(failure, f.cause()));
             }
         });
     }
@@ -289,7 +290,12 @@ public final class Exchange {
             connect();
             return;
         }
-        failOrAbort(cause == null ? Failure.UPSTREAM_RESET : UpstreamFailures.ofExchange(cause));
+        Failure failure = cause == null ? Failure.UPSTREAM_RESET : UpstreamFailures.ofExchange(cause);
+        if (state.responseStarted()) {
+            abort();
+        } else {
+            fail(failure, UpstreamFailures.describe(failure, cause));
+        }
     }
 
     void onResponseTimeout() {
@@ -349,10 +355,14 @@ public final class Exchange {
     }
 
     private void fail(Failure failure) {
+        fail(failure, UpstreamFailures.describe(failure));
+    }
+
+    private void fail(Failure failure, String detail) {
         moveTo(ExchangeState.DONE);
         releasePending();
         detachUpstream(false);
-        listener.exchangeFailed(failure, UpstreamFailures.describe(failure));
+        listener.exchangeFailed(failure, detail);
     }
 
     private void abort() {

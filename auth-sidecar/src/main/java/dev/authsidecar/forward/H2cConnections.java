@@ -4,7 +4,6 @@ import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.UpstreamConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -24,7 +23,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +46,8 @@ final class H2cConnections {
     private static final int DEFAULT_WINDOW = 65_535;
 
     private final UpstreamPool pool;
-    private final InetSocketAddress address;
     private final Bootstrap bootstrap;
+    private final long idleMillis;
     private final FastThreadLocal<List<Connection>> connections = new FastThreadLocal<>() {
         @Override
         protected List<Connection> initialValue() {
@@ -57,10 +55,9 @@ final class H2cConnections {
         }
     };
 
-    H2cConnections(UpstreamPool pool, UpstreamConfig config, InetSocketAddress address, Transport transport) {
+    H2cConnections(UpstreamPool pool, UpstreamConfig config, Transport transport) {
         this.pool = pool;
-        this.address = address;
-        long idleMillis = config.idleTimeout().toMillis();
+        this.idleMillis = config.idleTimeout().toMillis();
         this.bootstrap = new Bootstrap()
                 .channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -68,17 +65,28 @@ final class H2cConnections {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
-                                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
-                                .validateHeaders(true)
-                                .build();
-                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
-                        ch.pipeline().addLast("h2", codec);
-                        // The application cannot open streams towards the sidecar (push is off).
-                        ch.pipeline().addLast("streams", new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-                        ch.pipeline().addLast("connection", new ConnectionHandler(codec));
+                        if (pool.tls() != null) {
+                            // upstream.protocol h2: HTTP/2 over TLS. The HTTP/2 handlers come once ALPN has chosen
+                            // h2 (UpstreamPool.connect), so not even the connection preface reaches an application
+                            // that did not agree to HTTP/2.
+                            ch.pipeline().addLast("tls", pool.tls().newHandler(ch.alloc()));
+                        } else {
+                            addHttp2(ch, idleMillis);
+                        }
                     }
                 });
+    }
+
+    private static void addHttp2(Channel ch, long idleMillis) {
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
+                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+                .validateHeaders(true)
+                .build();
+        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+        ch.pipeline().addLast("h2", codec);
+        // The application cannot open streams towards the sidecar (push is off).
+        ch.pipeline().addLast("streams", new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+        ch.pipeline().addLast("connection", new ConnectionHandler(codec));
     }
 
     /** A new stream to the application, on the calling event loop's connection. */
@@ -107,7 +115,11 @@ final class H2cConnections {
             target = list.get(0);
         }
         if (target == null) {
-            target = new Connection(bootstrap.clone(loop).connect(address));
+            target = new Connection(pool.connect(bootstrap, loop, ch -> {
+                if (pool.tls() != null) {
+                    addHttp2(ch, idleMillis);
+                }
+            }));
             list.add(target);
         }
         target.open(promise);
@@ -115,9 +127,9 @@ final class H2cConnections {
     }
 
     private final class Connection {
-        private final ChannelFuture connected;
+        private final Future<Channel> connected;
 
-        Connection(ChannelFuture connected) {
+        Connection(Future<Channel> connected) {
             this.connected = connected;
         }
 
@@ -129,12 +141,15 @@ final class H2cConnections {
             if (!connected.isDone()) {
                 return false;
             }
-            Channel ch = connected.channel();
-            return !connected.isSuccess() || !ch.isActive() || codec(ch).connection().goAwayReceived();
+            if (!connected.isSuccess()) {
+                return true;
+            }
+            Channel ch = connected.getNow();
+            return !ch.isActive() || codec(ch).connection().goAwayReceived();
         }
 
         boolean canOpenStream() {
-            return connected.isDone() && !isDead() && codec(connected.channel()).connection().local().canOpenStream();
+            return connected.isDone() && !isDead() && codec(connected.getNow()).connection().local().canOpenStream();
         }
 
         void open(Promise<Channel> promise) {
@@ -150,7 +165,7 @@ final class H2cConnections {
                 promise.tryFailure(connected.cause());
                 return;
             }
-            new Http2StreamChannelBootstrap(connected.channel())
+            new Http2StreamChannelBootstrap(connected.getNow())
                     .handler(new ChannelInitializer<Http2StreamChannel>() {
                         @Override
                         protected void initChannel(Http2StreamChannel ch) {
@@ -188,10 +203,22 @@ final class H2cConnections {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Http2Exception {
+            widenWindow(ctx);
+            ctx.fireChannelActive();
+        }
+
+        /** Over TLS the handlers are added to a connection that is already active. */
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) throws Http2Exception {
+            if (ctx.channel().isActive()) {
+                widenWindow(ctx);
+            }
+        }
+
+        private void widenWindow(ChannelHandlerContext ctx) throws Http2Exception {
             Http2Connection c = codec.connection();
             c.local().flowController().incrementWindowSize(c.connectionStream(), CONNECTION_WINDOW - DEFAULT_WINDOW);
             ctx.flush();
-            ctx.fireChannelActive();
         }
 
         @Override

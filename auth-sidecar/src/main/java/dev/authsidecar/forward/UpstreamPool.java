@@ -2,6 +2,7 @@ package dev.authsidecar.forward;
 
 import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.UpstreamConfig;
+import dev.authsidecar.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -15,6 +16,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 
 /**
  * Keep-alive connections to the application, one idle list per event loop. A downstream connection only ever
@@ -28,6 +30,8 @@ public final class UpstreamPool {
     private final long idleTimeoutMillis;
     /** With {@code upstream.protocol: h2c}: streams on multiplexed connections instead of pooled ones. */
     private final H2cConnections h2c;
+    /** With an https:// url: every connection, pooled, tunnel or HTTP/2, is TLS first. */
+    private final UpstreamTls tls;
     private final FastThreadLocal<ArrayDeque<Channel>> idle = new FastThreadLocal<>() {
         @Override
         protected ArrayDeque<Channel> initialValue() {
@@ -35,8 +39,10 @@ public final class UpstreamPool {
         }
     };
 
-    public UpstreamPool(UpstreamConfig config, InetSocketAddress resolved, Transport transport) {
+    /** @param tls the TLS to the application, {@code null} for an http:// url */
+    public UpstreamPool(UpstreamConfig config, InetSocketAddress resolved, Transport transport, UpstreamTls tls) {
         this.address = resolved;
+        this.tls = tls;
         this.maxIdlePerThread = config.maxIdlePerThread();
         this.idleTimeoutMillis = config.idleTimeout().toMillis();
         HttpDecoderConfig decoder = new HttpDecoderConfig()
@@ -54,12 +60,14 @@ public final class UpstreamPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast("http", new HttpClientCodec(decoder, false, false));
                         ch.pipeline().addLast("backend", new BackendHandler(UpstreamPool.this));
                     }
                 });
-        this.h2c = config.protocol() == UpstreamConfig.Protocol.H2C
-                ? new H2cConnections(this, config, resolved, transport) : null;
+        this.h2c = config.http2() ? new H2cConnections(this, config, transport) : null;
     }
 
     /** Whether the application is spoken to in HTTP/2 (needed for gRPC: trailers, full duplex). */
@@ -90,16 +98,54 @@ public final class UpstreamPool {
         if (h2c != null) {
             return h2c.openStream(loop);
         }
+        return connect(bootstrap, loop, ch -> { });
+    }
+
+    /**
+     * A connection of {@code bootstrap}, ready for HTTP: connected and, with TLS, past its handshake. The handshake
+     * happens once per connection, so a pooled connection pays it once for all the requests it carries.
+     */
+    /** @param ready completes the pipeline once the connection can carry the protocol, before it is handed out */
+    Future<Channel> connect(Bootstrap bootstrap, EventLoop loop, Consumer<Channel> ready) {
         Promise<Channel> promise = loop.newPromise();
         ChannelFuture connecting = bootstrap.clone(loop).connect(address);
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
                 promise.tryFailure(f.cause());
-            } else if (!promise.trySuccess(connecting.channel())) {
-                connecting.channel().close();
+                return;
             }
+            Channel ch = connecting.channel();
+            if (tls == null) {
+                complete(promise, ch, ready);
+                return;
+            }
+            // AUTO_READ is off on these connections; the handshake needs reads of its own.
+            ch.read();
+            tls.secured(ch).addListener((Future<Channel> secured) -> {
+                if (secured.isSuccess()) {
+                    complete(promise, ch, ready);
+                } else {
+                    promise.tryFailure(secured.cause());
+                }
+            });
         });
         return promise;
+    }
+
+    private static void complete(Promise<Channel> promise, Channel ch, Consumer<Channel> ready) {
+        if (promise.isDone()) {
+            ch.close();
+            return;
+        }
+        ready.accept(ch);
+        if (!promise.trySuccess(ch)) {
+            ch.close();
+        }
+    }
+
+    /** The TLS of every connection to the application, or {@code null} over cleartext. */
+    UpstreamTls tls() {
+        return tls;
     }
 
     /** Takes back a connection whose last response was complete; closes it when the pool is full. */

@@ -7,6 +7,7 @@ import dev.authsidecar.config.RuleConfig;
 import dev.authsidecar.config.TlsConfig;
 import dev.authsidecar.tls.TlsException;
 import dev.authsidecar.tls.TlsMaterial;
+import dev.authsidecar.tls.UpstreamTls;
 import dev.authsidecar.config.ConfigSource;
 import dev.authsidecar.config.JwtProviderConfig;
 import dev.authsidecar.config.SidecarConfig;
@@ -19,8 +20,8 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Everything start-up validates, in one place for start-up, {@code check-config} and reloads: the file with its
- * overrides, then the files the authenticate stage reads (JWKS, HMAC secrets, CA bundles, the introspection
- * client secret), so a short HMAC secret or a broken {@code jwksFile} is an invalid configuration like any
+ * overrides, then the certificate files of both TLS ends, then the files the authenticate stage reads (JWKS,
+ * HMAC secrets, CA bundles, the introspection client secret), so a short HMAC secret or a broken {@code jwksFile} is an invalid configuration like any
  * other, with the same message everywhere.
  */
 public final class ConfigCheck {
@@ -31,12 +32,13 @@ public final class ConfigCheck {
     /** Loads and validates completely: reads the TLS files, builds the authenticate stage and closes it again. */
     public static SidecarConfig check(ConfigSource source) throws ConfigException {
         SidecarConfig config = source.load();
-        if (config.server().tls() != null) {
-            try {
+        try {
+            if (config.server().tls() != null) {
                 TlsMaterial.load(config.server().tls());
-            } catch (TlsException e) {
-                throw new ConfigException(source.name(), e.keyPath(), e.getMessage());
             }
+            UpstreamTls.of(config.upstream());
+        } catch (TlsException e) {
+            throw new ConfigException(source.name(), e.keyPath(), e.getMessage());
         }
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("config-check", true));

@@ -30,6 +30,7 @@ public enum Failure {
     UPSTREAM_RESET(HttpResponseStatus.BAD_GATEWAY, "Upstream closed the connection", false, Grpc.UNAVAILABLE),
     UPSTREAM_PROTOCOL_ERROR(HttpResponseStatus.BAD_GATEWAY, "Upstream sent an invalid response", false,
             Grpc.UNAVAILABLE),
+    UPSTREAM_TLS(HttpResponseStatus.BAD_GATEWAY, "Upstream TLS handshake failed", false, Grpc.UNAVAILABLE),
     UPSTREAM_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "Upstream response timeout", false, Grpc.DEADLINE_EXCEEDED),
     GRPC_NEEDS_HTTP2(HttpResponseStatus.NOT_IMPLEMENTED, "gRPC needs HTTP/2 to the application", false,
             Grpc.UNIMPLEMENTED);

@@ -8,8 +8,10 @@ import java.util.List;
 /** Headers that describe one connection and must not cross the proxy (RFC 9110 §7.6.1). */
 public final class HopByHop {
     static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    /** Netty deprecates its constant (no standard defines the header), but HTTP/1.0 peers still send it. */
+    static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
     private static final AsciiString[] ALWAYS = {
-        HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
+        HttpHeaderNames.CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
         HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
         HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION,
     };

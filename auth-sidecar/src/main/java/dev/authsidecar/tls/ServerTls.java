@@ -38,7 +38,7 @@ public final class ServerTls {
     private ServerTls(TlsConfig config, TlsMaterial material, PrometheusRegistry registry) {
         this.config = config;
         this.current = material;
-        this.metrics = new TlsMetrics(registry, () -> this.current);
+        this.metrics = new TlsMetrics(registry, () -> this.current, config.provider());
     }
 
     /** @throws TlsException when the files cannot be used; nothing is registered then */

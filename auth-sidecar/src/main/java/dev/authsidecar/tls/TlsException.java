@@ -2,16 +2,16 @@ package dev.authsidecar.tls;
 
 /** Certificate material that cannot be used; the message names the file and the reason, never key content. */
 public final class TlsException extends Exception {
-    private final String key;
+    private final String keyPath;
 
-    /** @param key the {@code server.tls} key whose file is at fault, e.g. {@code keyFile} */
-    public TlsException(String key, String message) {
+    /** @param keyPath the configuration key whose file is at fault, e.g. {@code server.tls.keyFile} */
+    public TlsException(String keyPath, String message) {
         super(message);
-        this.key = key;
+        this.keyPath = keyPath;
     }
 
     /** The full key path, e.g. {@code server.tls.keyFile}. */
     public String keyPath() {
-        return "server.tls." + key;
+        return keyPath;
     }
 }

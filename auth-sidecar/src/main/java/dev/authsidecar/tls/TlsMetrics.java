@@ -1,7 +1,9 @@
 package dev.authsidecar.tls;
 
+import dev.authsidecar.config.TlsConfig;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Instant;
@@ -13,7 +15,11 @@ final class TlsMetrics {
     private final CounterDataPoint reloadSuccess;
     private final CounterDataPoint reloadFailure;
 
-    TlsMetrics(PrometheusRegistry registry, Supplier<TlsMaterial> current) {
+    TlsMetrics(PrometheusRegistry registry, Supplier<TlsMaterial> current, TlsConfig.Provider provider) {
+        // The info pattern: which implementation serves the listener, checked where the metrics are scraped.
+        Gauge.builder().name("auth_sidecar_tls_info")
+                .help("The listener's TLS implementation (server.tls.provider): always 1")
+                .labelNames("provider").register(registry).labelValues(provider.key()).set(1);
         Counter handshakeFailures = Counter.builder().name("auth_sidecar_tls_handshake_failures_total")
                 .help("TLS handshakes on the proxy port that failed, by reason")
                 .labelNames("reason").register(registry);

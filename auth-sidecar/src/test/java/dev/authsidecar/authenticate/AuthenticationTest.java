@@ -7,6 +7,7 @@ import dev.authsidecar.config.ApiKey;
 import dev.authsidecar.respond.Failure;
 import dev.authsidecar.testing.ApiKeysOnly;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -92,7 +93,8 @@ final class AuthenticationTest {
     }
 
     private AuthOutcome authenticate(String authorization) {
-        return authenticate(new DefaultHttpHeaders(false).add("Authorization", authorization));
+        return authenticate(DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders()
+                .add("Authorization", authorization));
     }
 
     private AuthOutcome authenticate(HttpHeaders headers) {

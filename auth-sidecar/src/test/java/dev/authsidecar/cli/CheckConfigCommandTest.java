@@ -195,7 +195,7 @@ final class CheckConfigCommandTest {
 
         Run typo = run(Map.of("AUTH_SIDECAR_UPSTREAM_UR", "http://127.0.0.1:1"),
                 "check-config", "--config", file.toString());
-        Run bad = run(Map.of("AUTH_SIDECAR_UPSTREAM_URL", "https://app:1"),
+        Run bad = run(Map.of("AUTH_SIDECAR_UPSTREAM_URL", "ftp://app:1"),
                 "check-config", "--config", file.toString());
         Run good = run(Map.of("AUTH_SIDECAR_UPSTREAM_URL", "http://127.0.0.1:9", "AUTH_SIDECAR_LOG_LEVEL", "DEBUG"),
                 "check-config", "--config", file.toString());
@@ -205,9 +205,21 @@ final class CheckConfigCommandTest {
                 + "configuration variable; did you mean AUTH_SIDECAR_UPSTREAM_URL?\n");
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).startsWith("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_URL: "
-                + "upstream.url: only http:// upstreams are supported");
+                + "upstream.url: must be http://host:port or https://host:port");
         assertThat(good.exit()).isZero();
         assertThat(good.out()).contains("upstream http://127.0.0.1:9");
+    }
+
+    @Test
+    void anUpstreamCaFileWithoutACertificateIsCaughtBeforeRollOut() throws IOException {
+        write("app-ca.crt", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        Path file = write("sidecar.yaml", "upstream:\n  url: https://app.internal:8443\n  caFile: app-ca.crt\n");
+
+        Run r = run(Map.of(), "check-config", "--config", file.toString());
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("auth-sidecar: invalid configuration: " + file + ": upstream.caFile: ")
+                .contains("holds a PRIVATE KEY block; expected only CERTIFICATE blocks");
     }
 
     @Test

@@ -136,8 +136,7 @@ final class ConfigLoaderTest {
             bad("server:\n  listen: '::1:80'", "server.listen: IPv6 addresses need brackets"),
             bad("server:\n  listen: ''", "server.listen: must not be empty"),
             bad("admin:\n  listen: 9901", "admin.listen: expected HOST:PORT"),
-            bad("upstream:\n  url: https://127.0.0.1:8443", "upstream.url: only http:// upstreams"),
-            bad("upstream:\n  url: ftp://x", "upstream.url: only http:// upstreams"),
+            bad("upstream:\n  url: ftp://x", "upstream.url: must be http://host:port or https://host:port"),
             bad("upstream:\n  url: 127.0.0.1:8080", "upstream.url: not a valid URL"),
             bad("upstream:\n  url: http://127.0.0.1:8080/api", "upstream.url: must be scheme://host:port only"),
             bad("upstream:\n  url: http://127.0.0.1:8080?x=1", "upstream.url: must be scheme://host:port only"),
@@ -224,7 +223,10 @@ final class ConfigLoaderTest {
 
     static Arguments[] badHttp2Values() {
         return new Arguments[] {
-            bad("upstream:\n  protocol: h2", "upstream.protocol: must be http1 or h2c"),
+            bad("upstream:\n  protocol: h3", "upstream.protocol: must be http1, h2c (HTTP/2 with prior knowledge"),
+            bad("upstream:\n  protocol: h2", "upstream.protocol: h2 is HTTP/2 over TLS, but the url is http://"),
+            bad("upstream:\n  url: https://127.0.0.1:8443\n  protocol: h2c",
+                    "upstream.protocol: h2c is HTTP/2 over cleartext, but the url is https://; use h2"),
             bad("server:\n  http2:\n    maxFrameSize: 1024", "server.http2.maxFrameSize: "),
             bad("server:\n  http2:\n    maxFrameSize: 16777216", "server.http2.maxFrameSize: "),
             bad("server:\n  http2:\n    maxConcurrentStreams: 0", "server.http2.maxConcurrentStreams: "),
@@ -328,7 +330,7 @@ final class ConfigLoaderTest {
     @ParameterizedTest(name = "{2}")
     @CsvSource(delimiter = '|', value = {
         "server.listen | nope        | --listen       | --listen: server.listen: expected HOST:PORT",
-        "upstream.url  | https://x:1 | --upstream     | --upstream: upstream.url: only http://",
+        "upstream.url  | ftp://x:1   | --upstream     | --upstream: upstream.url: must be http://host:port or https://",
         "admin.listen  | :99999      | --admin-listen | --admin-listen: admin.listen: port must be",
     })
     void errorInAnOverrideNamesTheFlag(String path, String value, String flag, String expected) throws IOException {

@@ -170,4 +170,44 @@ final class TlsConfigTest {
         assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
                 .hasMessageContaining("expected an exact subject or a prefix ending in /**");
     }
+
+    @Test
+    void theProviderIsJdkOrOpensslAndOpensslIsCheckedToLoad() throws Exception {
+        assertThat(load("").server().tls().provider()).isEqualTo(TlsSection.DEFAULT_PROVIDER);
+        assertThat(load("    provider: jdk\n").server().tls().provider()).isEqualTo(TlsConfig.Provider.JDK);
+        assertThat(load("    provider: openssl\n").server().tls().provider()).isEqualTo(TlsConfig.Provider.OPENSSL);
+        assertThatThrownBy(() -> load("    provider: boringssl\n"))
+                .hasMessageContaining("server.tls.provider: expected jdk or openssl, got 'boringssl'");
+        assertThat(EnvironmentOverrides.KEYS).contains("server.tls.provider");
+    }
+
+    @Test
+    void aSuiteBoringSslLacksIsRefusedWithOpensslAndAllowedWithTheJdk() throws Exception {
+        String suites = "    cipherSuites: [TLS_AES_128_GCM_SHA256, TLS_DHE_RSA_WITH_AES_128_GCM_SHA256]\n";
+        assertThatThrownBy(() -> load(suites + "    provider: openssl\n"))
+                .hasMessageContaining("server.tls.cipherSuites: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256' is not offered "
+                        + "by BoringSSL (provider: openssl)");
+        assertThat(load(suites + "    provider: jdk\n").server().tls().cipherSuites())
+                .contains("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256");
+    }
+
+    /**
+     * A JVM where netty-tcnative cannot load (here: switched off the way Netty documents) must refuse openssl with
+     * the reason, never serve with the JDK instead. In a process of its own, since OpenSsl decides once per JVM.
+     */
+    @Test
+    void opensslWithoutTheNativeLibraryStopsWithTheReason() throws Exception {
+        Files.writeString(dir.resolve("sidecar.yaml"), "server:\n  tls:\n    provider: openssl\n"
+                + "    certFile: tls.crt\n    keyFile: tls.key\n");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dio.netty.handler.ssl.noOpenSsl=true", "-cp", System.getProperty("java.class.path"),
+                "dev.authsidecar.cli.Main", "check-config", "--config", dir.resolve("sidecar.yaml").toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        assertThat(p.exitValue()).as(out).isEqualTo(2);
+        assertThat(out).contains("server.tls.provider: openssl needs netty-tcnative's BoringSSL library")
+                .contains("noOpenSsl").contains("use provider: jdk");
+    }
 }

@@ -5,14 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,6 +52,11 @@ public final class Dockerfile {
         this.path = path;
         this.stages = stages;
         this.globalArgs = globalArgs;
+    }
+
+    /** The repository's one Dockerfile (at {@code root}), seen as {@code docker build --target <module>} builds it. */
+    public static Dockerfile image(Path root, String module) throws IOException {
+        return parse(root.resolve("Dockerfile")).target(module);
     }
 
     public static Dockerfile parse(Path path) throws IOException {
@@ -106,6 +115,32 @@ public final class Dockerfile {
             throw new IllegalArgumentException(path + ": the last instruction ends with a line continuation");
         }
         return new Dockerfile(path, stages, Collections.unmodifiableMap(globalArgs));
+    }
+
+    /**
+     * The stages {@code docker build --target NAME} builds, in file order: the named stage and every stage it
+     * uses through {@code FROM stage} or {@code COPY --from=stage}, transitively (BuildKit skips the others). The
+     * named stage is the view's final stage.
+     */
+    public Dockerfile target(String name) {
+        Stage target = stage(name).orElseThrow(() -> new IllegalArgumentException(path + ": no stage named " + name));
+        Set<String> needed = new HashSet<>();
+        Deque<Stage> todo = new ArrayDeque<>(List.of(target));
+        while (!todo.isEmpty()) {
+            Stage s = todo.pop();
+            if (!needed.add(s.name() == null ? "" : s.name())) {
+                continue;
+            }
+            List<String> uses = new ArrayList<>();
+            uses.add(s.image());
+            copies(s).stream().map(Copy::from).filter(f -> f != null).forEach(uses::add);
+            for (String used : uses) {
+                stage(used).ifPresent(todo::push);
+            }
+        }
+        List<Stage> view = stages.subList(0, stages.indexOf(target) + 1).stream()
+                .filter(s -> s.name() != null && needed.contains(s.name())).toList();
+        return new Dockerfile(path, view, globalArgs);
     }
 
     /** The build arguments declared before the first FROM, with their defaults (null: none). */

@@ -48,7 +48,7 @@ class DockerfileTest {
 
     record Image(String module, List<Integer> defaultPorts) {
         Dockerfile dockerfile() throws IOException {
-            return Dockerfile.parse(ROOT.resolve(module).resolve("Dockerfile"));
+            return Dockerfile.image(ROOT, module);
         }
 
         @Override
@@ -129,13 +129,36 @@ class DockerfileTest {
                 .containsExactly(expected);
         String mavenRun = build.all("RUN").stream().map(Dockerfile.Instruction::arguments)
                 .filter(a -> a.contains("mvnw")).findFirst().orElseThrow();
-        assertThat(mavenRun).contains("-pl " + image.module()).contains("package");
+        Matcher projects = Pattern.compile("-pl (\\S+)").matcher(mavenRun);
+        assertThat(projects.find()).as("the Maven run names its modules with -pl: " + mavenRun).isTrue();
+        assertThat(projects.group(1).split(",")).contains(image.module());
+        assertThat(mavenRun).contains("package");
         assertThat(df.copies(build)).as("the build stage copies the module's sources")
                 .anySatisfy(c -> assertThat(c.sources()).contains(image.module() + "/src/main/"));
 
         Copy runtime = runtimeCopy(df);
         assertThat(df.entrypoint()).as("ENTRYPOINT").containsExactly(
                 runtime.destination() + "/bin/java", "-jar", jar.destination());
+    }
+
+    /** One Maven run builds both jars; each image's target takes its jar from that same stage (issue 13). */
+    @Test
+    void bothImagesTakeTheirJarsFromOneBuildStage() throws Exception {
+        Dockerfile whole = Dockerfile.parse(ROOT.resolve("Dockerfile"));
+        List<String> builtFrom = new ArrayList<>();
+        for (Image image : images().toList()) {
+            builtFrom.add(jarCopy(image.dockerfile()).from());
+        }
+        assertThat(builtFrom).as("the stage each image's jar comes from").containsOnly(builtFrom.get(0));
+        Stage build = whole.stage(builtFrom.get(0)).orElseThrow();
+        long mavenRuns = whole.stages().stream().flatMap(st -> st.all("RUN").stream())
+                .filter(r -> r.arguments().contains("mvnw")).count();
+        assertThat(mavenRuns).as("Maven runs in the whole Dockerfile").isEqualTo(1);
+        assertThat(build.all("RUN")).anySatisfy(r -> assertThat(r.arguments()).contains("mvnw"));
+        assertThat(whole.finalStage().name()).as("a build without --target makes the product's image")
+                .isEqualTo("auth-sidecar");
+        assertThat(ROOT.resolve("auth-sidecar/Dockerfile")).as("no second copy of the build").doesNotExist();
+        assertThat(ROOT.resolve("main-service/Dockerfile")).as("no second copy of the build").doesNotExist();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -233,7 +256,7 @@ class DockerfileTest {
      */
     @Test
     void theSidecarImageInstallsNettysEpollLibraryOnTheDefaultLibraryPath() throws IOException {
-        Dockerfile df = Dockerfile.parse(ROOT.resolve("auth-sidecar/Dockerfile"));
+        Dockerfile df = Dockerfile.image(ROOT, "auth-sidecar");
         List<Copy> natives = nativeLibraryCopies(df);
         assertThat(natives).as("one COPY of META-INF/native into the final stage").hasSize(1);
         Copy lib = natives.get(0);
@@ -266,18 +289,7 @@ class DockerfileTest {
         assertThat(df.jlinkModules()).contains("java.base");
     }
 
-    /** What bench/RESULTS.md reports is measured with the options the image runs, not with a tuned copy. */
-    @Test
-    void theSidecarImageRunsTheJvmOptionsTheBenchmarkMeasures() throws IOException {
-        String script = Files.readString(ROOT.resolve("bench/run.sh"));
-        Matcher m = Pattern.compile("(?m)^SIDECAR_JVM_FLAGS=\"\\$\\{SIDECAR_JVM_FLAGS:-([^}]*)}\"$").matcher(script);
-        assertThat(m.find()).as("bench/run.sh sets its default SIDECAR_JVM_FLAGS").isTrue();
-        List<String> bench = List.of(m.group(1).strip().split("\\s+"));
-
-        assertThat(Dockerfile.parse(ROOT.resolve("auth-sidecar/Dockerfile")).javaToolOptions())
-                .containsExactlyElementsOf(bench)
-                .contains("-XX:+UseSerialGC", "-XX:FreqInlineSize=100", "-XX:+ExitOnOutOfMemoryError");
-    }
+    // That bench/run.sh measures the options the image runs: BenchProgramsTest.jvmFlagsAreTheSidecarImagesOptions.
 
     /**
      * A {@code # syntax=} directive makes every build pull a frontend image from Docker Hub, which fails where

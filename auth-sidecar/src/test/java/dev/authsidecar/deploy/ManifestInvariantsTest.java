@@ -324,12 +324,16 @@ class ManifestInvariantsTest {
     }
 
     @Test
-    void theImagesAreTheOnesTheDockerfilesBuildAndAreLoadedNotPulled() {
+    void theImagesAreTheOnesTheDockerfileBuildsAndAreLoadedNotPulled() throws IOException {
+        Dockerfile dockerfile = Dockerfile.parse(Manifests.repoRoot().resolve("Dockerfile"));
         for (Container c : manifests.allContainers()) {
             String image = c.getImage();
             String repository = image.substring(0, image.lastIndexOf(':'));
-            assertThat(Manifests.repoRoot().resolve(repository).resolve("Dockerfile"))
-                    .as(c.getName() + " image " + image + " is built by <module>/Dockerfile").isRegularFile();
+            assertThat(dockerfile.stage(repository))
+                    .as(c.getName() + " image " + image + " is built by `docker build --target " + repository + "`")
+                    .isPresent();
+            assertThat(Manifests.repoRoot().resolve(repository).resolve("pom.xml"))
+                    .as("the target is named after the module whose jar it runs").isRegularFile();
             assertThat(image).doesNotEndWith(":latest");
             assertThat(c.getImagePullPolicy()).as("images loaded into minikube/kind exist only on the node")
                     .isEqualTo("IfNotPresent");

@@ -25,7 +25,7 @@ final class ImageRuntime {
      * --sun-misc-unsafe-memory-access (JDK 23+, and Unsafe is allowed before it anyway), and checks the rest.
      */
     static List<String> jvmArgs(String module) throws IOException {
-        Dockerfile df = Dockerfile.parse(ROOT.resolve(module).resolve("Dockerfile"));
+        Dockerfile df = Dockerfile.image(ROOT, module);
         List<String> args = new ArrayList<>();
         int running = Runtime.version().feature();
         if (running < imageJdk(df)) {

@@ -173,7 +173,7 @@ class ManifestPodIT {
     @Test
     void theImagesCopyTheJarsThisBuildProduced() throws IOException {
         for (String module : List.of("auth-sidecar", "main-service")) {
-            Dockerfile df = Dockerfile.parse(ROOT.resolve(module).resolve("Dockerfile"));
+            Dockerfile df = Dockerfile.image(ROOT, module);
             Dockerfile.Copy jar = df.copies(df.finalStage()).stream()
                     .filter(c -> c.from() != null && c.sources().get(0).endsWith(".jar")).findFirst().orElseThrow();
             String workdir = df.workdir(df.stage(jar.from()).orElseThrow()).orElseThrow();

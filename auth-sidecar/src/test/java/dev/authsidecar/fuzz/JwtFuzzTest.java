@@ -18,6 +18,7 @@ import dev.authsidecar.authenticate.jwt.JwtParsing;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.respond.Failure;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
@@ -123,7 +124,7 @@ final class JwtFuzzTest {
 
         // Odd first byte: the text is the token; even: the text is the whole header value.
         String value = input.length > 0 && (input[0] & 1) == 1 ? "Bearer " + text : text;
-        HttpHeaders headers = new DefaultHttpHeaders(false);
+        HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
         headers.add(HttpHeaderNames.AUTHORIZATION, value);
         AuthOutcome outcome = auth.authenticate(headers);
 
@@ -158,7 +159,7 @@ final class JwtFuzzTest {
         String signature = useRsa
                 ? rsaSigner.sign(RS256, signingInput).toString()
                 : hmacSigner.sign(HS256, signingInput).toString();
-        HttpHeaders headers = new DefaultHttpHeaders(false);
+        HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
         headers.add(HttpHeaderNames.AUTHORIZATION, "Bearer " + signingText + "." + signature);
 
         AuthOutcome outcome = auth.authenticate(headers);

@@ -88,7 +88,7 @@ final class PipelineFuzzTest {
                     require: {scopes: [orders.read]}
                 """.formatted(sha));
         config = ConfigLoader.load(file, List.of());
-        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO);
+        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO, null);
         stages = ApiKeysOnly.stages(config, pool);
         recorder = new Recorder(new Metrics(), new AccessLog(dev.authsidecar.config.AccessLogConfig.Format.OFF));
         frontendLog = (Logger) LoggerFactory.getLogger(FrontendHandler.class);

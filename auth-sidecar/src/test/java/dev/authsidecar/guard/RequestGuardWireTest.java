@@ -320,7 +320,7 @@ final class RequestGuardWireTest {
 
     /** The client pipeline the production code builds, in front of an application that is never reached. */
     private static EmbeddedChannel channel(SidecarConfig config) {
-        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO);
+        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO, null);
         Stages stages = ApiKeysOnly.stages(config, pool);
         return TestPipelines.client(config.server(), () -> stages,
                 new Recorder(new Metrics(), new AccessLog(AccessLogConfig.Format.OFF)));

@@ -53,13 +53,24 @@ public final class H2cTestUpstream implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger streams = new AtomicInteger();
     private final Channel listener;
+    /** Non-null: HTTP/2 over TLS (ALPN h2) instead of prior knowledge. */
+    private final io.netty.handler.ssl.SslContext tls;
 
     public H2cTestUpstream(int maxConcurrentStreams) throws InterruptedException {
+        this(maxConcurrentStreams, null);
+    }
+
+    /** @param tls a server context whose ALPN offers h2: the application then speaks HTTP/2 over TLS only */
+    public H2cTestUpstream(int maxConcurrentStreams, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
+        this.tls = tls;
         listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
                                 .initialSettings(Http2Settings.defaultSettings()
                                         .maxConcurrentStreams(maxConcurrentStreams))
@@ -78,7 +89,8 @@ public final class H2cTestUpstream implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + ((InetSocketAddress) listener.localAddress()).getPort();
+        return (tls != null ? "https" : "http") + "://127.0.0.1:"
+                + ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
     public int connections() {

@@ -64,12 +64,21 @@ public final class TestUpstream implements ClassFixture {
     private final java.util.concurrent.atomic.AtomicLong produced = new java.util.concurrent.atomic.AtomicLong();
     private final CopyOnWriteArrayList<HttpRequest> seen = new CopyOnWriteArrayList<>();
     private volatile Channel listener;
+    /** Non-null: the application speaks TLS only (an https:// upstream). */
+    private final io.netty.handler.ssl.SslContext tls;
 
     public TestUpstream() throws InterruptedException {
+        this(null);
+    }
+
+    /** @param tls the application's server context: it then speaks TLS only, and {@link #url()} is https:// */
+    public TestUpstream(io.netty.handler.ssl.SslContext tls) throws InterruptedException {
+        this.tls = tls;
         open();
     }
 
     private TestUpstream(boolean unopened) {
+        this.tls = null;
     }
 
     /** Opened before the test class's first test, closed after its last ({@code @RegisterExtension}). */
@@ -90,6 +99,9 @@ public final class TestUpstream implements ClassFixture {
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
                         ch.closeFuture().addListener(f -> closedConnections.incrementAndGet());
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new ChunkedWriteHandler(), new Handler());
                     }
                 })
@@ -110,7 +122,7 @@ public final class TestUpstream implements ClassFixture {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + port();
+        return (tls != null ? "https" : "http") + "://127.0.0.1:" + port();
     }
 
     public int connections() {

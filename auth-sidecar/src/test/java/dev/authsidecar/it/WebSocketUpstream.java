@@ -52,8 +52,16 @@ public final class WebSocketUpstream implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final CopyOnWriteArrayList<HttpHeaders> handshakes = new CopyOnWriteArrayList<>();
     private final Channel listener;
+    /** Non-null: the application speaks TLS only (an https:// upstream). */
+    private final io.netty.handler.ssl.SslContext tls;
 
     public WebSocketUpstream() throws InterruptedException {
+        this(null);
+    }
+
+    /** @param tls the application's server context: it then speaks TLS only, and {@link #url()} is https:// */
+    public WebSocketUpstream(io.netty.handler.ssl.SslContext tls) throws InterruptedException {
+        this.tls = tls;
         listener = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -64,6 +72,9 @@ public final class WebSocketUpstream implements AutoCloseable {
                         connections.incrementAndGet();
                         open.incrementAndGet();
                         ch.closeFuture().addListener(f -> open.decrementAndGet());
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
                                 new Route());
                     }
@@ -72,7 +83,8 @@ public final class WebSocketUpstream implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + ((InetSocketAddress) listener.localAddress()).getPort();
+        return (tls != null ? "https" : "http") + "://127.0.0.1:"
+                + ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
     /** Connections ever accepted. */

@@ -64,7 +64,7 @@ class DeadlineAnswersRecordedTest {
         authExecutor = Executors.newSingleThreadScheduledExecutor();
         authentication = new Authentication(config.auth(), authExecutor);
         UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", upstream.port()),
-                Transport.NIO);
+                Transport.NIO, null);
         Stages stages = Stages.of(config, authentication, pool);
         server = ProxyServer.bind(config.server(), () -> stages, group, Transport.NIO, recorder, null);
     }

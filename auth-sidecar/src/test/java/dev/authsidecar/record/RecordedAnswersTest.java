@@ -66,7 +66,7 @@ final class RecordedAnswersTest {
 
     private EmbeddedChannel channel() throws Exception {
         SidecarConfig config = ConfigLoader.defaults();
-        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO);
+        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO, null);
         Stages stages = ApiKeysOnly.stages(config, pool);
         return TestPipelines.client(config.server(), () -> stages, recorder);
     }

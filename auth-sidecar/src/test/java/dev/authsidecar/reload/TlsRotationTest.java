@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -44,8 +45,9 @@ final class TlsRotationTest {
     @TempDir
     Path dir;
 
-    @Test
-    void rotationUnderLoadFailsNoRequestAndABrokenFileKeepsTheOldCertificate() throws Exception {
+    @ParameterizedTest(name = "provider {0}")
+    @ValueSource(strings = {"jdk", "openssl"})
+    void rotationUnderLoadFailsNoRequestAndABrokenFileKeepsTheOldCertificate(String provider) throws Exception {
         TestCertificates.Issued ca = TestCertificates.ca("rotation-ca");
         TestCertificates.Issued first = TestCertificates.server(ca);
         TestCertificates.Issued second = TestCertificates.server(ca);
@@ -58,7 +60,8 @@ final class TlsRotationTest {
         ((Logger) LoggerFactory.getLogger(ServerTls.class)).addAppender(tlsLog);
 
         try (TestUpstream upstream = new TestUpstream()) {
-            Files.writeString(config, "server:\n  listen: 127.0.0.1:0\n  tls:\n    certFile: tls/tls.crt\n"
+            Files.writeString(config, "server:\n  listen: 127.0.0.1:0\n  tls:\n    provider: " + provider + "\n"
+                    + "    certFile: tls/tls.crt\n"
                     + "    keyFile: tls/tls.key\nupstream:\n  url: " + upstream.url() + "\nadmin:\n  listen: 127.0.0.1:0\n"
                     + "auth:\n" + RunningSidecar.keys() + "shutdown:\n  drainDelay: 0s\n  timeout: 2s\n");
             try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {

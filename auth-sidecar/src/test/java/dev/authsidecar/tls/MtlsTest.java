@@ -19,16 +19,22 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Client certificates as a credential, end to end over real TLS: the optional listener (certificate or token),
  * the required listener (no certificate, wrong CA, expired), rules on auth methods and subjects, the
- * X-Forwarded-Client-Cert header, and certificate-bound JWTs (RFC 8705).
+ * X-Forwarded-Client-Cert header, and certificate-bound JWTs (RFC 8705). Every test runs once per
+ * {@code server.tls.provider}: client certificates are verified by the provider.
  */
+@ParameterizedClass(name = "provider {0}")
+@ValueSource(strings = {"jdk", "openssl"})
 final class MtlsTest {
     static final String ISSUER = "https://idp.test/mtls";
     static final String PAYMENTS = "spiffe://cluster.local/ns/payments/sa/api";
@@ -44,9 +50,13 @@ final class MtlsTest {
     static TestUpstream upstream;
     static RunningSidecar optional;
     static RunningSidecar required;
+    static String provider;
+    @Parameter
+    String providerName;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void start(String name) throws Exception {
+        provider = name;
         serverCa = TestCertificates.ca("server-ca");
         clientCa = TestCertificates.ca("client-ca");
         TestCertificates.Issued server = TestCertificates.server(serverCa);
@@ -70,7 +80,7 @@ final class MtlsTest {
         required = RunningSidecar.start(upstream.url(), tls("require"), auth, rules);
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         optional.close();
         required.close();
@@ -78,7 +88,8 @@ final class MtlsTest {
     }
 
     static String tls(String clientAuth) {
-        return "server:\n  listen: 127.0.0.1:0\n  tls:\n    certFile: " + dir.resolve("tls.crt") + "\n    keyFile: "
+        return "server:\n  listen: 127.0.0.1:0\n  tls:\n    provider: " + provider + "\n    certFile: "
+                + dir.resolve("tls.crt") + "\n    keyFile: "
                 + dir.resolve("tls.key") + "\n    clientCaFile: " + dir.resolve("client-ca.crt") + "\n    clientAuth: "
                 + clientAuth + "\n";
     }
@@ -112,6 +123,12 @@ final class MtlsTest {
         Map<String, Object> claims = Tokens.claims(ISSUER, "alice", "api", Instant.now().plusSeconds(300));
         claims.putAll(extra);
         return Tokens.token(signingKey, claims);
+    }
+
+    @Test
+    void theProviderAskedForVerifiesTheCertificates() throws Exception {
+        assertThat(required.admin("/metrics").body()).contains("auth_sidecar_tls_info{provider=\"" + providerName
+                + "\"} 1.0");
     }
 
     @Test

@@ -27,7 +27,8 @@ public final class RenegotiationProbe {
         }
         try (TestUpstream upstream = new TestUpstream();
                 RunningSidecar sidecar = RunningSidecar.start(upstream.url(), "server:\n  listen: 127.0.0.1:0\n"
-                        + "  tls:\n    certFile: " + args[0] + "\n    keyFile: " + args[1] + "\n");
+                        + "  tls:\n    certFile: " + args[0] + "\n    keyFile: " + args[1] + "\n"
+                        + "    provider: " + args[3] + "\n");
                 SSLSocket s = (SSLSocket) TestCertificates.clientContext(ca, null).getSocketFactory()
                         .createSocket("127.0.0.1", sidecar.port())) {
             s.setSoTimeout(3000);

@@ -45,32 +45,50 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The proxy port over TLS with real clients: the JDK's HttpClient, Netty's client, raw sockets, curl, openssl. */
+/**
+ * The proxy port over TLS with real clients: the JDK's HttpClient, Netty's client, raw sockets, curl, openssl. Every
+ * test runs once per {@code server.tls.provider}.
+ */
+@ParameterizedClass(name = "provider {0}")
+@ValueSource(strings = {"jdk", "openssl"})
 final class TlsListenerTest {
     @TempDir
     static Path dir;
     static TestCertificates.Issued ca;
     static TestUpstream upstream;
     static RunningSidecar sidecar;
+    static String provider;
+    /** This run's provider; also kept in {@link #provider} for the static set-up. */
+    @Parameter
+    String providerName;
 
-    @BeforeAll
-    static void start() throws Exception {
+    /** The listener's {@code server} section for this run's provider, with more {@code tls} lines. */
+    static String server(String tlsLines) {
+        return "server:\n  listen: 127.0.0.1:0\n  tls:\n    provider: " + provider + "\n"
+                + "    certFile: " + dir.resolve("tls.crt") + "\n    keyFile: " + dir.resolve("tls.key") + "\n"
+                + tlsLines;
+    }
+
+    @BeforeParameterizedClassInvocation
+    static void start(String name) throws Exception {
+        provider = name;
         ca = TestCertificates.ca("test-ca");
         TestCertificates.Issued server = TestCertificates.server(ca);
         server.writeChain(dir.resolve("tls.crt"));
         server.writeKey(dir.resolve("tls.key"));
         upstream = new TestUpstream();
-        sidecar = RunningSidecar.start(upstream.url(), "server:\n  listen: 127.0.0.1:0\n  tls:\n"
-                + "    certFile: " + dir.resolve("tls.crt") + "\n    keyFile: " + dir.resolve("tls.key") + "\n"
-                + "    handshakeTimeout: 2s\n");
+        sidecar = RunningSidecar.start(upstream.url(), server("    handshakeTimeout: 2s\n"));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         sidecar.close();
         upstream.close();
@@ -187,9 +205,8 @@ final class TlsListenerTest {
     /** With server.http2.enabled false, ALPN offers only http/1.1 and an HTTP/2 client falls back to it. */
     @Test
     void withHttp2OffAClientOfferingH2GetsHttp11() throws Exception {
-        try (RunningSidecar h1only = RunningSidecar.start(upstream.url(), "server:\n  listen: 127.0.0.1:0\n"
-                + "  http2:\n    enabled: false\n  tls:\n    certFile: " + dir.resolve("tls.crt") + "\n    keyFile: "
-                + dir.resolve("tls.key") + "\n")) {
+        try (RunningSidecar h1only = RunningSidecar.start(upstream.url(),
+                server("").replace("  tls:\n", "  http2:\n    enabled: false\n  tls:\n"))) {
             HttpClient h2 = HttpClient.newBuilder().sslContext(TestCertificates.clientContext(ca.cert(), null))
                     .version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -204,9 +221,7 @@ final class TlsListenerTest {
 
     @Test
     void minVersionTls13RefusesTls12Clients() throws Exception {
-        try (RunningSidecar s13 = RunningSidecar.start(upstream.url(), "server:\n  listen: 127.0.0.1:0\n  tls:\n"
-                + "    certFile: " + dir.resolve("tls.crt") + "\n    keyFile: " + dir.resolve("tls.key") + "\n"
-                + "    minVersion: TLSv1.3\n")) {
+        try (RunningSidecar s13 = RunningSidecar.start(upstream.url(), server("    minVersion: TLSv1.3\n"))) {
             SSLContext ctx = TestCertificates.clientContext(ca.cert(), null);
 
             assertThat(ping(client(ctx, "TLSv1.3"), s13.port()).statusCode()).isEqualTo(200);
@@ -224,7 +239,7 @@ final class TlsListenerTest {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), RenegotiationProbe.class.getName(),
                 dir.resolve("tls.crt").toString(), dir.resolve("tls.key").toString(), ca.writeCert(
-                        dir.resolve("probe-ca.crt")).toString()).redirectErrorStream(true).start();
+                        dir.resolve("probe-ca.crt")).toString(), provider).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
@@ -275,6 +290,11 @@ final class TlsListenerTest {
 
         assertThatThrownBy(() -> ping(c, sidecar.port())).isInstanceOf(SSLHandshakeException.class);
         assertThat(upstream.requests()).isEqualTo(before);
+    }
+
+    @Test
+    void theProviderAskedForServesTheListener() throws Exception {
+        assertThat(metrics(sidecar)).contains("auth_sidecar_tls_info{provider=\"" + providerName + "\"} 1.0");
     }
 
     @Test

@@ -19,25 +19,32 @@ final class TlsMaterialTest {
     Path dir;
 
     static TlsConfig config(Path cert, Path key, Path ca) {
+        return config(cert, key, ca, TlsConfig.Provider.JDK);
+    }
+
+    static TlsConfig config(Path cert, Path key, Path ca, TlsConfig.Provider provider) {
         return new TlsConfig(cert, key, List.of("TLSv1.3", "TLSv1.2"), List.of("TLS_AES_128_GCM_SHA256",
                 "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
                 Duration.ofSeconds(10), ca, ca == null ? TlsConfig.ClientAuth.NONE : TlsConfig.ClientAuth.REQUIRE,
-                TlsConfig.alpn(true));
+                TlsConfig.alpn(true), provider);
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"EC", "RSA", "Ed25519"})
-    void pkcs8KeysAndChainsLoad(String algorithm) throws Exception {
+    @ParameterizedTest(name = "{0} key, {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"EC, JDK", "RSA, JDK", "Ed25519, JDK", "EC, OPENSSL", "RSA, OPENSSL",
+        "Ed25519, OPENSSL"})
+    void pkcs8KeysAndChainsLoad(String algorithm, TlsConfig.Provider provider) throws Exception {
         TestCertificates.Issued ca = TestCertificates.ca("ca");
         TestCertificates.Issued leaf = TestCertificates.leaf(ca, "svc", algorithm, java.time.Instant.now(),
                 java.time.Instant.now().plus(Duration.ofDays(3)), List.of(TestCertificates.dns("svc")));
         TlsMaterial m = TlsMaterial.load(config(leaf.writeChain(dir.resolve("c.pem")), leaf.writeKey(dir.resolve("k.pem")),
-                ca.writeCert(dir.resolve("ca.pem"))));
+                ca.writeCert(dir.resolve("ca.pem")), provider));
 
         assertThat(m.chain()).hasSize(2);
         assertThat(m.servingExpiry()).isEqualTo(leaf.cert().getNotAfter().toInstant());
         assertThat(m.clientCaExpiry()).isEqualTo(ca.cert().getNotAfter().toInstant());
         assertThat(m.context().isServer()).isTrue();
+        assertThat(m.context()).isInstanceOf(provider == TlsConfig.Provider.OPENSSL
+                ? io.netty.handler.ssl.OpenSslContext.class : io.netty.handler.ssl.JdkSslContext.class);
     }
 
     @ParameterizedTest

@@ -14,6 +14,7 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.crypto.opts.AllowWeakRSAKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.authsidecar.authenticate.Identity;
@@ -29,6 +30,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -146,7 +148,7 @@ final class WeakKeyTest {
                 + Jwts.b64(json(claims(issuer)));
         try {
             // Nimbus refuses to sign with a weak key unless told to: an attacker's tooling would not.
-            return input + "." + new RSASSASigner(WEAK.toPrivateKey(), true).sign(new JWSHeader(JWSAlgorithm.RS256),
+            return input + "." + new RSASSASigner(WEAK.toPrivateKey(), Set.of(AllowWeakRSAKey.getInstance())).sign(new JWSHeader(JWSAlgorithm.RS256),
                     input.getBytes(StandardCharsets.US_ASCII));
         } catch (JOSEException e) {
             throw new IllegalStateException(e);
