@@ -1,7 +1,7 @@
 package dev.authsidecar;
 
 import dev.authsidecar.accept.ProxyServer;
-import dev.authsidecar.accept.Transport;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.admin.AdminServer;
 import dev.authsidecar.admin.Readiness;
 import dev.authsidecar.config.ConfigException;

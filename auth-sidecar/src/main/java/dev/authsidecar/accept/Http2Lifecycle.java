@@ -1,7 +1,7 @@
 package dev.authsidecar.accept;
 
 import dev.authsidecar.config.Http2Config;
-import dev.authsidecar.proxy.Drain;
+import dev.authsidecar.net.Drain;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2Connection;

@@ -1,5 +1,6 @@
 package dev.authsidecar.accept;
 
+import dev.authsidecar.proxy.ClientDeadlines;
 import dev.authsidecar.config.ServerConfig;
 import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;

@@ -1,7 +1,8 @@
 package dev.authsidecar.accept;
 
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.ServerConfig;
-import dev.authsidecar.proxy.Drain;
+import dev.authsidecar.net.Drain;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.tls.ServerTls;

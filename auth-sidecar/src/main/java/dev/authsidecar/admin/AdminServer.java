@@ -1,6 +1,6 @@
 package dev.authsidecar.admin;
 
-import dev.authsidecar.accept.Transport;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.AdminConfig;
 import dev.authsidecar.record.Metrics;
 import io.netty.bootstrap.Bootstrap;

@@ -7,7 +7,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
-import dev.authsidecar.accept.LazyDeadline;
+import dev.authsidecar.net.LazyDeadline;
 import java.util.concurrent.TimeUnit;
 
 /**

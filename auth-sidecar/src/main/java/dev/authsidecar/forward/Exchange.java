@@ -1,5 +1,6 @@
 package dev.authsidecar.forward;
 
+import dev.authsidecar.forward.ExchangeRequest.Body;
 import dev.authsidecar.record.RequestRecord;
 import dev.authsidecar.respond.Failure;
 import dev.authsidecar.rewrite.ResponseRewriter;
@@ -10,7 +11,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -26,66 +27,58 @@ import java.util.ArrayDeque;
  *
  * <p>Bodies stream with backpressure: the next chunk is read from one side only when the other side can take
  * it (its outbound buffer is under the high-water mark). Nothing is aggregated.
+ *
+ * <p>Where the exchange stands is one {@link ExchangeState}; every change goes through {@link #moveTo}, which
+ * refuses a move the state machine does not have.
  */
 public final class Exchange {
     private static final io.netty.util.AsciiString GRPC_STATUS = io.netty.util.AsciiString.cached("grpc-status");
     private final Channel client;
     private final ExchangeListener listener;
     private final UpstreamPool pool;
-    private final HttpRequest head;
-    private final String requestId;
-    private final boolean bodiless;
-    private final boolean headRequest;
-    private final boolean clientSpeaksHttp11;
-    private final boolean expectContinue;
-    private final long responseTimeoutMillis;
     private final RequestRecord record;
-    private final TunnelOffer tunnelOffer;
+    private final ExchangeRequest request;
+    private final boolean headRequest;
 
-    private boolean keepAlive;
+    private ExchangeState state = ExchangeState.CONNECTING;
+    /** The application's connection; {@code null} while connecting and once done. */
     private Channel upstream;
-    private boolean reused;
-    private boolean retried;
+    /** Request body that arrived while connecting, sent once the connection is there. */
     private ArrayDeque<HttpContent> pending;
-    private boolean requestComplete;
-    private boolean responseStarted;
-    private boolean skippingInterim;
-    private boolean upstreamReusable = true;
-    private boolean finished;
+    /** A pooled connection carries a bodiless request: it may be sent once more if the application closed it. */
+    private boolean mayRetry;
+    /** The client's connection may carry another request; the response or a drain can turn this off. */
+    private boolean keepAlive;
+    /** The application's connection may go back to the pool once the response ends. */
+    private boolean upstreamReusable;
+    /** The sidecar is shutting down: a tunnel opened now is closed at once. */
     private boolean draining;
-    /** The application answered the upgrade with 101; the tunnel opens at the end of that response. */
+    /** The application's 101, kept until its end, when the tunnel opens. */
     private HttpResponse switching;
 
-    /**
-     * @param head the request, already rewritten for the application
-     * @param bodiless the request has no body, so it can be sent again on a fresh connection if a pooled one
-     *     turns out to have been closed by the application
-     * @param tunnelOffer for a WebSocket upgrade: what to do when the application agrees; else {@code null}
-     */
-    public Exchange(Channel client, ExchangeListener listener, UpstreamPool pool, HttpRequest head,
-            String requestId, boolean bodiless, boolean headRequest, boolean clientSpeaksHttp11,
-            boolean keepAlive, boolean expectContinue, long responseTimeoutMillis, RequestRecord record,
-            TunnelOffer tunnelOffer) {
-        this.record = record;
-        this.tunnelOffer = tunnelOffer;
+    public Exchange(Channel client, ExchangeListener listener, UpstreamPool pool, RequestRecord record,
+            ExchangeRequest request) {
         this.client = client;
         this.listener = listener;
         this.pool = pool;
-        this.head = head;
-        this.requestId = requestId;
-        this.bodiless = bodiless;
-        this.headRequest = headRequest;
-        this.clientSpeaksHttp11 = clientSpeaksHttp11;
-        this.keepAlive = keepAlive;
-        this.expectContinue = expectContinue;
-        this.responseTimeoutMillis = responseTimeoutMillis;
+        this.record = record;
+        this.request = request;
+        this.headRequest = request.head().method().equals(HttpMethod.HEAD);
+        this.keepAlive = request.keepAlive();
+    }
+
+    private void moveTo(ExchangeState next) {
+        if (!state.canMoveTo(next)) {
+            throw new IllegalStateException("exchange cannot move from " + state + " to " + next);
+        }
+        state = next;
     }
 
     public void start() {
         // An upgrade gets a connection of its own: it may never come back to the pool.
-        Channel idle = tunnelOffer == null ? pool.pollIdle() : null;
+        Channel idle = request.tunnel() == null ? pool.pollIdle() : null;
         if (idle != null) {
-            reused = true;
+            mayRetry = request.body() == Body.NONE;
             attach(idle);
         } else {
             connect();
@@ -94,7 +87,7 @@ public final class Exchange {
 
     private void connect() {
         pool.connect(client.eventLoop()).addListener((Future<Channel> f) -> {
-            if (finished) {
+            if (state == ExchangeState.DONE) {
                 if (f.isSuccess()) {
                     f.getNow().close();
                 }
@@ -108,10 +101,11 @@ public final class Exchange {
     }
 
     private void attach(Channel ch) {
+        moveTo(ExchangeState.SENDING);
         upstream = ch;
         BackendHandler.of(ch).attach(this);
-        ch.write(head);
-        if (expectContinue && !requestComplete) {
+        ch.write(request.head());
+        if (request.body() == Body.AFTER_CONTINUE) {
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
@@ -124,16 +118,16 @@ public final class Exchange {
         ch.flush();
         ch.read();
         // A bodiless request's end arrived with its head: nothing more to read from the client for it.
-        if (!requestComplete && !bodiless) {
+        if (state == ExchangeState.SENDING && request.body() != Body.NONE) {
             readClientBody();
         }
     }
 
     /** A piece of the request body from the client. */
     public void onRequestContent(HttpContent content) {
-        if (finished) {
+        if (state == ExchangeState.DONE) {
             ReferenceCountUtil.release(content);
-        } else if (upstream == null) {
+        } else if (state == ExchangeState.CONNECTING) {
             if (pending == null) {
                 pending = new ArrayDeque<>(2);
             }
@@ -146,18 +140,20 @@ public final class Exchange {
     private void writeUpstream(HttpContent content) {
         upstream.write(content);
         if (content instanceof LastHttpContent) {
-            requestComplete = true;
-            if (!responseStarted) {
-                BackendHandler.of(upstream).expectResponseWithin(responseTimeoutMillis);
+            if (state == ExchangeState.SENDING) {
+                moveTo(ExchangeState.AWAITING_RESPONSE);
+                BackendHandler.of(upstream).expectResponseWithin(request.responseTimeoutMillis());
+            } else if (state == ExchangeState.RESPONDING_EARLY) {
+                moveTo(ExchangeState.RESPONDING);
             }
         }
     }
 
     /** The client's read burst is over: send what it brought, and ask for more if the application keeps up. */
     public void onClientReadComplete() {
-        if (upstream != null && !finished) {
+        if (upstream != null && state != ExchangeState.DONE) {
             upstream.flush();
-            if (!requestComplete && upstream.isWritable()) {
+            if (state.sendingBody() && upstream.isWritable()) {
                 readClientBody();
             }
         }
@@ -170,17 +166,17 @@ public final class Exchange {
 
     /** Whether any of the response reached the client (then a failure can only cut the connection). */
     public boolean responseStarted() {
-        return responseStarted;
+        return state.responseStarted();
     }
 
     void onUpstreamWritable() {
-        if (!requestComplete && !finished) {
+        if (state.sendingBody()) {
             readClientBody();
         }
     }
 
     public void onClientWritable() {
-        if (upstream != null && responseStarted && !finished) {
+        if (state.responseStarted()) {
             upstream.read();
         }
     }
@@ -202,55 +198,46 @@ public final class Exchange {
         int code = response.status().code();
         if (code == 101) {
             // Only the one upgrade the sidecar forwarded may be accepted; any other switch is a broken application.
-            if (tunnelOffer == null || !HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(
+            if (request.tunnel() == null || !HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(
                     response.headers().get(HttpHeaderNames.UPGRADE, "").trim())) {
                 failOrAbort(Failure.UPSTREAM_PROTOCOL_ERROR);
                 return;
             }
             switching = response;
-            responseStarted = true;
+            moveTo(ExchangeState.SWITCHING);
             record.upstreamStatus(code);
             BackendHandler.of(upstream).responseStarted();
             return;
         }
         if (code >= 100 && code < 200) {
-            // Interim responses (100, 103) are dropped: the sidecar answers Expect itself.
-            skippingInterim = true;
+            // Interim responses (100, 103) are dropped, their end too (nothing is relayed before the response
+            // starts): the sidecar answers Expect itself.
             return;
         }
-        responseStarted = true;
+        // The application answered before the request body ended: neither connection can be reused.
+        boolean early = state == ExchangeState.SENDING;
+        moveTo(early ? ExchangeState.RESPONDING_EARLY : ExchangeState.RESPONDING);
         record.upstreamStatus(code);
         BackendHandler.of(upstream).responseStarted();
-        upstreamReusable = HttpUtil.isKeepAlive(response);
-        if (!requestComplete) {
-            // The application answered before the request body ended: neither connection can be reused.
-            keepAlive = false;
-            upstreamReusable = false;
-        }
+        upstreamReusable = HttpUtil.isKeepAlive(response) && !early;
+        keepAlive &= !early;
         boolean noBody = headRequest || code == 204 || code == 304;
-        keepAlive = ResponseRewriter.rewrite(response, requestId, noBody, clientSpeaksHttp11, keepAlive);
+        keepAlive = ResponseRewriter.rewrite(response, request.requestId(), noBody, request.clientHttp11(),
+                keepAlive);
         client.write(response);
     }
 
     private void onResponseContent(HttpContent content) {
-        if (finished) {
+        if (!state.responseStarted()) {
+            // Done already, or the end of an interim response.
             content.release();
             return;
         }
-        if (skippingInterim) {
-            content.release();
-            skippingInterim = !(content instanceof LastHttpContent);
-            return;
-        }
-        if (switching != null) {
+        if (state == ExchangeState.SWITCHING) {
             content.release();
             if (content instanceof LastHttpContent) {
                 openTunnel();
             }
-            return;
-        }
-        if (!responseStarted) {
-            content.release();
             return;
         }
         if (!content.decoderResult().isSuccess()) {
@@ -280,32 +267,31 @@ public final class Exchange {
     }
 
     void onUpstreamReadComplete() {
-        if (finished) {
+        if (state == ExchangeState.DONE) {
             return;
         }
         client.flush();
-        if (client.isWritable() || !responseStarted) {
+        if (client.isWritable() || !state.responseStarted()) {
             upstream.read();
         }
     }
 
     void onUpstreamClosed(Throwable cause) {
-        if (finished) {
+        if (state == ExchangeState.DONE) {
             return;
         }
-        if (!responseStarted && reused && !retried && bodiless && requestComplete) {
-            // A pooled connection the application had already closed: safe to send the request again.
-            retried = true;
-            reused = false;
+        if (state == ExchangeState.AWAITING_RESPONSE && mayRetry) {
+            // A pooled connection the application had already closed: safe to send the request again, once.
+            mayRetry = false;
             detachUpstream(false);
+            moveTo(ExchangeState.CONNECTING);
             pending = new ArrayDeque<>(1);
             pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
-            requestComplete = false;
             connect();
             return;
         }
         Failure failure = cause == null ? Failure.UPSTREAM_RESET : UpstreamFailures.ofExchange(cause);
-        if (responseStarted) {
+        if (state.responseStarted()) {
             abort();
         } else {
             fail(failure, UpstreamFailures.describe(failure, cause));
@@ -313,17 +299,17 @@ public final class Exchange {
     }
 
     void onResponseTimeout() {
-        if (!finished && !responseStarted) {
+        if (state == ExchangeState.AWAITING_RESPONSE) {
             fail(Failure.UPSTREAM_TIMEOUT);
         }
     }
 
     /** The client went away or the connection is being torn down: drop the upstream connection too. */
     public void cancel() {
-        if (finished) {
+        if (state == ExchangeState.DONE) {
             return;
         }
-        finished = true;
+        moveTo(ExchangeState.DONE);
         releasePending();
         detachUpstream(false);
     }
@@ -336,30 +322,32 @@ public final class Exchange {
 
     /** Both connections leave HTTP; from here on the {@link Tunnel} owns them. */
     private void openTunnel() {
-        finished = true;
+        moveTo(ExchangeState.DONE);
         Channel ch = upstream;
         upstream = null;
         BackendHandler.of(ch).detach();
         listener.tunnelOpened();
-        Tunnel tunnel = Tunnel.open(client, ch, switching, requestId, tunnelOffer, record, listener);
+        Tunnel tunnel = Tunnel.open(client, ch, switching, request.requestId(), request.tunnel(), record, listener);
         if (draining) {
             tunnel.close(Tunnel.Result.SHUTDOWN, CloseFrames.SHUTDOWN);
         }
     }
 
     private void finish() {
-        finished = true;
-        if (tunnelOffer != null) {
+        // Reusable only if the whole request went up before the response started, and the application agrees.
+        boolean reusable = state == ExchangeState.RESPONDING && upstreamReusable;
+        moveTo(ExchangeState.DONE);
+        if (request.tunnel() != null) {
             // The application declined the upgrade: what the client sent after it is never forwarded.
-            tunnelOffer.releaseEarly();
+            request.tunnel().releaseEarly();
         }
         client.flush();
-        detachUpstream(upstreamReusable && requestComplete);
+        detachUpstream(reusable);
         listener.exchangeFinished(keepAlive);
     }
 
     private void failOrAbort(Failure failure) {
-        if (responseStarted) {
+        if (state.responseStarted()) {
             abort();
         } else {
             fail(failure);
@@ -371,14 +359,14 @@ public final class Exchange {
     }
 
     private void fail(Failure failure, String detail) {
-        finished = true;
+        moveTo(ExchangeState.DONE);
         releasePending();
         detachUpstream(false);
         listener.exchangeFailed(failure, detail);
     }
 
     private void abort() {
-        finished = true;
+        moveTo(ExchangeState.DONE);
         releasePending();
         detachUpstream(false);
         listener.exchangeAborted();
@@ -391,7 +379,7 @@ public final class Exchange {
         }
         upstream = null;
         BackendHandler.of(ch).detach();
-        if (reusable && tunnelOffer == null) {
+        if (reusable && request.tunnel() == null) {
             pool.release(ch);
         } else {
             ch.close();
@@ -399,8 +387,8 @@ public final class Exchange {
     }
 
     private void releasePending() {
-        if (tunnelOffer != null) {
-            tunnelOffer.releaseEarly();
+        if (request.tunnel() != null) {
+            request.tunnel().releaseEarly();
         }
         if (pending != null) {
             HttpContent c;

@@ -1,6 +1,6 @@
 package dev.authsidecar.forward;
 
-import dev.authsidecar.accept.Transport;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.UpstreamConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;

@@ -1,8 +1,7 @@
 package dev.authsidecar.forward;
 
-import dev.authsidecar.accept.ClientDeadlines;
-import dev.authsidecar.accept.LazyDeadline;
-import dev.authsidecar.proxy.Drain;
+import dev.authsidecar.net.LazyDeadline;
+import dev.authsidecar.net.Drain;
 import dev.authsidecar.record.Metrics;
 import dev.authsidecar.record.RequestRecord;
 import dev.authsidecar.rewrite.ResponseRewriter;
@@ -107,7 +106,7 @@ public final class Tunnel {
         clientChannel.write(LastHttpContent.EMPTY_LAST_CONTENT);
         ChannelPipeline cp = clientChannel.pipeline();
         cp.remove(HttpServerCodec.class);
-        cp.remove(ClientDeadlines.class);
+        cp.remove(offer.clientDeadlines());
         cp.replace(offer.clientHandler(), "tunnel", t.client);
         t.metrics.tunnelOpened();
         // Removing the upstream decoder hands on what it read after the 101 (the application may speak first).

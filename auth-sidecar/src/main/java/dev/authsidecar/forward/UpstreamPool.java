@@ -1,6 +1,6 @@
 package dev.authsidecar.forward;
 
-import dev.authsidecar.accept.Transport;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.UpstreamConfig;
 import dev.authsidecar.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;

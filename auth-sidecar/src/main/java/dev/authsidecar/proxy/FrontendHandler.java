@@ -1,89 +1,50 @@
 package dev.authsidecar.proxy;
 
-import dev.authsidecar.accept.ClientDeadlines;
 import dev.authsidecar.authenticate.AuthOutcome;
-import dev.authsidecar.authenticate.ClientCertificate;
-import dev.authsidecar.authenticate.CredentialMemo;
-import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.forward.Exchange;
 import dev.authsidecar.forward.ExchangeListener;
-import dev.authsidecar.forward.GrpcTimeout;
-import dev.authsidecar.forward.TunnelOffer;
-import dev.authsidecar.forward.UpstreamPool;
-import dev.authsidecar.guard.RejectedRequest;
-import dev.authsidecar.respond.Failure;
-import dev.authsidecar.respond.Refusal;
+import dev.authsidecar.net.Drain;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.record.RequestRecord;
-import dev.authsidecar.respond.ProblemResponses;
-import dev.authsidecar.rewrite.RequestIds;
+import dev.authsidecar.respond.Failure;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.util.ArrayDeque;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection, driven through the request path: guard, authenticate, authorize, rewrite, then
- * an {@link Exchange} forwards it. Reads are explicit ({@code AUTO_READ} is off): the body of a request is not
- * read until the request is authorized and the application's connection is ready for it.
+ * One client connection (or HTTP/2 stream) as requests pass through it: {@link RequestPath} decides what happens to
+ * each request and records it; this handler carries that out on the connection: it reads, holds pipelined
+ * requests, writes the sidecar's own answers, runs an {@link Exchange} to forward, and reacts to the clocks
+ * ({@link ClientDeadlines}), the client closing and shutdown. Reads are explicit ({@code AUTO_READ} is off): the
+ * body of a request is not read until the request is authorized and the application's connection is ready for it.
  */
 public final class FrontendHandler extends ChannelInboundHandlerAdapter implements ExchangeListener {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
-    private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
-    private static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
-    private static final AuthOutcome AUTH_FAILED = new AuthOutcome.Unavailable("the credential could not be checked");
 
-    private enum State {
-        /** Waiting for a request head. */
-        IDLE,
-        /** Answered without forwarding; dropping the rest of that (bodiless) request. */
-        SKIPPING_BODY,
-        /** Streaming the request body to the application. */
-        FORWARDING,
-        /** Waiting for a key-set fetch or introspection call; what arrives meanwhile waits in the backlog. */
-        AUTHENTICATING,
-        /** The request is sent; the response is being relayed. Pipelined requests wait in the backlog. */
-        AWAITING_RESPONSE,
-        /** No more requests on this connection. */
-        CLOSING
-    }
-
-    private final Supplier<Stages> stages;
     private final ClientDeadlines deadline;
-    private final Recorder recorder;
-    private final Upgrades upgrades;
     private final RequestRecord record = new RequestRecord();
-    private final CredentialMemo credentials = new CredentialMemo();
+    private final RequestPath path;
+    private final Backlog backlog = new Backlog();
     private ChannelHandlerContext ctx;
-    private String clientIp;
-    private State state = State.IDLE;
+    private ConnectionState state = ConnectionState.IDLE;
     private Exchange exchange;
-    private String requestId;
     private boolean keepAlive;
     private boolean draining;
     private boolean pendingHasBody;
-    /** The current request is a gRPC call: the sidecar's own answers take gRPC's shape. */
-    private boolean grpc;
-    private ArrayDeque<Object> backlog;
     /** A WebSocket upgrade request awaiting the application's answer; the connection has left HTTP input. */
     private PendingUpgrade upgrade;
 
@@ -95,10 +56,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades,
             String protocol) {
         record.protocol(protocol);
-        this.stages = stages;
         this.deadline = deadline;
-        this.recorder = recorder;
-        this.upgrades = upgrades;
+        this.path = new RequestPath(stages, upgrades, recorder, record, this, deadline);
     }
 
     @Override
@@ -108,8 +67,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        SocketAddress remote = ctx.channel().remoteAddress();
-        clientIp = remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
+        path.connected(ctx.channel());
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -118,7 +76,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf early) {
             // Only after an upgrade request, once the decoder has left: held, never parsed as HTTP.
-            if (upgrade != null && state != State.CLOSING) {
+            if (upgrade != null && state != ConnectionState.CLOSING) {
                 upgrade.hold(early);
             } else {
                 early.release();
@@ -146,18 +104,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
                     abortBody(Failure.MALFORMED_REQUEST, "the request body's framing is invalid");
                     return;
                 }
-                record.addBytesIn(content.content().readableBytes());
+                path.addBytesIn(content.content().readableBytes());
                 if (content instanceof LastHttpContent) {
-                    state = State.AWAITING_RESPONSE;
+                    state = ConnectionState.AWAITING_RESPONSE;
                 }
                 exchange.onRequestContent(content);
             }
-            case AWAITING_RESPONSE, AUTHENTICATING -> {
-                if (backlog == null) {
-                    backlog = new ArrayDeque<>(4);
-                }
-                backlog.add(msg);
-            }
+            case AWAITING_RESPONSE, AUTHENTICATING -> backlog.hold(msg);
             case CLOSING -> ReferenceCountUtil.release(msg);
             default -> throw new IllegalStateException(state.name());
         }
@@ -165,17 +118,16 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (state == State.FORWARDING || (state == State.AWAITING_RESPONSE && exchange != null)) {
+        if (state == ConnectionState.FORWARDING || (state == ConnectionState.AWAITING_RESPONSE && exchange != null)) {
             exchange.onClientReadComplete();
-            if (state == State.AWAITING_RESPONSE && (backlog == null || backlog.isEmpty())
-                    && upgrade == null) {
+            if (state == ConnectionState.AWAITING_RESPONSE && backlog.isEmpty() && upgrade == null) {
                 // The request is complete. A pending read keeps the socket registered for reading: letting
                 // Netty drop that interest now and add it back after the response costs two epoll_ctl calls
                 // per request. Whatever arrives meanwhile (a pipelined request) waits in the backlog, and a
                 // non-empty backlog stops further reads, so at most one read's worth is held.
                 ctx.read();
             }
-        } else if ((state == State.IDLE || state == State.SKIPPING_BODY) && upgrade == null) {
+        } else if (state.readsOnItsOwn() && upgrade == null) {
             // (After an upgrade request nothing more is read from the client until the application's answer.)
             ctx.read();
         }
@@ -191,19 +143,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        state = State.CLOSING;
+        state = ConnectionState.CLOSING;
         if (exchange != null) {
             exchange.cancel();
             exchange = null;
         }
-        if (record.isActive()) {
-            record.status(RequestRecord.CLIENT_CLOSED);
-            recorder.complete(record);
-        }
-        if (backlog != null) {
-            backlog.forEach(ReferenceCountUtil::release);
-            backlog.clear();
-        }
+        path.clientClosed();
+        backlog.releaseAll();
         if (upgrade != null) {
             upgrade.release();
         }
@@ -212,12 +158,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == ClientDeadlines.BODY_TIMEOUT) {
+        if (evt == ClientDeadlines.HEAD_TIMEOUT) {
+            onHeadTimeout();
+        } else if (evt == ClientDeadlines.BODY_TIMEOUT) {
             onBodyTimeout();
         } else if (evt == Drain.INSTANCE) {
             draining = true;
-            if (state == State.IDLE && deadline.isIdle()) {
-                state = State.CLOSING;
+            if (state == ConnectionState.IDLE && deadline.isIdle()) {
+                state = ConnectionState.CLOSING;
                 ctx.close();
             } else if (exchange != null) {
                 exchange.closeAfterResponse();
@@ -232,25 +180,18 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Resets by clients are routine; anything else is worth a line but never a stack trace per request.
-        log.debug("client connection {} failed: {}", clientIp, cause.toString());
+        log.debug("client connection {} failed: {}", path.clientIp(), cause.toString());
         ctx.close();
     }
 
     private void onRequestHead(HttpRequest request) {
         deadline.headReceived();
         keepAlive = false;
-        grpc = ProblemResponses.isGrpc(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
-        requestId = RequestIds.accept(request.headers().get(RequestIds.HEADER));
-        record.begin(RequestFacts.methodOf(request), requestId, request.headers().get(TRACEPARENT), clientIp);
-        RequestHead head;
-        try {
-            head = RequestHead.read(request, upgrades, clientCertificate());
-        } catch (RejectedRequest e) {
-            ReferenceCountUtil.release(request);
-            respond(e.failure(), e.getMessage(), true);
+        RequestPath.Step step = path.guard(request);
+        if (!(step instanceof RequestHead head)) {
+            act(step);
             return;
         }
-        record.path(head.path());
         keepAlive = HttpUtil.isKeepAlive(request) && !draining;
         if (head.websocket()) {
             // Whatever the client sends after this request is not HTTP if the upgrade succeeds, and cannot be
@@ -260,80 +201,34 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             upgrade = new PendingUpgrade();
             upgrade.stopDecoding(ctx.pipeline());
         }
-        if (head.unsupportedExpectation()) {
-            respond(Failure.EXPECTATION_FAILED, "only Expect: 100-continue is supported", true);
-            return;
-        }
-
-        Stages s = stages.get();
-        AuthOutcome outcome = s.authentication().authenticate(request.headers(), credentials, head.peer());
-        if (outcome instanceof AuthOutcome.Pending pending) {
-            // Verification needs the network: hold the request (reads stay paused; whatever already arrived
-            // waits in the backlog) and resume on this connection's own event loop.
-            state = State.AUTHENTICATING;
-            pendingHasBody = head.hasBody();
-            pending.result().whenComplete((o, e) -> ctx.executor().execute(() -> resume(s, head, o)));
-            return;
-        }
-        proceed(s, head, outcome);
+        act(path.authenticate(head, upgrade, keepAlive));
     }
 
-    private void resume(Stages s, RequestHead head, AuthOutcome outcome) {
-        if (state != State.AUTHENTICATING) {
+    private void resume(RequestPath.Authenticating pending, AuthOutcome outcome) {
+        if (state != ConnectionState.AUTHENTICATING) {
             return;
         }
-        proceed(s, head, outcome == null ? AUTH_FAILED : outcome);
+        keepAlive &= !draining;
+        act(path.authorize(pending.stages(), pending.head(), pending.outcome(outcome), upgrade, keepAlive));
         replayBacklog();
     }
 
-    /** Authorize, rewrite, forward: the rest of the request path once authentication has an answer. */
-    private void proceed(Stages s, RequestHead head, AuthOutcome outcome) {
-        HttpRequest request = head.request();
-        ClientCertificate peer = head.peer();
-        Refusal denied = s.policy().check(request.method().name(), head.path(), head.websocket(),
-                outcome, RequestFacts.isCorsPreflight(request), peer != null);
-        Identity identity = outcome instanceof Identity i ? i : null;
-        record.auth(RequestFacts.resultOf(denied, identity),
-                identity != null ? identity.method() : denied != null ? s.authentication().methodAttempted(
-                        request.headers()) : null,
-                identity != null ? identity.subject() : null);
-        if (denied != null) {
-            // An unread body is never read: the connection closes instead.
-            state = State.IDLE;
-            respond(denied.failure(), denied.detail(), denied.requiredScope(), head.hasBody());
-            return;
+    /** Carries out what the request path decided. */
+    private void act(RequestPath.Step step) {
+        if (step instanceof RequestPath.Answer answer) {
+            state = ConnectionState.IDLE;
+            respond(answer.failure(), answer.detail(), answer.requiredScope(), answer.bodyUnread());
+        } else if (step instanceof RequestPath.Authenticating pending) {
+            // Verification needs the network: hold the request (reads stay paused; whatever already arrived
+            // waits in the backlog) and resume on this connection's own event loop.
+            state = ConnectionState.AUTHENTICATING;
+            pendingHasBody = pending.head().hasBody();
+            pending.result().whenComplete((o, e) -> ctx.executor().execute(() -> resume(pending, o)));
+        } else if (step instanceof RequestPath.Forward forward) {
+            state = ConnectionState.FORWARDING;
+            exchange = new Exchange(ctx.channel(), this, forward.pool(), record, forward.request());
+            exchange.start();
         }
-        UpstreamPool pool = s.upstreams().forRequest(grpc, head.websocket());
-        if (grpc && !pool.speaksHttp2()) {
-            // gRPC needs trailers and full duplex, which HTTP/1.1 to the application cannot carry: say so plainly
-            // instead of letting the call fail in some confusing way at the application.
-            state = State.IDLE;
-            respond(Failure.GRPC_NEEDS_HTTP2, "the sidecar reaches the application over HTTP/1.1; set upstream.grpc.url"
-                    + " (or upstream.protocol: h2c) for gRPC", head.hasBody());
-            return;
-        }
-        boolean headRequest = request.method().equals(HttpMethod.HEAD);
-        keepAlive &= !draining;
-        s.rewriter().rewrite(request, head.target(), identity, clientIp, requestId, head.chunked(), peer);
-        TunnelOffer tunnel = null;
-        if (head.websocket()) {
-            Upgrades.restoreUpgradeHeaders(request.headers());
-            long closeAt = s.closeTunnelsAtExpiry() && identity != null ? identity.expiresAtEpochSecond()
-                    : Identity.NEVER;
-            tunnel = upgrade.offer(this, upgrades.idleTimeoutMillis(), closeAt, recorder.metrics());
-        }
-        state = State.FORWARDING;
-        exchange = new Exchange(ctx.channel(), this, pool, request, requestId, !head.hasBody(), headRequest,
-                head.http11(), keepAlive, head.expectContinue(),
-                grpc ? GrpcTimeout.shorten(s.responseTimeoutMillis(), request.headers().get(GRPC_TIMEOUT))
-                        : s.responseTimeoutMillis(), record, tunnel);
-        exchange.start();
-    }
-
-    /** The connection's verified client certificate (set by the TLS handshake); an HTTP/2 stream reads its connection's. */
-    private ClientCertificate clientCertificate() {
-        Channel ch = ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel();
-        return ch.attr(ClientCertificate.ATTRIBUTE).get();
     }
 
     @Override
@@ -341,8 +236,22 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         deadline.awaitingBody();
     }
 
+    /**
+     * The head clock ran out before a request head was complete (slowloris). Answered and recorded like any other
+     * answer; the connection then closes at once: a client this slow gets no lingering read.
+     */
+    private void onHeadTimeout() {
+        if (state != ConnectionState.IDLE) {
+            return;
+        }
+        state = ConnectionState.CLOSING;
+        FullHttpResponse response = path.headTimedOut(deadline.headTimeoutMillis());
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
     private void onBodyTimeout() {
-        if (state == State.FORWARDING && exchange != null) {
+        if (state == ConnectionState.FORWARDING && exchange != null) {
             abortBody(Failure.REQUEST_BODY_TIMEOUT, "no more of the request body arrived within "
                     + deadline.bodyTimeoutMillis() + " ms");
         }
@@ -355,7 +264,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
      */
     private void abortBody(Failure failure, String detail) {
         if (exchange == null) {
-            state = State.CLOSING;
+            state = ConnectionState.CLOSING;
             ctx.close();
             return;
         }
@@ -363,8 +272,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         exchange.cancel();
         exchange = null;
         if (responseStarted) {
-            recorder.complete(record);
-            state = State.CLOSING;
+            path.complete();
+            state = ConnectionState.CLOSING;
             ctx.close();
         } else {
             respond(failure, detail, true);
@@ -373,11 +282,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void exchangeFinished(boolean keepAlive) {
-        boolean bodyUnread = state == State.FORWARDING;
+        boolean bodyUnread = state == ConnectionState.FORWARDING;
         exchange = null;
-        recorder.complete(record);
+        path.complete();
         if (!keepAlive || draining || bodyUnread) {
-            state = State.CLOSING;
+            state = ConnectionState.CLOSING;
             LingeringClose.after(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER), bodyUnread);
         } else {
             awaitNextRequest();
@@ -386,8 +295,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void exchangeFailed(Failure failure, String detail) {
-        recorder.metrics().upstreamError(failure);
-        boolean bodyUnread = state == State.FORWARDING;
+        path.upstreamFailed(failure);
+        boolean bodyUnread = state == ConnectionState.FORWARDING;
         exchange = null;
         respond(failure, detail, bodyUnread || !keepAlive);
     }
@@ -398,16 +307,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         // Anything decoded as HTTP after the upgrade request (a client that pipelined past it) is not HTTP.
         exchange = null;
         upgrade = null;
-        state = State.CLOSING;
-        if (backlog != null) {
-            backlog.forEach(ReferenceCountUtil::release);
-            backlog.clear();
-        }
+        state = ConnectionState.CLOSING;
+        backlog.releaseAll();
     }
 
     @Override
     public void tunnelClosed() {
-        recorder.complete(record);
+        path.complete();
     }
 
     /**
@@ -427,12 +333,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             }
             case AUTHENTICATING -> {
                 if (pendingHasBody) {
-                    state = State.CLOSING;
+                    state = ConnectionState.CLOSING;
                     ctx.close();
                 }
             }
             default -> {
-                state = State.CLOSING;
+                state = ConnectionState.CLOSING;
                 ctx.close();
             }
         }
@@ -440,10 +346,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void exchangeAborted() {
-        recorder.metrics().upstreamError(Failure.UPSTREAM_RESET);
-        recorder.complete(record);
+        path.upstreamFailed(Failure.UPSTREAM_RESET);
+        path.complete();
         exchange = null;
-        state = State.CLOSING;
+        state = ConnectionState.CLOSING;
         ctx.close();
     }
 
@@ -457,42 +363,35 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void respond(Failure failure, String detail, String requiredScope, boolean close) {
-        FullHttpResponse response = ProblemResponses.of(failure, detail, requestId, requiredScope, grpc);
-        record.status(response.status().code());
-        if (grpc) {
-            record.grpcStatus(failure.grpcStatus());
-        }
-        record.addBytesOut(response.content().readableBytes());
-        recorder.complete(record);
+        FullHttpResponse response = path.answer(failure, detail, requiredScope);
         close |= failure.closesConnection() || draining || !keepAlive;
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            state = State.CLOSING;
+            state = ConnectionState.CLOSING;
             LingeringClose.after(ctx.writeAndFlush(response), true);
-        } else if (state == State.AWAITING_RESPONSE) {
+        } else if (state == ConnectionState.AWAITING_RESPONSE) {
             ctx.writeAndFlush(response);
             awaitNextRequest();
         } else {
             ctx.writeAndFlush(response);
-            state = State.SKIPPING_BODY;
+            state = ConnectionState.SKIPPING_BODY;
         }
     }
 
     private void awaitNextRequest() {
-        state = State.IDLE;
+        state = ConnectionState.IDLE;
         deadline.awaitNextRequest();
         replayBacklog();
     }
 
     /** Hands on what arrived while the connection was busy, then reads more if the state wants it. */
     private void replayBacklog() {
-        while (backlog != null && !backlog.isEmpty() && (state == State.IDLE || state == State.SKIPPING_BODY
-                || state == State.FORWARDING)) {
-            channelRead(ctx, backlog.poll());
+        while (!backlog.isEmpty() && state.takesInput()) {
+            channelRead(ctx, backlog.next());
         }
-        if (state == State.IDLE || state == State.SKIPPING_BODY) {
+        if (state.readsOnItsOwn()) {
             ctx.read();
-        } else if (state == State.FORWARDING && exchange != null) {
+        } else if (state == ConnectionState.FORWARDING && exchange != null) {
             exchange.onClientReadComplete();
         }
     }

@@ -31,9 +31,9 @@ final class PendingUpgrade {
     }
 
     /** The request is allowed: what the forward step needs to open the tunnel, with the bytes held so far. */
-    TunnelOffer offer(ChannelHandler clientHandler, long idleTimeoutMillis, long closeAtEpochSecond,
-            Metrics metrics) {
-        return new TunnelOffer(clientHandler, idleTimeoutMillis, closeAtEpochSecond, metrics, early);
+    TunnelOffer offer(ChannelHandler clientHandler, ChannelHandler clientDeadlines, long idleTimeoutMillis,
+            long closeAtEpochSecond, Metrics metrics) {
+        return new TunnelOffer(clientHandler, clientDeadlines, idleTimeoutMillis, closeAtEpochSecond, metrics, early);
     }
 
     void release() {

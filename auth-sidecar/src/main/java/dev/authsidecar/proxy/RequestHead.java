@@ -20,7 +20,7 @@ import io.netty.handler.codec.http.HttpVersion;
  */
 record RequestHead(HttpRequest request, String target, String path, boolean hasBody, boolean chunked,
         boolean http11, boolean expectContinue, boolean unsupportedExpectation, boolean websocket,
-        ClientCertificate peer) {
+        ClientCertificate peer) implements RequestPath.Step {
 
     /** The guard's verdict first: a request it refuses has no head worth keeping. */
     static RequestHead read(HttpRequest request, Upgrades upgrades, ClientCertificate peer) throws RejectedRequest {

@@ -37,7 +37,10 @@ import java.util.function.Supplier;
  */
 public final class Metrics {
     private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
-    /** OTHER: any other method; INVALID: the request line could not be parsed, so no method is known. */
+    /**
+     * OTHER: any other method; INVALID: no method is known (the request line could not be parsed, or the head never
+     * arrived in full before its deadline).
+     */
     static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "INVALID", "OTHER"};
     private static final RequestRecord.AuthResult[] RESULTS = RequestRecord.AuthResult.values();
     static final String[] AUTH_METHODS = {"api-key", "jwt", "introspection", "mtls", "none"};

@@ -119,7 +119,7 @@ public final class RequestRecord {
         FORBIDDEN("forbidden"),
         /** The credential could not be checked: IdP or introspection unavailable (503). */
         UNAVAILABLE("unavailable"),
-        /** Refused before authentication (malformed request). */
+        /** Refused before authentication (a malformed request, or a head not received in time). */
         SKIPPED("skipped");
 
         final String label;

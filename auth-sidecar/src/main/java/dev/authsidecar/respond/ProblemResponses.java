@@ -2,7 +2,6 @@ package dev.authsidecar.respond;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.authsidecar.rewrite.RequestIds;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -25,6 +24,11 @@ public final class ProblemResponses {
     public static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
     public static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
     public static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
+    /**
+     * The request id header, as {@code rewrite/RequestIds} names it. Spelled here, not imported, so that this
+     * package stays below {@code rewrite} (which depends on {@code authenticate}, which depends on this one).
+     */
+    private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private ProblemResponses() {
@@ -59,7 +63,7 @@ public final class ProblemResponses {
         h.set(GRPC_MESSAGE, percentEncode(detail != null ? failure.title() + ": " + detail : failure.title()));
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
         if (requestId != null) {
-            h.set(RequestIds.HEADER, requestId);
+            h.set(REQUEST_ID, requestId);
         }
         addCommon(h, failure, requiredScope);
         return response;
@@ -123,7 +127,7 @@ public final class ProblemResponses {
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
         h.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         if (requestId != null) {
-            h.set(RequestIds.HEADER, requestId);
+            h.set(REQUEST_ID, requestId);
         }
         addCommon(h, failure, requiredScope);
         return response;

@@ -5,7 +5,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authsidecar.accept.TestPipelines;
-import dev.authsidecar.accept.Transport;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.AccessLogConfig;
 import dev.authsidecar.config.ConfigException;
 import dev.authsidecar.config.ConfigLoader;

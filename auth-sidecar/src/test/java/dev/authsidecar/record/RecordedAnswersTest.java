@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authsidecar.accept.TestPipelines;
-import dev.authsidecar.accept.Transport;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.AccessLogConfig;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.config.SidecarConfig;

@@ -1,9 +1,7 @@
-package dev.authsidecar.accept;
+package dev.authsidecar.proxy;
 
-import dev.authsidecar.respond.Failure;
-import dev.authsidecar.respond.ProblemResponses;
+import dev.authsidecar.net.LazyDeadline;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2DataFrame;
@@ -19,8 +17,23 @@ import java.util.concurrent.TimeUnit;
  * the sidecar has asked for more: while the application is slow to take the body, the client is not to blame.
  * Sits before the HTTP codec to see bytes; on an HTTP/2 stream, before the stream-to-HTTP codec, where it sees
  * the stream's frames (a stream is one request, so only the head and body clocks matter there).
+ *
+ * <p>It only keeps time: when the head or body clock runs out it fires {@link #HEAD_TIMEOUT} or
+ * {@link #BODY_TIMEOUT} to {@link FrontendHandler}, which answers (408) and records the answer like any other.
+ * When the idle clock runs out, no request is under way, and the connection is simply closed.
  */
 public final class ClientDeadlines extends ChannelInboundHandlerAdapter {
+    /**
+     * Fired down the pipeline when the head clock runs out; the proxy handler answers it (408) and records it like
+     * any other answer.
+     */
+    public static final Object HEAD_TIMEOUT = new Object() {
+        @Override
+        public String toString() {
+            return "request head timeout";
+        }
+    };
+
     /** Fired down the pipeline when the body clock runs out; the proxy handler answers it. */
     public static final Object BODY_TIMEOUT = new Object() {
         @Override
@@ -89,31 +102,35 @@ public final class ClientDeadlines extends ChannelInboundHandlerAdapter {
     }
 
     /** The head is complete; the exchange has its own timeouts, and the body clock runs when asked to. */
-    public void headReceived() {
+    void headReceived() {
         phase = Phase.EXCHANGE;
         deadline.clear();
     }
 
     /** The sidecar asks the client for more of the request body: the body clock runs until some arrives. */
-    public void awaitingBody() {
+    void awaitingBody() {
         if (phase == Phase.EXCHANGE) {
             enter(Phase.READING_BODY, bodyTimeoutNanos);
         }
     }
 
-    public long bodyTimeoutMillis() {
+    long headTimeoutMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(headTimeoutNanos);
+    }
+
+    long bodyTimeoutMillis() {
         return TimeUnit.NANOSECONDS.toMillis(bodyTimeoutNanos);
     }
 
     /** The response is complete and the connection stays open for the next request. */
-    public void awaitNextRequest() {
+    void awaitNextRequest() {
         if (phase != Phase.IDLE) {
             enter(Phase.IDLE, idleTimeoutNanos);
         }
     }
 
     /** No request is under way, not even partly received. */
-    public boolean isIdle() {
+    boolean isIdle() {
         return phase == Phase.IDLE;
     }
 
@@ -127,11 +144,8 @@ public final class ClientDeadlines extends ChannelInboundHandlerAdapter {
             return;
         }
         if (phase == Phase.READING_HEAD) {
-            // Written from the channel's tail so that it passes through the HTTP encoder.
-            ctx.channel().writeAndFlush(ProblemResponses.of(Failure.REQUEST_HEAD_TIMEOUT,
-                    "the request head was not received within " + TimeUnit.NANOSECONDS.toMillis(headTimeoutNanos)
-                            + " ms", null))
-                    .addListener(ChannelFutureListener.CLOSE);
+            phase = Phase.EXCHANGE;
+            ctx.fireUserEventTriggered(HEAD_TIMEOUT);
         } else if (phase == Phase.READING_BODY) {
             phase = Phase.EXCHANGE;
             ctx.fireUserEventTriggered(BODY_TIMEOUT);

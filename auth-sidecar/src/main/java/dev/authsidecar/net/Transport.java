@@ -1,4 +1,4 @@
-package dev.authsidecar.accept;
+package dev.authsidecar.net;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;

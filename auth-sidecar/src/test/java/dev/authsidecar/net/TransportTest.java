@@ -1,4 +1,4 @@
-package dev.authsidecar.accept;
+package dev.authsidecar.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,10 +33,10 @@ class TransportTest {
     @Test
     void onLinuxAFallbackToNioIsAWarnThatSaysWhy() {
         UnsatisfiedLinkError cause = new UnsatisfiedLinkError("failed to load the required native library");
-        UnsatisfiedLinkError load = new UnsatisfiedLinkError("could not load a native library: "
-                + "netty_transport_native_epoll_x86_64");
-        load.addSuppressed(new UnsatisfiedLinkError("/tmp/libnetty_transport_native_epoll_x86_64123.so: "
-                + "failed to map segment from shared object"));
+        UnsatisfiedLinkError load =
+                new UnsatisfiedLinkError("could not load a native library: " + "netty_transport_native_epoll_x86_64");
+        load.addSuppressed(new UnsatisfiedLinkError(
+                "/tmp/libnetty_transport_native_epoll_x86_64123.so: " + "failed to map segment from shared object"));
         load.addSuppressed(new FileNotFoundException("META-INF/native/libnetty_transport_native_epoll.so"));
         cause.initCause(load);
 
@@ -45,11 +45,13 @@ class TransportTest {
         assertThat(logs.list).hasSize(1);
         ILoggingEvent warn = logs.list.get(0);
         assertThat(warn.getLevel()).isEqualTo(Level.WARN);
-        assertThat(warn.getFormattedMessage()).contains("falling back to NIO")
+        assertThat(warn.getFormattedMessage())
+                .contains("falling back to NIO")
                 .contains("failed to load the required native library")
                 .contains("failed to map segment from shared object")
                 .contains("libnetty_transport_native_epoll.so")
-                .contains("io.netty.native.workdir").doesNotContain("\n");
+                .contains("io.netty.native.workdir")
+                .doesNotContain("\n");
     }
 
     @Test
