@@ -1,9 +1,9 @@
 package dev.authsidecar;
 
 import dev.authsidecar.accept.ProxyServer;
-import dev.authsidecar.net.Transport;
 import dev.authsidecar.admin.AdminServer;
 import dev.authsidecar.admin.Readiness;
+import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.config.ConfigException;
 import dev.authsidecar.config.ConfigSource;
 import dev.authsidecar.config.HostPort;
@@ -12,20 +12,20 @@ import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.config.UpstreamConfig;
 import dev.authsidecar.forward.UpstreamPool;
 import dev.authsidecar.forward.Upstreams;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.AccessLog;
 import dev.authsidecar.record.Metrics;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.reload.ConfigCheck;
-import dev.authsidecar.tls.ServerTls;
-import dev.authsidecar.tls.TlsException;
-import dev.authsidecar.tls.UpstreamTls;
 import dev.authsidecar.reload.ConfigReloader;
 import dev.authsidecar.reload.ConfigReloads;
 import dev.authsidecar.reload.LiveStages;
 import dev.authsidecar.reload.ReloadTiming;
+import dev.authsidecar.tls.ServerTls;
+import dev.authsidecar.tls.TlsException;
+import dev.authsidecar.tls.UpstreamTls;
 import io.netty.channel.EventLoopGroup;
-import dev.authsidecar.authenticate.Authentication;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -53,11 +53,20 @@ public final class Sidecar implements AutoCloseable {
     private final Recorder recorder;
     /** {@code null} when the listener speaks cleartext. */
     private final ServerTls tls;
+
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Sidecar(SidecarConfig config, EventLoopGroup workers, EventLoopGroup adminGroup,
-            ScheduledExecutorService authExecutor, LiveStages stages, ProxyServer proxy,
-            AdminServer admin, Readiness readiness, Recorder recorder, ServerTls tls) {
+    private Sidecar(
+            SidecarConfig config,
+            EventLoopGroup workers,
+            EventLoopGroup adminGroup,
+            ScheduledExecutorService authExecutor,
+            LiveStages stages,
+            ProxyServer proxy,
+            AdminServer admin,
+            Readiness readiness,
+            Recorder recorder,
+            ServerTls tls) {
         this.recorder = recorder;
         this.tls = tls;
         this.config = config;
@@ -94,40 +103,59 @@ public final class Sidecar implements AutoCloseable {
         InetSocketAddress grpcUpstream = grpcConfig == null ? null : resolve("upstream.grpc.url", grpcConfig);
         List<InetSocketAddress> probed = grpcUpstream == null ? List.of(upstream) : List.of(upstream, grpcUpstream);
         int threads = config.server().ioThreads() == 0
-                ? Runtime.getRuntime().availableProcessors() : config.server().ioThreads();
+                ? Runtime.getRuntime().availableProcessors()
+                : config.server().ioThreads();
         EventLoopGroup workers = transport.newGroup(threads, "proxy");
         EventLoopGroup adminGroup = transport.newGroup(1, "admin");
-        ScheduledExecutorService authExecutor = Executors.newScheduledThreadPool(2,
-                new DefaultThreadFactory("auth-fetch", true));
+        ScheduledExecutorService authExecutor =
+                Executors.newScheduledThreadPool(2, new DefaultThreadFactory("auth-fetch", true));
         ProxyServer proxy = null;
         Authentication authentication = null;
-        Recorder recorder = new Recorder(new Metrics(), new AccessLog(config.accessLog().format()));
+        Recorder recorder =
+                new Recorder(new Metrics(), new AccessLog(config.accessLog().format()));
         ConfigReloads reloads = new ConfigReloads();
         try {
-            UpstreamPool pool = new UpstreamPool(config.upstream(), upstream, transport,
-                    UpstreamTls.of(config.upstream()));
-            Upstreams upstreams = new Upstreams(pool, grpcConfig == null ? null
-                    : new UpstreamPool(grpcConfig, grpcUpstream, transport, UpstreamTls.of(grpcConfig)));
+            UpstreamPool pool =
+                    new UpstreamPool(config.upstream(), upstream, transport, UpstreamTls.of(config.upstream()));
+            Upstreams upstreams = new Upstreams(
+                    pool,
+                    grpcConfig == null
+                            ? null
+                            : new UpstreamPool(grpcConfig, grpcUpstream, transport, UpstreamTls.of(grpcConfig)));
             authentication = ConfigCheck.authentication(config.auth(), source, authExecutor);
             authentication.start();
             LiveStages stages = new LiveStages(Stages.of(config, authentication, upstreams), authExecutor, reloads);
-            ServerTls tls = config.server().tls() == null ? null
+            ServerTls tls = config.server().tls() == null
+                    ? null
                     : ServerTls.start(config.server().tls(), recorder.metrics().registry());
             proxy = bindProxy(config, stages, workers, transport, recorder, tls);
-            Readiness readiness = new Readiness(proxy::isListening, () -> stages.get().authentication().keySets());
-            recorder.metrics().bind(proxy::openConnections, stages::keySets, stages::cacheHits,
-                    stages::cacheMisses, reloads::successes, reloads::failures);
+            Readiness readiness = new Readiness(
+                    proxy::isListening, () -> stages.get().authentication().keySets());
+            recorder.metrics()
+                    .bind(
+                            proxy::openConnections,
+                            stages::keySets,
+                            stages::cacheHits,
+                            stages::cacheMisses,
+                            reloads::successes,
+                            reloads::failures);
             AdminServer admin = bindAdmin(config, readiness, probed, adminGroup, transport, recorder.metrics());
-            log.info("auth-sidecar listening on {} (admin {}), forwarding to {}, {} event loop(s), {} transport, "
-                    + "{} API key(s), {} JWT provider(s), introspection {}, {} rule(s) + {} public path(s)",
+            log.info(
+                    "auth-sidecar listening on {} (admin {}), forwarding to {}, {} event loop(s), {} transport, "
+                            + "{} API key(s), {} JWT provider(s), introspection {}, {} rule(s) + {} public path(s)",
                     bound(config.server().listen(), proxy.localAddress()),
-                    bound(config.admin().listen(), admin.localAddress()), ConfigCheck.upstreams(config.upstream()), threads,
-                    transport.name().toLowerCase(), config.auth().apiKeys().size(),
-                    config.auth().jwtProviders().size(), config.auth().introspection() != null ? "on" : "off",
-                    config.authorization().rules().size(), config.auth().publicPaths().size());
+                    bound(config.admin().listen(), admin.localAddress()),
+                    ConfigCheck.upstreams(config.upstream()),
+                    threads,
+                    transport.name().toLowerCase(),
+                    config.auth().apiKeys().size(),
+                    config.auth().jwtProviders().size(),
+                    config.auth().introspection() != null ? "on" : "off",
+                    config.authorization().rules().size(),
+                    config.auth().publicPaths().size());
             ConfigCheck.warnings(config).forEach(w -> log.warn("{}", w));
-            return new Sidecar(config, workers, adminGroup, authExecutor, stages, proxy, admin, readiness,
-                    recorder, tls);
+            return new Sidecar(
+                    config, workers, adminGroup, authExecutor, stages, proxy, admin, readiness, recorder, tls);
         } catch (TlsException e) {
             shutdownQuietly(proxy, authentication, workers, adminGroup, authExecutor);
             throw new StartupException(e.keyPath() + ": " + e.getMessage());
@@ -137,8 +165,12 @@ public final class Sidecar implements AutoCloseable {
         }
     }
 
-    private static void shutdownQuietly(ProxyServer proxy, Authentication authentication, EventLoopGroup workers,
-            EventLoopGroup adminGroup, ScheduledExecutorService authExecutor) {
+    private static void shutdownQuietly(
+            ProxyServer proxy,
+            Authentication authentication,
+            EventLoopGroup workers,
+            EventLoopGroup adminGroup,
+            ScheduledExecutorService authExecutor) {
         if (proxy != null) {
             proxy.stopAccepting();
         }
@@ -150,12 +182,19 @@ public final class Sidecar implements AutoCloseable {
         adminGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
     }
 
-    private static ProxyServer bindProxy(SidecarConfig config, Supplier<Stages> stages,
-            EventLoopGroup workers, Transport transport, Recorder recorder, ServerTls tls) throws StartupException {
+    private static ProxyServer bindProxy(
+            SidecarConfig config,
+            Supplier<Stages> stages,
+            EventLoopGroup workers,
+            Transport transport,
+            Recorder recorder,
+            ServerTls tls)
+            throws StartupException {
         try {
             return ProxyServer.bind(config.server(), stages::get, workers, transport, recorder, tls);
         } catch (Exception e) {
-            throw StartupException.cannotListen("server.listen", config.server().listen().toString(), e);
+            throw StartupException.cannotListen(
+                    "server.listen", config.server().listen().toString(), e);
         }
     }
 
@@ -167,12 +206,19 @@ public final class Sidecar implements AutoCloseable {
         return address;
     }
 
-    private static AdminServer bindAdmin(SidecarConfig config, Readiness readiness, List<InetSocketAddress> upstreams,
-            EventLoopGroup group, Transport transport, Metrics metrics) throws StartupException {
+    private static AdminServer bindAdmin(
+            SidecarConfig config,
+            Readiness readiness,
+            List<InetSocketAddress> upstreams,
+            EventLoopGroup group,
+            Transport transport,
+            Metrics metrics)
+            throws StartupException {
         try {
             return AdminServer.bind(config.admin(), readiness, upstreams, group, transport, metrics);
         } catch (Exception e) {
-            throw StartupException.cannotListen("admin.listen", config.admin().listen().toString(), e);
+            throw StartupException.cannotListen(
+                    "admin.listen", config.admin().listen().toString(), e);
         }
     }
 
@@ -206,15 +252,22 @@ public final class Sidecar implements AutoCloseable {
     public void shutdown() {
         ShutdownConfig s = config.shutdown();
         readiness.startDraining();
-        log.info("shutting down: readiness is 503, serving for {} ms more", s.drainDelay().toMillis());
+        log.info(
+                "shutting down: readiness is 503, serving for {} ms more",
+                s.drainDelay().toMillis());
         try {
             Thread.sleep(s.drainDelay().toMillis());
             proxy.stopAccepting();
             proxy.drainConnections();
             int open = proxy.openConnections();
-            log.info("listener closed; waiting up to {} ms for {} connection(s)", s.timeout().toMillis(), open);
+            log.info(
+                    "listener closed; waiting up to {} ms for {} connection(s)",
+                    s.timeout().toMillis(),
+                    open);
             if (!proxy.awaitConnectionsClosed(s.timeout())) {
-                log.warn("{} connection(s) still open after {} ms; closing them", proxy.openConnections(),
+                log.warn(
+                        "{} connection(s) still open after {} ms; closing them",
+                        proxy.openConnections(),
                         s.timeout().toMillis());
             }
         } catch (InterruptedException e) {

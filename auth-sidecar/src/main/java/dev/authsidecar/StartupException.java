@@ -9,7 +9,9 @@ public final class StartupException extends Exception {
     }
 
     static StartupException cannotListen(String key, String address, Exception cause) {
-        String reason = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        String reason = cause.getMessage() != null
+                ? cause.getMessage()
+                : cause.getClass().getSimpleName();
         return new StartupException(key + ": cannot listen on " + address + ": " + reason);
     }
 }

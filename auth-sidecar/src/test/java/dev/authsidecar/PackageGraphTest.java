@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class PackageGraphTest {
     /** One slice per top-level package; the root classes (Sidecar, StartupException) sit above them all. */
-    private static final ArchRule NO_CYCLES = slices().matching("dev.authsidecar.(*)..").should().beFreeOfCycles();
+    private static final ArchRule NO_CYCLES =
+            slices().matching("dev.authsidecar.(*)..").should().beFreeOfCycles();
 
     @Test
     void theProductionPackagesFormNoCycle() {
@@ -35,8 +36,10 @@ class PackageGraphTest {
     @Test
     void aCycleIsReported() {
         JavaClasses fixture = new ClassFileImporter().importClasses(A.class, B.class);
-        ArchRule rule = slices().matching("dev.authsidecar.cyclefixture.(*)..").should().beFreeOfCycles();
-        assertThatThrownBy(() -> rule.check(fixture)).isInstanceOf(AssertionError.class)
+        ArchRule rule =
+                slices().matching("dev.authsidecar.cyclefixture.(*)..").should().beFreeOfCycles();
+        assertThatThrownBy(() -> rule.check(fixture))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Cycle detected");
     }
 }

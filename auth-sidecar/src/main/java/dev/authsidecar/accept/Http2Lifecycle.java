@@ -4,10 +4,10 @@ import dev.authsidecar.config.Http2Config;
 import dev.authsidecar.net.Drain;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +21,7 @@ final class Http2Lifecycle extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(Http2Lifecycle.class);
     /** RFC 9113 §6.9.1: the initial connection window, and the largest a window may become. */
     private static final int DEFAULT_WINDOW = 65_535;
+
     private static final long MAX_WINDOW = Integer.MAX_VALUE;
 
     private final Http2FrameCodec codec;
@@ -39,8 +40,8 @@ final class Http2Lifecycle extends ChannelInboundHandlerAdapter {
         long wanted = Math.min(MAX_WINDOW, (long) config.maxConcurrentStreams() * config.initialWindowSize());
         if (wanted > DEFAULT_WINDOW) {
             Http2Connection connection = codec.connection();
-            connection.local().flowController().incrementWindowSize(connection.connectionStream(),
-                    (int) (wanted - DEFAULT_WINDOW));
+            connection.local().flowController().incrementWindowSize(connection.connectionStream(), (int)
+                    (wanted - DEFAULT_WINDOW));
             ctx.flush();
         }
     }
@@ -54,7 +55,8 @@ final class Http2Lifecycle extends ChannelInboundHandlerAdapter {
             // WINDOW_UPDATE, SETTINGS acks or resets, so a stream waiting for window would wait forever, and with
             // nothing to write the sidecar would never learn that the peer is gone. Close as at shutdown: GOAWAY,
             // the open streams may finish, for at most server.idleTimeout (the codec's graceful-shutdown timeout).
-            log.debug("HTTP/2 client shut its sending side; closing after {} open stream(s)",
+            log.debug(
+                    "HTTP/2 client shut its sending side; closing after {} open stream(s)",
                     codec.connection().numActiveStreams());
             ctx.close();
             ctx.fireUserEventTriggered(evt);

@@ -1,8 +1,8 @@
 package dev.authsidecar.accept;
 
-import dev.authsidecar.proxy.ClientDeadlines;
 import dev.authsidecar.config.Http2Config;
 import dev.authsidecar.config.ServerConfig;
+import dev.authsidecar.proxy.ClientDeadlines;
 import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.proxy.Upgrades;
@@ -33,6 +33,7 @@ final class Http2Server {
      * CVE-2025-55163), and empty DATA frames. Past a limit the connection ends with GOAWAY ENHANCE_YOUR_CALM.
      */
     static final int MAX_RST_FRAMES = 200;
+
     static final int RST_WINDOW_SECONDS = 30;
     static final int MAX_EMPTY_DATA_FRAMES = 2;
 
@@ -73,8 +74,10 @@ final class Http2Server {
                 .build();
         // The connection is idle when nothing moves in either direction; Http2Lifecycle then closes it, but only
         // if no stream is open (an open stream is under its own request deadlines).
-        p.addAfter(after, "h2-idle", new IdleStateHandler(0, 0, config.idleTimeout().toMillis(),
-                TimeUnit.MILLISECONDS));
+        p.addAfter(
+                after,
+                "h2-idle",
+                new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         p.addAfter("h2-idle", "h2", codec);
         p.addAfter("h2", "h2-streams", new Http2MultiplexHandler(new StreamInitializer()));
         p.addAfter("h2-streams", "h2-connection", new Http2Lifecycle(codec, h2));
@@ -93,15 +96,22 @@ final class Http2Server {
         protected void initChannel(Http2StreamChannel ch) {
             ch.config().setAutoRead(false);
             ChannelPipeline p = ch.pipeline();
-            ClientDeadlines deadline = new ClientDeadlines(config.requestHeadTimeout().toMillis(),
-                    config.requestBodyTimeout().toMillis(), config.idleTimeout().toMillis());
+            ClientDeadlines deadline = new ClientDeadlines(
+                    config.requestHeadTimeout().toMillis(),
+                    config.requestBodyTimeout().toMillis(),
+                    config.idleTimeout().toMillis());
             p.addLast(ProxyChannelInitializer.DEADLINE, deadline);
             p.addLast(ProxyChannelInitializer.HTTP, new Http2StreamFrameToHttpObjectCodec(true, true));
             p.addLast("h2-request", new Http2RequestAdapter());
             // WebSocket over HTTP/2 (RFC 8441 extended CONNECT) is not offered: no tunnels on a stream.
-            p.addLast(ProxyChannelInitializer.PROXY, new FrontendHandler(stages, deadline, recorder,
-                    new Upgrades(false, config.tunnelIdleTimeout().toMillis()),
-                    config.tls() != null ? RequestRecord.H2 : RequestRecord.H2C));
+            p.addLast(
+                    ProxyChannelInitializer.PROXY,
+                    new FrontendHandler(
+                            stages,
+                            deadline,
+                            recorder,
+                            new Upgrades(false, config.tunnelIdleTimeout().toMillis()),
+                            config.tls() != null ? RequestRecord.H2 : RequestRecord.H2C));
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.authsidecar.accept;
 
-import dev.authsidecar.proxy.ClientDeadlines;
 import dev.authsidecar.config.ServerConfig;
+import dev.authsidecar.proxy.ClientDeadlines;
 import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.proxy.Upgrades;
@@ -35,10 +35,11 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     private final Recorder recorder;
     /** {@code null}: cleartext. */
     private final ServerTls tls;
+
     private final Http2Server http2;
 
-    ProxyChannelInitializer(ServerConfig config, Supplier<Stages> stages, ChannelGroup connections,
-            Recorder recorder, ServerTls tls) {
+    ProxyChannelInitializer(
+            ServerConfig config, Supplier<Stages> stages, ChannelGroup connections, Recorder recorder, ServerTls tls) {
         this.config = config;
         this.tls = tls;
         this.stages = stages;
@@ -55,15 +56,24 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         if (tls != null) {
             addTls(p);
         }
-        ClientDeadlines deadline = new ClientDeadlines(config.requestHeadTimeout().toMillis(),
-                config.requestBodyTimeout().toMillis(), config.idleTimeout().toMillis());
+        ClientDeadlines deadline = new ClientDeadlines(
+                config.requestHeadTimeout().toMillis(),
+                config.requestBodyTimeout().toMillis(),
+                config.idleTimeout().toMillis());
         p.addLast(DEADLINE, deadline);
         if (config.http2().enabled() && tls == null) {
             p.addLast(DETECT, new PrefaceDetector(ctx -> http2.install(ctx.pipeline(), DETECT)));
         }
         p.addLast(HTTP, new HttpServerCodec(decoderConfig(config)));
-        p.addLast(PROXY, new FrontendHandler(stages, deadline, recorder,
-                new Upgrades(config.websocketTunnels(), config.tunnelIdleTimeout().toMillis())));
+        p.addLast(
+                PROXY,
+                new FrontendHandler(
+                        stages,
+                        deadline,
+                        recorder,
+                        new Upgrades(
+                                config.websocketTunnels(),
+                                config.tunnelIdleTimeout().toMillis())));
     }
 
     /**

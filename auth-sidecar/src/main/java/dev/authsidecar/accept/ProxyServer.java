@@ -1,8 +1,8 @@
 package dev.authsidecar.accept;
 
-import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.ServerConfig;
 import dev.authsidecar.net.Drain;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.Recorder;
 import dev.authsidecar.tls.ServerTls;
@@ -31,8 +31,14 @@ public final class ProxyServer {
      * @param group runs both the accept loop and the connections: one thread per core, nothing else
      * @param tls the listener's TLS, or {@code null} for cleartext
      */
-    public static ProxyServer bind(ServerConfig config, Supplier<Stages> stages, EventLoopGroup group,
-            Transport transport, Recorder recorder, ServerTls tls) throws InterruptedException {
+    public static ProxyServer bind(
+            ServerConfig config,
+            Supplier<Stages> stages,
+            EventLoopGroup group,
+            Transport transport,
+            Recorder recorder,
+            ServerTls tls)
+            throws InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
         Channel ch = new ServerBootstrap()
                 .group(group)

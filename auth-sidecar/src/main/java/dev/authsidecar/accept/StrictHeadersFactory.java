@@ -16,8 +16,7 @@ final class StrictHeadersFactory implements HttpHeadersFactory {
     static final StrictHeadersFactory INSTANCE = new StrictHeadersFactory();
     private static final DefaultHttpHeadersFactory BASE = DefaultHttpHeadersFactory.headersFactory();
 
-    private StrictHeadersFactory() {
-    }
+    private StrictHeadersFactory() {}
 
     @Override
     public HttpHeaders newHeaders() {

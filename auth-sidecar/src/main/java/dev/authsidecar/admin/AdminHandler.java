@@ -6,11 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.authsidecar.authenticate.jwt.KeySetStatus;
 import dev.authsidecar.record.Metrics;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
-import java.io.IOException;
-import java.util.List;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -26,7 +24,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /** {@code GET /healthz} and {@code GET /readyz}. Nothing here is proxied or authenticated. */
 final class AdminHandler extends ChannelInboundHandlerAdapter {
@@ -52,7 +52,8 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
             String path = request.uri().split("\\?", 2)[0];
             if (!request.decoderResult().isSuccess()) {
                 send(ctx, HttpResponseStatus.BAD_REQUEST, status("malformed request"), false);
-            } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+            } else if (!request.method().equals(HttpMethod.GET)
+                    && !request.method().equals(HttpMethod.HEAD)) {
                 send(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, status("use GET"), keepAlive);
             } else if (path.equals("/healthz")) {
                 send(ctx, HttpResponseStatus.OK, status("ok"), keepAlive);
@@ -112,7 +113,8 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
         if (!keySets.isEmpty()) {
             ArrayNode list = body.putArray("keySets");
             for (KeySetStatus k : keySets) {
-                ObjectNode entry = list.addObject().put("provider", k.provider()).put("hasKeys", k.hasKeys());
+                ObjectNode entry =
+                        list.addObject().put("provider", k.provider()).put("hasKeys", k.hasKeys());
                 if (k.age() != null) {
                     entry.put("ageSeconds", k.age().toSeconds());
                 }
@@ -152,16 +154,15 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
         return JSON.createObjectNode().put("status", status);
     }
 
-    private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, ObjectNode body,
-            boolean keepAlive) {
+    private static void send(ChannelHandlerContext ctx, HttpResponseStatus status, ObjectNode body, boolean keepAlive) {
         byte[] bytes;
         try {
             bytes = JSON.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.wrappedBuffer(bytes));
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);

@@ -1,7 +1,7 @@
 package dev.authsidecar.admin;
 
-import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.AdminConfig;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.record.Metrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -26,8 +26,14 @@ public final class AdminServer {
     }
 
     /** @param upstreams every application endpoint {@code /readyz} checks ({@code upstream.url}, {@code upstream.grpc.url}) */
-    public static AdminServer bind(AdminConfig config, Readiness readiness, List<InetSocketAddress> upstreams,
-            EventLoopGroup group, Transport transport, Metrics metrics) throws InterruptedException {
+    public static AdminServer bind(
+            AdminConfig config,
+            Readiness readiness,
+            List<InetSocketAddress> upstreams,
+            EventLoopGroup group,
+            Transport transport,
+            Metrics metrics)
+            throws InterruptedException {
         Bootstrap probe = new Bootstrap().channel(transport.socketChannel()).handler(new ProbeHandler());
         Channel ch = new ServerBootstrap()
                 .group(group)
@@ -49,8 +55,7 @@ public final class AdminServer {
 
     /** The readiness probe only connects and closes; one instance serves every probe connection. */
     @ChannelHandler.Sharable
-    private static final class ProbeHandler extends ChannelInboundHandlerAdapter {
-    }
+    private static final class ProbeHandler extends ChannelInboundHandlerAdapter {}
 
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) listener.localAddress();

@@ -9,15 +9,14 @@ import java.util.concurrent.CompletableFuture;
  * presented is not acceptable, that it could not be checked, or that the answer needs the network first. Deciding
  * whether that is enough for the path is {@code authorize}'s job.
  */
-public sealed interface AuthOutcome permits Identity, AuthOutcome.Anonymous, AuthOutcome.Rejected,
-        AuthOutcome.Unavailable, AuthOutcome.Pending {
+public sealed interface AuthOutcome
+        permits Identity, AuthOutcome.Anonymous, AuthOutcome.Rejected, AuthOutcome.Unavailable, AuthOutcome.Pending {
 
     Anonymous ANONYMOUS = new Anonymous();
 
     /** No credential was presented. */
     final class Anonymous implements AuthOutcome {
-        private Anonymous() {
-        }
+        private Anonymous() {}
     }
 
     /**
@@ -29,7 +28,8 @@ public sealed interface AuthOutcome permits Identity, AuthOutcome.Anonymous, Aut
      */
     record Rejected(Failure failure, String detail) implements AuthOutcome, Refusal {
         public Rejected {
-            if (failure != Failure.CREDENTIAL_MISSING && failure != Failure.CREDENTIAL_INVALID
+            if (failure != Failure.CREDENTIAL_MISSING
+                    && failure != Failure.CREDENTIAL_INVALID
                     && failure != Failure.CREDENTIAL_MALFORMED) {
                 throw new IllegalArgumentException("not a credential failure: " + failure);
             }
@@ -52,6 +52,5 @@ public sealed interface AuthOutcome permits Identity, AuthOutcome.Anonymous, Aut
      * with an {@link Identity}, a {@link Rejected} or an {@link Unavailable}, never exceptionally; the caller
      * resumes on its own loop.
      */
-    record Pending(CompletableFuture<AuthOutcome> result) implements AuthOutcome {
-    }
+    record Pending(CompletableFuture<AuthOutcome> result) implements AuthOutcome {}
 }

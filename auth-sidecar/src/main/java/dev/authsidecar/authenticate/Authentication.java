@@ -18,8 +18,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * {@link AuthOutcome.Pending}.
  */
 public final class Authentication implements AutoCloseable {
-    private static final AuthOutcome.Rejected UNKNOWN = new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID,
-            "the bearer token is not valid");
+    private static final AuthOutcome.Rejected UNKNOWN =
+            new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the bearer token is not valid");
 
     private final ApiKeyAuthenticator apiKeys;
     private final JwtAuthenticator jwt;
@@ -38,11 +38,12 @@ public final class Authentication implements AutoCloseable {
      */
     public Authentication(AuthConfig config, ScheduledExecutorService executor) throws IOException {
         this.apiKeys = new ApiKeyAuthenticator(config.apiKeys());
-        this.jwt = config.jwtProviders().isEmpty() ? null
+        this.jwt = config.jwtProviders().isEmpty()
+                ? null
                 : new JwtAuthenticator(config.jwtProviders(), config.maxTokenBytes(), executor);
         try {
-            this.introspector = config.introspection() == null ? null
-                    : new Introspector(config.introspection(), executor);
+            this.introspector =
+                    config.introspection() == null ? null : new Introspector(config.introspection(), executor);
         } catch (IOException | RuntimeException e) {
             // A stage that is never built is never closed: the JWT providers' clients are closed here instead.
             if (jwt != null) {

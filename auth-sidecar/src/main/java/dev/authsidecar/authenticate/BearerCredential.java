@@ -7,13 +7,12 @@ import java.util.Iterator;
 
 /** Finds the bearer token in {@code Authorization} (RFC 6750 §2.1), or says why it cannot. */
 final class BearerCredential {
-    static final AuthOutcome.Rejected DUPLICATE = new AuthOutcome.Rejected(Failure.CREDENTIAL_MALFORMED,
-            "more than one Authorization header");
-    static final AuthOutcome.Rejected MALFORMED = new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID,
-            "the bearer token is not well-formed or too long");
+    static final AuthOutcome.Rejected DUPLICATE =
+            new AuthOutcome.Rejected(Failure.CREDENTIAL_MALFORMED, "more than one Authorization header");
+    static final AuthOutcome.Rejected MALFORMED =
+            new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the bearer token is not well-formed or too long");
 
-    private BearerCredential() {
-    }
+    private BearerCredential() {}
 
     /** @return the single {@code Authorization} value, {@code null} when absent; refuses two of them */
     static String header(HttpHeaders headers) throws Refused {

@@ -23,8 +23,7 @@ import java.util.Map;
 final class CertificateBinding {
     static final String METHOD = "mtls";
 
-    private CertificateBinding() {
-    }
+    private CertificateBinding() {}
 
     /** @param peer the connection's verified client certificate, or {@code null} */
     static AuthOutcome apply(AuthOutcome outcome, ClientCertificate peer, MtlsConfig config) {
@@ -49,17 +48,21 @@ final class CertificateBinding {
         if (expected == null || expected.isEmpty()) {
             // Bound to a key by a method the sidecar cannot check (DPoP's jkt, a jwk, a malformed cnf): accepting it
             // as a plain bearer token would undo the binding its issuer asked for.
-            return new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "this token is bound to a key (cnf) by a "
-                    + "method the sidecar cannot check; only certificate binding (x5t#S256) is supported");
+            return new AuthOutcome.Rejected(
+                    Failure.CREDENTIAL_INVALID,
+                    "this token is bound to a key (cnf) by a "
+                            + "method the sidecar cannot check; only certificate binding (x5t#S256) is supported");
         }
         if (peer == null) {
-            return new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "this token is bound to a client certificate "
-                    + "(RFC 8705); send it over a connection that presents that certificate");
+            return new AuthOutcome.Rejected(
+                    Failure.CREDENTIAL_INVALID,
+                    "this token is bound to a client certificate "
+                            + "(RFC 8705); send it over a connection that presents that certificate");
         }
-        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-                peer.thumbprint().getBytes(StandardCharsets.US_ASCII))) {
-            return new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID,
-                    "this token is bound to a different client certificate");
+        if (!MessageDigest.isEqual(
+                expected.getBytes(StandardCharsets.US_ASCII), peer.thumbprint().getBytes(StandardCharsets.US_ASCII))) {
+            return new AuthOutcome.Rejected(
+                    Failure.CREDENTIAL_INVALID, "this token is bound to a different client certificate");
         }
         return identity;
     }
@@ -83,14 +86,24 @@ final class CertificateBinding {
     private static AuthOutcome identity(ClientCertificate peer, MtlsConfig.SubjectFrom from) {
         String subject = peer.subject(from);
         if (subject == null) {
-            return new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the client certificate has no "
-                    + switch (from) {
-                        case URI_SAN -> "URI subject alternative name";
-                        case DNS_SAN -> "DNS subject alternative name";
-                        case SUBJECT_CN -> "subject common name";
-                    } + " to take the subject from");
+            return new AuthOutcome.Rejected(
+                    Failure.CREDENTIAL_INVALID,
+                    "the client certificate has no "
+                            + switch (from) {
+                                case URI_SAN -> "URI subject alternative name";
+                                case DNS_SAN -> "DNS subject alternative name";
+                                case SUBJECT_CN -> "subject common name";
+                            }
+                            + " to take the subject from");
         }
-        return new Identity(subject, METHOD, peer.cert().getIssuerX500Principal().getName(), List.of(), null,
-                Map.of(), peer.cert().getNotAfter().toInstant().getEpochSecond(), null);
+        return new Identity(
+                subject,
+                METHOD,
+                peer.cert().getIssuerX500Principal().getName(),
+                List.of(),
+                null,
+                Map.of(),
+                peer.cert().getNotAfter().toInstant().getEpochSecond(),
+                null);
     }
 }

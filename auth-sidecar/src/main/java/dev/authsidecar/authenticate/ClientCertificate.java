@@ -26,8 +26,14 @@ import javax.security.auth.x500.X500Principal;
  * @param thumbprint the base64url SHA-256 of the DER encoding: RFC 8705's {@code x5t#S256}
  * @param hash the same digest in hex, as Envoy's {@code X-Forwarded-Client-Cert} writes it
  */
-public record ClientCertificate(X509Certificate cert, String thumbprint, String hash, List<String> uris,
-        List<String> dnsNames, String subjectDn, String commonName) {
+public record ClientCertificate(
+        X509Certificate cert,
+        String thumbprint,
+        String hash,
+        List<String> uris,
+        List<String> dnsNames,
+        String subjectDn,
+        String commonName) {
     public static final AttributeKey<ClientCertificate> ATTRIBUTE = AttributeKey.valueOf("client-certificate");
 
     public static ClientCertificate of(X509Certificate cert) {
@@ -55,8 +61,14 @@ public record ClientCertificate(X509Certificate cert, String thumbprint, String 
             // A verified certificate whose SANs cannot be parsed has no usable names; subject-cn still works.
         }
         String dn = cert.getSubjectX500Principal().getName(X500Principal.RFC2253);
-        return new ClientCertificate(cert, Base64.getUrlEncoder().withoutPadding().encodeToString(digest),
-                HexFormat.of().formatHex(digest), List.copyOf(uris), List.copyOf(dns), dn, commonName(dn));
+        return new ClientCertificate(
+                cert,
+                Base64.getUrlEncoder().withoutPadding().encodeToString(digest),
+                HexFormat.of().formatHex(digest),
+                List.copyOf(uris),
+                List.copyOf(dns),
+                dn,
+                commonName(dn));
     }
 
     /**

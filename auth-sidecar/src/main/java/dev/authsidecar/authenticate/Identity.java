@@ -32,8 +32,15 @@ public final class Identity implements AuthOutcome {
      * @param expiresAtEpochSecond the credential's {@code exp}, or {@link #NEVER}
      * @param payload the verified claims as base64url JSON, or {@code null} when there are none
      */
-    public Identity(String subject, String method, String issuer, List<String> scopes, String client,
-            Map<String, Object> claims, long expiresAtEpochSecond, String payload) {
+    public Identity(
+            String subject,
+            String method,
+            String issuer,
+            List<String> scopes,
+            String client,
+            Map<String, Object> claims,
+            long expiresAtEpochSecond,
+            String payload) {
         this.subject = subject;
         this.method = method;
         this.issuer = issuer;
@@ -92,9 +99,13 @@ public final class Identity implements AuthOutcome {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Identity i && subject.equals(i.subject) && method.equals(i.method)
-                && java.util.Objects.equals(issuer, i.issuer) && scopes.equals(i.scopes)
-                && java.util.Objects.equals(client, i.client) && claims.equals(i.claims)
+        return o instanceof Identity i
+                && subject.equals(i.subject)
+                && method.equals(i.method)
+                && java.util.Objects.equals(issuer, i.issuer)
+                && scopes.equals(i.scopes)
+                && java.util.Objects.equals(client, i.client)
+                && claims.equals(i.claims)
                 && expiresAtEpochSecond == i.expiresAtEpochSecond;
     }
 

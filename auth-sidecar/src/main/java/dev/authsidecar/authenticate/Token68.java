@@ -22,8 +22,7 @@ public final class Token68 {
         }
     }
 
-    private Token68() {
-    }
+    private Token68() {}
 
     public static boolean isValid(String s) {
         return isValid(s, 0, s.length());

@@ -13,8 +13,7 @@ final class TokenDigest {
         }
     };
 
-    private TokenDigest() {
-    }
+    private TokenDigest() {}
 
     private static final FastThreadLocal<byte[]> BUFFER = new FastThreadLocal<>() {
         @Override

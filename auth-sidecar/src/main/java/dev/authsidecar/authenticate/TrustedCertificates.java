@@ -18,8 +18,7 @@ import javax.net.ssl.TrustManagerFactory;
  * Read once, by the JWKS and introspection clients: a cluster CA outlives the Pod that mounts it.
  */
 public final class TrustedCertificates {
-    private TrustedCertificates() {
-    }
+    private TrustedCertificates() {}
 
     /** @throws IOException naming the file when it cannot be read or holds no usable certificate */
     public static SSLContext sslContext(Path caFile) throws IOException {

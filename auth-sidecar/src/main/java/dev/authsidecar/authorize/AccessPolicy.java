@@ -18,8 +18,8 @@ import java.util.Map;
  * when it is but lacks what the rule requires.
  */
 public final class AccessPolicy {
-    private static final AuthOutcome.Rejected MISSING = new AuthOutcome.Rejected(Failure.CREDENTIAL_MISSING,
-            "this path requires a bearer token");
+    private static final AuthOutcome.Rejected MISSING =
+            new AuthOutcome.Rejected(Failure.CREDENTIAL_MISSING, "this path requires a bearer token");
     private static final Forbidden DENIED = Forbidden.accessDenied("this path is closed");
 
     private final Rule[] rules;
@@ -43,8 +43,8 @@ public final class AccessPolicy {
      * @return {@code null} when the request may pass, else why not: the authenticate stage's own refusal, a
      *     missing credential (401), or a {@link Forbidden}
      */
-    public Refusal check(String method, String normalizedPath, boolean websocket, AuthOutcome outcome,
-            boolean corsPreflight) {
+    public Refusal check(
+            String method, String normalizedPath, boolean websocket, AuthOutcome outcome, boolean corsPreflight) {
         return check(method, normalizedPath, websocket, outcome, corsPreflight, false);
     }
 
@@ -52,8 +52,13 @@ public final class AccessPolicy {
      * @param clientCertificate the connection presented a client certificate the client CA verified: the request
      *     is proven by {@code mtls} as well as by its identity's own method
      */
-    public Refusal check(String method, String normalizedPath, boolean websocket, AuthOutcome outcome,
-            boolean corsPreflight, boolean clientCertificate) {
+    public Refusal check(
+            String method,
+            String normalizedPath,
+            boolean websocket,
+            AuthOutcome outcome,
+            boolean corsPreflight,
+            boolean clientCertificate) {
         if (outcome instanceof Refusal refused) {
             return refused;
         }
@@ -89,8 +94,8 @@ public final class AccessPolicy {
     private static Forbidden requirementsMet(Rule rule, Identity identity, boolean clientCertificate) {
         for (String m : rule.authMethods()) {
             if (!m.equals(identity.method()) && !(m.equals("mtls") && clientCertificate)) {
-                return Forbidden.accessDenied("this path requires authentication by: "
-                        + String.join(", ", rule.authMethods()));
+                return Forbidden.accessDenied(
+                        "this path requires authentication by: " + String.join(", ", rule.authMethods()));
             }
         }
         if (!rule.subjectAllowed(identity.subject())) {
@@ -102,8 +107,8 @@ public final class AccessPolicy {
         }
         for (Map.Entry<String, List<String>> claim : rule.claims().entrySet()) {
             if (!claimAccepted(identity.claims().get(claim.getKey()), claim.getValue())) {
-                return Forbidden.insufficientScope("the token's '" + claim.getKey()
-                        + "' claim does not allow this path", null);
+                return Forbidden.insufficientScope(
+                        "the token's '" + claim.getKey() + "' claim does not allow this path", null);
             }
         }
         return null;

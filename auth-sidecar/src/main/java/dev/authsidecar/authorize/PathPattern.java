@@ -19,7 +19,8 @@ final class PathPattern {
     static PathPattern parse(String pattern) {
         boolean anySuffix = pattern.endsWith("/**");
         String body = anySuffix ? pattern.substring(0, pattern.length() - 3) : pattern;
-        String[] segments = body.isEmpty() || body.equals("/") && anySuffix ? new String[0]
+        String[] segments = body.isEmpty() || body.equals("/") && anySuffix
+                ? new String[0]
                 : body.substring(1).split("/", -1);
         return new PathPattern(pattern, segments, anySuffix);
     }

@@ -8,15 +8,21 @@ import picocli.CommandLine.Option;
 
 /** The flags that override single keys of the file; shared by the run command and check-config. */
 final class ConfigFlags {
-    @Option(names = "--listen", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--listen",
+            paramLabel = "HOST:PORT",
             description = "Proxy listen address (server.listen). Default: 0.0.0.0:8081.")
     String listen;
 
-    @Option(names = "--upstream", paramLabel = "URL",
+    @Option(
+            names = "--upstream",
+            paramLabel = "URL",
             description = "The application (upstream.url). Default: http://127.0.0.1:8080.")
     String upstream;
 
-    @Option(names = "--admin-listen", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--admin-listen",
+            paramLabel = "HOST:PORT",
             description = "Health and readiness address (admin.listen). Default: 0.0.0.0:9901.")
     String adminListen;
 
@@ -34,8 +40,11 @@ final class ConfigFlags {
 
     static <T> T either(String flag, T before, T after) throws ConfigException {
         if (before != null && after != null && !before.equals(after)) {
-            throw new ConfigException(flag, "", "given twice with different values ('" + before + "' before the "
-                    + "subcommand, '" + after + "' after it)");
+            throw new ConfigException(
+                    flag,
+                    "",
+                    "given twice with different values ('" + before + "' before the " + "subcommand, '" + after
+                            + "' after it)");
         }
         return after != null ? after : before;
     }

@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
  * (public, for a provider's {@code jwksFile}). RS256 because it is the most widely accepted and among the
  * fastest to verify on the JDK.
  */
-@Command(name = "dev-keys", mixinStandardHelpOptions = true,
+@Command(
+        name = "dev-keys",
+        mixinStandardHelpOptions = true,
         description = "Write a fresh RS256 signing key (signing-key.json) and its public JWKS (jwks.json) for "
                 + "development, and print the provider config that trusts it.")
 final class DevKeysCommand implements Callable<Integer> {

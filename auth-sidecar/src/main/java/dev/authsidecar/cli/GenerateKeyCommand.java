@@ -4,12 +4,14 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** Makes a new random API key and prints it with the config entry that accepts it. */
-@Command(name = "gen-key", mixinStandardHelpOptions = true,
+@Command(
+        name = "gen-key",
+        mixinStandardHelpOptions = true,
         description = "Generate a random API key and print it with its auth.apiKeys entry (sha256 only).")
 final class GenerateKeyCommand implements Callable<Integer> {
     @Option(names = "--name", defaultValue = "demo", description = "Key name, sent to the app as X-Auth-Subject.")

@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
  * could not be sent as a bearer token (spaces, non-ASCII, quotes …) is refused: its hash would configure a key
  * that no request can ever present.
  */
-@Command(name = "hash-key", mixinStandardHelpOptions = true,
+@Command(
+        name = "hash-key",
+        mixinStandardHelpOptions = true,
         description = "Read an API key from standard input and print its hex SHA-256 for auth.apiKeys. The key must "
                 + "be a valid bearer token (RFC 6750 token68: letters, digits, - . _ ~ + / and trailing =).")
 final class HashKeyCommand implements Callable<Integer> {
@@ -71,7 +73,8 @@ final class HashKeyCommand implements Callable<Integer> {
         if (b < 0 && bytes.size() == 0) {
             return null;
         }
-        return StandardCharsets.UTF_8.newDecoder()
+        return StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
                 .decode(ByteBuffer.wrap(bytes.toByteArray()))
@@ -80,8 +83,8 @@ final class HashKeyCommand implements Callable<Integer> {
 
     static String sha256Hex(String key) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(key.getBytes(StandardCharsets.US_ASCII)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.US_ASCII)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

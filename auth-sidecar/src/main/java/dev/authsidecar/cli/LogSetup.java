@@ -60,8 +60,10 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         root.setLevel(level);
         context.getLogger("io.netty").setLevel(Level.WARN);
         if (wanted != null && !wanted.isBlank() && !level.levelStr.equalsIgnoreCase(wanted.strip())) {
-            root.warn("{}={} is not a log level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); using INFO",
-                    EnvironmentOverrides.LOG_LEVEL, wanted);
+            root.warn(
+                    "{}={} is not a log level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); using INFO",
+                    EnvironmentOverrides.LOG_LEVEL,
+                    wanted);
         }
     }
 

@@ -3,13 +3,13 @@ package dev.authsidecar.cli;
 import dev.authsidecar.Sidecar;
 import dev.authsidecar.StartupException;
 import dev.authsidecar.config.ConfigException;
-import dev.authsidecar.tls.ServerTls;
 import dev.authsidecar.config.ConfigOverride;
 import dev.authsidecar.config.ConfigSource;
 import dev.authsidecar.config.EnvironmentOverrides;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.reload.ConfigCheck;
 import dev.authsidecar.reload.ReloadTiming;
+import dev.authsidecar.tls.ServerTls;
 import io.netty.util.ResourceLeakDetector;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -24,18 +24,26 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code auth-sidecar}: runs the proxy; subcommands check a configuration and help with keys. */
-@Command(name = "auth-sidecar",
+@Command(
+        name = "auth-sidecar",
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         sortOptions = false,
         description = "Authenticating sidecar proxy: verifies the caller's bearer token and forwards allowed "
                 + "requests to the application beside it.",
-        subcommands = {CheckConfigCommand.class, GenerateKeyCommand.class, HashKeyCommand.class, DevKeysCommand.class,
-            TokenCommand.class})
+        subcommands = {
+            CheckConfigCommand.class,
+            GenerateKeyCommand.class,
+            HashKeyCommand.class,
+            DevKeysCommand.class,
+            TokenCommand.class
+        })
 public final class Main implements Callable<Integer> {
     static final int EXIT_CONFIG = 2;
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "YAML configuration file; changes to it (and to the files it names) are applied "
                     + "without a restart.")
     Path config;
@@ -89,8 +97,9 @@ public final class Main implements Callable<Integer> {
             String name = sub.commandSpec().name();
             if (!name.equals("check-config")) {
                 CommandLine cli = parsed.commandSpec().commandLine();
-                cli.getErr().println("auth-sidecar: " + flag + " configures the sidecar and has no meaning for "
-                        + name + "; remove it");
+                cli.getErr()
+                        .println("auth-sidecar: " + flag + " configures the sidecar and has no meaning for " + name
+                                + "; remove it");
                 cli.getErr().flush();
                 return EXIT_CONFIG;
             }
@@ -140,8 +149,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /** The file with its overrides: the environment's first, then the flags', so flags win. */
-    static ConfigSource source(Path file, ConfigFlags flags, Map<String, String> environment)
-            throws ConfigException {
+    static ConfigSource source(Path file, ConfigFlags flags, Map<String, String> environment) throws ConfigException {
         List<ConfigOverride> overrides = new ArrayList<>(EnvironmentOverrides.from(environment));
         overrides.addAll(flags.overrides());
         return new ConfigSource(file, overrides);

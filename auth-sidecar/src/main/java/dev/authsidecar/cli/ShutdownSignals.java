@@ -8,8 +8,7 @@ import sun.misc.SignalHandler;
  * then exit with 143; Kubernetes and operators read a clean drain as exit code 0.
  */
 final class ShutdownSignals {
-    private ShutdownSignals() {
-    }
+    private ShutdownSignals() {}
 
     /**
      * @param onSignal runs on the JVM's signal thread for every SIGTERM or SIGINT: keep it short

@@ -28,7 +28,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Mints a signed JWT with a key from {@code dev-keys}: for trying rules and the demo, not for production. */
-@Command(name = "token", mixinStandardHelpOptions = true,
+@Command(
+        name = "token",
+        mixinStandardHelpOptions = true,
         description = "Print a JWT signed with a key written by dev-keys.")
 final class TokenCommand implements Callable<Integer> {
     @Option(names = "--key", required = true, paramLabel = "FILE", description = "signing-key.json from dev-keys.")
@@ -40,13 +42,19 @@ final class TokenCommand implements Callable<Integer> {
     @Option(names = "--aud", defaultValue = "main-service", description = "Audience. Default: ${DEFAULT-VALUE}.")
     String audience;
 
-    @Option(names = "--iss", defaultValue = DevKeysCommand.DEV_ISSUER, description = "Issuer. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--iss",
+            defaultValue = DevKeysCommand.DEV_ISSUER,
+            description = "Issuer. Default: ${DEFAULT-VALUE}.")
     String issuer;
 
     @Option(names = "--scope", description = "Space-separated scopes, e.g. \"read write\".")
     String scope;
 
-    @Option(names = "--ttl", defaultValue = "1h", description = "Lifetime (250ms, 5s, 1m, 1h). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--ttl",
+            defaultValue = "1h",
+            description = "Lifetime (250ms, 5s, 1m, 1h). Default: ${DEFAULT-VALUE}.")
     String ttl;
 
     @Option(names = "--claim", paramLabel = "NAME=VALUE", description = "Extra string claim; repeatable.")
@@ -82,8 +90,12 @@ final class TokenCommand implements Callable<Integer> {
             claimsSet.claim("scope", scope.trim());
         }
         claims.forEach(claimsSet::claim);
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(algorithm(jwk)).keyID(jwk.getKeyID())
-                .type(JOSEObjectType.JWT).build(), claimsSet.build());
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(algorithm(jwk))
+                        .keyID(jwk.getKeyID())
+                        .type(JOSEObjectType.JWT)
+                        .build(),
+                claimsSet.build());
         jwt.sign(signer(jwk));
         spec.commandLine().getOut().println(jwt.serialize());
         spec.commandLine().getOut().flush();

@@ -15,7 +15,9 @@ final class Version implements CommandLine.IVersionProvider {
                 p.load(in);
             }
         }
-        return new String[] {"auth-sidecar " + p.getProperty("version", "unknown"),
-            "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        return new String[] {
+            "auth-sidecar " + p.getProperty("version", "unknown"),
+            "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"
+        };
     }
 }

@@ -4,6 +4,8 @@ package dev.authsidecar.config;
 public record AccessLogConfig(Format format) {
 
     public enum Format {
-        JSON, TEXT, OFF
+        JSON,
+        TEXT,
+        OFF
     }
 }

@@ -18,16 +18,16 @@ import java.util.regex.Pattern;
 final class AuthSection {
     /** Key names become header values ({@code X-Auth-Subject}), so they stay within safe characters. */
     private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9._@:+-]{1,128}");
+
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9-]{1,64}");
-    private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-            "ES256", "ES384", "ES512", "EdDSA");
+    private static final Set<String> ASYMMETRIC =
+            Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA");
     private static final Set<String> HMAC = Set.of("HS256", "HS384", "HS512");
-    private static final Set<String> BUILT_IN_HEADERS = Set.of("x-auth-subject", "x-auth-issuer", "x-auth-scopes",
-            "x-auth-client", "x-auth-method");
+    private static final Set<String> BUILT_IN_HEADERS =
+            Set.of("x-auth-subject", "x-auth-issuer", "x-auth-scopes", "x-auth-client", "x-auth-method");
 
-    private AuthSection() {
-    }
+    private AuthSection() {}
 
     static AuthConfig read(ConfigNode n, Path baseDir) throws ConfigException {
         n.keys();
@@ -43,8 +43,9 @@ final class AuthSection {
             String p = publicPaths.get(i);
             String body = p.endsWith("/**") ? p.substring(0, p.length() - 2) : p;
             if (!p.startsWith("/") || body.contains("*") || body.contains("//") || body.contains("?")) {
-                throw n.error("publicPaths[" + i + "]", "expected an exact path like /healthz or a prefix like "
-                        + "/public/**, got '" + p + "'");
+                throw n.error(
+                        "publicPaths[" + i + "]",
+                        "expected an exact path like /healthz or a prefix like " + "/public/**, got '" + p + "'");
             }
             RulesSection.checkPattern(n, "publicPaths[" + i + "]", p);
         }
@@ -54,7 +55,8 @@ final class AuthSection {
         List<JwtProviderConfig> providers = providers(jwt.objects(AuthKeys.PROVIDERS), baseDir);
         jwt.finish();
         ConfigNode introspectionNode = n.optionalChild(AuthKeys.INTROSPECTION);
-        IntrospectionConfig introspection = introspectionNode == null ? null : introspection(introspectionNode, baseDir);
+        IntrospectionConfig introspection =
+                introspectionNode == null ? null : introspection(introspectionNode, baseDir);
         ConfigNode cache = n.child(AuthKeys.CACHE).keys();
         int cacheMax = cache.read(AuthKeys.CACHE_MAX_ENTRIES);
         cache.finish();
@@ -66,8 +68,18 @@ final class AuthSection {
         if (payloadHeader != null) {
             checkIdentityHeader(n, "payloadHeader", payloadHeader);
         }
-        AuthConfig c = new AuthConfig(keys, publicPaths, forward, providers, maxTokenBytes, introspection, cacheMax,
-                claimHeaders, payloadHeader, keysFile, n.read(AuthKeys.CLOSE_TUNNELS_AT_EXPIRY),
+        AuthConfig c = new AuthConfig(
+                keys,
+                publicPaths,
+                forward,
+                providers,
+                maxTokenBytes,
+                introspection,
+                cacheMax,
+                claimHeaders,
+                payloadHeader,
+                keysFile,
+                n.read(AuthKeys.CLOSE_TUNNELS_AT_EXPIRY),
                 mtls(n.child(AuthKeys.MTLS)));
         n.finish();
         return c;
@@ -92,10 +104,13 @@ final class AuthSection {
      * incoming request, which is what makes them impossible to spoof.
      */
     private static void checkIdentityHeader(ConfigNode n, String key, String header) throws ConfigException {
-        if (!HEADER_NAME.matcher(header).matches() || !header.toLowerCase(Locale.ROOT).startsWith("x-auth-")
+        if (!HEADER_NAME.matcher(header).matches()
+                || !header.toLowerCase(Locale.ROOT).startsWith("x-auth-")
                 || header.length() <= 7) {
-            throw n.error(key, "header names must start with X-Auth- (incoming X-Auth-* headers are always "
-                    + "removed, so the application can trust them), got '" + header + "'");
+            throw n.error(
+                    key,
+                    "header names must start with X-Auth- (incoming X-Auth-* headers are always "
+                            + "removed, so the application can trust them), got '" + header + "'");
         }
         if (BUILT_IN_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
             throw n.error(key, header + " is set by the sidecar itself");
@@ -124,21 +139,27 @@ final class AuthSection {
                 throw e.error("name", "is required");
             }
             if (!KEY_NAME.matcher(name).matches()) {
-                throw e.error("name", "use 1 to 128 letters, digits or . _ @ : + - (it is sent to the application "
-                        + "as X-Auth-Subject)");
+                throw e.error(
+                        "name",
+                        "use 1 to 128 letters, digits or . _ @ : + - (it is sent to the application "
+                                + "as X-Auth-Subject)");
             }
             String hex = e.read(AuthKeys.API_KEY_SHA256);
             if (hex == null) {
-                throw e.error("sha256", "is required: the hex SHA-256 of the key (keys are never stored in clear; "
-                        + "`auth-sidecar hash-key` prints it)");
+                throw e.error(
+                        "sha256",
+                        "is required: the hex SHA-256 of the key (keys are never stored in clear; "
+                                + "`auth-sidecar hash-key` prints it)");
             }
             if (!SHA256_HEX.matcher(hex).matches()) {
                 throw e.error("sha256", "expected 64 hex digits (the output of `auth-sidecar gen-key` or `hash-key`)");
             }
             String placeholder = WeakKeys.placeholderOf(hex);
             if (placeholder != null) {
-                throw e.error("sha256", "is the SHA-256 of " + placeholder + ", which anyone can guess; make a real "
-                        + "key with `auth-sidecar gen-key`");
+                throw e.error(
+                        "sha256",
+                        "is the SHA-256 of " + placeholder + ", which anyone can guess; make a real "
+                                + "key with `auth-sidecar gen-key`");
             }
             e.finish();
             keys.add(new ApiKey(name, HexFormat.of().parseHex(hex.toLowerCase(Locale.ROOT))));
@@ -154,7 +175,8 @@ final class AuthSection {
         }
         ObjectNode wrapper = JsonNodeFactory.instance.objectNode();
         wrapper.set(AuthKeys.API_KEYS.name(), tree);
-        return apiKeys(ConfigNode.detached(source, AuthKeys.AUTH.path(), wrapper).objects(AuthKeys.API_KEYS));
+        return apiKeys(
+                ConfigNode.detached(source, AuthKeys.AUTH.path(), wrapper).objects(AuthKeys.API_KEYS));
     }
 
     private static List<JwtProviderConfig> providers(List<ConfigNode> entries, Path baseDir) throws ConfigException {
@@ -199,8 +221,10 @@ final class AuthSection {
                 discovery = null;
             }
             if (discovery == null || discovery.getHost() == null) {
-                throw p.error("issuer", "without jwksUri or jwksFile the keys are found by OpenID Connect discovery, "
-                        + "which needs the issuer to be a URL; got '" + issuer + "'");
+                throw p.error(
+                        "issuer",
+                        "without jwksUri or jwksFile the keys are found by OpenID Connect discovery, "
+                                + "which needs the issuer to be a URL; got '" + issuer + "'");
             }
             checkFetchUrl(p, "issuer", discovery);
         }
@@ -211,9 +235,11 @@ final class AuthSection {
         for (String alg : algorithms) {
             boolean hmac = HMAC.contains(alg);
             if (!ASYMMETRIC.contains(alg) && !hmac) {
-                throw p.error("algorithms", "'" + alg + "' is not supported; use some of "
-                        + String.join(", ", new java.util.TreeSet<>(ASYMMETRIC)) + " (or HS256/384/512 with "
-                        + "hmacSecretFile)");
+                throw p.error(
+                        "algorithms",
+                        "'" + alg + "' is not supported; use some of "
+                                + String.join(", ", new java.util.TreeSet<>(ASYMMETRIC)) + " (or HS256/384/512 with "
+                                + "hmacSecretFile)");
             }
             if (hmac && hmacSecretFile == null) {
                 throw p.error("algorithms", alg + " needs hmacSecretFile: HMAC is never accepted by default");
@@ -224,7 +250,13 @@ final class AuthSection {
         }
         ConfigNode keys = p.child(AuthKeys.PROVIDER_KEYS).keys();
         ConfigNode fetch = p.child(AuthKeys.PROVIDER_FETCH).keys();
-        JwtProviderConfig c = new JwtProviderConfig(name, issuer, audiences, jwksUri, jwksFile, algorithms,
+        JwtProviderConfig c = new JwtProviderConfig(
+                name,
+                issuer,
+                audiences,
+                jwksUri,
+                jwksFile,
+                algorithms,
                 p.read(AuthKeys.PROVIDER_CLOCK_SKEW),
                 p.strings(AuthKeys.PROVIDER_REQUIRED_CLAIMS),
                 hmacSecretFile,
@@ -254,7 +286,10 @@ final class AuthSection {
         if (secret == null) {
             throw n.error("clientSecretFile", "is required: a file holding the client secret");
         }
-        IntrospectionConfig c = new IntrospectionConfig(endpoint, clientId, secret,
+        IntrospectionConfig c = new IntrospectionConfig(
+                endpoint,
+                clientId,
+                secret,
                 n.read(AuthKeys.INTROSPECTION_CACHE_TTL),
                 n.read(AuthKeys.INTROSPECTION_NEGATIVE_CACHE_TTL),
                 n.read(AuthKeys.INTROSPECTION_TIMEOUT),

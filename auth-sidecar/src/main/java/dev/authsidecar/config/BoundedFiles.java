@@ -16,8 +16,7 @@ public final class BoundedFiles {
     /** Far above any real configuration, key set or secret. */
     public static final int MAX_BYTES = 4 * 1024 * 1024;
 
-    private BoundedFiles() {
-    }
+    private BoundedFiles() {}
 
     /** @throws IOException with a message fit for a one-line error: not a regular file, too large, unreadable */
     public static byte[] readAllBytes(Path file) throws IOException {
@@ -37,7 +36,10 @@ public final class BoundedFiles {
     public static String readString(Path file) throws IOException {
         byte[] bytes = readAllBytes(file);
         try {
-            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new IOException("not UTF-8 text", e);
         }

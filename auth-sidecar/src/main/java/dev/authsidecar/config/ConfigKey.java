@@ -14,7 +14,8 @@ public sealed interface ConfigKey {
 
     /** Whether a configuration reload puts a new value in force, or only a restart does. */
     enum Reload {
-        APPLIED, RESTART
+        APPLIED,
+        RESTART
     }
 
     String path();
@@ -50,8 +51,8 @@ public sealed interface ConfigKey {
     }
 
     /** A whole number within bounds. */
-    record IntKey(String path, int fallback, int min, int max, String shownDefault, Reload reload,
-            String description) implements ConfigKey {
+    record IntKey(String path, int fallback, int min, int max, String shownDefault, Reload reload, String description)
+            implements ConfigKey {
         @Override
         public String type() {
             return "integer " + min + "–" + max;
@@ -59,8 +60,8 @@ public sealed interface ConfigKey {
     }
 
     /** A duration ({@code 250ms}, {@code 5s}, {@code 1m}, {@code 1h}) within bounds. */
-    record DurationKey(String path, Duration fallback, Duration min, Duration max, Reload reload,
-            String description) implements ConfigKey {
+    record DurationKey(String path, Duration fallback, Duration min, Duration max, Reload reload, String description)
+            implements ConfigKey {
         @Override
         public String type() {
             return "duration " + Durations.format(min) + "–" + Durations.format(max);
@@ -90,12 +91,10 @@ public sealed interface ConfigKey {
      *
      * @param fallback the default, or {@code null} when the key has none (or its default depends on other keys)
      */
-    record TextKey(String path, String type, String fallback, String shownDefault, Reload reload,
-            String description) implements ConfigKey {
-    }
+    record TextKey(String path, String type, String fallback, String shownDefault, Reload reload, String description)
+            implements ConfigKey {}
 
     /** A mapping or a list: holds other keys or several values, so it has no variable. */
     record Structure(String path, String type, String shownDefault, Reload reload, String description)
-            implements ConfigKey {
-    }
+            implements ConfigKey {}
 }

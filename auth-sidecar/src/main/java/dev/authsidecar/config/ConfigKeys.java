@@ -14,8 +14,7 @@ import java.util.Set;
 public final class ConfigKeys {
     private static final List<ConfigKey> ALL = collect();
 
-    private ConfigKeys() {
-    }
+    private ConfigKeys() {}
 
     public static List<ConfigKey> all() {
         return ALL;
@@ -49,8 +48,10 @@ public final class ConfigKeys {
             if (!paths.add(k.path())) {
                 throw new IllegalStateException(k.path() + " is declared twice");
             }
-            if (!k.parent().isEmpty() && out.stream().noneMatch(p -> p.path().equals(k.parent())
-                    || p.path().equals(k.parent().replaceAll("\\[]$", "")))) {
+            if (!k.parent().isEmpty()
+                    && out.stream()
+                            .noneMatch(p -> p.path().equals(k.parent())
+                                    || p.path().equals(k.parent().replaceAll("\\[]$", "")))) {
                 throw new IllegalStateException(k.path() + " is declared without its section " + k.parent());
             }
         }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,8 +17,7 @@ import java.util.Map;
  * the file (or flag), the key path and the reason.
  */
 public final class ConfigLoader {
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     /** Built-in defaults only: what {@code java -jar auth-sidecar.jar} runs with. */
     public static SidecarConfig defaults() throws ConfigException {
@@ -58,7 +56,8 @@ public final class ConfigLoader {
             set(tree, o, source);
             overrideSources.put(o.path(), o.source());
         }
-        ConfigNode root = ConfigNode.root(source, tree, overrideSources, settings).keys();
+        ConfigNode root =
+                ConfigNode.root(source, tree, overrideSources, settings).keys();
         Path baseDir = file == null ? Path.of(".") : file.toAbsolutePath().getParent();
         AuthConfig auth = AuthSection.read(root.child(AuthKeys.AUTH), baseDir);
         SidecarConfig config = new SidecarConfig(
@@ -81,8 +80,10 @@ public final class ConfigLoader {
             if (next == null || next.isNull()) {
                 next = node.putObject(parts[i]);
             } else if (!next.isObject()) {
-                throw new ConfigException(source, o.path(), "cannot apply " + o.source() + ": "
-                        + parts[i] + " is not a mapping in the file");
+                throw new ConfigException(
+                        source,
+                        o.path(),
+                        "cannot apply " + o.source() + ": " + parts[i] + " is not a mapping in the file");
             }
             node = (ObjectNode) next;
         }
@@ -135,8 +136,10 @@ public final class ConfigLoader {
         }
         for (String t : tokens) {
             if (t.equalsIgnoreCase("h2c")) {
-                throw n.error("upgrades", "h2c is never passed on (an h2c upgrade through a proxy bypasses its "
-                        + "checks); the sidecar speaks HTTP/1.1 to the application");
+                throw n.error(
+                        "upgrades",
+                        "h2c is never passed on (an h2c upgrade through a proxy bypasses its "
+                                + "checks); the sidecar speaks HTTP/1.1 to the application");
             }
             if (!t.equalsIgnoreCase(ServerConfig.WEBSOCKET)) {
                 throw n.error("upgrades", "only websocket can be tunneled, got '" + t + "'");
@@ -174,7 +177,8 @@ public final class ConfigLoader {
         n.keys();
         String text = n.read(UpstreamKeys.GRPC_URL);
         if (text == null) {
-            throw n.error(UpstreamKeys.GRPC_URL, "is required when upstream.grpc is given, as in http://127.0.0.1:9090");
+            throw n.error(
+                    UpstreamKeys.GRPC_URL, "is required when upstream.grpc is given, as in http://127.0.0.1:9090");
         }
         URI url = applicationUrl(n, UpstreamKeys.GRPC_URL, text, false);
         n.finish();
@@ -185,8 +189,7 @@ public final class ConfigLoader {
      * An application address: {@code http://host[:port]} (or {@code https://} where TLS is allowed) and nothing
      * else, normalized to lower-case scheme.
      */
-    private static URI applicationUrl(ConfigNode n, ConfigKey key, String text, boolean https)
-            throws ConfigException {
+    private static URI applicationUrl(ConfigNode n, ConfigKey key, String text, boolean https) throws ConfigException {
         URI url;
         try {
             url = new URI(text);
@@ -197,8 +200,10 @@ public final class ConfigLoader {
             throw n.error(key, "must be http://host:port or https://host:port, got '" + text + "'");
         }
         if (!https && !"http".equalsIgnoreCase(url.getScheme())) {
-            throw n.error(key, "only http:// upstreams are supported for gRPC (calls go to the application as h2c), got '"
-                    + text + "'");
+            throw n.error(
+                    key,
+                    "only http:// upstreams are supported for gRPC (calls go to the application as h2c), got '" + text
+                            + "'");
         }
         if (url.getHost() == null) {
             throw n.error(key, "needs a host, as in http://127.0.0.1:8080, got '" + text + "'");
@@ -206,8 +211,12 @@ public final class ConfigLoader {
         if (url.getPort() > 65535) {
             throw n.error(key, "port must be from 1 to 65535, got '" + text + "'");
         }
-        if ((url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/"))
-                || url.getRawQuery() != null || url.getRawFragment() != null || url.getRawUserInfo() != null) {
+        if ((url.getRawPath() != null
+                        && !url.getRawPath().isEmpty()
+                        && !url.getRawPath().equals("/"))
+                || url.getRawQuery() != null
+                || url.getRawFragment() != null
+                || url.getRawUserInfo() != null) {
             throw n.error(key, "must be scheme://host:port only (no path, query or user), got '" + text + "'");
         }
         return URI.create(url.getScheme().toLowerCase() + "://" + url.getRawAuthority());
@@ -224,15 +233,19 @@ public final class ConfigLoader {
         if (!https) {
             for (ConfigKey k : List.of(UpstreamKeys.CA_FILE, UpstreamKeys.CERT_FILE, UpstreamKeys.KEY_FILE)) {
                 if (n.has(k)) {
-                    throw n.error(k, "is only used with an https:// url; the url is http://, so nothing would be "
-                            + "verified or encrypted");
+                    throw n.error(
+                            k,
+                            "is only used with an https:// url; the url is http://, so nothing would be "
+                                    + "verified or encrypted");
                 }
             }
             return null;
         }
         if ((cert == null) != (key == null)) {
-            throw n.error(cert == null ? UpstreamKeys.CERT_FILE : UpstreamKeys.KEY_FILE, "certFile and keyFile go together: the client "
-                    + "certificate presented to the application and its private key");
+            throw n.error(
+                    cert == null ? UpstreamKeys.CERT_FILE : UpstreamKeys.KEY_FILE,
+                    "certFile and keyFile go together: the client "
+                            + "certificate presented to the application and its private key");
         }
         return new UpstreamTlsConfig(ca, cert, key);
     }
@@ -250,16 +263,21 @@ public final class ConfigLoader {
             }
         }
         if (found == null) {
-            throw n.error("protocol", "must be http1, h2c (HTTP/2 with prior knowledge, http://) or h2 (HTTP/2 over "
-                    + "TLS, https://), got '" + p + "'");
+            throw n.error(
+                    "protocol",
+                    "must be http1, h2c (HTTP/2 with prior knowledge, http://) or h2 (HTTP/2 over "
+                            + "TLS, https://), got '" + p + "'");
         }
         if (found == UpstreamConfig.Protocol.H2C && https) {
-            throw n.error("protocol", "h2c is HTTP/2 over cleartext, but the url is https://; use h2 for HTTP/2 "
-                    + "over TLS");
+            throw n.error(
+                    "protocol",
+                    "h2c is HTTP/2 over cleartext, but the url is https://; use h2 for HTTP/2 " + "over TLS");
         }
         if (found == UpstreamConfig.Protocol.H2 && !https) {
-            throw n.error("protocol", "h2 is HTTP/2 over TLS, but the url is http://; use h2c for HTTP/2 with prior "
-                    + "knowledge over cleartext, or an https:// url");
+            throw n.error(
+                    "protocol",
+                    "h2 is HTTP/2 over TLS, but the url is http://; use h2c for HTTP/2 with prior "
+                            + "knowledge over cleartext, or an https:// url");
         }
         return found;
     }
@@ -273,9 +291,8 @@ public final class ConfigLoader {
 
     private static ShutdownConfig shutdown(ConfigNode n) throws ConfigException {
         n.keys();
-        ShutdownConfig c = new ShutdownConfig(
-                n.read(ProcessKeys.SHUTDOWN_DRAIN_DELAY),
-                n.read(ProcessKeys.SHUTDOWN_TIMEOUT));
+        ShutdownConfig c =
+                new ShutdownConfig(n.read(ProcessKeys.SHUTDOWN_DRAIN_DELAY), n.read(ProcessKeys.SHUTDOWN_TIMEOUT));
         n.finish();
         return c;
     }

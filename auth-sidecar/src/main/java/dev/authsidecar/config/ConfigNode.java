@@ -34,12 +34,18 @@ final class ConfigNode {
     private final String path;
     /** The declared path of this mapping: {@link #path} with list indexes as {@code []}. */
     private final String schema;
+
     private final ObjectNode node;
     private final Map<String, String> overrideSources;
     private final Map<String, Setting> settings;
     private final Set<String> known = new LinkedHashSet<>();
 
-    private ConfigNode(String source, String path, String schema, ObjectNode node, Map<String, String> overrideSources,
+    private ConfigNode(
+            String source,
+            String path,
+            String schema,
+            ObjectNode node,
+            Map<String, String> overrideSources,
             Map<String, Setting> settings) {
         this.source = source;
         this.path = path;
@@ -51,8 +57,8 @@ final class ConfigNode {
     }
 
     /** The top of the configuration file, with the overrides already applied to {@code tree}. */
-    static ConfigNode root(String source, ObjectNode tree, Map<String, String> overrideSources,
-            Map<String, Setting> settings) {
+    static ConfigNode root(
+            String source, ObjectNode tree, Map<String, String> overrideSources, Map<String, Setting> settings) {
         return new ConfigNode(source, "", "", tree, overrideSources, settings);
     }
 
@@ -147,8 +153,8 @@ final class ConfigNode {
             throw error(name, e.getMessage());
         }
         if (d.compareTo(key.min()) < 0 || d.compareTo(key.max()) > 0) {
-            throw error(name, "must be from " + human(key.min()) + " to " + human(key.max()) + ", got "
-                    + value.asText());
+            throw error(
+                    name, "must be from " + human(key.min()) + " to " + human(key.max()) + ", got " + value.asText());
         }
         note(key, value.asText());
         return d;
@@ -162,7 +168,8 @@ final class ConfigNode {
             v = key.fallback();
         } else if (value.isBoolean()) {
             v = value.booleanValue();
-        } else if (value.isTextual() && (value.asText().equals("true") || value.asText().equals("false"))) {
+        } else if (value.isTextual()
+                && (value.asText().equals("true") || value.asText().equals("false"))) {
             // Overrides from flags and environment arrive as text.
             v = Boolean.parseBoolean(value.asText());
         } else {
@@ -244,8 +251,13 @@ final class ConfigNode {
     private ConfigNode child(String key) throws ConfigException {
         JsonNode value = take(key);
         if (value == null) {
-            return new ConfigNode(source, pathOf(key), schemaOf(key), JsonNodeFactory.instance.objectNode(),
-                    overrideSources, settings);
+            return new ConfigNode(
+                    source,
+                    pathOf(key),
+                    schemaOf(key),
+                    JsonNodeFactory.instance.objectNode(),
+                    overrideSources,
+                    settings);
         }
         if (!value.isObject()) {
             throw error(key, "expected a mapping of keys to values");
@@ -287,8 +299,8 @@ final class ConfigNode {
             if (!item.isObject()) {
                 throw error(itemKey, "expected a mapping of keys to values");
             }
-            out.add(new ConfigNode(source, pathOf(itemKey), schemaOf(key) + "[]", (ObjectNode) item, overrideSources,
-                    settings));
+            out.add(new ConfigNode(
+                    source, pathOf(itemKey), schemaOf(key) + "[]", (ObjectNode) item, overrideSources, settings));
         }
         return out;
     }
@@ -352,8 +364,10 @@ final class ConfigNode {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!known.contains(name)) {
-                throw error(name, "unknown key" + Suggestions.didYouMean(name, known)
-                        + " (known keys here: " + String.join(", ", new TreeSet<>(known)) + ")");
+                throw error(
+                        name,
+                        "unknown key" + Suggestions.didYouMean(name, known) + " (known keys here: "
+                                + String.join(", ", new TreeSet<>(known)) + ")");
             }
         }
     }

@@ -6,5 +6,4 @@ package dev.authsidecar.config;
  * @param path dotted key path, e.g. {@code server.listen}
  * @param source how the user set it, named in error messages, e.g. {@code --listen}
  */
-public record ConfigOverride(String path, String value, String source) {
-}
+public record ConfigOverride(String path, String value, String source) {}

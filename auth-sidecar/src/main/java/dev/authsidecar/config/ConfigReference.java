@@ -10,8 +10,7 @@ import java.util.List;
 public final class ConfigReference {
     public static final String HEADER = "| key | type | default | variable | reload | what it does |";
 
-    private ConfigReference() {
-    }
+    private ConfigReference() {}
 
     /** The header, the separator and one row per key. */
     public static List<String> lines() {

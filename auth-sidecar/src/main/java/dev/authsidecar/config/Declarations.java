@@ -56,8 +56,8 @@ final class Declarations {
         return add(new IntKey(path, min, min, max, shownDefault, reload, description));
     }
 
-    DurationKey duration(String path, Duration fallback, Duration min, Duration max, Reload reload,
-            String description) {
+    DurationKey duration(
+            String path, Duration fallback, Duration min, Duration max, Reload reload, String description) {
         return add(new DurationKey(path, fallback, min, max, reload, description));
     }
 

@@ -27,12 +27,12 @@ public final class EnvironmentOverrides {
     public static final String LOG_LEVEL = "AUTH_SIDECAR_LOG_LEVEL";
 
     /** The keys a variable can set: every single value outside a list, as {@link ConfigKeys} declares them. */
-    static final List<String> KEYS = ConfigKeys.withVariables().stream().map(ConfigKey::path).toList();
+    static final List<String> KEYS =
+            ConfigKeys.withVariables().stream().map(ConfigKey::path).toList();
 
     private static final Map<String, String> PATH_BY_VARIABLE = byVariable();
 
-    private EnvironmentOverrides() {
-    }
+    private EnvironmentOverrides() {}
 
     /** The variable that sets {@code path}, e.g. {@code AUTH_SIDECAR_SERVER_LISTEN} for {@code server.listen}. */
     public static String variableOf(String path) {

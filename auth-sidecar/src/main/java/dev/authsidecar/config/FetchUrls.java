@@ -11,8 +11,7 @@ import java.util.Locale;
  * configuration names and for the jwks_uri a discovery document names.
  */
 public final class FetchUrls {
-    private FetchUrls() {
-    }
+    private FetchUrls() {}
 
     public static boolean safeToFetch(URI uri) {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);

@@ -12,9 +12,4 @@ package dev.authsidecar.config;
  * @param maxFrameSize SETTINGS_MAX_FRAME_SIZE: the largest frame payload the sidecar accepts
  */
 public record Http2Config(
-        boolean enabled,
-        int maxConcurrentStreams,
-        int initialWindowSize,
-        int maxHeaderListSize,
-        int maxFrameSize) {
-}
+        boolean enabled, int maxConcurrentStreams, int initialWindowSize, int maxHeaderListSize, int maxFrameSize) {}

@@ -17,11 +17,23 @@ import java.util.Set;
  * @param subjects with {@link Access#REQUIRE}: the subject must be one of these, or start with one ending in
  *     {@code /**} (without the {@code **})
  */
-public record RuleConfig(String path, Set<String> methods, Access access, List<String> scopes,
-        Map<String, List<String>> claims, Upgrade upgrade, Set<String> authMethods, List<String> subjects) {
+public record RuleConfig(
+        String path,
+        Set<String> methods,
+        Access access,
+        List<String> scopes,
+        Map<String, List<String>> claims,
+        Upgrade upgrade,
+        Set<String> authMethods,
+        List<String> subjects) {
 
-    public RuleConfig(String path, Set<String> methods, Access access, List<String> scopes,
-            Map<String, List<String>> claims, Upgrade upgrade) {
+    public RuleConfig(
+            String path,
+            Set<String> methods,
+            Access access,
+            List<String> scopes,
+            Map<String, List<String>> claims,
+            Upgrade upgrade) {
         this(path, methods, access, scopes, claims, upgrade, Set.of(), List.of());
     }
 
@@ -39,7 +51,9 @@ public record RuleConfig(String path, Set<String> methods, Access access, List<S
      * allowing a long-lived tunnel to it (or the reverse). Without the key a rule matches both.
      */
     public enum Upgrade {
-        ANY, WEBSOCKET, NONE;
+        ANY,
+        WEBSOCKET,
+        NONE;
 
         public boolean matches(boolean websocket) {
             return this == ANY || (this == WEBSOCKET) == websocket;
@@ -48,6 +62,9 @@ public record RuleConfig(String path, Set<String> methods, Access access, List<S
 
     /** What a matching request needs. */
     public enum Access {
-        ANONYMOUS, AUTHENTICATED, REQUIRE, DENY
+        ANONYMOUS,
+        AUTHENTICATED,
+        REQUIRE,
+        DENY
     }
 }

@@ -23,15 +23,32 @@ final class RulesSection {
      * The methods a rule may name: RFC 9110's, PATCH (RFC 5789), WebDAV's (RFC 4918, 3253, 5323) and QUERY.
      * CONNECT is left out because the guard refuses it before any rule is consulted.
      */
-    static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH",
-            "QUERY", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH");
+    static final Set<String> METHODS = Set.of(
+            "GET",
+            "HEAD",
+            "POST",
+            "PUT",
+            "DELETE",
+            "OPTIONS",
+            "TRACE",
+            "PATCH",
+            "QUERY",
+            "PROPFIND",
+            "PROPPATCH",
+            "MKCOL",
+            "COPY",
+            "MOVE",
+            "LOCK",
+            "UNLOCK",
+            "REPORT",
+            "SEARCH");
     /** Written alone, matches every method, as leaving {@code methods} out does. */
     static final String ANY_METHOD = "*";
+
     private static final Pattern SCOPE = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]+");
     private static final Pattern SEGMENT = Pattern.compile("[^/*?#]+|\\*");
 
-    private RulesSection() {
-    }
+    private RulesSection() {}
 
     /** @param publicPaths {@code auth.publicPaths}, which come before every rule */
     static AuthorizationConfig read(ConfigNode root, List<String> publicPaths) throws ConfigException {
@@ -62,10 +79,13 @@ final class RulesSection {
         }
         checkPattern(r, "path", path);
         Set<String> methods = methods(r);
-        int kinds = (r.has(RuleKeys.ALLOW) ? 1 : 0) + (r.has(RuleKeys.REQUIRE) ? 1 : 0) + (r.has(RuleKeys.DENY) ? 1 : 0);
+        int kinds =
+                (r.has(RuleKeys.ALLOW) ? 1 : 0) + (r.has(RuleKeys.REQUIRE) ? 1 : 0) + (r.has(RuleKeys.DENY) ? 1 : 0);
         if (kinds != 1) {
-            throw r.error("path", "each rule needs exactly one of allow: anonymous|authenticated, "
-                    + "require: {scopes, claims, authMethods, subjects}, deny: true (rule for " + path + ")");
+            throw r.error(
+                    "path",
+                    "each rule needs exactly one of allow: anonymous|authenticated, "
+                            + "require: {scopes, claims, authMethods, subjects}, deny: true (rule for " + path + ")");
         }
         RuleConfig.Upgrade upgrade = upgrade(r);
         RuleConfig c;
@@ -93,19 +113,20 @@ final class RulesSection {
             Map<String, List<String>> claims = req.stringListMap(RuleKeys.REQUIRE_CLAIMS);
             for (String claim : claims.keySet()) {
                 if (claim.isBlank() || !claim.strip().equals(claim)) {
-                    throw req.error("claims", "a claim name must be non-empty, without surrounding spaces: '"
-                            + claim + "'");
+                    throw req.error(
+                            "claims", "a claim name must be non-empty, without surrounding spaces: '" + claim + "'");
                 }
             }
             Set<String> authMethods = authMethods(req);
             List<String> subjects = subjects(req);
             req.finish();
             if (scopes.isEmpty() && claims.isEmpty() && authMethods.isEmpty() && subjects.isEmpty()) {
-                throw r.error("require", "name at least one scope, claim, auth method or subject "
-                        + "(or use allow: authenticated)");
+                throw r.error(
+                        "require",
+                        "name at least one scope, claim, auth method or subject " + "(or use allow: authenticated)");
             }
-            c = new RuleConfig(path, methods, RuleConfig.Access.REQUIRE, scopes, claims, upgrade, authMethods,
-                    subjects);
+            c = new RuleConfig(
+                    path, methods, RuleConfig.Access.REQUIRE, scopes, claims, upgrade, authMethods, subjects);
         }
         r.finish();
         return c;
@@ -116,8 +137,8 @@ final class RulesSection {
         Set<String> out = new java.util.LinkedHashSet<>();
         for (String m : req.stringOrList(RuleKeys.REQUIRE_AUTH_METHODS)) {
             if (!AUTH_METHODS.contains(m)) {
-                throw req.error("authMethods", "expected any of " + String.join(", ", AUTH_METHODS) + ", got '"
-                        + m + "'");
+                throw req.error(
+                        "authMethods", "expected any of " + String.join(", ", AUTH_METHODS) + ", got '" + m + "'");
             }
             out.add(m);
         }
@@ -130,8 +151,10 @@ final class RulesSection {
         for (String s : out) {
             String body = s.endsWith("/**") ? s.substring(0, s.length() - 2) : s;
             if (body.contains("*") || body.isBlank() || !body.strip().equals(body)) {
-                throw req.error("subjects", "expected an exact subject or a prefix ending in /** (as in "
-                        + "spiffe://cluster.local/ns/payments/**), got '" + s + "'");
+                throw req.error(
+                        "subjects",
+                        "expected an exact subject or a prefix ending in /** (as in "
+                                + "spiffe://cluster.local/ns/payments/**), got '" + s + "'");
             }
         }
         return out;
@@ -145,8 +168,11 @@ final class RulesSection {
         return switch (value) {
             case "websocket" -> RuleConfig.Upgrade.WEBSOCKET;
             case "none" -> RuleConfig.Upgrade.NONE;
-            default -> throw r.error("upgrade", "expected websocket (only WebSocket upgrades) or none (only plain "
-                    + "requests), got '" + value + "'; leave it out to match both");
+            default ->
+                throw r.error(
+                        "upgrade",
+                        "expected websocket (only WebSocket upgrades) or none (only plain " + "requests), got '" + value
+                                + "'; leave it out to match both");
         };
     }
 
@@ -157,8 +183,10 @@ final class RulesSection {
         }
         List<String> given = r.stringOrList(RuleKeys.METHODS);
         if (given.isEmpty()) {
-            throw r.error("methods", "an empty list would match no request; leave methods out (or write [\"*\"]) "
-                    + "to match every method");
+            throw r.error(
+                    "methods",
+                    "an empty list would match no request; leave methods out (or write [\"*\"]) "
+                            + "to match every method");
         }
         if (given.contains(ANY_METHOD)) {
             if (given.size() > 1) {
@@ -170,10 +198,13 @@ final class RulesSection {
         for (String m : given) {
             if (!METHODS.contains(m)) {
                 String upper = m.toUpperCase(Locale.ROOT);
-                String hint = METHODS.contains(upper) ? "; methods are case-sensitive: write " + upper
+                String hint = METHODS.contains(upper)
+                        ? "; methods are case-sensitive: write " + upper
                         : Suggestions.didYouMean(upper, METHODS);
-                throw r.error("methods", "not an HTTP method the sidecar knows: '" + m + "'" + hint
-                        + " (known: " + String.join(", ", new java.util.TreeSet<>(METHODS)) + ", or \"*\" for all)");
+                throw r.error(
+                        "methods",
+                        "not an HTTP method the sidecar knows: '" + m + "'" + hint + " (known: "
+                                + String.join(", ", new java.util.TreeSet<>(METHODS)) + ", or \"*\" for all)");
             }
             methods.add(m);
         }
@@ -197,8 +228,9 @@ final class RulesSection {
         for (int i = 0; i < segments.length; i++) {
             boolean lastEmpty = i == segments.length - 1 && segments[i].isEmpty();
             if (!lastEmpty && !SEGMENT.matcher(segments[i]).matches()) {
-                throw n.error(key, "use literal segments, * for one segment and a final /** for any suffix; got '"
-                        + path + "'");
+                throw n.error(
+                        key,
+                        "use literal segments, * for one segment and a final /** for any suffix; got '" + path + "'");
             }
         }
         String normalized;
@@ -208,8 +240,10 @@ final class RulesSection {
             throw n.error(key, "no request path can match '" + path + "': " + e.getMessage());
         }
         if (!normalized.equals(body)) {
-            throw n.error(key, "requests are matched by their normalized path, so '" + path + "' could never match; "
-                    + "write '" + normalized + (path.endsWith("/**") ? "/**" : "") + "'");
+            throw n.error(
+                    key,
+                    "requests are matched by their normalized path, so '" + path + "' could never match; " + "write '"
+                            + normalized + (path.endsWith("/**") ? "/**" : "") + "'");
         }
     }
 
@@ -224,17 +258,23 @@ final class RulesSection {
             for (int i = 0; i < publicPaths.size(); i++) {
                 if (covers(publicPaths.get(i), Set.of(), later.path(), later.methods())) {
                     // Public paths match upgrades and plain requests alike.
-                    throw nodes.get(j).error("path", "this rule can never apply: auth.publicPaths[" + i + "] ('"
-                            + publicPaths.get(i) + "') comes before every rule and matches every request it would");
+                    throw nodes.get(j)
+                            .error(
+                                    "path",
+                                    "this rule can never apply: auth.publicPaths[" + i + "] ('" + publicPaths.get(i)
+                                            + "') comes before every rule and matches every request it would");
                 }
             }
             for (int i = 0; i < j; i++) {
                 RuleConfig earlier = rules.get(i);
-                boolean upgradeCovered = earlier.upgrade() == RuleConfig.Upgrade.ANY
-                        || earlier.upgrade() == later.upgrade();
+                boolean upgradeCovered =
+                        earlier.upgrade() == RuleConfig.Upgrade.ANY || earlier.upgrade() == later.upgrade();
                 if (upgradeCovered && covers(earlier.path(), earlier.methods(), later.path(), later.methods())) {
-                    throw nodes.get(j).error("path", "this rule can never apply: rules[" + i + "] ('"
-                            + earlier.path() + "') comes first and matches every request it would");
+                    throw nodes.get(j)
+                            .error(
+                                    "path",
+                                    "this rule can never apply: rules[" + i + "] ('" + earlier.path()
+                                            + "') comes first and matches every request it would");
                 }
             }
         }
@@ -264,7 +304,8 @@ final class RulesSection {
 
     private static String[] segments(String pattern) {
         String body = pattern.endsWith("/**") ? pattern.substring(0, pattern.length() - 3) : pattern;
-        return body.isEmpty() || body.equals("/") && pattern.endsWith("/**") ? new String[0]
+        return body.isEmpty() || body.equals("/") && pattern.endsWith("/**")
+                ? new String[0]
                 : body.substring(1).split("/", -1);
     }
 }

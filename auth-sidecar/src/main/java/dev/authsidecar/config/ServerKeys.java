@@ -21,70 +21,138 @@ final class ServerKeys {
     private static final Duration MS = Duration.ofMillis(1);
     private static final Duration DAY = Duration.ofDays(1);
 
-    static final Structure SERVER = D.section("server", RESTART,
-            "the proxy listener: where clients connect and what they may send");
-    static final TextKey LISTEN = D.text("server.listen", "HOST:PORT", "0.0.0.0:8081", RESTART,
-            "proxy listen address (flag --listen)");
-    static final IntKey IO_THREADS = D.integer("server.ioThreads", 0, 0, 256, RESTART,
-            "event loops; 0 = one per available CPU");
-    static final IntKey MAX_REQUEST_LINE_BYTES = D.integer("server.maxRequestLineBytes", 8192, 256, 1 << 20,
-            RESTART, "a longer request line is answered 414");
-    static final IntKey MAX_HEADER_BYTES = D.integer("server.maxHeaderBytes", 16384, 1024, 1 << 20, RESTART,
-            "a larger header block is answered 431");
-    static final DurationKey REQUEST_HEAD_TIMEOUT = D.duration("server.requestHeadTimeout", Duration.ofSeconds(10),
-            MS, DAY, RESTART, "deadline for a whole request head, from its first byte; then 408");
-    static final DurationKey REQUEST_BODY_TIMEOUT = D.duration("server.requestBodyTimeout", Duration.ofSeconds(60),
-            MS, DAY, RESTART, "longest wait for more of a request body while the sidecar is ready for it; then 408");
-    static final DurationKey IDLE_TIMEOUT = D.duration("server.idleTimeout", Duration.ofSeconds(60), MS, DAY,
-            RESTART, "a keep-alive connection with no request in progress is closed after this");
-    static final BoolKey TRUST_FORWARDED_HEADERS = D.bool("server.trustForwardedHeaders", false, APPLIED,
+    static final Structure SERVER =
+            D.section("server", RESTART, "the proxy listener: where clients connect and what they may send");
+    static final TextKey LISTEN =
+            D.text("server.listen", "HOST:PORT", "0.0.0.0:8081", RESTART, "proxy listen address (flag --listen)");
+    static final IntKey IO_THREADS =
+            D.integer("server.ioThreads", 0, 0, 256, RESTART, "event loops; 0 = one per available CPU");
+    static final IntKey MAX_REQUEST_LINE_BYTES = D.integer(
+            "server.maxRequestLineBytes", 8192, 256, 1 << 20, RESTART, "a longer request line is answered 414");
+    static final IntKey MAX_HEADER_BYTES =
+            D.integer("server.maxHeaderBytes", 16384, 1024, 1 << 20, RESTART, "a larger header block is answered 431");
+    static final DurationKey REQUEST_HEAD_TIMEOUT = D.duration(
+            "server.requestHeadTimeout",
+            Duration.ofSeconds(10),
+            MS,
+            DAY,
+            RESTART,
+            "deadline for a whole request head, from its first byte; then 408");
+    static final DurationKey REQUEST_BODY_TIMEOUT = D.duration(
+            "server.requestBodyTimeout",
+            Duration.ofSeconds(60),
+            MS,
+            DAY,
+            RESTART,
+            "longest wait for more of a request body while the sidecar is ready for it; then 408");
+    static final DurationKey IDLE_TIMEOUT = D.duration(
+            "server.idleTimeout",
+            Duration.ofSeconds(60),
+            MS,
+            DAY,
+            RESTART,
+            "a keep-alive connection with no request in progress is closed after this");
+    static final BoolKey TRUST_FORWARDED_HEADERS = D.bool(
+            "server.trustForwardedHeaders",
+            false,
+            APPLIED,
             "keep incoming X-Forwarded-Proto/-Host (set by a trusted ingress) instead of overwriting them");
-    static final Structure UPGRADES = D.texts("server.upgrades", "[websocket]", RESTART,
+    static final Structure UPGRADES = D.texts(
+            "server.upgrades",
+            "[websocket]",
+            RESTART,
             "Upgrade tokens that may become a tunnel: websocket, or [] for none (h2c is never allowed)");
-    static final DurationKey TUNNEL_IDLE_TIMEOUT = D.duration("server.tunnelIdleTimeout", Duration.ofHours(1), MS,
-            DAY, RESTART, "a tunnel with no byte in either direction for this long is closed");
+    static final DurationKey TUNNEL_IDLE_TIMEOUT = D.duration(
+            "server.tunnelIdleTimeout",
+            Duration.ofHours(1),
+            MS,
+            DAY,
+            RESTART,
+            "a tunnel with no byte in either direction for this long is closed");
 
-    static final Structure HTTP2 = D.section("server.http2", RESTART,
-            "HTTP/2 with prior knowledge (h2c, or h2 by ALPN with TLS) on the same port");
-    static final BoolKey HTTP2_ENABLED = D.bool("server.http2.enabled", true, RESTART,
+    static final Structure HTTP2 = D.section(
+            "server.http2", RESTART, "HTTP/2 with prior knowledge (h2c, or h2 by ALPN with TLS) on the same port");
+    static final BoolKey HTTP2_ENABLED = D.bool(
+            "server.http2.enabled",
+            true,
+            RESTART,
             "false: the HTTP/2 preface is answered as a malformed HTTP/1.1 request");
-    static final IntKey HTTP2_MAX_CONCURRENT_STREAMS = D.integer("server.http2.maxConcurrentStreams", 100, 1, 10_000,
-            RESTART, "streams one connection may have open at once");
-    static final IntKey HTTP2_INITIAL_WINDOW_SIZE = D.integer("server.http2.initialWindowSize", 65_536, 1024,
-            16 << 20, RESTART, "request-body bytes a client may send ahead, per stream");
-    static final IntKey HTTP2_MAX_HEADER_LIST_SIZE = D.integer("server.http2.maxHeaderListSize",
-            "server.maxHeaderBytes", 1024, 1 << 20, RESTART,
+    static final IntKey HTTP2_MAX_CONCURRENT_STREAMS = D.integer(
+            "server.http2.maxConcurrentStreams",
+            100,
+            1,
+            10_000,
+            RESTART,
+            "streams one connection may have open at once");
+    static final IntKey HTTP2_INITIAL_WINDOW_SIZE = D.integer(
+            "server.http2.initialWindowSize",
+            65_536,
+            1024,
+            16 << 20,
+            RESTART,
+            "request-body bytes a client may send ahead, per stream");
+    static final IntKey HTTP2_MAX_HEADER_LIST_SIZE = D.integer(
+            "server.http2.maxHeaderListSize",
+            "server.maxHeaderBytes",
+            1024,
+            1 << 20,
+            RESTART,
             "largest decoded header block; the default makes both protocols refuse the same heads");
-    static final IntKey HTTP2_MAX_FRAME_SIZE = D.integer("server.http2.maxFrameSize", 16_384, 16_384, (1 << 24) - 1,
-            RESTART, "largest frame payload accepted");
+    static final IntKey HTTP2_MAX_FRAME_SIZE = D.integer(
+            "server.http2.maxFrameSize", 16_384, 16_384, (1 << 24) - 1, RESTART, "largest frame payload accepted");
 
-    static final Structure TLS = D.section("server.tls", RESTART,
-            "when present, the listener speaks TLS only (docs/tls.md)");
-    static final TextKey TLS_CERT_FILE = D.text("server.tls.certFile", "file", null, RESTART,
+    static final Structure TLS =
+            D.section("server.tls", RESTART, "when present, the listener speaks TLS only (docs/tls.md)");
+    static final TextKey TLS_CERT_FILE = D.text(
+            "server.tls.certFile",
+            "file",
+            null,
+            RESTART,
             "PEM certificate chain (required with server.tls); re-read when it changes");
-    static final TextKey TLS_KEY_FILE = D.text("server.tls.keyFile", "file", null, RESTART,
+    static final TextKey TLS_KEY_FILE = D.text(
+            "server.tls.keyFile",
+            "file",
+            null,
+            RESTART,
             "PEM private key, PKCS#8 (required with server.tls); re-read when it changes");
-    static final TextKey TLS_MIN_VERSION = D.text("server.tls.minVersion", "TLSv1.2 | TLSv1.3", "TLSv1.2", RESTART,
-            "the oldest TLS version accepted");
-    static final Structure TLS_CIPHER_SUITES = D.texts("server.tls.cipherSuites",
-            "TLS 1.3 suites, then ECDHE with AEAD", RESTART,
+    static final TextKey TLS_MIN_VERSION =
+            D.text("server.tls.minVersion", "TLSv1.2 | TLSv1.3", "TLSv1.2", RESTART, "the oldest TLS version accepted");
+    static final Structure TLS_CIPHER_SUITES = D.texts(
+            "server.tls.cipherSuites",
+            "TLS 1.3 suites, then ECDHE with AEAD",
+            RESTART,
             "enabled suites in preference order; weak ones are refused");
-    static final DurationKey TLS_HANDSHAKE_TIMEOUT = D.duration("server.tls.handshakeTimeout",
-            Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5), RESTART,
+    static final DurationKey TLS_HANDSHAKE_TIMEOUT = D.duration(
+            "server.tls.handshakeTimeout",
+            Duration.ofSeconds(10),
+            Duration.ofMillis(100),
+            Duration.ofMinutes(5),
+            RESTART,
             "a handshake not finished by then closes the connection");
-    static final TextKey TLS_CLIENT_CA_FILE = D.text("server.tls.clientCaFile", "file", null, RESTART,
+    static final TextKey TLS_CLIENT_CA_FILE = D.text(
+            "server.tls.clientCaFile",
+            "file",
+            null,
+            RESTART,
             "CA bundle that verifies client certificates (mutual TLS)");
-    static final TextKey TLS_CLIENT_AUTH = D.derivedText("server.tls.clientAuth", "none | optional | require",
-            "require with clientCaFile, else none", RESTART, "whether a client certificate is asked for or required");
+    static final TextKey TLS_CLIENT_AUTH = D.derivedText(
+            "server.tls.clientAuth",
+            "none | optional | require",
+            "require with clientCaFile, else none",
+            RESTART,
+            "whether a client certificate is asked for or required");
     /**
      * BoringSSL by default: bench/RESULTS.md measured it at about a seventh of the JDK's CPU per handshake and less
      * CPU per request than the JDK's SSLEngine.
      */
-    static final TextKey TLS_PROVIDER = D.text("server.tls.provider", "jdk | openssl", "openssl", RESTART,
+    static final TextKey TLS_PROVIDER = D.text(
+            "server.tls.provider",
+            "jdk | openssl",
+            "openssl",
+            RESTART,
             "the TLS implementation: the JDK's, or BoringSSL through netty-tcnative (checked to load at start-up)");
 
-    private ServerKeys() {
-    }
+    private ServerKeys() {}
 
     static List<ConfigKey> all() {
         return D.keys();

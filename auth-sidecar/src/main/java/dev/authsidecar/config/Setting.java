@@ -6,5 +6,4 @@ package dev.authsidecar.config;
  * @param value as written (or the default, as the reference shows it)
  * @param origin {@code default}, the file, or the variable or flag that set it
  */
-public record Setting(String path, String value, String origin) {
-}
+public record Setting(String path, String value, String origin) {}

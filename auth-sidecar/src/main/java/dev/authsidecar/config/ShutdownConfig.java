@@ -9,5 +9,4 @@ import java.time.Duration;
  *     balancers stop sending new traffic before the listener closes
  * @param timeout how long in-flight requests may take to finish once the listener is closed
  */
-public record ShutdownConfig(Duration drainDelay, Duration timeout) {
-}
+public record ShutdownConfig(Duration drainDelay, Duration timeout) {}

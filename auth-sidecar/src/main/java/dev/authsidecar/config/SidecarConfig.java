@@ -8,5 +8,4 @@ public record SidecarConfig(
         AuthConfig auth,
         AuthorizationConfig authorization,
         ShutdownConfig shutdown,
-        AccessLogConfig accessLog) {
-}
+        AccessLogConfig accessLog) {}

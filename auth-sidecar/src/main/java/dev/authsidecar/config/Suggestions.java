@@ -5,8 +5,7 @@ import java.util.Locale;
 
 /** "Did you mean …": the closest known name to a misspelt one, for configuration errors. */
 final class Suggestions {
-    private Suggestions() {
-    }
+    private Suggestions() {}
 
     /**
      * @return {@code "; did you mean X?"} when one known name differs only in case and separators, or by at most

@@ -18,8 +18,8 @@ import javax.net.ssl.SSLContext;
  */
 final class TlsSection {
     /** TLS 1.3 suites of the JDK; all are AEAD with forward secrecy by construction. */
-    static final List<String> TLS13_SUITES = List.of(
-            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
+    static final List<String> TLS13_SUITES =
+            List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
     /** TLS 1.2: ECDHE key exchange (forward secrecy) with AEAD ciphers only, ECDSA before RSA. */
     static final List<String> TLS12_SUITES = List.of(
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
@@ -30,15 +30,16 @@ final class TlsSection {
      * and an AEAD cipher. That refuses, among others, static-RSA key exchange (no forward secrecy), CBC (Lucky 13
      * and friends), RC4, 3DES, NULL, anonymous and export suites.
      */
-    private static final Pattern STRONG_TLS12 =
-            Pattern.compile("TLS_(ECDHE_ECDSA|ECDHE_RSA|DHE_RSA)_WITH_(AES_(128|256)_(GCM|CCM)|CHACHA20_POLY1305)_SHA(256|384)?");
+    private static final Pattern STRONG_TLS12 = Pattern.compile(
+            "TLS_(ECDHE_ECDSA|ECDHE_RSA|DHE_RSA)_WITH_(AES_(128|256)_(GCM|CCM)|CHACHA20_POLY1305)_SHA(256|384)?");
 
     /** What {@code server.tls.provider} is when it is not set, as declared (and explained) in {@link ServerKeys}. */
     static final TlsConfig.Provider DEFAULT_PROVIDER = java.util.Arrays.stream(TlsConfig.Provider.values())
-            .filter(p -> p.key().equals(ServerKeys.TLS_PROVIDER.fallback())).findFirst().orElseThrow();
+            .filter(p -> p.key().equals(ServerKeys.TLS_PROVIDER.fallback()))
+            .findFirst()
+            .orElseThrow();
 
-    private TlsSection() {
-    }
+    private TlsSection() {}
 
     /** @return the TLS settings, or {@code null} when the section is absent (the listener speaks cleartext) */
     /** @param http2 {@code server.http2.enabled}: whether ALPN offers {@code h2} */
@@ -58,12 +59,13 @@ final class TlsSection {
         TlsConfig.ClientAuth clientAuth = clientAuth(n, ca);
         // Checked last, so that a bad value of another key (set by a variable, say) is reported as itself.
         if (cert == null || key == null) {
-            throw n.error(cert == null ? "certFile" : "keyFile",
+            throw n.error(
+                    cert == null ? "certFile" : "keyFile",
                     "required when server.tls is set: PEM files of the serving certificate chain and its private key");
         }
         n.finish();
-        return new TlsConfig(cert, key, protocols, suites, handshakeTimeout, ca, clientAuth, TlsConfig.alpn(http2),
-                provider);
+        return new TlsConfig(
+                cert, key, protocols, suites, handshakeTimeout, ca, clientAuth, TlsConfig.alpn(http2), provider);
     }
 
     /**
@@ -77,10 +79,13 @@ final class TlsSection {
             if (p.key().equals(text)) {
                 if (p == TlsConfig.Provider.OPENSSL && !OpenSsl.isAvailable()) {
                     Throwable why = OpenSsl.unavailabilityCause();
-                    throw n.error("provider", "openssl needs netty-tcnative's BoringSSL library for this platform ("
-                            + System.getProperty("os.name") + " " + System.getProperty("os.arch") + "), which did "
-                            + "not load: " + (why == null ? "unknown reason" : why.toString())
-                            + "; use provider: jdk");
+                    throw n.error(
+                            "provider",
+                            "openssl needs netty-tcnative's BoringSSL library for this platform ("
+                                    + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+                                    + "), which did "
+                                    + "not load: " + (why == null ? "unknown reason" : why.toString())
+                                    + "; use provider: jdk");
                 }
                 return p;
             }
@@ -93,8 +98,11 @@ final class TlsSection {
         return switch (min) {
             case "TLSv1.2" -> List.of("TLSv1.3", "TLSv1.2");
             case "TLSv1.3" -> List.of("TLSv1.3");
-            case "TLSv1", "TLSv1.0", "TLSv1.1", "SSLv3" -> throw n.error("minVersion", min
-                    + " is refused: it is deprecated (RFC 8996) and lacks modern ciphers; use TLSv1.2 or TLSv1.3");
+            case "TLSv1", "TLSv1.0", "TLSv1.1", "SSLv3" ->
+                throw n.error(
+                        "minVersion",
+                        min
+                                + " is refused: it is deprecated (RFC 8996) and lacks modern ciphers; use TLSv1.2 or TLSv1.3");
             default -> throw n.error("minVersion", "expected TLSv1.2 or TLSv1.3, got '" + min + "'");
         };
     }
@@ -122,23 +130,30 @@ final class TlsSection {
                 throw n.error("cipherSuites", "'" + s + "' is not a cipher suite this JDK supports");
             }
             if (!TLS13_SUITES.contains(suite) && !STRONG_TLS12.matcher(suite).matches()) {
-                throw n.error("cipherSuites", "'" + s + "' is refused as weak: only TLS 1.3 suites and TLS 1.2 suites "
-                        + "with (EC)DHE key exchange and AEAD ciphers (GCM, CCM, ChaCha20-Poly1305) are allowed");
+                throw n.error(
+                        "cipherSuites",
+                        "'" + s + "' is refused as weak: only TLS 1.3 suites and TLS 1.2 suites "
+                                + "with (EC)DHE key exchange and AEAD ciphers (GCM, CCM, ChaCha20-Poly1305) are allowed");
             }
             if (provider == TlsConfig.Provider.OPENSSL && !OpenSsl.isCipherSuiteAvailable(suite)) {
                 // BoringSSL has no finite-field DHE, for one; it would drop such a suite without a word.
-                throw n.error("cipherSuites", "'" + s + "' is not offered by BoringSSL (provider: openssl); remove it "
-                        + "or set provider: jdk");
+                throw n.error(
+                        "cipherSuites",
+                        "'" + s + "' is not offered by BoringSSL (provider: openssl); remove it "
+                                + "or set provider: jdk");
             }
             out.add(suite);
         }
         if (out.stream().noneMatch(TLS13_SUITES::contains)) {
-            throw n.error("cipherSuites", "lists no TLS 1.3 suite (" + String.join(", ", TLS13_SUITES)
-                    + "): TLS 1.3 clients could not connect");
+            throw n.error(
+                    "cipherSuites",
+                    "lists no TLS 1.3 suite (" + String.join(", ", TLS13_SUITES)
+                            + "): TLS 1.3 clients could not connect");
         }
         if (tls12 && out.stream().allMatch(TLS13_SUITES::contains)) {
-            throw n.error("cipherSuites", "lists no TLS 1.2 suite although minVersion is TLSv1.2; add one or set "
-                    + "minVersion: TLSv1.3");
+            throw n.error(
+                    "cipherSuites",
+                    "lists no TLS 1.2 suite although minVersion is TLSv1.2; add one or set " + "minVersion: TLSv1.3");
         }
         return List.copyOf(out);
     }
@@ -165,8 +180,10 @@ final class TlsSection {
             throw n.error("clientAuth", text + " needs clientCaFile: the CA bundle that verifies client certificates");
         }
         if (mode == TlsConfig.ClientAuth.NONE && ca != null) {
-            throw n.error("clientCaFile", "is set but clientAuth is none, so no client certificate would be verified; "
-                    + "set clientAuth to optional or require, or remove clientCaFile");
+            throw n.error(
+                    "clientCaFile",
+                    "is set but clientAuth is none, so no client certificate would be verified; "
+                            + "set clientAuth to optional or require, or remove clientCaFile");
         }
         return mode;
     }

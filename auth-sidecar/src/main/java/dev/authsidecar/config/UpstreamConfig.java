@@ -47,9 +47,17 @@ public record UpstreamConfig(
      * {@code upstream.grpc.url} is not set and gRPC calls go to {@code url} like everything else.
      */
     public UpstreamConfig grpcUpstream() {
-        return grpc == null ? null
-                : new UpstreamConfig(grpc, connectTimeout, responseHeadTimeout, idleTimeout, maxIdlePerThread,
-                        Protocol.H2C, null, null);
+        return grpc == null
+                ? null
+                : new UpstreamConfig(
+                        grpc,
+                        connectTimeout,
+                        responseHeadTimeout,
+                        idleTimeout,
+                        maxIdlePerThread,
+                        Protocol.H2C,
+                        null,
+                        null);
     }
 
     public String host() {

@@ -11,5 +11,4 @@ import java.nio.file.Path;
  * @param certFile PEM chain presented to the application when it asks for a client certificate; or {@code null}
  * @param keyFile PKCS#8 PEM key of {@code certFile}; set exactly when {@code certFile} is
  */
-public record UpstreamTlsConfig(Path caFile, Path certFile, Path keyFile) {
-}
+public record UpstreamTlsConfig(Path caFile, Path certFile, Path keyFile) {}

@@ -14,13 +14,34 @@ import java.util.Map;
  * would let anyone in who guesses the word, so the loader refuses it, as it would any other fail-open value.
  */
 final class WeakKeys {
-    private static final List<String> PLACEHOLDERS = List.of("", "password", "Password", "secret", "changeme",
-            "change-me", "test", "testing", "admin", "123456", "12345678", "apikey", "api-key", "api_key", "key",
-            "token", "demo", "example", "letmein", "qwerty", "default", "sk_test", "replace-me", "dev");
+    private static final List<String> PLACEHOLDERS = List.of(
+            "",
+            "password",
+            "Password",
+            "secret",
+            "changeme",
+            "change-me",
+            "test",
+            "testing",
+            "admin",
+            "123456",
+            "12345678",
+            "apikey",
+            "api-key",
+            "api_key",
+            "key",
+            "token",
+            "demo",
+            "example",
+            "letmein",
+            "qwerty",
+            "default",
+            "sk_test",
+            "replace-me",
+            "dev");
     private static final Map<String, String> BY_HASH = byHash();
 
-    private WeakKeys() {
-    }
+    private WeakKeys() {}
 
     /** @return how to name the guessable string behind {@code sha256Hex}, or {@code null} when it is not one */
     static String placeholderOf(String sha256Hex) {

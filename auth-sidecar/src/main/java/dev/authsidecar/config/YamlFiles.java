@@ -22,11 +22,10 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * parser dump.
  */
 final class YamlFiles {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper YAML =
+            new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    private YamlFiles() {
-    }
+    private YamlFiles() {}
 
     /**
      * @param namedBy the key that named this file, for the not-found message, or {@code null} for the config file
@@ -36,11 +35,13 @@ final class YamlFiles {
         String source = file.toString();
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(BoundedFiles.readAllBytes(file)))
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(BoundedFiles.readAllBytes(file)))
                     .toString();
         } catch (NoSuchFileException e) {
-            throw new ConfigException(source, "", "file not found" + (namedBy != null ? " (named by " + namedBy + ")"
-                    : ""));
+            throw new ConfigException(
+                    source, "", "file not found" + (namedBy != null ? " (named by " + namedBy + ")" : ""));
         } catch (CharacterCodingException e) {
             throw new ConfigException(source, "", "not valid YAML: the file is not UTF-8 text");
         } catch (IOException e) {
@@ -76,12 +77,15 @@ final class YamlFiles {
                 Mark mark = marked.getProblemMark();
                 String problem = marked.getProblem() != null ? marked.getProblem() : marked.getMessage();
                 String context = marked.getContext();
-                return new ConfigException(source + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1), "",
+                return new ConfigException(
+                        source + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1),
+                        "",
                         "not valid YAML: " + oneLine(problem) + (context != null ? " (" + oneLine(context) + ")" : ""));
             }
         }
         JsonLocation at = e.getLocation();
-        String where = at == null || at.getLineNr() < 1 ? source
+        String where = at == null || at.getLineNr() < 1
+                ? source
                 : source + ":" + at.getLineNr() + (at.getColumnNr() > 0 ? ":" + at.getColumnNr() : "");
         return new ConfigException(where, "", "not valid YAML: " + oneLine(String.valueOf(e.getOriginalMessage())));
     }

@@ -1,5 +1,6 @@
 package dev.authsidecar.forward;
 
+import dev.authsidecar.net.LazyDeadline;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -7,7 +8,6 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
-import dev.authsidecar.net.LazyDeadline;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,7 +20,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     /** Timers are re-armed lazily; this only bounds how long an unused timer lingers. */
     private static final long TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private enum Waiting { NOTHING, RESPONSE, IDLE_IN_POOL }
+    private enum Waiting {
+        NOTHING,
+        RESPONSE,
+        IDLE_IN_POOL
+    }
 
     private Exchange exchange;
     private Channel channel;

@@ -18,8 +18,7 @@ final class CloseFrames {
     /** 1001 Going Away: nothing crossed the tunnel for the idle timeout. */
     static final Close IDLE = new Close(1001, "idle timeout");
 
-    private CloseFrames() {
-    }
+    private CloseFrames() {}
 
     /**
      * One reason to close, as a frame for each side: to the client as a server sends it (unmasked, encoded once
@@ -33,8 +32,8 @@ final class CloseFrames {
         Close(int status, String reason) {
             this.status = status;
             this.reason = reason;
-            this.toClient = Unpooled.unreleasableBuffer(encode(new CloseWebSocketFrame(status, reason), false)
-                    .asReadOnly());
+            this.toClient = Unpooled.unreleasableBuffer(
+                    encode(new CloseWebSocketFrame(status, reason), false).asReadOnly());
         }
 
         ByteBuf toClient() {

@@ -10,8 +10,8 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -56,7 +56,11 @@ public final class Exchange {
     /** The application's 101, kept until its end, when the tunnel opens. */
     private HttpResponse switching;
 
-    public Exchange(Channel client, ExchangeListener listener, UpstreamPool pool, RequestRecord record,
+    public Exchange(
+            Channel client,
+            ExchangeListener listener,
+            UpstreamPool pool,
+            RequestRecord record,
             ExchangeRequest request) {
         this.client = client;
         this.listener = listener;
@@ -106,8 +110,8 @@ public final class Exchange {
         BackendHandler.of(ch).attach(this);
         ch.write(request.head());
         if (request.body() == Body.AFTER_CONTINUE) {
-            client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER));
+            client.writeAndFlush(new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
         if (pending != null) {
             HttpContent c;
@@ -198,8 +202,9 @@ public final class Exchange {
         int code = response.status().code();
         if (code == 101) {
             // Only the one upgrade the sidecar forwarded may be accepted; any other switch is a broken application.
-            if (request.tunnel() == null || !HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(
-                    response.headers().get(HttpHeaderNames.UPGRADE, "").trim())) {
+            if (request.tunnel() == null
+                    || !HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(
+                            response.headers().get(HttpHeaderNames.UPGRADE, "").trim())) {
                 failOrAbort(Failure.UPSTREAM_PROTOCOL_ERROR);
                 return;
             }
@@ -222,8 +227,7 @@ public final class Exchange {
         upstreamReusable = HttpUtil.isKeepAlive(response) && !early;
         keepAlive &= !early;
         boolean noBody = headRequest || code == 204 || code == 304;
-        keepAlive = ResponseRewriter.rewrite(response, request.requestId(), noBody, request.clientHttp11(),
-                keepAlive);
+        keepAlive = ResponseRewriter.rewrite(response, request.requestId(), noBody, request.clientHttp11(), keepAlive);
         client.write(response);
     }
 

@@ -13,8 +13,14 @@ import io.netty.handler.codec.http.HttpRequest;
  * @param responseTimeoutMillis how long the application has to start its response once the request is sent
  * @param tunnel for a WebSocket upgrade, what to do when the application agrees; else {@code null}
  */
-public record ExchangeRequest(HttpRequest head, String requestId, Body body, boolean clientHttp11,
-        boolean keepAlive, long responseTimeoutMillis, TunnelOffer tunnel) {
+public record ExchangeRequest(
+        HttpRequest head,
+        String requestId,
+        Body body,
+        boolean clientHttp11,
+        boolean keepAlive,
+        long responseTimeoutMillis,
+        TunnelOffer tunnel) {
 
     public enum Body {
         /**

@@ -15,6 +15,7 @@ final class FrameBoundary {
     private long payloadLeft;
     /** Header bytes seen of the frame in progress; 0 between frames. */
     private int headerSeen;
+
     private int headerLength;
     private int extendedBytes;
     private long length;

@@ -6,8 +6,7 @@ package dev.authsidecar.forward;
  * a call the caller has given up on does not hold the application's stream for the full configured timeout.
  */
 public final class GrpcTimeout {
-    private GrpcTimeout() {
-    }
+    private GrpcTimeout() {}
 
     /**
      * @return {@code configuredMillis}, or the header's timeout when it is valid and shorter (at least 1 ms); a

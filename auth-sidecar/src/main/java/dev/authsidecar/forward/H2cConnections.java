@@ -1,7 +1,7 @@
 package dev.authsidecar.forward;
 
-import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.UpstreamConfig;
+import dev.authsidecar.net.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -43,6 +43,7 @@ final class H2cConnections {
      * one slow stream cannot stall its siblings.
      */
     static final int CONNECTION_WINDOW = 64 << 20;
+
     private static final int DEFAULT_WINDOW = 65_535;
 
     private final UpstreamPool pool;
@@ -61,7 +62,8 @@ final class H2cConnections {
         this.bootstrap = new Bootstrap()
                 .channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        config.connectTimeout().toMillis())
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -149,7 +151,9 @@ final class H2cConnections {
         }
 
         boolean canOpenStream() {
-            return connected.isDone() && !isDead() && codec(connected.getNow()).connection().local().canOpenStream();
+            return connected.isDone()
+                    && !isDead()
+                    && codec(connected.getNow()).connection().local().canOpenStream();
         }
 
         void open(Promise<Channel> promise) {

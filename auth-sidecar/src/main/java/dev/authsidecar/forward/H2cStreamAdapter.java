@@ -52,7 +52,8 @@ final class H2cStreamAdapter extends ChannelDuplexHandler {
                 HttpResponse head = new DefaultHttpResponse(full.protocolVersion(), full.status(), h);
                 head.setDecoderResult(full.decoderResult());
                 LastHttpContent end = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
-                if (ProblemResponses.isGrpc(h.get(HttpHeaderNames.CONTENT_TYPE)) && !full.content().isReadable()) {
+                if (ProblemResponses.isGrpc(h.get(HttpHeaderNames.CONTENT_TYPE))
+                        && !full.content().isReadable()) {
                     moveGrpcFields(h, end.trailingHeaders());
                 }
                 ctx.fireChannelRead(head);

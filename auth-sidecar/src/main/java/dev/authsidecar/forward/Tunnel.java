@@ -1,7 +1,7 @@
 package dev.authsidecar.forward;
 
-import dev.authsidecar.net.LazyDeadline;
 import dev.authsidecar.net.Drain;
+import dev.authsidecar.net.LazyDeadline;
 import dev.authsidecar.record.Metrics;
 import dev.authsidecar.record.RequestRecord;
 import dev.authsidecar.rewrite.ResponseRewriter;
@@ -47,7 +47,12 @@ public final class Tunnel {
 
     /** How a tunnel ended: a closed set, used as a metric label. */
     public enum Result {
-        CLIENT_CLOSED, UPSTREAM_CLOSED, IDLE_TIMEOUT, EXPIRED, SHUTDOWN, ERROR;
+        CLIENT_CLOSED,
+        UPSTREAM_CLOSED,
+        IDLE_TIMEOUT,
+        EXPIRED,
+        SHUTDOWN,
+        ERROR;
 
         private final String label = name().toLowerCase(Locale.ROOT);
 
@@ -72,10 +77,15 @@ public final class Tunnel {
     private boolean closing;
     /** A close waiting for the application's frame in progress to end. */
     private CloseFrames.Close closeFrame;
+
     private int openChannels = 2;
     private boolean ended;
 
-    private Tunnel(Channel clientChannel, Channel upstreamChannel, TunnelOffer offer, RequestRecord record,
+    private Tunnel(
+            Channel clientChannel,
+            Channel upstreamChannel,
+            TunnelOffer offer,
+            RequestRecord record,
             ExchangeListener listener) {
         this.client = new End(clientChannel);
         this.upstream = new End(upstreamChannel);
@@ -85,8 +95,8 @@ public final class Tunnel {
         this.listener = listener;
         this.metrics = offer.metrics();
         this.idleNanos = TimeUnit.MILLISECONDS.toNanos(offer.idleTimeoutMillis());
-        this.idle = new LazyDeadline(clientChannel.eventLoop(), idleNanos, () -> close(Result.IDLE_TIMEOUT,
-                CloseFrames.IDLE));
+        this.idle = new LazyDeadline(
+                clientChannel.eventLoop(), idleNanos, () -> close(Result.IDLE_TIMEOUT, CloseFrames.IDLE));
     }
 
     /**
@@ -95,11 +105,18 @@ public final class Tunnel {
      *
      * @param response the application's 101, sent on to the client
      */
-    static Tunnel open(Channel clientChannel, Channel upstreamChannel, HttpResponse response, String requestId,
-            TunnelOffer offer, RequestRecord record, ExchangeListener listener) {
+    static Tunnel open(
+            Channel clientChannel,
+            Channel upstreamChannel,
+            HttpResponse response,
+            String requestId,
+            TunnelOffer offer,
+            RequestRecord record,
+            ExchangeListener listener) {
         Tunnel t = new Tunnel(clientChannel, upstreamChannel, offer, record, listener);
         ResponseRewriter.rewrite(response, requestId, true, true, true);
-        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
+        response.headers()
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
                 .set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
         // The 101 goes out through the client's HTTP encoder; then HTTP leaves the client's pipeline.
         clientChannel.write(response);
@@ -123,8 +140,9 @@ public final class Tunnel {
         t.idle.set(t.idleNanos);
         if (offer.closeAtEpochSecond() != Long.MAX_VALUE) {
             long delay = Math.max(0, offer.closeAtEpochSecond() * 1000 - System.currentTimeMillis());
-            t.expiry = clientChannel.eventLoop().schedule(() -> t.close(Result.EXPIRED, CloseFrames.EXPIRED),
-                    delay, TimeUnit.MILLISECONDS);
+            t.expiry = clientChannel
+                    .eventLoop()
+                    .schedule(() -> t.close(Result.EXPIRED, CloseFrames.EXPIRED), delay, TimeUnit.MILLISECONDS);
         }
         t.client.readMore();
         t.upstream.readMore();
@@ -188,12 +206,17 @@ public final class Tunnel {
             closeBoth();
         } else {
             closeFrame = frame;
-            grace = client.channel.eventLoop().schedule(() -> {
-                if (closeFrame != null) {
-                    closeFrame = null;
-                    closeBoth();
-                }
-            }, FRAME_END_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            grace = client.channel
+                    .eventLoop()
+                    .schedule(
+                            () -> {
+                                if (closeFrame != null) {
+                                    closeFrame = null;
+                                    closeBoth();
+                                }
+                            },
+                            FRAME_END_GRACE_MILLIS,
+                            TimeUnit.MILLISECONDS);
             upstream.readMore();
         }
     }
@@ -270,7 +293,8 @@ public final class Tunnel {
     private void failed(End which, Throwable cause) {
         if (result == null) {
             // A reset is a side leaving abruptly, not a fault of the tunnel.
-            result = cause instanceof IOException ? which == client ? Result.CLIENT_CLOSED : Result.UPSTREAM_CLOSED
+            result = cause instanceof IOException
+                    ? which == client ? Result.CLIENT_CLOSED : Result.UPSTREAM_CLOSED
                     : Result.ERROR;
         }
         log.debug("tunnel {} side failed: {}", which == client ? "client" : "upstream", cause.toString());

@@ -17,8 +17,13 @@ import java.util.ArrayDeque;
  * @param closeAtEpochSecond when the credential expires and the tunnel is closed; {@code Long.MAX_VALUE} for never
  * @param early the client's bytes that followed the upgrade request, in order; the tunnel sends them on
  */
-public record TunnelOffer(ChannelHandler clientHandler, ChannelHandler clientDeadlines, long idleTimeoutMillis, long closeAtEpochSecond,
-        Metrics metrics, ArrayDeque<ByteBuf> early) {
+public record TunnelOffer(
+        ChannelHandler clientHandler,
+        ChannelHandler clientDeadlines,
+        long idleTimeoutMillis,
+        long closeAtEpochSecond,
+        Metrics metrics,
+        ArrayDeque<ByteBuf> early) {
 
     void releaseEarly() {
         ByteBuf b;

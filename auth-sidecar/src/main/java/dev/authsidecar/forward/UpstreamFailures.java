@@ -8,14 +8,14 @@ import java.net.ConnectException;
 
 /** Classifies what went wrong with the application's connection. */
 final class UpstreamFailures {
-    private UpstreamFailures() {
-    }
+    private UpstreamFailures() {}
 
     static Failure ofConnect(Throwable cause) {
         if (cause instanceof UpstreamTlsException) {
             return Failure.UPSTREAM_TLS;
         }
-        return cause instanceof ConnectTimeoutException ? Failure.UPSTREAM_CONNECT_TIMEOUT
+        return cause instanceof ConnectTimeoutException
+                ? Failure.UPSTREAM_CONNECT_TIMEOUT
                 : Failure.UPSTREAM_UNAVAILABLE;
     }
 

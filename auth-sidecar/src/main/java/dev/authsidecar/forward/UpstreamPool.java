@@ -1,7 +1,7 @@
 package dev.authsidecar.forward;
 
-import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.UpstreamConfig;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -32,6 +32,7 @@ public final class UpstreamPool {
     private final H2cConnections h2c;
     /** With an https:// url: every connection, pooled, tunnel or HTTP/2, is TLS first. */
     private final UpstreamTls tls;
+
     private final FastThreadLocal<ArrayDeque<Channel>> idle = new FastThreadLocal<>() {
         @Override
         protected ArrayDeque<Channel> initialValue() {
@@ -56,7 +57,8 @@ public final class UpstreamPool {
                 .option(ChannelOption.TCP_NODELAY, true)
                 // A tunnel passes a FIN on as a FIN; HTTP connections close on one (BackendHandler).
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        config.connectTimeout().toMillis())
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -98,7 +100,7 @@ public final class UpstreamPool {
         if (h2c != null) {
             return h2c.openStream(loop);
         }
-        return connect(bootstrap, loop, ch -> { });
+        return connect(bootstrap, loop, ch -> {});
     }
 
     /**

@@ -20,8 +20,7 @@ import java.util.List;
  * {@link Failure} and adds the checks that only matter to a proxy.
  */
 public final class RequestGuard {
-    private RequestGuard() {
-    }
+    private RequestGuard() {}
 
     /** @return the request target to forward: the normalized path, then the query exactly as sent */
     public static String check(HttpRequest request) throws RejectedRequest {
@@ -54,8 +53,8 @@ public final class RequestGuard {
         for (int i = q + 1; i < uri.length(); i++) {
             char c = uri.charAt(i);
             if (c <= 0x20 || c >= 0x7F || c == '#') {
-                throw new RejectedRequest(Failure.MALFORMED_REQUEST, "the query contains a character that must "
-                        + "be percent-encoded");
+                throw new RejectedRequest(
+                        Failure.MALFORMED_REQUEST, "the query contains a character that must " + "be percent-encoded");
             }
         }
         // Reuse the client's string when the path did not change: the common case allocates nothing.
@@ -68,8 +67,12 @@ public final class RequestGuard {
      * only. Netty hands out shared constants for the common methods, so they are not scanned.
      */
     private static void checkMethod(HttpMethod method) throws RejectedRequest {
-        if (method == HttpMethod.GET || method == HttpMethod.POST || method == HttpMethod.HEAD
-                || method == HttpMethod.PUT || method == HttpMethod.DELETE || method == HttpMethod.PATCH
+        if (method == HttpMethod.GET
+                || method == HttpMethod.POST
+                || method == HttpMethod.HEAD
+                || method == HttpMethod.PUT
+                || method == HttpMethod.DELETE
+                || method == HttpMethod.PATCH
                 || method == HttpMethod.OPTIONS) {
             return;
         }
@@ -77,7 +80,8 @@ public final class RequestGuard {
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (!(c >= 'A' && c <= 'Z') && c != '-' && c != '_') {
-                throw new RejectedRequest(Failure.MALFORMED_REQUEST,
+                throw new RejectedRequest(
+                        Failure.MALFORMED_REQUEST,
                         "the method must be upper-case letters, '-' or '_' (methods are case-sensitive)");
             }
         }
@@ -89,12 +93,12 @@ public final class RequestGuard {
             return;
         }
         if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            throw new RejectedRequest(Failure.MALFORMED_REQUEST,
-                    "Content-Length and Transfer-Encoding together are ambiguous");
+            throw new RejectedRequest(
+                    Failure.MALFORMED_REQUEST, "Content-Length and Transfer-Encoding together are ambiguous");
         }
-        if (te.size() != 1 || !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(te.get(0).trim())) {
-            throw new RejectedRequest(Failure.MALFORMED_REQUEST,
-                    "only the chunked transfer coding is supported");
+        if (te.size() != 1
+                || !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(te.get(0).trim())) {
+            throw new RejectedRequest(Failure.MALFORMED_REQUEST, "only the chunked transfer coding is supported");
         }
     }
 

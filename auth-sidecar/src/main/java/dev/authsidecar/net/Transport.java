@@ -24,12 +24,15 @@ import org.slf4j.LoggerFactory;
 
 /** epoll on Linux when its native library loads, NIO everywhere else. Chosen once per process. */
 public enum Transport {
-    EPOLL, NIO;
+    EPOLL,
+    NIO;
 
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
     public static Transport best() {
-        return choose(Epoll.isAvailable(), Epoll.unavailabilityCause(),
+        return choose(
+                Epoll.isAvailable(),
+                Epoll.unavailabilityCause(),
                 System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux"));
     }
 
@@ -44,9 +47,10 @@ public enum Transport {
             return EPOLL;
         }
         if (linux) {
-            log.warn("epoll transport unavailable, falling back to NIO (more CPU and memory per connection): {}. "
-                    + "The image installs Netty's library in /usr/java/packages/lib; elsewhere Netty unpacks it to "
-                    + "io.netty.native.workdir (default: java.io.tmpdir), which must be writable and allow exec",
+            log.warn(
+                    "epoll transport unavailable, falling back to NIO (more CPU and memory per connection): {}. "
+                            + "The image installs Netty's library in /usr/java/packages/lib; elsewhere Netty unpacks it to "
+                            + "io.netty.native.workdir (default: java.io.tmpdir), which must be writable and allow exec",
                     reason(unavailabilityCause));
         } else {
             log.debug("epoll is Linux-only; using NIO");
@@ -72,7 +76,8 @@ public enum Transport {
         if (t == null || !seen.add(t)) {
             return;
         }
-        String text = t.getClass().getName() + (t.getMessage() == null ? "" : ": " + t.getMessage().strip());
+        String text = t.getClass().getName()
+                + (t.getMessage() == null ? "" : ": " + t.getMessage().strip());
         if (!parts.contains(text)) {
             parts.add(text);
         }

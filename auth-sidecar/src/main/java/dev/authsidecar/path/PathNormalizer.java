@@ -11,8 +11,7 @@ package dev.authsidecar.path;
  * and the configuration loader refuses a rule pattern that is not already in this form (it could never match).
  */
 public final class PathNormalizer {
-    private PathNormalizer() {
-    }
+    private PathNormalizer() {}
 
     public static String normalize(String path) throws InvalidPathException {
         if (path.isEmpty() || path.charAt(0) != '/') {
@@ -93,7 +92,8 @@ public final class PathNormalizer {
             if (isUnreserved(v)) {
                 sb.append((char) v);
             } else {
-                sb.append('%').append(Character.toUpperCase(path.charAt(i + 1)))
+                sb.append('%')
+                        .append(Character.toUpperCase(path.charAt(i + 1)))
                         .append(Character.toUpperCase(path.charAt(i + 2)));
             }
             i += 2;
@@ -111,8 +111,13 @@ public final class PathNormalizer {
     }
 
     private static boolean isUnreserved(int c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '-' || c == '.' || c == '_' || c == '~';
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '-'
+                || c == '.'
+                || c == '_'
+                || c == '~';
     }
 
     private static InvalidPathException reject(String detail) {

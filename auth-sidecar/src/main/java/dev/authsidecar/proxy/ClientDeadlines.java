@@ -42,7 +42,12 @@ public final class ClientDeadlines extends ChannelInboundHandlerAdapter {
         }
     };
 
-    private enum Phase { IDLE, READING_HEAD, EXCHANGE, READING_BODY }
+    private enum Phase {
+        IDLE,
+        READING_HEAD,
+        EXCHANGE,
+        READING_BODY
+    }
 
     private final long headTimeoutNanos;
     private final long bodyTimeoutNanos;

@@ -53,8 +53,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     /** @param protocol what the client speaks on this channel, for the records ({@link RequestRecord#PROTOCOLS}) */
-    public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades,
-            String protocol) {
+    public FrontendHandler(
+            Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades, String protocol) {
         record.protocol(protocol);
         this.deadline = deadline;
         this.path = new RequestPath(stages, upgrades, recorder, record, this, deadline);
@@ -252,8 +252,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     private void onBodyTimeout() {
         if (state == ConnectionState.FORWARDING && exchange != null) {
-            abortBody(Failure.REQUEST_BODY_TIMEOUT, "no more of the request body arrived within "
-                    + deadline.bodyTimeoutMillis() + " ms");
+            abortBody(
+                    Failure.REQUEST_BODY_TIMEOUT,
+                    "no more of the request body arrived within " + deadline.bodyTimeoutMillis() + " ms");
         }
     }
 
@@ -323,8 +324,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private void onInputShutdown() {
         keepAlive = false;
         switch (state) {
-            case FORWARDING -> abortBody(Failure.MALFORMED_REQUEST,
-                    "the client closed its side of the connection before the request body was complete");
+            case FORWARDING ->
+                abortBody(
+                        Failure.MALFORMED_REQUEST,
+                        "the client closed its side of the connection before the request body was complete");
             case AWAITING_RESPONSE -> {
                 // An upgrade request already closes after any answer but a 101; the tunnel passes the FIN on.
                 if (exchange != null && upgrade == null) {
@@ -395,5 +398,4 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             exchange.onClientReadComplete();
         }
     }
-
 }

@@ -15,8 +15,7 @@ import java.util.concurrent.TimeUnit;
 final class LingeringClose {
     static final long LINGER_MILLIS = 2000;
 
-    private LingeringClose() {
-    }
+    private LingeringClose() {}
 
     static void after(ChannelFuture written, boolean linger) {
         Channel ch = written.channel();

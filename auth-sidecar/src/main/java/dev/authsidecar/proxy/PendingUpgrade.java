@@ -31,8 +31,12 @@ final class PendingUpgrade {
     }
 
     /** The request is allowed: what the forward step needs to open the tunnel, with the bytes held so far. */
-    TunnelOffer offer(ChannelHandler clientHandler, ChannelHandler clientDeadlines, long idleTimeoutMillis,
-            long closeAtEpochSecond, Metrics metrics) {
+    TunnelOffer offer(
+            ChannelHandler clientHandler,
+            ChannelHandler clientDeadlines,
+            long idleTimeoutMillis,
+            long closeAtEpochSecond,
+            Metrics metrics) {
         return new TunnelOffer(clientHandler, clientDeadlines, idleTimeoutMillis, closeAtEpochSecond, metrics, early);
     }
 

@@ -10,16 +10,17 @@ import io.netty.handler.codec.http.HttpVersion;
 
 /** Small derivations from a request and its outcome, kept out of the connection handler. */
 final class RequestFacts {
-    private RequestFacts() {
-    }
+    private RequestFacts() {}
 
     /**
      * The method for the record, or {@code null} when the request line could not be parsed: Netty then hands
      * over a stand-in request ({@code GET /bad-request HTTP/1.0}) whose method the client never sent.
      */
     static String methodOf(HttpRequest request) {
-        boolean standIn = !request.decoderResult().isSuccess() && request.method() == HttpMethod.GET
-                && "/bad-request".equals(request.uri()) && request.protocolVersion() == HttpVersion.HTTP_1_0;
+        boolean standIn = !request.decoderResult().isSuccess()
+                && request.method() == HttpMethod.GET
+                && "/bad-request".equals(request.uri())
+                && request.protocolVersion() == HttpVersion.HTTP_1_0;
         return standIn ? null : request.method().name();
     }
 

@@ -18,9 +18,18 @@ import io.netty.handler.codec.http.HttpVersion;
  * @param websocket the request asks for a WebSocket tunnel the sidecar would open
  * @param peer the connection's verified client certificate, or {@code null}
  */
-record RequestHead(HttpRequest request, String target, String path, boolean hasBody, boolean chunked,
-        boolean http11, boolean expectContinue, boolean unsupportedExpectation, boolean websocket,
-        ClientCertificate peer) implements RequestPath.Step {
+record RequestHead(
+        HttpRequest request,
+        String target,
+        String path,
+        boolean hasBody,
+        boolean chunked,
+        boolean http11,
+        boolean expectContinue,
+        boolean unsupportedExpectation,
+        boolean websocket,
+        ClientCertificate peer)
+        implements RequestPath.Step {
 
     /** The guard's verdict first: a request it refuses has no head worth keeping. */
     static RequestHead read(HttpRequest request, Upgrades upgrades, ClientCertificate peer) throws RejectedRequest {
@@ -29,9 +38,18 @@ record RequestHead(HttpRequest request, String target, String path, boolean hasB
         boolean hasBody = chunked || HttpUtil.getContentLength(request, 0L) > 0;
         boolean http11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
         String expect = request.headers().get(HttpHeaderNames.EXPECT);
-        boolean unsupported = expect != null
-                && (!http11 || !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim()));
-        return new RequestHead(request, target, RequestFacts.pathOf(target), hasBody, chunked, http11,
-                expect != null && !unsupported && hasBody, unsupported, upgrades.isWebSocket(request, hasBody), peer);
+        boolean unsupported =
+                expect != null && (!http11 || !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim()));
+        return new RequestHead(
+                request,
+                target,
+                RequestFacts.pathOf(target),
+                hasBody,
+                chunked,
+                http11,
+                expect != null && !unsupported && hasBody,
+                unsupported,
+                upgrades.isWebSocket(request, hasBody),
+                peer);
     }
 }

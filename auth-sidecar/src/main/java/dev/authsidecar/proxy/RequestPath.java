@@ -17,10 +17,10 @@ import dev.authsidecar.respond.Refusal;
 import dev.authsidecar.rewrite.RequestIds;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -43,16 +43,14 @@ final class RequestPath {
     private static final AuthOutcome AUTH_FAILED = new AuthOutcome.Unavailable("the credential could not be checked");
 
     /** What the path decided for a request. */
-    sealed interface Step permits Answer, RequestHead, Authenticating, Forward {
-    }
+    sealed interface Step permits Answer, RequestHead, Authenticating, Forward {}
 
     /**
      * The sidecar answers the request itself.
      *
      * @param bodyUnread the request may have a body that will not be read: the connection must close after
      */
-    record Answer(Failure failure, String detail, String requiredScope, boolean bodyUnread) implements Step {
-    }
+    record Answer(Failure failure, String detail, String requiredScope, boolean bodyUnread) implements Step {}
 
     /** Authentication needs the network: resume with {@link #authorize} on the connection's own event loop. */
     record Authenticating(Stages stages, RequestHead head, CompletableFuture<AuthOutcome> result) implements Step {
@@ -63,8 +61,7 @@ final class RequestPath {
     }
 
     /** Forward the request to the application through this pool. */
-    record Forward(UpstreamPool pool, ExchangeRequest request) implements Step {
-    }
+    record Forward(UpstreamPool pool, ExchangeRequest request) implements Step {}
 
     private final Supplier<Stages> stages;
     private final Upgrades upgrades;
@@ -72,6 +69,7 @@ final class RequestPath {
     private final RequestRecord record;
     /** What a tunnel takes over from the connection: its handler, and the clocks that leave with HTTP. */
     private final ChannelHandler clientHandler;
+
     private final ClientDeadlines deadlines;
     private final CredentialMemo credentials = new CredentialMemo();
     private Channel connection;
@@ -80,8 +78,13 @@ final class RequestPath {
     /** The current request is a gRPC call: the sidecar's own answers take gRPC's shape. */
     private boolean grpc;
 
-    RequestPath(Supplier<Stages> stages, Upgrades upgrades, Recorder recorder, RequestRecord record,
-            ChannelHandler clientHandler, ClientDeadlines deadlines) {
+    RequestPath(
+            Supplier<Stages> stages,
+            Upgrades upgrades,
+            Recorder recorder,
+            RequestRecord record,
+            ChannelHandler clientHandler,
+            ClientDeadlines deadlines) {
         this.clientHandler = clientHandler;
         this.deadlines = deadlines;
         this.stages = stages;
@@ -93,7 +96,8 @@ final class RequestPath {
     /** The client's connection is open: an HTTP/2 stream answers for its connection. */
     void connected(Channel channel) {
         connection = channel instanceof Http2StreamChannel stream ? stream.parent() : channel;
-        clientIp = connection.remoteAddress() instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress()
+        clientIp = connection.remoteAddress() instanceof InetSocketAddress inet
+                ? inet.getAddress().getHostAddress()
                 : "unknown";
     }
 
@@ -110,7 +114,8 @@ final class RequestPath {
         ClientCertificate peer = connection.attr(ClientCertificate.ATTRIBUTE).get();
         grpc = ProblemResponses.isGrpc(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
         requestId = RequestIds.accept(request.headers().get(RequestIds.HEADER));
-        record.begin(RequestFacts.methodOf(request), requestId, request.headers().get(TRACEPARENT), clientIp);
+        record.begin(
+                RequestFacts.methodOf(request), requestId, request.headers().get(TRACEPARENT), clientIp);
         RequestHead head;
         try {
             head = RequestHead.read(request, upgrades, peer);
@@ -144,12 +149,20 @@ final class RequestPath {
     Step authorize(Stages s, RequestHead head, AuthOutcome outcome, PendingUpgrade upgrade, boolean keepAlive) {
         HttpRequest request = head.request();
         ClientCertificate peer = head.peer();
-        Refusal denied = s.policy().check(request.method().name(), head.path(), head.websocket(),
-                outcome, RequestFacts.isCorsPreflight(request), peer != null);
+        Refusal denied = s.policy()
+                .check(
+                        request.method().name(),
+                        head.path(),
+                        head.websocket(),
+                        outcome,
+                        RequestFacts.isCorsPreflight(request),
+                        peer != null);
         Identity identity = outcome instanceof Identity i ? i : null;
-        record.auth(RequestFacts.resultOf(denied, identity),
-                identity != null ? identity.method() : denied != null ? s.authentication().methodAttempted(
-                        request.headers()) : null,
+        record.auth(
+                RequestFacts.resultOf(denied, identity),
+                identity != null
+                        ? identity.method()
+                        : denied != null ? s.authentication().methodAttempted(request.headers()) : null,
                 identity != null ? identity.subject() : null);
         if (denied != null) {
             // An unread body is never read: the connection closes instead.
@@ -159,24 +172,30 @@ final class RequestPath {
         if (grpc && !pool.speaksHttp2()) {
             // gRPC needs trailers and full duplex, which HTTP/1.1 to the application cannot carry: say so plainly
             // instead of letting the call fail in some confusing way at the application.
-            return new Answer(Failure.GRPC_NEEDS_HTTP2, "the sidecar reaches the application over HTTP/1.1; set"
-                    + " upstream.grpc.url (or upstream.protocol: h2c) for gRPC", null, head.hasBody());
+            return new Answer(
+                    Failure.GRPC_NEEDS_HTTP2,
+                    "the sidecar reaches the application over HTTP/1.1; set"
+                            + " upstream.grpc.url (or upstream.protocol: h2c) for gRPC",
+                    null,
+                    head.hasBody());
         }
         s.rewriter().rewrite(request, head.target(), identity, clientIp, requestId, head.chunked(), peer);
         TunnelOffer offer = null;
         if (head.websocket()) {
             Upgrades.restoreUpgradeHeaders(request.headers());
-            long closeAt = s.closeTunnelsAtExpiry() && identity != null ? identity.expiresAtEpochSecond()
-                    : Identity.NEVER;
-            offer = upgrade.offer(clientHandler, deadlines, upgrades.idleTimeoutMillis(), closeAt,
-                    recorder.metrics());
+            long closeAt =
+                    s.closeTunnelsAtExpiry() && identity != null ? identity.expiresAtEpochSecond() : Identity.NEVER;
+            offer = upgrade.offer(clientHandler, deadlines, upgrades.idleTimeoutMillis(), closeAt, recorder.metrics());
         }
-        ExchangeRequest.Body body = !head.hasBody() ? ExchangeRequest.Body.NONE
+        ExchangeRequest.Body body = !head.hasBody()
+                ? ExchangeRequest.Body.NONE
                 : head.expectContinue() ? ExchangeRequest.Body.AFTER_CONTINUE : ExchangeRequest.Body.STREAMED;
-        long responseTimeout = grpc ? GrpcTimeout.shorten(s.responseTimeoutMillis(),
-                request.headers().get(GRPC_TIMEOUT)) : s.responseTimeoutMillis();
-        return new Forward(pool, new ExchangeRequest(request, requestId, body, head.http11(), keepAlive,
-                responseTimeout, offer));
+        long responseTimeout = grpc
+                ? GrpcTimeout.shorten(
+                        s.responseTimeoutMillis(), request.headers().get(GRPC_TIMEOUT))
+                : s.responseTimeoutMillis();
+        return new Forward(
+                pool, new ExchangeRequest(request, requestId, body, head.http11(), keepAlive, responseTimeout, offer));
     }
 
     /**
@@ -187,8 +206,10 @@ final class RequestPath {
         requestId = RequestIds.accept(null);
         grpc = false;
         record.begin(null, requestId, null, clientIp);
-        return answer(Failure.REQUEST_HEAD_TIMEOUT, "the request head was not received within " + headTimeoutMillis
-                + " ms", null);
+        return answer(
+                Failure.REQUEST_HEAD_TIMEOUT,
+                "the request head was not received within " + headTimeoutMillis + " ms",
+                null);
     }
 
     /** The sidecar's own answer to the current request, as a problem response; the request is recorded. */

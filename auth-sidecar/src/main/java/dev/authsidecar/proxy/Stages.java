@@ -20,9 +20,13 @@ public record Stages(
         return new Stages(
                 authentication,
                 new AccessPolicy(config.auth().publicPaths(), config.authorization()),
-                new RequestRewriter(config.auth().forwardCredential(), config.server().trustForwardedHeaders(),
-                        config.server().secure(), config.upstream().authority(),
-                        new IdentityHeaders(config.auth().claimHeaders(), config.auth().payloadHeader()),
+                new RequestRewriter(
+                        config.auth().forwardCredential(),
+                        config.server().trustForwardedHeaders(),
+                        config.server().secure(),
+                        config.upstream().authority(),
+                        new IdentityHeaders(
+                                config.auth().claimHeaders(), config.auth().payloadHeader()),
                         config.auth().mtls().forwardClientCert()),
                 upstreams,
                 config.upstream().responseHeadTimeout().toMillis(),

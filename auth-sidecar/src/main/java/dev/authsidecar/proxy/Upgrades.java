@@ -19,13 +19,16 @@ import io.netty.handler.codec.http.HttpVersion;
 public record Upgrades(boolean websocket, long idleTimeoutMillis) {
 
     boolean isWebSocket(HttpRequest request, boolean hasBody) {
-        if (!websocket || hasBody || !request.method().equals(HttpMethod.GET)
+        if (!websocket
+                || hasBody
+                || !request.method().equals(HttpMethod.GET)
                 || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
             return false;
         }
         HttpHeaders h = request.headers();
         String upgrade = h.get(HttpHeaderNames.UPGRADE);
-        return upgrade != null && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(upgrade.trim())
+        return upgrade != null
+                && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(upgrade.trim())
                 && h.getAll(HttpHeaderNames.UPGRADE).size() == 1
                 && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }

@@ -42,6 +42,7 @@ public final class Metrics {
      * arrived in full before its deadline).
      */
     static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "INVALID", "OTHER"};
+
     private static final RequestRecord.AuthResult[] RESULTS = RequestRecord.AuthResult.values();
     static final String[] AUTH_METHODS = {"api-key", "jwt", "introspection", "mtls", "none"};
 
@@ -55,35 +56,51 @@ public final class Metrics {
     private final Counter tunnels;
     private final CounterDataPoint tunnelBytesIn;
     private final CounterDataPoint tunnelBytesOut;
-    private final CounterDataPoint[] requestPoints = new CounterDataPoint[
-            RequestRecord.PROTOCOLS.length * 5 * METHODS.length * RESULTS.length];
+    private final CounterDataPoint[] requestPoints =
+            new CounterDataPoint[RequestRecord.PROTOCOLS.length * 5 * METHODS.length * RESULTS.length];
     private final DistributionDataPoint[] durationPoints = new DistributionDataPoint[5];
     private final CounterDataPoint[] decisionPoints = new CounterDataPoint[AUTH_METHODS.length * RESULTS.length];
 
     public Metrics() {
-        requests = Counter.builder().name("auth_sidecar_requests_total")
+        requests = Counter.builder()
+                .name("auth_sidecar_requests_total")
                 .help("Requests answered, by status class, method, authentication result and client protocol")
-                .labelNames("status_class", "method", "auth_result", "protocol").register(registry);
-        duration = Histogram.builder().name("auth_sidecar_request_duration_seconds").unit(Unit.SECONDS)
+                .labelNames("status_class", "method", "auth_result", "protocol")
+                .register(registry);
+        duration = Histogram.builder()
+                .name("auth_sidecar_request_duration_seconds")
+                .unit(Unit.SECONDS)
                 .help("Time from the request head to the end of the response, by status class")
                 .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
                 .classicOnly()
-                .labelNames("status_class").register(registry);
-        upstreamErrors = Counter.builder().name("auth_sidecar_upstream_errors_total")
+                .labelNames("status_class")
+                .register(registry);
+        upstreamErrors = Counter.builder()
+                .name("auth_sidecar_upstream_errors_total")
                 .help("Failures talking to the application, by kind")
-                .labelNames("kind").register(registry);
-        authDecisions = Counter.builder().name("auth_sidecar_auth_decisions_total")
+                .labelNames("kind")
+                .register(registry);
+        authDecisions = Counter.builder()
+                .name("auth_sidecar_auth_decisions_total")
                 .help("Authentication and authorization decisions, by credential method and result")
-                .labelNames("method", "result").register(registry);
-        tunnelsActive = Gauge.builder().name("auth_sidecar_tunnels_active")
-                .help("WebSocket tunnels currently open").register(registry);
-        tunnels = Counter.builder().name("auth_sidecar_tunnels_total")
+                .labelNames("method", "result")
+                .register(registry);
+        tunnelsActive = Gauge.builder()
+                .name("auth_sidecar_tunnels_active")
+                .help("WebSocket tunnels currently open")
+                .register(registry);
+        tunnels = Counter.builder()
+                .name("auth_sidecar_tunnels_total")
                 .help("WebSocket tunnels ended, by how they ended")
-                .labelNames("result").register(registry);
-        Counter tunnelBytes = Counter.builder().name("auth_sidecar_tunnel_bytes").unit(Unit.BYTES)
+                .labelNames("result")
+                .register(registry);
+        Counter tunnelBytes = Counter.builder()
+                .name("auth_sidecar_tunnel_bytes")
+                .unit(Unit.BYTES)
                 .help("Bytes relayed through WebSocket tunnels: in = client to application, out = application to "
                         + "client")
-                .labelNames("direction").register(registry);
+                .labelNames("direction")
+                .register(registry);
         tunnelBytesIn = tunnelBytes.labelValues("in");
         tunnelBytesOut = tunnelBytes.labelValues("out");
         registerIdpClients(registry);
@@ -110,12 +127,16 @@ public final class Metrics {
      * leak.
      */
     private static void registerIdpClients(PrometheusRegistry registry) {
-        CounterWithCallback.builder().name("auth_sidecar_idp_clients_opened_total")
+        CounterWithCallback.builder()
+                .name("auth_sidecar_idp_clients_opened_total")
                 .help("HTTP clients to identity providers (key sets, discovery, introspection) opened")
-                .callback(cb -> cb.call(IdpClient.opened())).register(registry);
-        CounterWithCallback.builder().name("auth_sidecar_idp_clients_closed_total")
+                .callback(cb -> cb.call(IdpClient.opened()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("auth_sidecar_idp_clients_closed_total")
                 .help("HTTP clients to identity providers closed, with the authenticate stage that owned them")
-                .callback(cb -> cb.call(IdpClient.closed())).register(registry);
+                .callback(cb -> cb.call(IdpClient.closed()))
+                .register(registry);
     }
 
     /**
@@ -137,51 +158,69 @@ public final class Metrics {
     }
 
     /** Gauges and counters whose values live elsewhere, read at scrape time. */
-    public void bind(IntSupplier openConnections, Supplier<List<KeySetStatus>> keySets, LongSupplier cacheHits,
-            LongSupplier cacheMisses, LongSupplier reloadSuccesses, LongSupplier reloadFailures) {
-        GaugeWithCallback.builder().name("auth_sidecar_open_connections")
+    public void bind(
+            IntSupplier openConnections,
+            Supplier<List<KeySetStatus>> keySets,
+            LongSupplier cacheHits,
+            LongSupplier cacheMisses,
+            LongSupplier reloadSuccesses,
+            LongSupplier reloadFailures) {
+        GaugeWithCallback.builder()
+                .name("auth_sidecar_open_connections")
                 .help("Client connections currently open")
-                .callback(cb -> cb.call(openConnections.getAsInt())).register(registry);
-        CounterWithCallback.builder().name("auth_sidecar_keyset_fetches_total")
+                .callback(cb -> cb.call(openConnections.getAsInt()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("auth_sidecar_keyset_fetches_total")
                 .help("Key-set fetches of each JWT provider, by result")
                 .labelNames("provider", "result")
                 .callback(cb -> keySets.get().forEach(k -> {
                     cb.call(k.fetchesSucceeded(), k.provider(), "success");
                     cb.call(k.fetchesFailed(), k.provider(), "failure");
-                })).register(registry);
-        GaugeWithCallback.builder().name("auth_sidecar_keyset_age_seconds")
+                }))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("auth_sidecar_keyset_age_seconds")
                 .help("Age of the key set each JWT provider uses (absent until one is loaded)")
                 .labelNames("provider")
                 .callback(cb -> keySets.get().forEach(k -> {
                     if (k.age() != null) {
                         cb.call(k.age().toMillis() / 1000.0, k.provider());
                     }
-                })).register(registry);
-        CounterWithCallback.builder().name("auth_sidecar_credential_cache_requests_total")
+                }))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("auth_sidecar_credential_cache_requests_total")
                 .help("Lookups in the verified-credential cache, by result")
                 .labelNames("result")
                 .callback(cb -> {
                     cb.call(cacheHits.getAsLong(), "hit");
                     cb.call(cacheMisses.getAsLong(), "miss");
-                }).register(registry);
-        CounterWithCallback.builder().name("auth_sidecar_config_reloads_total")
+                })
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("auth_sidecar_config_reloads_total")
                 .help("Configuration reloads, by result")
                 .labelNames("result")
                 .callback(cb -> {
                     cb.call(reloadSuccesses.getAsLong(), "success");
                     cb.call(reloadFailures.getAsLong(), "failure");
-                }).register(registry);
+                })
+                .register(registry);
     }
 
     void request(RequestRecord r, long nanos) {
         int statusClass = Math.max(1, Math.min(5, r.status / 100)) - 1;
         int method = methodIndex(r.method);
-        int index = ((r.protocol * 5 + statusClass) * METHODS.length + method) * RESULTS.length
-                + r.authResult.ordinal();
+        int index =
+                ((r.protocol * 5 + statusClass) * METHODS.length + method) * RESULTS.length + r.authResult.ordinal();
         CounterDataPoint point = requestPoints[index];
         if (point == null) {
             // Benign race: every loop that resolves it gets the same data point from the registry.
-            point = requests.labelValues(STATUS_CLASSES[statusClass], METHODS[method], r.authResult.label(),
+            point = requests.labelValues(
+                    STATUS_CLASSES[statusClass],
+                    METHODS[method],
+                    r.authResult.label(),
                     RequestRecord.PROTOCOLS[r.protocol]);
             requestPoints[index] = point;
         }
@@ -209,7 +248,9 @@ public final class Metrics {
 
     /** Called once per upstream failure, with the closed set of kinds. */
     public void upstreamError(Failure failure) {
-        upstreamErrors.labelValues(failure.name().toLowerCase(java.util.Locale.ROOT)).inc();
+        upstreamErrors
+                .labelValues(failure.name().toLowerCase(java.util.Locale.ROOT))
+                .inc();
     }
 
     /** For metrics kept beside the part they measure (the listener's TLS). */

@@ -10,9 +10,11 @@ public final class RequestRecord {
     public static final int CLIENT_CLOSED = 499;
     /** The protocols a client can speak to the sidecar, as the {@code protocol} label and access-log field. */
     public static final String HTTP_1_1 = "http/1.1";
+
     public static final String H2C = "h2c";
     /** HTTP/2 over TLS, chosen by ALPN. */
     public static final String H2 = "h2";
+
     static final String[] PROTOCOLS = {HTTP_1_1, H2C, H2};
 
     /** Index into {@link #PROTOCOLS}; fixed for the connection (or HTTP/2 stream) this record belongs to. */
@@ -36,6 +38,7 @@ public final class RequestRecord {
     long bytesOut;
     /** For a WebSocket tunnel, how it ended (a {@code Tunnel.Result} label); {@code null} for a plain request. */
     String tunnelEnd;
+
     boolean active;
 
     /** Starts a new request; a request already in progress is dropped, not recorded. */

@@ -5,11 +5,12 @@ package dev.authsidecar.record;
  * The header itself is passed to the application unchanged.
  */
 final class TraceContext {
-    private TraceContext() {
-    }
+    private TraceContext() {}
 
     static String traceId(String traceparent) {
-        if (traceparent == null || traceparent.length() < 55 || traceparent.charAt(2) != '-'
+        if (traceparent == null
+                || traceparent.length() < 55
+                || traceparent.charAt(2) != '-'
                 || traceparent.charAt(35) != '-') {
             return null;
         }

@@ -4,15 +4,15 @@ import dev.authsidecar.authenticate.Authentication;
 import dev.authsidecar.authenticate.jwt.UnusableProvider;
 import dev.authsidecar.config.AuthConfig;
 import dev.authsidecar.config.ConfigException;
+import dev.authsidecar.config.ConfigSource;
+import dev.authsidecar.config.JwtProviderConfig;
 import dev.authsidecar.config.RuleConfig;
+import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.config.TlsConfig;
+import dev.authsidecar.config.UpstreamConfig;
 import dev.authsidecar.tls.TlsException;
 import dev.authsidecar.tls.TlsMaterial;
 import dev.authsidecar.tls.UpstreamTls;
-import dev.authsidecar.config.ConfigSource;
-import dev.authsidecar.config.JwtProviderConfig;
-import dev.authsidecar.config.SidecarConfig;
-import dev.authsidecar.config.UpstreamConfig;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.util.List;
@@ -28,8 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class ConfigCheck {
 
-    private ConfigCheck() {
-    }
+    private ConfigCheck() {}
 
     /**
      * Loads and validates completely: reads the TLS files, builds the authenticate stage and closes it again. For
@@ -38,8 +37,8 @@ public final class ConfigCheck {
      */
     public static SidecarConfig check(ConfigSource source) throws ConfigException {
         SidecarConfig config = load(source);
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
-                new DefaultThreadFactory("config-check", true));
+        ScheduledExecutorService executor =
+                Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("config-check", true));
         try {
             authentication(config.auth(), source.name(), executor).close();
         } finally {
@@ -94,10 +93,12 @@ public final class ConfigCheck {
      */
     public static List<String> warnings(SidecarConfig c) {
         AuthConfig auth = c.auth();
-        boolean clientCertificates = c.server().tls() != null
-                && c.server().tls().clientAuth() != TlsConfig.ClientAuth.NONE;
+        boolean clientCertificates =
+                c.server().tls() != null && c.server().tls().clientAuth() != TlsConfig.ClientAuth.NONE;
         List<String> out = new java.util.ArrayList<>();
-        if (auth.apiKeys().isEmpty() && auth.jwtProviders().isEmpty() && auth.introspection() == null
+        if (auth.apiKeys().isEmpty()
+                && auth.jwtProviders().isEmpty()
+                && auth.introspection() == null
                 && !clientCertificates) {
             out.add("no credential source is configured (no API keys, JWT providers, introspection or client "
                     + "certificates): every request that a public path or an anonymous rule does not let in will be "
@@ -123,10 +124,14 @@ public final class ConfigCheck {
 
     /** One line about what a configuration sets up, for check-config and the reload log. */
     public static String summary(SidecarConfig c) {
-        return "listen " + c.server().listen() + " (admin " + c.admin().listen() + "), upstream " + upstreams(c.upstream())
-                + ", " + c.auth().apiKeys().size() + " API key(s), " + c.auth().jwtProviders().size()
+        return "listen " + c.server().listen() + " (admin " + c.admin().listen() + "), upstream "
+                + upstreams(c.upstream())
+                + ", " + c.auth().apiKeys().size() + " API key(s), "
+                + c.auth().jwtProviders().size()
                 + " JWT provider(s), introspection " + (c.auth().introspection() != null ? "on" : "off") + ", "
-                + c.authorization().rules().size() + " rule(s) + " + c.auth().publicPaths().size()
-                + " public path(s), default " + c.authorization().defaultRule().name().toLowerCase(Locale.ROOT);
+                + c.authorization().rules().size() + " rule(s) + "
+                + c.auth().publicPaths().size()
+                + " public path(s), default "
+                + c.authorization().defaultRule().name().toLowerCase(Locale.ROOT);
     }
 }

@@ -56,6 +56,7 @@ public final class ConfigReloader implements AutoCloseable {
     private final LiveStages stages;
     /** {@code null} when the listener speaks cleartext. */
     private final ServerTls tls;
+
     private final ReloadTiming timing;
     private final WatchService watcher;
     private final Map<Path, WatchKey> folders = new HashMap<>();
@@ -70,10 +71,11 @@ public final class ConfigReloader implements AutoCloseable {
     private Map<Path, String> applied;
     /** The last configuration loaded from the files, valid: restart-only changes are reported against it once. */
     private SidecarConfig lastLoaded;
+
     private String failure;
 
-    private ConfigReloader(ConfigSource source, SidecarConfig running, LiveStages stages, ServerTls tls,
-            ReloadTiming timing) {
+    private ConfigReloader(
+            ConfigSource source, SidecarConfig running, LiveStages stages, ServerTls tls, ReloadTiming timing) {
         this.source = source;
         this.tls = tls;
         this.configFile = source.file().toAbsolutePath();
@@ -97,15 +99,18 @@ public final class ConfigReloader implements AutoCloseable {
      * @param running the configuration the stages in force were built from
      * @param tls the listener's TLS, whose files are watched too; {@code null} for cleartext
      */
-    public static ConfigReloader start(ConfigSource source, SidecarConfig running, LiveStages stages,
-            ServerTls tls, ReloadTiming timing) {
+    public static ConfigReloader start(
+            ConfigSource source, SidecarConfig running, LiveStages stages, ServerTls tls, ReloadTiming timing) {
         if (source.file() == null) {
             throw new IllegalArgumentException("nothing to watch: the configuration has no file");
         }
         ConfigReloader r = new ConfigReloader(source, running, stages, tls, timing);
         r.thread.start();
-        log.info("watching {} for configuration changes ({}every {})", r.files,
-                r.watcher != null ? "file events and " : "", human(timing.poll()));
+        log.info(
+                "watching {} for configuration changes ({}every {})",
+                r.files,
+                r.watcher != null ? "file events and " : "",
+                human(timing.poll()));
         return r;
     }
 
@@ -117,7 +122,8 @@ public final class ConfigReloader implements AutoCloseable {
         try {
             return file.getFileSystem().newWatchService();
         } catch (IOException e) {
-            log.warn("cannot watch for file events ({}); configuration changes are noticed by polling only",
+            log.warn(
+                    "cannot watch for file events ({}); configuration changes are noticed by polling only",
                     e.getMessage());
             return null;
         }
@@ -225,7 +231,8 @@ public final class ConfigReloader implements AutoCloseable {
         // Reported once per change: a restart-only key that still differs from what runs was reported when it
         // first changed, and later reloads of other keys do not repeat it.
         List<String> newlyNeedRestart = plan.needRestart().stream()
-                .filter(Reloadable.plan(lastLoaded, loaded).needRestart()::contains).toList();
+                .filter(Reloadable.plan(lastLoaded, loaded).needRestart()::contains)
+                .toList();
         stages.replace(next, timing.grace());
         if (tls != null && tlsFilesChanged(fingerprints)) {
             tls.reload();
@@ -237,13 +244,18 @@ public final class ConfigReloader implements AutoCloseable {
         applied = fingerprints;
         failure = null;
         watchFolders();
-        log.info("configuration reloaded from {} after a change to {}: {}", source.name(),
+        log.info(
+                "configuration reloaded from {} after a change to {}: {}",
+                source.name(),
                 changedFiles.isEmpty() ? "the environment" : String.join(", ", changedFiles),
                 ConfigCheck.summary(running));
         ConfigCheck.warnings(running).forEach(w -> log.warn("{}", w));
         if (!newlyNeedRestart.isEmpty()) {
-            log.warn("{} changed in {} but take{} effect only after a restart; the rest is applied",
-                    String.join(", ", newlyNeedRestart), source.name(), newlyNeedRestart.size() == 1 ? "s" : "");
+            log.warn(
+                    "{} changed in {} but take{} effect only after a restart; the rest is applied",
+                    String.join(", ", newlyNeedRestart),
+                    source.name(),
+                    newlyNeedRestart.size() == 1 ? "s" : "");
         }
         stages.reloads().succeeded();
     }
@@ -305,8 +317,10 @@ public final class ConfigReloader implements AutoCloseable {
             if (settled || System.nanoTime() - deadline >= 0) {
                 for (KeySetStatus k : sets) {
                     if (!k.hasKeys()) {
-                        log.warn("JWT provider '{}' has no keys yet after the reload ({}); its tokens wait or get 503 "
-                                + "until a fetch succeeds", k.provider(),
+                        log.warn(
+                                "JWT provider '{}' has no keys yet after the reload ({}); its tokens wait or get 503 "
+                                        + "until a fetch succeeds",
+                                k.provider(),
                                 k.lastError() != null ? k.lastError() : "still fetching");
                     }
                 }
@@ -346,13 +360,21 @@ public final class ConfigReloader implements AutoCloseable {
                 continue;
             }
             try {
-                folders.put(dir, dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
-                        StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY));
+                folders.put(
+                        dir,
+                        dir.register(
+                                watcher,
+                                StandardWatchEventKinds.ENTRY_CREATE,
+                                StandardWatchEventKinds.ENTRY_DELETE,
+                                StandardWatchEventKinds.ENTRY_MODIFY));
                 unwatchable.remove(dir);
             } catch (IOException | ClosedWatchServiceException e) {
                 if (unwatchable.add(dir)) {
-                    log.warn("cannot watch {} for changes ({}); they are noticed by polling every {}", dir,
-                            e.getMessage(), human(timing.poll()));
+                    log.warn(
+                            "cannot watch {} for changes ({}); they are noticed by polling every {}",
+                            dir,
+                            e.getMessage(),
+                            human(timing.poll()));
                 }
             }
         }

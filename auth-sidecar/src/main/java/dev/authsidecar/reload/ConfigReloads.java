@@ -12,8 +12,7 @@ import java.util.function.Consumer;
  */
 public final class ConfigReloads {
     /** How one reload ended; {@code reason} is the refusal as check-config prints it, {@code null} on success. */
-    public record Result(boolean success, String reason) {
-    }
+    public record Result(boolean success, String reason) {}
 
     private final AtomicLong successes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();

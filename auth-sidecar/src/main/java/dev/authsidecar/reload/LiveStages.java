@@ -30,6 +30,7 @@ public final class LiveStages implements Supplier<Stages>, AutoCloseable {
     private final List<Authentication> retired = new ArrayList<>();
     /** What closed authenticate stages counted. Guarded by {@code this}. */
     private long closedHits;
+
     private long closedMisses;
     private final Map<String, long[]> closedFetches = new HashMap<>();
     private boolean closed;
@@ -114,11 +115,21 @@ public final class LiveStages implements Supplier<Stages>, AutoCloseable {
         Map<String, long[]> earlier = new HashMap<>();
         closedFetches.forEach((provider, n) -> earlier.put(provider, n.clone()));
         retired.forEach(a -> addFetches(earlier, a));
-        return current.authentication().keySets().stream().map(k -> {
-            long[] e = earlier.get(k.provider());
-            return e == null ? k : new KeySetStatus(k.provider(), k.hasKeys(), k.age(), k.lastError(),
-                    k.fetchesSucceeded() + e[0], k.fetchesFailed() + e[1], k.weakKeysSkipped());
-        }).toList();
+        return current.authentication().keySets().stream()
+                .map(k -> {
+                    long[] e = earlier.get(k.provider());
+                    return e == null
+                            ? k
+                            : new KeySetStatus(
+                                    k.provider(),
+                                    k.hasKeys(),
+                                    k.age(),
+                                    k.lastError(),
+                                    k.fetchesSucceeded() + e[0],
+                                    k.fetchesFailed() + e[1],
+                                    k.weakKeysSkipped());
+                })
+                .toList();
     }
 
     private static void addFetches(Map<String, long[]> into, Authentication a) {

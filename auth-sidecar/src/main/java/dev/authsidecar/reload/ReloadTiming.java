@@ -13,6 +13,6 @@ import java.time.Duration;
  * @param events use the file system's change events (WatchService); off, only {@code poll} notices changes
  */
 public record ReloadTiming(Duration debounce, Duration poll, Duration grace, Duration warmUp, boolean events) {
-    public static final ReloadTiming DEFAULT = new ReloadTiming(Duration.ofMillis(500), Duration.ofSeconds(10),
-            Duration.ofSeconds(30), Duration.ofSeconds(10), true);
+    public static final ReloadTiming DEFAULT = new ReloadTiming(
+            Duration.ofMillis(500), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(10), true);
 }

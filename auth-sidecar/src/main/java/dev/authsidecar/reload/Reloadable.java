@@ -21,18 +21,13 @@ import java.util.Set;
  */
 final class Reloadable {
     /** Top-level sections, or {@code section.key}, that a reload applies. Names as in the records (and YAML). */
-    static final Set<String> APPLIED = Set.of(
-            "auth",
-            "authorization",
-            "server.trustForwardedHeaders",
-            "upstream.responseHeadTimeout");
+    static final Set<String> APPLIED =
+            Set.of("auth", "authorization", "server.trustForwardedHeaders", "upstream.responseHeadTimeout");
 
     /** What to run with: {@code loaded}, except the values only a restart can change, kept from {@code running}. */
-    record Plan(SidecarConfig effective, List<String> needRestart) {
-    }
+    record Plan(SidecarConfig effective, List<String> needRestart) {}
 
-    private Reloadable() {
-    }
+    private Reloadable() {}
 
     static Plan plan(SidecarConfig running, SidecarConfig loaded) {
         List<String> needRestart = new ArrayList<>();

@@ -22,8 +22,7 @@ import java.util.Set;
  */
 final class WatchedFiles {
 
-    private WatchedFiles() {
-    }
+    private WatchedFiles() {}
 
     /**
      * The configuration file and every file the configuration names whose content is read when the stages are

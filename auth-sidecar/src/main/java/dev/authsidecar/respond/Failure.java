@@ -13,8 +13,8 @@ public enum Failure {
     // UNAUTHENTICATED (it is the credential, not the call, that is wrong).
     MALFORMED_REQUEST(HttpResponseStatus.BAD_REQUEST, "Malformed request", true, Grpc.INTERNAL),
     REQUEST_LINE_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "Request line too long", true, Grpc.UNKNOWN),
-    HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Request headers too large", true,
-            Grpc.UNKNOWN),
+    HEADERS_TOO_LARGE(
+            HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Request headers too large", true, Grpc.UNKNOWN),
     REQUEST_HEAD_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "Request head not received in time", true, Grpc.UNKNOWN),
     REQUEST_BODY_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "Request body not received in time", true, Grpc.UNKNOWN),
     EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED, "Unsupported expectation", true, Grpc.UNKNOWN),
@@ -23,17 +23,17 @@ public enum Failure {
     CREDENTIAL_MALFORMED(HttpResponseStatus.BAD_REQUEST, "Malformed credential", false, Grpc.UNAUTHENTICATED),
     INSUFFICIENT_SCOPE(HttpResponseStatus.FORBIDDEN, "Insufficient scope", false, Grpc.PERMISSION_DENIED),
     ACCESS_DENIED(HttpResponseStatus.FORBIDDEN, "Access denied", false, Grpc.PERMISSION_DENIED),
-    AUTH_BACKEND_UNAVAILABLE(HttpResponseStatus.SERVICE_UNAVAILABLE, "Authentication backend unavailable", false,
-            Grpc.UNAVAILABLE),
+    AUTH_BACKEND_UNAVAILABLE(
+            HttpResponseStatus.SERVICE_UNAVAILABLE, "Authentication backend unavailable", false, Grpc.UNAVAILABLE),
     UPSTREAM_UNAVAILABLE(HttpResponseStatus.BAD_GATEWAY, "Upstream unavailable", false, Grpc.UNAVAILABLE),
     UPSTREAM_CONNECT_TIMEOUT(HttpResponseStatus.BAD_GATEWAY, "Upstream connect timeout", false, Grpc.UNAVAILABLE),
     UPSTREAM_RESET(HttpResponseStatus.BAD_GATEWAY, "Upstream closed the connection", false, Grpc.UNAVAILABLE),
-    UPSTREAM_PROTOCOL_ERROR(HttpResponseStatus.BAD_GATEWAY, "Upstream sent an invalid response", false,
-            Grpc.UNAVAILABLE),
+    UPSTREAM_PROTOCOL_ERROR(
+            HttpResponseStatus.BAD_GATEWAY, "Upstream sent an invalid response", false, Grpc.UNAVAILABLE),
     UPSTREAM_TLS(HttpResponseStatus.BAD_GATEWAY, "Upstream TLS handshake failed", false, Grpc.UNAVAILABLE),
     UPSTREAM_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "Upstream response timeout", false, Grpc.DEADLINE_EXCEEDED),
-    GRPC_NEEDS_HTTP2(HttpResponseStatus.NOT_IMPLEMENTED, "gRPC needs HTTP/2 to the application", false,
-            Grpc.UNIMPLEMENTED);
+    GRPC_NEEDS_HTTP2(
+            HttpResponseStatus.NOT_IMPLEMENTED, "gRPC needs HTTP/2 to the application", false, Grpc.UNIMPLEMENTED);
 
     /** The gRPC status codes the sidecar answers with (grpc/grpc doc/statuscodes.md). */
     public static final class Grpc {
@@ -45,8 +45,7 @@ public enum Failure {
         public static final int UNAVAILABLE = 14;
         public static final int UNAUTHENTICATED = 16;
 
-        private Grpc() {
-        }
+        private Grpc() {}
     }
 
     private final HttpResponseStatus status;

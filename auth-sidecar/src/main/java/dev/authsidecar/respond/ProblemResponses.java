@@ -29,10 +29,10 @@ public final class ProblemResponses {
      * package stays below {@code rewrite} (which depends on {@code authenticate}, which depends on this one).
      */
     private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
-    private ProblemResponses() {
-    }
+    private ProblemResponses() {}
 
     /**
      * @param detail a human explanation, safe to show to the caller
@@ -50,13 +50,13 @@ public final class ProblemResponses {
      *
      * @param grpc the request is a gRPC call ({@link #isGrpc})
      */
-    public static FullHttpResponse of(Failure failure, String detail, String requestId, String requiredScope,
-            boolean grpc) {
+    public static FullHttpResponse of(
+            Failure failure, String detail, String requestId, String requiredScope, boolean grpc) {
         if (!grpc) {
             return of(failure, detail, requestId, requiredScope);
         }
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                Unpooled.EMPTY_BUFFER);
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
         HttpHeaders h = response.headers();
         h.set(HttpHeaderNames.CONTENT_TYPE, APPLICATION_GRPC);
         h.setInt(GRPC_STATUS, failure.grpcStatus());
@@ -120,8 +120,8 @@ public final class ProblemResponses {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot happen: serializing a tree of strings", e);
         }
-        FullHttpResponse response = new DefaultFullHttpResponse(
-                HttpVersion.HTTP_1_1, failure.status(), Unpooled.wrappedBuffer(bytes));
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, failure.status(), Unpooled.wrappedBuffer(bytes));
         HttpHeaders h = response.headers();
         h.set(HttpHeaderNames.CONTENT_TYPE, PROBLEM_JSON);
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
@@ -137,11 +137,13 @@ public final class ProblemResponses {
         switch (failure) {
             case CREDENTIAL_MISSING -> h.set(HttpHeaderNames.WWW_AUTHENTICATE, REALM);
             case CREDENTIAL_INVALID -> h.set(HttpHeaderNames.WWW_AUTHENTICATE, REALM + ", error=\"invalid_token\"");
-            case CREDENTIAL_MALFORMED -> h.set(HttpHeaderNames.WWW_AUTHENTICATE,
-                    REALM + ", error=\"invalid_request\"");
-            case INSUFFICIENT_SCOPE -> h.set(HttpHeaderNames.WWW_AUTHENTICATE, REALM + ", error=\"insufficient_scope\""
-                    + (requiredScope != null ? ", scope=\"" + requiredScope + "\"" : ""));
-            default -> { }
+            case CREDENTIAL_MALFORMED -> h.set(HttpHeaderNames.WWW_AUTHENTICATE, REALM + ", error=\"invalid_request\"");
+            case INSUFFICIENT_SCOPE ->
+                h.set(
+                        HttpHeaderNames.WWW_AUTHENTICATE,
+                        REALM + ", error=\"insufficient_scope\""
+                                + (requiredScope != null ? ", scope=\"" + requiredScope + "\"" : ""));
+            default -> {}
         }
         if (failure.closesConnection()) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

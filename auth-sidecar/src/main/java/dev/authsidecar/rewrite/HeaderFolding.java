@@ -6,8 +6,7 @@ package dev.authsidecar.rewrite;
  * that reach this point were validated as tokens by the HTTP decoder, so no other character occurs.
  */
 final class HeaderFolding {
-    private HeaderFolding() {
-    }
+    private HeaderFolding() {}
 
     /** Whether {@code a} and {@code b} name the same field for a server that folds names. */
     static boolean sameField(CharSequence a, CharSequence b) {

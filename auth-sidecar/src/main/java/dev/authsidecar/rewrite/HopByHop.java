@@ -10,14 +10,20 @@ public final class HopByHop {
     static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     /** Netty deprecates its constant (no standard defines the header), but HTTP/1.0 peers still send it. */
     static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+
     private static final AsciiString[] ALWAYS = {
-        HttpHeaderNames.CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
-        HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
-        HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION,
+        HttpHeaderNames.CONNECTION,
+        KEEP_ALIVE,
+        PROXY_CONNECTION,
+        HttpHeaderNames.TE,
+        HttpHeaderNames.TRAILER,
+        HttpHeaderNames.TRANSFER_ENCODING,
+        HttpHeaderNames.UPGRADE,
+        HttpHeaderNames.PROXY_AUTHENTICATE,
+        HttpHeaderNames.PROXY_AUTHORIZATION,
     };
 
-    private HopByHop() {
-    }
+    private HopByHop() {}
 
     /**
      * Headers a sender may not declare hop-by-hop: removing {@code Content-Length} would forward a body without

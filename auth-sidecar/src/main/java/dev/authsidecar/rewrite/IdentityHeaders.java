@@ -84,7 +84,9 @@ public final class IdentityHeaders {
             }
         }
         // An introspection answer can be large; past this size most servers would refuse the request head.
-        if (payloadHeader != null && identity.payload() != null && identity.payload().length() <= MAX_PAYLOAD) {
+        if (payloadHeader != null
+                && identity.payload() != null
+                && identity.payload().length() <= MAX_PAYLOAD) {
             headers.set(payloadHeader, identity.payload());
         }
     }

@@ -9,8 +9,7 @@ public final class RequestIds {
     public static final AsciiString HEADER = AsciiString.cached("x-request-id");
     private static final int MAX_LENGTH = 128;
 
-    private RequestIds() {
-    }
+    private RequestIds() {}
 
     public static String accept(String incoming) {
         return incoming != null && isSane(incoming) ? incoming : generate();
@@ -31,8 +30,16 @@ public final class RequestIds {
         }
         for (int i = 0; i < id.length(); i++) {
             char c = id.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '_' || c == '.' || c == ':' || c == '+' || c == '/' || c == '=';
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '-'
+                    || c == '_'
+                    || c == '.'
+                    || c == ':'
+                    || c == '+'
+                    || c == '/'
+                    || c == '=';
             if (!ok) {
                 return false;
             }

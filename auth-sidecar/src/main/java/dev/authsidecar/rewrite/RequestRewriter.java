@@ -25,18 +25,28 @@ public final class RequestRewriter {
     private final boolean trustForwardedHeaders;
     /** The client's scheme as the sidecar saw it: https when the listener speaks TLS. */
     private final AsciiString proto;
+
     private final String upstreamAuthority;
     private final IdentityHeaders identityHeaders;
     private final boolean forwardClientCert;
 
-    public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, boolean secure,
-            String upstreamAuthority, IdentityHeaders identityHeaders) {
+    public RequestRewriter(
+            boolean forwardCredential,
+            boolean trustForwardedHeaders,
+            boolean secure,
+            String upstreamAuthority,
+            IdentityHeaders identityHeaders) {
         this(forwardCredential, trustForwardedHeaders, secure, upstreamAuthority, identityHeaders, false);
     }
 
     /** @param forwardClientCert send the verified client certificate's details in X-Forwarded-Client-Cert */
-    public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, boolean secure,
-            String upstreamAuthority, IdentityHeaders identityHeaders, boolean forwardClientCert) {
+    public RequestRewriter(
+            boolean forwardCredential,
+            boolean trustForwardedHeaders,
+            boolean secure,
+            String upstreamAuthority,
+            IdentityHeaders identityHeaders,
+            boolean forwardClientCert) {
         this.forwardClientCert = forwardClientCert;
         this.forwardCredential = forwardCredential;
         this.trustForwardedHeaders = trustForwardedHeaders;
@@ -46,7 +56,12 @@ public final class RequestRewriter {
     }
 
     public RequestRewriter(boolean forwardCredential, boolean trustForwardedHeaders, String upstreamAuthority) {
-        this(forwardCredential, trustForwardedHeaders, false, upstreamAuthority, new IdentityHeaders(java.util.Map.of(), null));
+        this(
+                forwardCredential,
+                trustForwardedHeaders,
+                false,
+                upstreamAuthority,
+                new IdentityHeaders(java.util.Map.of(), null));
     }
 
     /**
@@ -57,14 +72,20 @@ public final class RequestRewriter {
      * @param identity the verified caller, or {@code null} on an anonymous public path
      * @param chunked whether the request body arrives chunked (its Transfer-Encoding is about to be removed)
      */
-    public void rewrite(HttpRequest request, String target, Identity identity, String clientIp,
-            String requestId, boolean chunked) {
+    public void rewrite(
+            HttpRequest request, String target, Identity identity, String clientIp, String requestId, boolean chunked) {
         rewrite(request, target, identity, clientIp, requestId, chunked, null);
     }
 
     /** @param peer the connection's verified client certificate, or {@code null} */
-    public void rewrite(HttpRequest request, String target, Identity identity, String clientIp,
-            String requestId, boolean chunked, ClientCertificate peer) {
+    public void rewrite(
+            HttpRequest request,
+            String target,
+            Identity identity,
+            String clientIp,
+            String requestId,
+            boolean chunked,
+            ClientCertificate peer) {
         HttpHeaders h = request.headers();
         HopByHop.strip(h);
         IdentityHeaders.stripIncoming(h);

@@ -8,8 +8,7 @@ import io.netty.handler.codec.http.HttpVersion;
 
 /** The rewrite stage for responses: strips hop-by-hop headers and re-frames the body for this client. */
 public final class ResponseRewriter {
-    private ResponseRewriter() {
-    }
+    private ResponseRewriter() {}
 
     /**
      * @param bodiless the response cannot have a body (HEAD request, 204, 304)
@@ -18,8 +17,8 @@ public final class ResponseRewriter {
      * @return whether the connection can stay open: a body of unknown length to an HTTP/1.0 client must be
      *     delimited by closing it
      */
-    public static boolean rewrite(HttpResponse response, String requestId, boolean bodiless,
-            boolean clientSpeaksHttp11, boolean keepAlive) {
+    public static boolean rewrite(
+            HttpResponse response, String requestId, boolean bodiless, boolean clientSpeaksHttp11, boolean keepAlive) {
         // The client talks to the sidecar, not the application: answer in the sidecar's own version.
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         HttpHeaders h = response.headers();

@@ -25,11 +25,10 @@ import java.util.regex.Pattern;
  * configuration key whose file is at fault and what is wrong with it, never key content.
  */
 final class PemFiles {
-    private static final Pattern PEM = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
+    private static final Pattern PEM =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
 
-    private PemFiles() {
-    }
+    private PemFiles() {}
 
     static List<X509Certificate> certificates(Path file, String key) throws TlsException {
         String text = read(file, key);
@@ -39,8 +38,10 @@ final class PemFiles {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
             while (m.find()) {
                 if (!m.group(1).equals("CERTIFICATE")) {
-                    throw new TlsException(key, file + ": holds a " + m.group(1) + " block; expected only CERTIFICATE "
-                            + "blocks" + (m.group(1).contains("PRIVATE KEY") ? " (is this the key file?)" : ""));
+                    throw new TlsException(
+                            key,
+                            file + ": holds a " + m.group(1) + " block; expected only CERTIFICATE " + "blocks"
+                                    + (m.group(1).contains("PRIVATE KEY") ? " (is this the key file?)" : ""));
                 }
                 out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der(m, file, key))));
             }
@@ -61,13 +62,19 @@ final class PemFiles {
         }
         String type = m.group(1);
         switch (type) {
-            case "PRIVATE KEY" -> { }
-            case "RSA PRIVATE KEY", "EC PRIVATE KEY" -> throw new TlsException(key, file + ": " + type
-                    + " (PKCS#1/SEC1) is not supported; convert it to PKCS#8 with "
-                    + "`openssl pkcs8 -topk8 -nocrypt -in " + file.getFileName() + " -out key.pem`, or set "
-                    + "privateKey.encoding: PKCS8 in the cert-manager Certificate");
-            case "ENCRYPTED PRIVATE KEY" -> throw new TlsException(key, file + ": the key is encrypted; store "
-                    + "it unencrypted (`openssl pkcs8 -topk8 -nocrypt`) and protect the file instead");
+            case "PRIVATE KEY" -> {}
+            case "RSA PRIVATE KEY", "EC PRIVATE KEY" ->
+                throw new TlsException(
+                        key,
+                        file + ": " + type
+                                + " (PKCS#1/SEC1) is not supported; convert it to PKCS#8 with "
+                                + "`openssl pkcs8 -topk8 -nocrypt -in " + file.getFileName() + " -out key.pem`, or set "
+                                + "privateKey.encoding: PKCS8 in the cert-manager Certificate");
+            case "ENCRYPTED PRIVATE KEY" ->
+                throw new TlsException(
+                        key,
+                        file + ": the key is encrypted; store "
+                                + "it unencrypted (`openssl pkcs8 -topk8 -nocrypt`) and protect the file instead");
             default -> throw new TlsException(key, file + ": holds a " + type + " block; expected a PRIVATE KEY");
         }
         String algorithm = cert.getPublicKey().getAlgorithm();
@@ -75,13 +82,17 @@ final class PemFiles {
         try {
             privateKey = KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der(m, file, key)));
         } catch (GeneralSecurityException e) {
-            throw new TlsException(key, file + ": not a valid " + algorithm + " private key (the certificate's "
-                    + "key is " + algorithm + ")");
+            throw new TlsException(
+                    key,
+                    file + ": not a valid " + algorithm + " private key (the certificate's " + "key is " + algorithm
+                            + ")");
         }
         if (!matches(privateKey, cert, key)) {
             String certKey = key.substring(key.lastIndexOf('.') + 1).replace("keyFile", "certFile");
-            throw new TlsException(key, file + ": this private key does not belong to the certificate in "
-                    + certKey + " (" + cert.getSubjectX500Principal().getName() + ")");
+            throw new TlsException(
+                    key,
+                    file + ": this private key does not belong to the certificate in " + certKey + " ("
+                            + cert.getSubjectX500Principal().getName() + ")");
         }
         return privateKey;
     }
@@ -99,16 +110,16 @@ final class PemFiles {
             new SecureRandom().nextBytes(challenge);
             Signature s = Signature.getInstance(alg);
             if (alg.equals("RSASSA-PSS")) {
-                s.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
-                        java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+                s.setParameter(new java.security.spec.PSSParameterSpec(
+                        "SHA-256", "MGF1", java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
             }
             s.initSign(key);
             s.update(challenge);
             byte[] signature = s.sign();
             Signature v = Signature.getInstance(alg);
             if (alg.equals("RSASSA-PSS")) {
-                v.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
-                        java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+                v.setParameter(new java.security.spec.PSSParameterSpec(
+                        "SHA-256", "MGF1", java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
             }
             v.initVerify(cert.getPublicKey());
             v.update(challenge);

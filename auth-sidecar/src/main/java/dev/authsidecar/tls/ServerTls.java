@@ -76,12 +76,17 @@ public final class ServerTls {
             TlsMaterial next = TlsMaterial.load(config);
             current = next;
             metrics.reloaded(true);
-            log.info("TLS certificate reloaded: {} (valid until {})",
-                    next.chain().get(0).getSubjectX500Principal().getName(), next.servingExpiry());
+            log.info(
+                    "TLS certificate reloaded: {} (valid until {})",
+                    next.chain().get(0).getSubjectX500Principal().getName(),
+                    next.servingExpiry());
             return true;
         } catch (TlsException e) {
             metrics.reloaded(false);
-            log.warn("{}: {}; keeping the certificate in force (valid until {})", e.keyPath(), e.getMessage(),
+            log.warn(
+                    "{}: {}; keeping the certificate in force (valid until {})",
+                    e.keyPath(),
+                    e.getMessage(),
                     current.servingExpiry());
             return false;
         }

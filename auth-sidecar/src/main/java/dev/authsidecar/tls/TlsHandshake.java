@@ -43,7 +43,10 @@ public final class TlsHandshake extends ChannelInboundHandlerAdapter {
             } else {
                 HandshakeFailure reason = HandshakeFailure.of(done.cause());
                 tls.handshakeFailed(reason);
-                log.debug("TLS handshake from {} failed ({}): {}", ctx.channel().remoteAddress(), reason.label(),
+                log.debug(
+                        "TLS handshake from {} failed ({}): {}",
+                        ctx.channel().remoteAddress(),
+                        reason.label(),
                         done.cause().toString());
                 ctx.close();
             }
@@ -72,7 +75,8 @@ public final class TlsHandshake extends ChannelInboundHandlerAdapter {
      * HTTP/2 preface; {@code http/1.1}, or no ALPN at all, keeps the HTTP/1.1 handlers already in place.
      */
     void pipelineFor(ChannelPipeline p, String protocol) {
-        if (ApplicationProtocolNames.HTTP_2.equals(protocol) && tls.config().alpn().contains(protocol)) {
+        if (ApplicationProtocolNames.HTTP_2.equals(protocol)
+                && tls.config().alpn().contains(protocol)) {
             http2.accept(p);
         } else if (protocol != null && !protocol.equals(ApplicationProtocolNames.HTTP_1_1)) {
             throw new IllegalStateException("negotiated " + protocol + ", which was never offered");
@@ -82,7 +86,9 @@ public final class TlsHandshake extends ChannelInboundHandlerAdapter {
     /** Errors while the handshake runs are its failure, counted once by the completion event; the rest pass on. */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("TLS error before the handshake finished from {}: {}", ctx.channel().remoteAddress(),
+        log.debug(
+                "TLS error before the handshake finished from {}: {}",
+                ctx.channel().remoteAddress(),
                 cause.toString());
         ctx.close();
     }

@@ -35,11 +35,12 @@ public record TlsMaterial(SslContext context, List<X509Certificate> chain, List<
         List<X509Certificate> chain = PemFiles.certificates(config.certFile(), KEYS + "certFile");
         PrivateKey key = PemFiles.privateKey(config.keyFile(), chain.get(0), KEYS + "keyFile");
         List<X509Certificate> cas = config.clientAuth() == TlsConfig.ClientAuth.NONE
-                ? List.of() : PemFiles.certificates(config.clientCaFile(), KEYS + "clientCaFile");
+                ? List.of()
+                : PemFiles.certificates(config.clientCaFile(), KEYS + "clientCaFile");
         try {
             SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
-                    .sslProvider(config.provider() == TlsConfig.Provider.OPENSSL ? SslProvider.OPENSSL
-                            : SslProvider.JDK)
+                    .sslProvider(
+                            config.provider() == TlsConfig.Provider.OPENSSL ? SslProvider.OPENSSL : SslProvider.JDK)
                     .protocols(config.protocols())
                     .ciphers(config.cipherSuites(), IdentityCipherSuiteFilter.INSTANCE)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(
@@ -67,6 +68,9 @@ public record TlsMaterial(SslContext context, List<X509Certificate> chain, List<
 
     /** When the first client CA stops being valid, or {@code null} without client certificates. */
     public Instant clientCaExpiry() {
-        return clientCas.stream().map(c -> c.getNotAfter().toInstant()).min(Instant::compareTo).orElse(null);
+        return clientCas.stream()
+                .map(c -> c.getNotAfter().toInstant())
+                .min(Instant::compareTo)
+                .orElse(null);
     }
 }

@@ -17,21 +17,30 @@ final class TlsMetrics {
 
     TlsMetrics(PrometheusRegistry registry, Supplier<TlsMaterial> current, TlsConfig.Provider provider) {
         // The info pattern: which implementation serves the listener, checked where the metrics are scraped.
-        Gauge.builder().name("auth_sidecar_tls_info")
+        Gauge.builder()
+                .name("auth_sidecar_tls_info")
                 .help("The listener's TLS implementation (server.tls.provider): always 1")
-                .labelNames("provider").register(registry).labelValues(provider.key()).set(1);
-        Counter handshakeFailures = Counter.builder().name("auth_sidecar_tls_handshake_failures_total")
+                .labelNames("provider")
+                .register(registry)
+                .labelValues(provider.key())
+                .set(1);
+        Counter handshakeFailures = Counter.builder()
+                .name("auth_sidecar_tls_handshake_failures_total")
                 .help("TLS handshakes on the proxy port that failed, by reason")
-                .labelNames("reason").register(registry);
+                .labelNames("reason")
+                .register(registry);
         for (HandshakeFailure f : HandshakeFailure.values()) {
             failures[f.ordinal()] = handshakeFailures.labelValues(f.label());
         }
-        Counter reloads = Counter.builder().name("auth_sidecar_tls_reloads_total")
+        Counter reloads = Counter.builder()
+                .name("auth_sidecar_tls_reloads_total")
                 .help("Attempts to load changed certificate files, by result (failure: the old material stays)")
-                .labelNames("result").register(registry);
+                .labelNames("result")
+                .register(registry);
         reloadSuccess = reloads.labelValues("success");
         reloadFailure = reloads.labelValues("failure");
-        GaugeWithCallback.builder().name("auth_sidecar_tls_certificate_expiry_timestamp_seconds")
+        GaugeWithCallback.builder()
+                .name("auth_sidecar_tls_certificate_expiry_timestamp_seconds")
                 .help("When the certificate in use stops being valid, as a Unix time: the serving certificate, "
                         + "and the client CA that expires first")
                 .labelNames("certificate")
@@ -42,7 +51,8 @@ final class TlsMetrics {
                     if (ca != null) {
                         cb.call(ca.getEpochSecond(), "client_ca");
                     }
-                }).register(registry);
+                })
+                .register(registry);
     }
 
     void handshakeFailed(HandshakeFailure reason) {

@@ -78,16 +78,22 @@ public final class UpstreamTls {
         if (config.http2()) {
             // Only h2 is offered: an application that cannot speak HTTP/2 must not be spoken to in HTTP/1.1 under
             // a configuration that says h2 (gRPC would break in confusing ways).
-            b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            b.applicationProtocolConfig(new ApplicationProtocolConfig(
+                    ApplicationProtocolConfig.Protocol.ALPN,
                     ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                     ApplicationProtocolNames.HTTP_2));
         }
         try {
-            return new UpstreamTls(b.build(), config.host(), config.port(), config.connectTimeout().toMillis(),
+            return new UpstreamTls(
+                    b.build(),
+                    config.host(),
+                    config.port(),
+                    config.connectTimeout().toMillis(),
                     config.http2());
         } catch (SSLException | RuntimeException e) {
-            throw new TlsException(tls.certFile() != null ? "upstream.certFile" : "upstream.caFile",
+            throw new TlsException(
+                    tls.certFile() != null ? "upstream.certFile" : "upstream.caFile",
                     "cannot build the TLS context for the application: " + e.getMessage());
         }
     }
@@ -112,9 +118,11 @@ public final class UpstreamTls {
                 promise.tryFailure(failed(UpstreamTlsException.of(f.cause(), host)));
             } else if (http2 && !ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
                 ch.close();
-                promise.tryFailure(failed(new UpstreamTlsException(UpstreamTlsException.Reason.NO_HTTP2,
+                promise.tryFailure(failed(new UpstreamTlsException(
+                        UpstreamTlsException.Reason.NO_HTTP2,
                         "the application did not agree to HTTP/2 in the TLS handshake (ALPN h2); it speaks "
-                                + (ssl.applicationProtocol() == null ? "no ALPN" : ssl.applicationProtocol()), null)));
+                                + (ssl.applicationProtocol() == null ? "no ALPN" : ssl.applicationProtocol()),
+                        null)));
             } else {
                 promise.trySuccess(ch);
             }
@@ -126,10 +134,18 @@ public final class UpstreamTls {
         long now = System.nanoTime();
         long last = lastWarning.get();
         if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
-            log.warn("TLS handshake with the application at {}:{} failed ({}): {}; requests are answered 502 "
-                    + "(logged at most once a minute)", host, port, e.reason().label(), e.getMessage());
+            log.warn(
+                    "TLS handshake with the application at {}:{} failed ({}): {}; requests are answered 502 "
+                            + "(logged at most once a minute)",
+                    host,
+                    port,
+                    e.reason().label(),
+                    e.getMessage());
         } else {
-            log.debug("TLS handshake with the application failed ({}): {}", e.reason().label(), e.getMessage());
+            log.debug(
+                    "TLS handshake with the application failed ({}): {}",
+                    e.reason().label(),
+                    e.getMessage());
         }
         return e;
     }

@@ -66,31 +66,44 @@ public final class UpstreamTlsException extends SSLException {
                 return e;
             }
             if (t instanceof SslHandshakeTimeoutException) {
-                return new UpstreamTlsException(Reason.TIMEOUT, "the application did not finish the TLS handshake "
-                        + "within upstream.connectTimeout", cause);
+                return new UpstreamTlsException(
+                        Reason.TIMEOUT,
+                        "the application did not finish the TLS handshake " + "within upstream.connectTimeout",
+                        cause);
             }
             if (t instanceof NotSslRecordException) {
                 return notTls(cause);
             }
             if (t instanceof CertificateExpiredException || t instanceof CertificateNotYetValidException) {
-                return new UpstreamTlsException(Reason.EXPIRED, "the application's certificate is expired or not "
-                        + "yet valid", cause);
+                return new UpstreamTlsException(
+                        Reason.EXPIRED, "the application's certificate is expired or not " + "yet valid", cause);
             }
         }
         for (Throwable t = cause; t != null; t = t.getCause()) {
             String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
-            if (m.contains("certificate_required") || m.contains("bad_certificate") || m.contains("unknown_ca")
-                    || m.contains("certificate_unknown") || m.contains("access_denied")) {
-                return new UpstreamTlsException(Reason.CLIENT_CERTIFICATE, "the application refused the TLS session: "
-                        + "it wants a client certificate it trusts (upstream.certFile and keyFile)", cause);
+            if (m.contains("certificate_required")
+                    || m.contains("bad_certificate")
+                    || m.contains("unknown_ca")
+                    || m.contains("certificate_unknown")
+                    || m.contains("access_denied")) {
+                return new UpstreamTlsException(
+                        Reason.CLIENT_CERTIFICATE,
+                        "the application refused the TLS session: "
+                                + "it wants a client certificate it trusts (upstream.certFile and keyFile)",
+                        cause);
             }
             if (m.contains("no subject alternative") || m.contains("no name matching")) {
-                return new UpstreamTlsException(Reason.NAME_MISMATCH, "the application's certificate is not issued "
-                        + "for " + host + " (the host of upstream.url)", cause);
+                return new UpstreamTlsException(
+                        Reason.NAME_MISMATCH,
+                        "the application's certificate is not issued " + "for " + host + " (the host of upstream.url)",
+                        cause);
             }
             if (m.contains("pkix") || m.contains("certification path")) {
-                return new UpstreamTlsException(Reason.UNTRUSTED, "the application's certificate is not issued by a "
-                        + "CA in upstream.caFile (or the JDK's trust store without it)", cause);
+                return new UpstreamTlsException(
+                        Reason.UNTRUSTED,
+                        "the application's certificate is not issued by a "
+                                + "CA in upstream.caFile (or the JDK's trust store without it)",
+                        cause);
             }
             if (m.contains("unrecognized ssl message") || m.contains("not an ssl/tls record")) {
                 return notTls(cause);
@@ -100,7 +113,9 @@ public final class UpstreamTlsException extends SSLException {
     }
 
     private static UpstreamTlsException notTls(Throwable cause) {
-        return new UpstreamTlsException(Reason.NOT_TLS, "the application did not answer in TLS (is upstream.url "
-                + "meant to be http://?)", cause);
+        return new UpstreamTlsException(
+                Reason.NOT_TLS,
+                "the application did not answer in TLS (is upstream.url " + "meant to be http://?)",
+                cause);
     }
 }

@@ -11,8 +11,7 @@ import java.util.function.Supplier;
 
 /** Opens the package-private client pipeline to tests in other packages. */
 public final class TestPipelines {
-    private TestPipelines() {
-    }
+    private TestPipelines() {}
 
     public static HttpDecoderConfig decoderConfig(ServerConfig config) {
         return ProxyChannelInitializer.decoderConfig(config);
@@ -25,8 +24,9 @@ public final class TestPipelines {
     public static EmbeddedChannel client(ServerConfig config, Supplier<Stages> stages, Recorder recorder) {
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         ch.config().setAutoRead(false);
-        ch.pipeline().addLast(new ProxyChannelInitializer(config, stages,
-                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), recorder, null));
+        ch.pipeline()
+                .addLast(new ProxyChannelInitializer(
+                        config, stages, new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), recorder, null));
         try {
             ch.register();
         } catch (Exception e) {

@@ -23,7 +23,8 @@ final class AuthenticationTest {
 
     private final Authentication authentication = ApiKeysOnly.authentication(ApiKeysOnly.auth(
             List.of(new ApiKey("billing", sha256(BILLING_KEY)), new ApiKey("reports", sha256(REPORTS_KEY))),
-            List.of(), false));
+            List.of(),
+            false));
 
     @Test
     void noAuthorizationIsAnonymous() {
@@ -44,8 +45,16 @@ final class AuthenticationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Basic dXNlcjpwYXNz", "Bearer", "Bearerx abc", "Token abc", "Digest username=\"a\"",
-        "Bearer\tabc", "Bearer-abc"})
+    @ValueSource(
+            strings = {
+                "Basic dXNlcjpwYXNz",
+                "Bearer",
+                "Bearerx abc",
+                "Token abc",
+                "Digest username=\"a\"",
+                "Bearer\tabc",
+                "Bearer-abc"
+            })
     void otherSchemesAreAnonymous(String value) {
         assertThat(authenticate(value)).isSameAs(AuthOutcome.ANONYMOUS);
     }
@@ -53,15 +62,28 @@ final class AuthenticationTest {
     @Test
     void duplicateAuthorizationIsMalformed() {
         HttpHeaders h = new DefaultHttpHeaders()
-                .add("Authorization", "Bearer " + BILLING_KEY).add("authorization", "Basic dXNlcjpwYXNz");
+                .add("Authorization", "Bearer " + BILLING_KEY)
+                .add("authorization", "Basic dXNlcjpwYXNz");
 
-        assertThat(authenticate(h)).isEqualTo(
-                new AuthOutcome.Rejected(Failure.CREDENTIAL_MALFORMED, "more than one Authorization header"));
+        assertThat(authenticate(h))
+                .isEqualTo(
+                        new AuthOutcome.Rejected(Failure.CREDENTIAL_MALFORMED, "more than one Authorization header"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Bearer a b", "Bearer a=b", "Bearer =abc", "Bearer a,b", "Bearer a\"b", "Bearer a;b",
-        "Bearer a\u00e9", "Bearer a%20", "Bearer a\tb", "Bearer " + BILLING_KEY + " x"})
+    @ValueSource(
+            strings = {
+                "Bearer a b",
+                "Bearer a=b",
+                "Bearer =abc",
+                "Bearer a,b",
+                "Bearer a\"b",
+                "Bearer a;b",
+                "Bearer a\u00e9",
+                "Bearer a%20",
+                "Bearer a\tb",
+                "Bearer " + BILLING_KEY + " x"
+            })
     void tokenThatIsNotToken68IsInvalid(String value) {
         assertThat(authenticate(value)).isEqualTo(BearerCredential.MALFORMED);
     }
@@ -78,8 +100,8 @@ final class AuthenticationTest {
     void unknownTokenIsInvalidAndNamesNoKey(String token) {
         AuthOutcome outcome = authenticate("Bearer " + token);
 
-        assertThat(outcome).isEqualTo(
-                new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the bearer token is not valid"));
+        assertThat(outcome)
+                .isEqualTo(new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the bearer token is not valid"));
         assertThat(((AuthOutcome.Rejected) outcome).detail()).doesNotContain("billing", "reports");
     }
 
@@ -88,12 +110,14 @@ final class AuthenticationTest {
         Authentication none = ApiKeysOnly.authentication(ApiKeysOnly.auth(List.of(), List.of(), false));
 
         assertThat(none.authenticate(new DefaultHttpHeaders().add("Authorization", "Bearer " + BILLING_KEY)))
-                .isInstanceOfSatisfying(AuthOutcome.Rejected.class,
-                        r -> assertThat(r.failure()).isEqualTo(Failure.CREDENTIAL_INVALID));
+                .isInstanceOfSatisfying(
+                        AuthOutcome.Rejected.class, r -> assertThat(r.failure()).isEqualTo(Failure.CREDENTIAL_INVALID));
     }
 
     private AuthOutcome authenticate(String authorization) {
-        return authenticate(DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders()
+        return authenticate(DefaultHttpHeadersFactory.headersFactory()
+                .withValidation(false)
+                .newHeaders()
                 .add("Authorization", authorization));
     }
 

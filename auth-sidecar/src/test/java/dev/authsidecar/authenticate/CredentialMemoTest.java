@@ -56,8 +56,8 @@ class CredentialMemoTest {
     void anExpiredIdentityIsNotReturned() throws Exception {
         Authentication auth = withKey(KEY);
         CredentialMemo memo = new CredentialMemo();
-        Identity expired = new Identity("alice", "jwt", "iss", List.of(), null, Map.of(),
-                System.currentTimeMillis() / 1000 - 1, null);
+        Identity expired = new Identity(
+                "alice", "jwt", "iss", List.of(), null, Map.of(), System.currentTimeMillis() / 1000 - 1, null);
         memo.put(auth, "Bearer eyJ.x.y", expired);
         assertThat(memo.get(auth, "Bearer eyJ.x.y")).isNull();
     }

@@ -31,65 +31,81 @@ final class AccessPolicyTest {
     }
 
     @ParameterizedTest(name = "{0} ~ {1} = {2}")
-    @CsvSource(delimiter = '|', value = {
-        "/public/**  | /public      | true",
-        "/public/**  | /public/     | true",
-        "/public/**  | /public/x    | true",
-        "/public/**  | /public/x/y  | true",
-        "/public/**  | /publicity   | false",
-        "/public/**  | /publi       | false",
-        "/public/**  | /            | false",
-        "/public/**  | /x/public    | false",
-        "/public/**  | /Public/x    | false",
-        "/healthz    | /healthz     | true",
-        "/healthz    | /healthz/    | false",
-        "/healthz    | /healthz/x   | false",
-        "/healthz    | /healthzz    | false",
-        "/healthz    | /HEALTHZ     | false",
-        "/**         | /            | true",
-        "/**         | /anything/x  | true",
-        "/a/b/**     | /a/b         | true",
-        "/a/b/**     | /a/b/c       | true",
-        "/a/b/**     | /a/bc        | false",
-        "/a/b/**     | /a           | false",
-        "/dir/       | /dir/        | true",
-        "/dir/       | /dir         | false",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "/public/**  | /public      | true",
+                "/public/**  | /public/     | true",
+                "/public/**  | /public/x    | true",
+                "/public/**  | /public/x/y  | true",
+                "/public/**  | /publicity   | false",
+                "/public/**  | /publi       | false",
+                "/public/**  | /            | false",
+                "/public/**  | /x/public    | false",
+                "/public/**  | /Public/x    | false",
+                "/healthz    | /healthz     | true",
+                "/healthz    | /healthz/    | false",
+                "/healthz    | /healthz/x   | false",
+                "/healthz    | /healthzz    | false",
+                "/healthz    | /HEALTHZ     | false",
+                "/**         | /            | true",
+                "/**         | /anything/x  | true",
+                "/a/b/**     | /a/b         | true",
+                "/a/b/**     | /a/b/c       | true",
+                "/a/b/**     | /a/bc        | false",
+                "/a/b/**     | /a           | false",
+                "/dir/       | /dir/        | true",
+                "/dir/       | /dir         | false",
+            })
     void matches(String pattern, String path, boolean expected) {
         assertThat(PathPattern.parse(pattern).matches(path)).isEqualTo(expected);
     }
 
     /** The {@code upgrade} key: a WebSocket is its own action; a rule without the key matches both. */
     @ParameterizedTest(name = "upgrade {0}, websocket {1} -> {2}")
-    @CsvSource(delimiter = '|', value = {
-        "ANY       | false | true",
-        "ANY       | true  | true",
-        "WEBSOCKET | true  | true",
-        "WEBSOCKET | false | false",
-        "NONE      | false | true",
-        "NONE      | true  | false",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "ANY       | false | true",
+                "ANY       | true  | true",
+                "WEBSOCKET | true  | true",
+                "WEBSOCKET | false | false",
+                "NONE      | false | true",
+                "NONE      | true  | false",
+            })
     void upgradeMatcher(dev.authsidecar.config.RuleConfig.Upgrade upgrade, boolean websocket, boolean expected) {
         assertThat(upgrade.matches(websocket)).isEqualTo(expected);
     }
 
     /** The README's example: GET /feed is allowed, its WebSocket is not. */
     @ParameterizedTest(name = "{0} websocket={1} -> {2}")
-    @CsvSource(delimiter = '|', value = {
-        "GET  | false | allowed",
-        "GET  | true  | ACCESS_DENIED",
-        "POST | false | ACCESS_DENIED",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "GET  | false | allowed",
+                "GET  | true  | ACCESS_DENIED",
+                "POST | false | ACCESS_DENIED",
+            })
     void aPathCanBeReadableWithoutItsWebSocket(String method, boolean websocket, String expected) {
         var rules = List.of(
-                new dev.authsidecar.config.RuleConfig("/feed", java.util.Set.of("GET"),
-                        dev.authsidecar.config.RuleConfig.Access.AUTHENTICATED, List.of(), java.util.Map.of(),
+                new dev.authsidecar.config.RuleConfig(
+                        "/feed",
+                        java.util.Set.of("GET"),
+                        dev.authsidecar.config.RuleConfig.Access.AUTHENTICATED,
+                        List.of(),
+                        java.util.Map.of(),
                         dev.authsidecar.config.RuleConfig.Upgrade.NONE),
-                new dev.authsidecar.config.RuleConfig("/feed", java.util.Set.of(),
-                        dev.authsidecar.config.RuleConfig.Access.DENY, List.of(), java.util.Map.of(),
+                new dev.authsidecar.config.RuleConfig(
+                        "/feed",
+                        java.util.Set.of(),
+                        dev.authsidecar.config.RuleConfig.Access.DENY,
+                        List.of(),
+                        java.util.Map.of(),
                         dev.authsidecar.config.RuleConfig.Upgrade.ANY));
-        AccessPolicy feed = new AccessPolicy(List.of(), new dev.authsidecar.config.AuthorizationConfig(rules,
-                dev.authsidecar.config.RuleConfig.Access.AUTHENTICATED, false));
+        AccessPolicy feed = new AccessPolicy(
+                List.of(),
+                new dev.authsidecar.config.AuthorizationConfig(
+                        rules, dev.authsidecar.config.RuleConfig.Access.AUTHENTICATED, false));
         Refusal r = feed.check(method, "/feed", websocket, ALICE, false);
         assertThat(r == null ? "allowed" : r.failure().name()).isEqualTo(expected);
     }

@@ -25,18 +25,23 @@ import org.junit.jupiter.params.provider.EnumSource;
  * failures, and {@link ProblemResponses} answers each from its {@link Failure} alone.
  */
 class RefusalTypesTest {
-    private static final Identity ALICE = new Identity("alice", "jwt", "https://idp.test", List.of("read"), null,
-            Map.of(), Identity.NEVER, null);
+    private static final Identity ALICE =
+            new Identity("alice", "jwt", "https://idp.test", List.of("read"), null, Map.of(), Identity.NEVER, null);
 
     @ParameterizedTest
-    @EnumSource(value = Failure.class, names = {"CREDENTIAL_MISSING", "CREDENTIAL_INVALID", "CREDENTIAL_MALFORMED"},
+    @EnumSource(
+            value = Failure.class,
+            names = {"CREDENTIAL_MISSING", "CREDENTIAL_INVALID", "CREDENTIAL_MALFORMED"},
             mode = EnumSource.Mode.EXCLUDE)
     void aCredentialRejectionIsNeverAnotherFailure(Failure other) {
         assertThatThrownBy(() -> new AuthOutcome.Rejected(other, "x")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @ParameterizedTest
-    @EnumSource(value = Failure.class, names = {"ACCESS_DENIED", "INSUFFICIENT_SCOPE"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(
+            value = Failure.class,
+            names = {"ACCESS_DENIED", "INSUFFICIENT_SCOPE"},
+            mode = EnumSource.Mode.EXCLUDE)
     void aForbiddenIsNeverAnotherFailure(Failure other) {
         assertThatThrownBy(() -> new Forbidden(other, "x", null)).isInstanceOf(IllegalArgumentException.class);
     }
@@ -46,7 +51,8 @@ class RefusalTypesTest {
         assertThatThrownBy(() -> new Forbidden(Failure.ACCESS_DENIED, "x", "read"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(Forbidden.insufficientScope("x", "read").requiredScope()).isEqualTo("read");
-        assertThat(new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "x").requiredScope()).isNull();
+        assertThat(new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "x").requiredScope())
+                .isNull();
     }
 
     @Test
@@ -57,21 +63,38 @@ class RefusalTypesTest {
 
     @Test
     void theAuthorizeStageAnswersEachKindWithItsOwnType() {
-        AccessPolicy policy = new AccessPolicy(List.of(), new AuthorizationConfig(List.of(
-                new RuleConfig("/admin/**", Set.of(), RuleConfig.Access.DENY, List.of(), Map.of(),
-                        RuleConfig.Upgrade.NONE),
-                new RuleConfig("/orders/**", Set.of(), RuleConfig.Access.REQUIRE, List.of("write"), Map.of(),
-                        RuleConfig.Upgrade.NONE)),
-                RuleConfig.Access.AUTHENTICATED, false));
+        AccessPolicy policy = new AccessPolicy(
+                List.of(),
+                new AuthorizationConfig(
+                        List.of(
+                                new RuleConfig(
+                                        "/admin/**",
+                                        Set.of(),
+                                        RuleConfig.Access.DENY,
+                                        List.of(),
+                                        Map.of(),
+                                        RuleConfig.Upgrade.NONE),
+                                new RuleConfig(
+                                        "/orders/**",
+                                        Set.of(),
+                                        RuleConfig.Access.REQUIRE,
+                                        List.of("write"),
+                                        Map.of(),
+                                        RuleConfig.Upgrade.NONE)),
+                        RuleConfig.Access.AUTHENTICATED,
+                        false));
         AuthOutcome.Unavailable down = new AuthOutcome.Unavailable("the token introspection endpoint is unavailable");
 
-        assertThat(policy.check("GET", "/orders/1", false, ALICE, false)).isEqualTo(
-                new Forbidden(Failure.INSUFFICIENT_SCOPE, "this path requires the scope(s): write", "write"));
+        assertThat(policy.check("GET", "/orders/1", false, ALICE, false))
+                .isEqualTo(
+                        new Forbidden(Failure.INSUFFICIENT_SCOPE, "this path requires the scope(s): write", "write"));
         assertThat(policy.check("GET", "/admin/x", false, ALICE, false))
                 .isEqualTo(new Forbidden(Failure.ACCESS_DENIED, "this path is closed", null));
         assertThat(policy.check("GET", "/orders/1", false, AuthOutcome.ANONYMOUS, false))
                 .isEqualTo(new AuthOutcome.Rejected(Failure.CREDENTIAL_MISSING, "this path requires a bearer token"));
-        assertThat(policy.check("GET", "/orders/1", false, down, false)).as("passed on as it is").isSameAs(down);
+        assertThat(policy.check("GET", "/orders/1", false, down, false))
+                .as("passed on as it is")
+                .isSameAs(down);
     }
 
     @Test

@@ -31,12 +31,31 @@ final class RuleTableTest {
             "reader", jwt("alice", List.of("read"), Map.of()),
             "admin", jwt("root", List.of("read", "admin", "ops"), Map.of()),
             "halfAdmin", jwt("carol", List.of("admin"), Map.of()),
-            "finance", jwt("dave", List.of(), Map.of("groups", List.of("staff", "finance"), "tier", "gold",
-                    "level", 3, "address", Map.of("groups", "finance"))),
+            "finance",
+                    jwt(
+                            "dave",
+                            List.of(),
+                            Map.of(
+                                    "groups",
+                                    List.of("staff", "finance"),
+                                    "tier",
+                                    "gold",
+                                    "level",
+                                    3,
+                                    "address",
+                                    Map.of("groups", "finance"))),
             "staff", jwt("erin", List.of(), Map.of("groups", List.of("staff"), "tier", "gold", "level", 3)),
             "silver", jwt("frank", List.of(), Map.of("groups", "finance", "tier", "silver", "level", 3)),
-            "payments", new Identity("spiffe://cluster.local/ns/payments/sa/api", "mtls", null, List.of(), null,
-                    Map.of(), Identity.NEVER, null));
+            "payments",
+                    new Identity(
+                            "spiffe://cluster.local/ns/payments/sa/api",
+                            "mtls",
+                            null,
+                            List.of(),
+                            null,
+                            Map.of(),
+                            Identity.NEVER,
+                            null));
 
     @TempDir
     static Path dir;
@@ -46,16 +65,18 @@ final class RuleTableTest {
     }
 
     @ParameterizedTest(name = "{0} {1} as {2} -> {3}")
-    @CsvSource(delimiter = '|', value = {
-        "GET     | /orders/1     | anonymous | allowed",
-        "HEAD    | /orders/1     | anonymous | allowed",
-        "POST    | /orders/1     | anonymous | CREDENTIAL_MISSING",
-        "POST    | /orders/1     | key       | allowed",
-        "DELETE  | /orders/1     | key       | ACCESS_DENIED",
-        "DELETE  | /orders/1     | anonymous | ACCESS_DENIED",
-        "GET     | /orders       | anonymous | allowed",
-        "GET     | /ordersx      | anonymous | CREDENTIAL_MISSING",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "GET     | /orders/1     | anonymous | allowed",
+                "HEAD    | /orders/1     | anonymous | allowed",
+                "POST    | /orders/1     | anonymous | CREDENTIAL_MISSING",
+                "POST    | /orders/1     | key       | allowed",
+                "DELETE  | /orders/1     | key       | ACCESS_DENIED",
+                "DELETE  | /orders/1     | anonymous | ACCESS_DENIED",
+                "GET     | /orders       | anonymous | allowed",
+                "GET     | /ordersx      | anonymous | CREDENTIAL_MISSING",
+            })
     void methods(String method, String path, String who, String verdict) throws Exception {
         AccessPolicy policy = load("""
                 rules:
@@ -67,18 +88,20 @@ final class RuleTableTest {
 
     /** The README's {@code /feed}: readable, but not as a WebSocket; {@code /live} only as a WebSocket. */
     @ParameterizedTest(name = "{0} {1} as {2} {3} -> {4}")
-    @CsvSource(delimiter = '|', value = {
-        "GET  | /feed   | key       |    | allowed",
-        "GET  | /feed   | key       | ws | ACCESS_DENIED",
-        "GET  | /feed   | anonymous |    | CREDENTIAL_MISSING",
-        "GET  | /feed   | anonymous | ws | ACCESS_DENIED",
-        "POST | /feed   | key       |    | ACCESS_DENIED",
-        "GET  | /live   | anonymous | ws | allowed",
-        "GET  | /live   | anonymous |    | CREDENTIAL_MISSING",
-        "GET  | /live   | key       |    | allowed",
-        "GET  | /both/x | anonymous | ws | allowed",
-        "GET  | /both/x | anonymous |    | allowed",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "GET  | /feed   | key       |    | allowed",
+                "GET  | /feed   | key       | ws | ACCESS_DENIED",
+                "GET  | /feed   | anonymous |    | CREDENTIAL_MISSING",
+                "GET  | /feed   | anonymous | ws | ACCESS_DENIED",
+                "POST | /feed   | key       |    | ACCESS_DENIED",
+                "GET  | /live   | anonymous | ws | allowed",
+                "GET  | /live   | anonymous |    | CREDENTIAL_MISSING",
+                "GET  | /live   | key       |    | allowed",
+                "GET  | /both/x | anonymous | ws | allowed",
+                "GET  | /both/x | anonymous |    | allowed",
+            })
     void upgrade(String method, String path, String who, String flags, String verdict) throws Exception {
         AccessPolicy policy = load("""
                 rules:
@@ -91,17 +114,19 @@ final class RuleTableTest {
     }
 
     @ParameterizedTest(name = "{0} {1} as {2} -> {3}")
-    @CsvSource(delimiter = '|', value = {
-        "GET | /admin/users | admin     | allowed",
-        "GET | /admin/users | halfAdmin | INSUFFICIENT_SCOPE",
-        "GET | /admin/users | reader    | INSUFFICIENT_SCOPE",
-        "GET | /admin/users | key       | INSUFFICIENT_SCOPE",
-        "GET | /admin/users | anonymous | CREDENTIAL_MISSING",
-        "GET | /admin/users | invalid   | CREDENTIAL_INVALID",
-        "GET | /read/x      | reader    | allowed",
-        "GET | /read/x      | admin     | allowed",
-        "GET | /read/x      | key       | INSUFFICIENT_SCOPE",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "GET | /admin/users | admin     | allowed",
+                "GET | /admin/users | halfAdmin | INSUFFICIENT_SCOPE",
+                "GET | /admin/users | reader    | INSUFFICIENT_SCOPE",
+                "GET | /admin/users | key       | INSUFFICIENT_SCOPE",
+                "GET | /admin/users | anonymous | CREDENTIAL_MISSING",
+                "GET | /admin/users | invalid   | CREDENTIAL_INVALID",
+                "GET | /read/x      | reader    | allowed",
+                "GET | /read/x      | admin     | allowed",
+                "GET | /read/x      | key       | INSUFFICIENT_SCOPE",
+            })
     void scopes(String method, String path, String who, String verdict) throws Exception {
         AccessPolicy policy = load("""
                 rules:
@@ -125,17 +150,19 @@ final class RuleTableTest {
      * by their text; an object never matches.
      */
     @ParameterizedTest(name = "{0} {1} as {2} -> {3}")
-    @CsvSource(delimiter = '|', value = {
-        "GET | /reports/q1 | finance   | allowed",
-        "GET | /reports/q1 | staff     | INSUFFICIENT_SCOPE",
-        "GET | /reports/q1 | silver    | INSUFFICIENT_SCOPE",
-        "GET | /reports/q1 | reader    | INSUFFICIENT_SCOPE",
-        "GET | /reports/q1 | key       | INSUFFICIENT_SCOPE",
-        "GET | /reports/q1 | anonymous | CREDENTIAL_MISSING",
-        "GET | /level/x    | staff     | allowed",
-        "GET | /level/x    | reader    | INSUFFICIENT_SCOPE",
-        "GET | /address    | finance   | INSUFFICIENT_SCOPE",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "GET | /reports/q1 | finance   | allowed",
+                "GET | /reports/q1 | staff     | INSUFFICIENT_SCOPE",
+                "GET | /reports/q1 | silver    | INSUFFICIENT_SCOPE",
+                "GET | /reports/q1 | reader    | INSUFFICIENT_SCOPE",
+                "GET | /reports/q1 | key       | INSUFFICIENT_SCOPE",
+                "GET | /reports/q1 | anonymous | CREDENTIAL_MISSING",
+                "GET | /level/x    | staff     | allowed",
+                "GET | /level/x    | reader    | INSUFFICIENT_SCOPE",
+                "GET | /address    | finance   | INSUFFICIENT_SCOPE",
+            })
     void claims(String method, String path, String who, String verdict) throws Exception {
         AccessPolicy policy = load("""
                 rules:
@@ -148,14 +175,16 @@ final class RuleTableTest {
 
     /** Exact subjects, or every subject under a prefix written with a final {@code /**}. */
     @ParameterizedTest(name = "{0} {1} as {2} -> {3}")
-    @CsvSource(delimiter = '|', value = {
-        "POST | /pay/x | payments  | allowed",
-        "POST | /pay/x | reader    | allowed",
-        "POST | /pay/x | admin     | ACCESS_DENIED",
-        "POST | /pay/x | key       | ACCESS_DENIED",
-        "POST | /pay/x | anonymous | CREDENTIAL_MISSING",
-        "POST | /ns/x  | payments  | ACCESS_DENIED",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "POST | /pay/x | payments  | allowed",
+                "POST | /pay/x | reader    | allowed",
+                "POST | /pay/x | admin     | ACCESS_DENIED",
+                "POST | /pay/x | key       | ACCESS_DENIED",
+                "POST | /pay/x | anonymous | CREDENTIAL_MISSING",
+                "POST | /ns/x  | payments  | ACCESS_DENIED",
+            })
     void subjects(String method, String path, String who, String verdict) throws Exception {
         AccessPolicy policy = load("""
                 rules:
@@ -167,17 +196,19 @@ final class RuleTableTest {
 
     /** Every listed method must have proven the request; a verified client certificate proves {@code mtls}. */
     @ParameterizedTest(name = "{0} {1} as {2} {3} -> {4}")
-    @CsvSource(delimiter = '|', value = {
-        "GET | /mtls-only/x    | key       | cert | allowed",
-        "GET | /mtls-only/x    | key       |      | ACCESS_DENIED",
-        "GET | /mtls-only/x    | payments  |      | allowed",
-        "GET | /mtls-only/x    | anonymous | cert | CREDENTIAL_MISSING",
-        "GET | /jwt-and-mtls/x | reader    | cert | allowed",
-        "GET | /jwt-and-mtls/x | reader    |      | ACCESS_DENIED",
-        "GET | /jwt-and-mtls/x | key       | cert | ACCESS_DENIED",
-        "GET | /keys/x         | key       |      | allowed",
-        "GET | /keys/x         | reader    | cert | ACCESS_DENIED",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "GET | /mtls-only/x    | key       | cert | allowed",
+                "GET | /mtls-only/x    | key       |      | ACCESS_DENIED",
+                "GET | /mtls-only/x    | payments  |      | allowed",
+                "GET | /mtls-only/x    | anonymous | cert | CREDENTIAL_MISSING",
+                "GET | /jwt-and-mtls/x | reader    | cert | allowed",
+                "GET | /jwt-and-mtls/x | reader    |      | ACCESS_DENIED",
+                "GET | /jwt-and-mtls/x | key       | cert | ACCESS_DENIED",
+                "GET | /keys/x         | key       |      | allowed",
+                "GET | /keys/x         | reader    | cert | ACCESS_DENIED",
+            })
     void authMethods(String method, String path, String who, String flags, String verdict) throws Exception {
         AccessPolicy policy = load("""
                 rules:
@@ -190,16 +221,18 @@ final class RuleTableTest {
 
     /** A deny rule refuses everyone; an invalid credential is still answered as invalid. First match wins. */
     @ParameterizedTest(name = "{0} {1} as {2} -> {3}")
-    @CsvSource(delimiter = '|', value = {
-        "GET | /internal/x      | anonymous | ACCESS_DENIED",
-        "GET | /internal/x      | admin     | ACCESS_DENIED",
-        "GET | /internal/x      | invalid   | CREDENTIAL_INVALID",
-        "GET | /internal        | key       | ACCESS_DENIED",
-        "GET | /internally      | key       | allowed",
-        "GET | /open/internal/x | anonymous | allowed",
-        "GET | /healthz         | anonymous | allowed",
-        "GET | /healthz/x       | anonymous | CREDENTIAL_MISSING",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "GET | /internal/x      | anonymous | ACCESS_DENIED",
+                "GET | /internal/x      | admin     | ACCESS_DENIED",
+                "GET | /internal/x      | invalid   | CREDENTIAL_INVALID",
+                "GET | /internal        | key       | ACCESS_DENIED",
+                "GET | /internally      | key       | allowed",
+                "GET | /open/internal/x | anonymous | allowed",
+                "GET | /healthz         | anonymous | allowed",
+                "GET | /healthz/x       | anonymous | CREDENTIAL_MISSING",
+            })
     void deny(String method, String path, String who, String verdict) throws Exception {
         AccessPolicy policy = load("""
                 auth:
@@ -213,17 +246,19 @@ final class RuleTableTest {
 
     /** What a request no rule matches gets, for each {@code defaultRule}. */
     @ParameterizedTest(name = "defaultRule {0}: {1} -> {2}")
-    @CsvSource(delimiter = '|', value = {
-        "authenticated | anonymous | CREDENTIAL_MISSING",
-        "authenticated | key       | allowed",
-        "authenticated | invalid   | CREDENTIAL_INVALID",
-        "anonymous     | anonymous | allowed",
-        "anonymous     | key       | allowed",
-        "anonymous     | invalid   | CREDENTIAL_INVALID",
-        "deny          | anonymous | ACCESS_DENIED",
-        "deny          | key       | ACCESS_DENIED",
-        "deny          | invalid   | CREDENTIAL_INVALID",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "authenticated | anonymous | CREDENTIAL_MISSING",
+                "authenticated | key       | allowed",
+                "authenticated | invalid   | CREDENTIAL_INVALID",
+                "anonymous     | anonymous | allowed",
+                "anonymous     | key       | allowed",
+                "anonymous     | invalid   | CREDENTIAL_INVALID",
+                "deny          | anonymous | ACCESS_DENIED",
+                "deny          | key       | ACCESS_DENIED",
+                "deny          | invalid   | CREDENTIAL_INVALID",
+            })
     void defaultRule(String defaultRule, String who, String verdict) throws Exception {
         AccessPolicy policy = load("""
                 rules:
@@ -231,7 +266,9 @@ final class RuleTableTest {
                 defaultRule: %s
                 """.formatted(defaultRule));
         assertThat(verdict(policy, "GET", "/elsewhere", who, "")).isEqualTo(verdict);
-        assertThat(verdict(policy, "GET", "/signed-in/x", "key", "")).as("a matching rule wins").isEqualTo("allowed");
+        assertThat(verdict(policy, "GET", "/signed-in/x", "key", ""))
+                .as("a matching rule wins")
+                .isEqualTo("allowed");
     }
 
     /**
@@ -239,15 +276,17 @@ final class RuleTableTest {
      * sends none, and the actual request is checked); a preflight that carries a bad credential does not.
      */
     @ParameterizedTest(name = "allowPreflight {0}: {1} {2} as {3} {4} -> {5}")
-    @CsvSource(delimiter = '|', value = {
-        "true  | OPTIONS | /api/x      | anonymous | preflight | allowed",
-        "true  | OPTIONS | /internal/x | anonymous | preflight | allowed",
-        "true  | OPTIONS | /api/x      | invalid   | preflight | CREDENTIAL_INVALID",
-        "true  | OPTIONS | /api/x      | anonymous |           | CREDENTIAL_MISSING",
-        "true  | OPTIONS | /admin/x    | key       | preflight | INSUFFICIENT_SCOPE",
-        "false | OPTIONS | /api/x      | anonymous | preflight | CREDENTIAL_MISSING",
-        "false | OPTIONS | /api/x      | key       | preflight | allowed",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "true  | OPTIONS | /api/x      | anonymous | preflight | allowed",
+                "true  | OPTIONS | /internal/x | anonymous | preflight | allowed",
+                "true  | OPTIONS | /api/x      | invalid   | preflight | CREDENTIAL_INVALID",
+                "true  | OPTIONS | /api/x      | anonymous |           | CREDENTIAL_MISSING",
+                "true  | OPTIONS | /admin/x    | key       | preflight | INSUFFICIENT_SCOPE",
+                "false | OPTIONS | /api/x      | anonymous | preflight | CREDENTIAL_MISSING",
+                "false | OPTIONS | /api/x      | key       | preflight | allowed",
+            })
     void cors(boolean allowPreflight, String method, String path, String who, String flags, String verdict)
             throws Exception {
         AccessPolicy policy = load("""
@@ -273,8 +312,8 @@ final class RuleTableTest {
         String f = flags == null ? "" : flags;
         AuthOutcome outcome = WHO.get(who);
         assertThat(outcome).as("caller %s", who).isNotNull();
-        var refused = policy.check(method, path, f.contains("ws"), outcome, f.contains("preflight"),
-                f.contains("cert"));
+        var refused =
+                policy.check(method, path, f.contains("ws"), outcome, f.contains("preflight"), f.contains("cert"));
         return refused == null ? "allowed" : refused.failure().name();
     }
 }

@@ -19,8 +19,7 @@ final class CheckConfigCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-    }
+    record Run(int exit, String out, String err) {}
 
     private static Run run(Map<String, String> environment, String... args) {
         Main main = new Main();
@@ -57,7 +56,8 @@ final class CheckConfigCommandTest {
 
         assertThat(r.exit()).isZero();
         assertThat(r.err()).isEmpty();
-        assertThat(r.out()).startsWith("OK: " + file + "\n")
+        assertThat(r.out())
+                .startsWith("OK: " + file + "\n")
                 .contains("listen 127.0.0.1:8081", "1 API key(s)", "1 rule(s) + 1 public path(s)");
     }
 
@@ -65,24 +65,40 @@ final class CheckConfigCommandTest {
     void flagsBeforeTheSubcommandAreHonoured() throws IOException {
         Path file = write("sidecar.yaml", "auth:\n  apiKeys:\n    - {name: a, sha256: %s}\n".formatted(SHA));
 
-        Run r = run(Map.of(), "--listen", "127.0.0.1:7001", "--config", file.toString(), "check-config",
-                "--upstream", "http://127.0.0.1:7002");
+        Run r = run(
+                Map.of(),
+                "--listen",
+                "127.0.0.1:7001",
+                "--config",
+                file.toString(),
+                "check-config",
+                "--upstream",
+                "http://127.0.0.1:7002");
 
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).startsWith("OK: " + file + "\n").contains("listen 127.0.0.1:7001",
-                "upstream http://127.0.0.1:7002");
+        assertThat(r.out())
+                .startsWith("OK: " + file + "\n")
+                .contains("listen 127.0.0.1:7001", "upstream http://127.0.0.1:7002");
     }
 
     @Test
     void aFlagGivenBeforeAndAfterWithDifferentValuesIsRefused() throws IOException {
         Path file = write("sidecar.yaml", "");
 
-        Run r = run(Map.of(), "--listen", "127.0.0.1:7001", "check-config", "--config", file.toString(),
-                "--listen", "127.0.0.1:7003");
+        Run r = run(
+                Map.of(),
+                "--listen",
+                "127.0.0.1:7001",
+                "check-config",
+                "--config",
+                file.toString(),
+                "--listen",
+                "127.0.0.1:7003");
 
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("auth-sidecar: invalid configuration: --listen: given twice with different "
-                + "values ('127.0.0.1:7001' before the subcommand, '127.0.0.1:7003' after it)\n");
+        assertThat(r.err())
+                .isEqualTo("auth-sidecar: invalid configuration: --listen: given twice with different "
+                        + "values ('127.0.0.1:7001' before the subcommand, '127.0.0.1:7003' after it)\n");
     }
 
     @Test
@@ -90,8 +106,9 @@ final class CheckConfigCommandTest {
         Run r = run(Map.of(), "check-config");
 
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("auth-sidecar: invalid configuration: --config: check-config needs the file to "
-                + "check: --config FILE\n");
+        assertThat(r.err())
+                .isEqualTo("auth-sidecar: invalid configuration: --config: check-config needs the file to "
+                        + "check: --config FILE\n");
     }
 
     @Test
@@ -101,9 +118,10 @@ final class CheckConfigCommandTest {
         Run r = run(Map.of(), "check-config", "--config", file.toString());
 
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("\n  warning: no credential source is configured (no API keys, JWT providers, "
-                + "introspection or client certificates): every request that a public path or an anonymous rule does not let in will be "
-                + "refused with 401\n");
+        assertThat(r.out())
+                .contains("\n  warning: no credential source is configured (no API keys, JWT providers, "
+                        + "introspection or client certificates): every request that a public path or an anonymous rule does not let in will be "
+                        + "refused with 401\n");
     }
 
     @Test
@@ -112,8 +130,9 @@ final class CheckConfigCommandTest {
 
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).isEqualTo("auth-sidecar: --listen configures the sidecar and has no meaning for gen-key; "
-                + "remove it\n");
+        assertThat(r.err())
+                .isEqualTo("auth-sidecar: --listen configures the sidecar and has no meaning for gen-key; "
+                        + "remove it\n");
     }
 
     @Test
@@ -125,10 +144,11 @@ final class CheckConfigCommandTest {
 
         assertThat(check.exit()).isEqualTo(2);
         assertThat(check.out()).isEmpty();
-        assertThat(check.err()).isEqualTo("auth-sidecar: invalid configuration: " + file
-                + ": server.lisen: unknown key; did you mean listen? (known keys here: http2, idleTimeout, ioThreads, "
-                + "listen, maxHeaderBytes, maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, tls, "
-                + "trustForwardedHeaders, tunnelIdleTimeout, upgrades)\n");
+        assertThat(check.err())
+                .isEqualTo("auth-sidecar: invalid configuration: " + file
+                        + ": server.lisen: unknown key; did you mean listen? (known keys here: http2, idleTimeout, ioThreads, "
+                        + "listen, maxHeaderBytes, maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, tls, "
+                        + "trustForwardedHeaders, tunnelIdleTimeout, upgrades)\n");
         assertThat(start.exit()).isEqualTo(2);
         assertThat(start.err()).isEqualTo(check.err());
     }
@@ -152,8 +172,9 @@ final class CheckConfigCommandTest {
         Run start = run(Map.of(), "--config", file.toString());
 
         assertThat(check.exit()).isEqualTo(2);
-        assertThat(check.err()).startsWith("auth-sidecar: invalid configuration: " + file
-                + ": auth.jwt.providers[0]: cannot use jwksFile " + dir.resolve("jwks.json"));
+        assertThat(check.err())
+                .startsWith("auth-sidecar: invalid configuration: " + file
+                        + ": auth.jwt.providers[0]: cannot use jwksFile " + dir.resolve("jwks.json"));
         assertThat(start.exit()).as("start-up refuses it the same way").isEqualTo(2);
         assertThat(start.err()).isEqualTo(check.err());
     }
@@ -166,9 +187,11 @@ final class CheckConfigCommandTest {
         Run r = run(Map.of(), "check-config", "--config", file.toString());
 
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("auth-sidecar: invalid configuration: " + file + ": auth.jwt.providers[0]: "
-                + "hmacSecretFile " + dir.resolve("hmac.key") + " holds 9 bytes; the configured HMAC algorithms need "
-                + "at least 32\n");
+        assertThat(r.err())
+                .isEqualTo("auth-sidecar: invalid configuration: " + file + ": auth.jwt.providers[0]: "
+                        + "hmacSecretFile " + dir.resolve("hmac.key")
+                        + " holds 9 bytes; the configured HMAC algorithms need "
+                        + "at least 32\n");
     }
 
     @Test
@@ -185,27 +208,32 @@ final class CheckConfigCommandTest {
         Run r = run(Map.of(), "check-config", "--config", file.toString());
 
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("auth-sidecar: invalid configuration: " + file + ": auth.introspection: "
-                + dir.resolve("secret") + ": the client secret file is empty\n");
+        assertThat(r.err())
+                .isEqualTo("auth-sidecar: invalid configuration: " + file + ": auth.introspection: "
+                        + dir.resolve("secret") + ": the client secret file is empty\n");
     }
 
     @Test
     void environmentVariablesAreCheckedToo() throws IOException {
         Path file = write("sidecar.yaml", "");
 
-        Run typo = run(Map.of("AUTH_SIDECAR_UPSTREAM_UR", "http://127.0.0.1:1"),
-                "check-config", "--config", file.toString());
-        Run bad = run(Map.of("AUTH_SIDECAR_UPSTREAM_URL", "ftp://app:1"),
-                "check-config", "--config", file.toString());
-        Run good = run(Map.of("AUTH_SIDECAR_UPSTREAM_URL", "http://127.0.0.1:9", "AUTH_SIDECAR_LOG_LEVEL", "DEBUG"),
-                "check-config", "--config", file.toString());
+        Run typo = run(
+                Map.of("AUTH_SIDECAR_UPSTREAM_UR", "http://127.0.0.1:1"), "check-config", "--config", file.toString());
+        Run bad = run(Map.of("AUTH_SIDECAR_UPSTREAM_URL", "ftp://app:1"), "check-config", "--config", file.toString());
+        Run good = run(
+                Map.of("AUTH_SIDECAR_UPSTREAM_URL", "http://127.0.0.1:9", "AUTH_SIDECAR_LOG_LEVEL", "DEBUG"),
+                "check-config",
+                "--config",
+                file.toString());
 
         assertThat(typo.exit()).isEqualTo(2);
-        assertThat(typo.err()).isEqualTo("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_UR: not a "
-                + "configuration variable; did you mean AUTH_SIDECAR_UPSTREAM_URL?\n");
+        assertThat(typo.err())
+                .isEqualTo("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_UR: not a "
+                        + "configuration variable; did you mean AUTH_SIDECAR_UPSTREAM_URL?\n");
         assertThat(bad.exit()).isEqualTo(2);
-        assertThat(bad.err()).startsWith("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_URL: "
-                + "upstream.url: must be http://host:port or https://host:port");
+        assertThat(bad.err())
+                .startsWith("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_URL: "
+                        + "upstream.url: must be http://host:port or https://host:port");
         assertThat(good.exit()).isZero();
         assertThat(good.out()).contains("upstream http://127.0.0.1:9");
     }
@@ -215,17 +243,24 @@ final class CheckConfigCommandTest {
         Path file = write("sidecar.yaml", "upstream:\n  grpc:\n    url: http://127.0.0.1:9090\n");
 
         Run fromFile = run(Map.of(), "check-config", "--config", file.toString());
-        Run fromEnv = run(Map.of("AUTH_SIDECAR_UPSTREAM_GRPC_URL", "http://127.0.0.1:9191"),
-                "check-config", "--config", file.toString());
-        Run bad = run(Map.of("AUTH_SIDECAR_UPSTREAM_GRPC_URL", "grpc://127.0.0.1:9191"),
-                "check-config", "--config", file.toString());
+        Run fromEnv = run(
+                Map.of("AUTH_SIDECAR_UPSTREAM_GRPC_URL", "http://127.0.0.1:9191"),
+                "check-config",
+                "--config",
+                file.toString());
+        Run bad = run(
+                Map.of("AUTH_SIDECAR_UPSTREAM_GRPC_URL", "grpc://127.0.0.1:9191"),
+                "check-config",
+                "--config",
+                file.toString());
 
         assertThat(fromFile.exit()).isZero();
         assertThat(fromFile.out()).contains("upstream http://127.0.0.1:8080 (gRPC: http://127.0.0.1:9090 h2c)");
         assertThat(fromEnv.out()).contains("(gRPC: http://127.0.0.1:9191 h2c)");
         assertThat(bad.exit()).isEqualTo(2);
-        assertThat(bad.err()).startsWith("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_GRPC_URL: "
-                + "upstream.grpc.url: only http:// upstreams are supported");
+        assertThat(bad.err())
+                .startsWith("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_GRPC_URL: "
+                        + "upstream.grpc.url: only http:// upstreams are supported");
     }
 
     @Test
@@ -236,7 +271,8 @@ final class CheckConfigCommandTest {
         Run r = run(Map.of(), "check-config", "--config", file.toString());
 
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).startsWith("auth-sidecar: invalid configuration: " + file + ": upstream.caFile: ")
+        assertThat(r.err())
+                .startsWith("auth-sidecar: invalid configuration: " + file + ": upstream.caFile: ")
                 .contains("holds a PRIVATE KEY block; expected only CERTIFICATE blocks");
     }
 
@@ -244,8 +280,13 @@ final class CheckConfigCommandTest {
     void flagsBeatTheEnvironment() throws IOException {
         Path file = write("sidecar.yaml", "server:\n  listen: 127.0.0.1:1\n");
 
-        Run r = run(Map.of("AUTH_SIDECAR_SERVER_LISTEN", "127.0.0.1:2"),
-                "check-config", "--config", file.toString(), "--listen", "127.0.0.1:3");
+        Run r = run(
+                Map.of("AUTH_SIDECAR_SERVER_LISTEN", "127.0.0.1:2"),
+                "check-config",
+                "--config",
+                file.toString(),
+                "--listen",
+                "127.0.0.1:3");
         Run bad = run(Map.of(), "check-config", "--config", file.toString(), "--listen", "nope");
 
         assertThat(r.out()).contains("listen 127.0.0.1:3");
@@ -281,20 +322,28 @@ final class CheckConfigCommandTest {
                 """.formatted(SHA));
         write("secret", "s3cret\n");
 
-        Run r = run(Map.of("AUTH_SIDECAR_UPSTREAM_CONNECT_TIMEOUT", "3s"), "check-config", "--config",
-                file.toString(), "--listen", "127.0.0.1:7001", "--effective");
+        Run r = run(
+                Map.of("AUTH_SIDECAR_UPSTREAM_CONNECT_TIMEOUT", "3s"),
+                "check-config",
+                "--config",
+                file.toString(),
+                "--listen",
+                "127.0.0.1:7001",
+                "--effective");
 
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains(
-                "\n  server.listen: 127.0.0.1:7001 (from --listen)\n",
-                "\n  server.idleTimeout: 5s (from " + file + ")\n",
-                "\n  server.ioThreads: 0 (default)\n",
-                "\n  upstream.connectTimeout: 3s (from AUTH_SIDECAR_UPSTREAM_CONNECT_TIMEOUT)\n",
-                "\n  auth.introspection.clientId: sidecar (from " + file + ")\n",
-                "\n  auth.introspection.endpoint: https://***@idp.example/introspect (from " + file + ")\n",
-                "\n  accessLog.format: json (default)\n")
+        assertThat(r.out())
+                .contains(
+                        "\n  server.listen: 127.0.0.1:7001 (from --listen)\n",
+                        "\n  server.idleTimeout: 5s (from " + file + ")\n",
+                        "\n  server.ioThreads: 0 (default)\n",
+                        "\n  upstream.connectTimeout: 3s (from AUTH_SIDECAR_UPSTREAM_CONNECT_TIMEOUT)\n",
+                        "\n  auth.introspection.clientId: sidecar (from " + file + ")\n",
+                        "\n  auth.introspection.endpoint: https://***@idp.example/introspect (from " + file + ")\n",
+                        "\n  accessLog.format: json (default)\n")
                 .doesNotContain("hunter2", "server.tls.");
-        assertThat(r.out().indexOf("server.listen:")).as("in reference order")
+        assertThat(r.out().indexOf("server.listen:"))
+                .as("in reference order")
                 .isLessThan(r.out().indexOf("upstream.connectTimeout:"));
     }
 

@@ -7,12 +7,10 @@ import picocli.CommandLine;
 
 /** Runs the command line in-process as {@code main} would, output captured; for tests in other packages. */
 public final class CliRunner {
-    private CliRunner() {
-    }
+    private CliRunner() {}
 
     /** What a run printed and its exit code. */
-    public record Run(int exit, String out, String err) {
-    }
+    public record Run(int exit, String out, String err) {}
 
     public static Run run(Map<String, String> environment, String... args) {
         Main main = new Main();

@@ -28,7 +28,9 @@ final class ConfigFlagsTest {
             String help = String.join(" ", option.description());
             Matcher m = KEY_AND_DEFAULT.matcher(help);
             assertThat(m.find()).as(name + ": " + help).isTrue();
-            ConfigKey key = ConfigKeys.all().stream().filter(k -> k.path().equals(m.group(1))).findFirst()
+            ConfigKey key = ConfigKeys.all().stream()
+                    .filter(k -> k.path().equals(m.group(1)))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError(name + " names no declared key: " + m.group(1)));
 
             assertThat(m.group(2)).as(name).isEqualTo(key.shownDefault());

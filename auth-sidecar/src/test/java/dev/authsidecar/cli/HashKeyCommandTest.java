@@ -12,8 +12,7 @@ import picocli.CommandLine;
 
 /** {@code hash-key} run in-process with its standard input replaced. */
 final class HashKeyCommandTest {
-    record Run(int exit, String out, String err) {
-    }
+    record Run(int exit, String out, String err) {}
 
     private static Run run(byte[] stdin) {
         CommandLine cli = new CommandLine(new Main());
@@ -38,15 +37,27 @@ final class HashKeyCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"my key\n", "pässword\n", "key\"quoted\n", "a=b\n", "=abc\n", "tab\tinside\n", "key;x\n",
-        "\u00e9\n", "a,b\n"})
+    @ValueSource(
+            strings = {
+                "my key\n",
+                "pässword\n",
+                "key\"quoted\n",
+                "a=b\n",
+                "=abc\n",
+                "tab\tinside\n",
+                "key;x\n",
+                "\u00e9\n",
+                "a,b\n"
+            })
     void refusesAKeyThatCannotBeSentAsABearerToken(String input) {
         Run r = run(input.getBytes(StandardCharsets.UTF_8));
 
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).startsWith("auth-sidecar hash-key: the key cannot be sent as a bearer token")
-                .endsWith("\n").hasLineCount(1);
+        assertThat(r.err())
+                .startsWith("auth-sidecar hash-key: the key cannot be sent as a bearer token")
+                .endsWith("\n")
+                .hasLineCount(1);
     }
 
     @ParameterizedTest
@@ -63,6 +74,8 @@ final class HashKeyCommandTest {
         Run r = run(new byte[] {'s', 'k', (byte) 0xFF, '\n'});
 
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).startsWith("auth-sidecar hash-key: the key is not valid UTF-8").hasLineCount(1);
+        assertThat(r.err())
+                .startsWith("auth-sidecar hash-key: the key is not valid UTF-8")
+                .hasLineCount(1);
     }
 }

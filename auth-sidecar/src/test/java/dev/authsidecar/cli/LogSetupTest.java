@@ -21,8 +21,10 @@ class LogSetupTest {
 
     @Test
     void logbackFindsItAsAService() {
-        assertThat(ServiceLoader.load(Configurator.class).stream().map(p -> p.type().getName())
-                .collect(Collectors.toList())).containsExactly(LogSetup.class.getName());
+        assertThat(ServiceLoader.load(Configurator.class).stream()
+                        .map(p -> p.type().getName())
+                        .collect(Collectors.toList()))
+                .containsExactly(LogSetup.class.getName());
     }
 
     @Test
@@ -41,12 +43,14 @@ class LogSetupTest {
                 System.setProperty("logback.configurationFile", before);
             }
         }
-        assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDOUT")).isNull();
+        assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDOUT"))
+                .isNull();
 
         LogSetup setup = new LogSetup();
         setup.setContext(context);
         assertThat(setup.configure(context)).isEqualTo(Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
-        assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDOUT")).isNotNull();
+        assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDOUT"))
+                .isNotNull();
     }
 
     @Test
@@ -57,7 +61,8 @@ class LogSetupTest {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         assertThat(root.getLevel()).isEqualTo(Level.INFO);
         assertThat(context.getLogger("io.netty.channel").getEffectiveLevel()).isEqualTo(Level.WARN);
-        assertThat(context.getLogger("dev.authsidecar.Sidecar").getEffectiveLevel()).isEqualTo(Level.INFO);
+        assertThat(context.getLogger("dev.authsidecar.Sidecar").getEffectiveLevel())
+                .isEqualTo(Level.INFO);
         ConsoleAppender<ILoggingEvent> stdout = (ConsoleAppender<ILoggingEvent>) root.getAppender("STDOUT");
         assertThat(stdout.isStarted()).isTrue();
         assertThat(stdout.getTarget()).isEqualTo("System.out");

@@ -71,11 +71,14 @@ final class ConfigKeysTest {
             ObjectNode tree = base.deepCopy();
             String concrete = key.path().replace("[]", "[0]");
             ObjectNode holder = holder(tree, key.parent());
-            holder.set(key.name(), JSON.createObjectNode().set("bogus", JSON.createObjectNode().put("x", 1)));
+            holder.set(
+                    key.name(),
+                    JSON.createObjectNode().set("bogus", JSON.createObjectNode().put("x", 1)));
             Path file = write(tree);
             String expected = key.name().equals("allow") || key.name().equals("deny") ? "rules[0]" : concrete;
 
-            assertThatThrownBy(() -> ConfigLoader.load(file, List.of())).as(key.path())
+            assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
+                    .as(key.path())
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining(expected);
         }
@@ -96,7 +99,8 @@ final class ConfigKeysTest {
                 checked++;
             }
         }
-        assertThat(effective).containsEntry("server.http2.maxHeaderListSize", "16384")
+        assertThat(effective)
+                .containsEntry("server.http2.maxHeaderListSize", "16384")
                 .allSatisfy((path, value) -> assertThat(path).doesNotStartWith("server.tls"));
         assertThat(checked).isGreaterThan(30);
     }
@@ -116,38 +120,66 @@ final class ConfigKeysTest {
     /** Lists, mappings and keys inside list items have no variable; every other key has exactly one. */
     @Test
     void onlySingleValuesOutsideListsHaveVariables() {
-        assertThat(ConfigKeys.withVariables()).noneMatch(k -> k instanceof Structure || k.path().contains("[]"));
-        assertThat(ConfigKeys.all()).filteredOn(k -> !(k instanceof Structure) && !k.path().contains("[]"))
+        assertThat(ConfigKeys.withVariables())
+                .noneMatch(k -> k instanceof Structure || k.path().contains("[]"));
+        assertThat(ConfigKeys.all())
+                .filteredOn(k -> !(k instanceof Structure) && !k.path().contains("[]"))
                 .containsExactlyElementsOf(ConfigKeys.withVariables());
     }
 
     /** Deployments set these names; deriving them from the declarations must not rename one. */
     @Test
     void theVariablesKeepTheirNames() {
-        assertThat(EnvironmentOverrides.variables().keySet()).containsAll(List.of(
-                "AUTH_SIDECAR_SERVER_LISTEN", "AUTH_SIDECAR_SERVER_IO_THREADS",
-                "AUTH_SIDECAR_SERVER_MAX_REQUEST_LINE_BYTES", "AUTH_SIDECAR_SERVER_MAX_HEADER_BYTES",
-                "AUTH_SIDECAR_SERVER_REQUEST_HEAD_TIMEOUT", "AUTH_SIDECAR_SERVER_REQUEST_BODY_TIMEOUT",
-                "AUTH_SIDECAR_SERVER_IDLE_TIMEOUT", "AUTH_SIDECAR_SERVER_TRUST_FORWARDED_HEADERS",
-                "AUTH_SIDECAR_SERVER_TUNNEL_IDLE_TIMEOUT", "AUTH_SIDECAR_SERVER_HTTP2_ENABLED",
-                "AUTH_SIDECAR_SERVER_HTTP2_MAX_CONCURRENT_STREAMS", "AUTH_SIDECAR_SERVER_HTTP2_INITIAL_WINDOW_SIZE",
-                "AUTH_SIDECAR_SERVER_HTTP2_MAX_HEADER_LIST_SIZE", "AUTH_SIDECAR_SERVER_HTTP2_MAX_FRAME_SIZE",
-                "AUTH_SIDECAR_SERVER_TLS_CERT_FILE", "AUTH_SIDECAR_SERVER_TLS_KEY_FILE",
-                "AUTH_SIDECAR_SERVER_TLS_MIN_VERSION", "AUTH_SIDECAR_SERVER_TLS_HANDSHAKE_TIMEOUT",
-                "AUTH_SIDECAR_SERVER_TLS_CLIENT_CA_FILE", "AUTH_SIDECAR_SERVER_TLS_CLIENT_AUTH",
-                "AUTH_SIDECAR_UPSTREAM_URL", "AUTH_SIDECAR_UPSTREAM_CONNECT_TIMEOUT",
-                "AUTH_SIDECAR_UPSTREAM_RESPONSE_HEAD_TIMEOUT", "AUTH_SIDECAR_UPSTREAM_IDLE_TIMEOUT",
-                "AUTH_SIDECAR_UPSTREAM_MAX_IDLE_PER_THREAD", "AUTH_SIDECAR_UPSTREAM_PROTOCOL",
-                "AUTH_SIDECAR_ADMIN_LISTEN", "AUTH_SIDECAR_AUTH_API_KEYS_FILE", "AUTH_SIDECAR_AUTH_FORWARD_CREDENTIAL",
-                "AUTH_SIDECAR_AUTH_JWT_MAX_TOKEN_BYTES", "AUTH_SIDECAR_AUTH_INTROSPECTION_ENDPOINT",
-                "AUTH_SIDECAR_AUTH_INTROSPECTION_CLIENT_ID", "AUTH_SIDECAR_AUTH_INTROSPECTION_CLIENT_SECRET_FILE",
-                "AUTH_SIDECAR_AUTH_INTROSPECTION_CACHE_TTL", "AUTH_SIDECAR_AUTH_INTROSPECTION_NEGATIVE_CACHE_TTL",
-                "AUTH_SIDECAR_AUTH_INTROSPECTION_TIMEOUT", "AUTH_SIDECAR_AUTH_INTROSPECTION_MAX_BYTES",
-                "AUTH_SIDECAR_AUTH_INTROSPECTION_CA_FILE", "AUTH_SIDECAR_AUTH_CACHE_MAX_ENTRIES",
-                "AUTH_SIDECAR_AUTH_PAYLOAD_HEADER", "AUTH_SIDECAR_AUTH_CLOSE_TUNNELS_AT_EXPIRY",
-                "AUTH_SIDECAR_AUTH_MTLS_SUBJECT_FROM", "AUTH_SIDECAR_AUTH_MTLS_FORWARD_CLIENT_CERT",
-                "AUTH_SIDECAR_DEFAULT_RULE", "AUTH_SIDECAR_CORS_ALLOW_PREFLIGHT", "AUTH_SIDECAR_SHUTDOWN_DRAIN_DELAY",
-                "AUTH_SIDECAR_SHUTDOWN_TIMEOUT", "AUTH_SIDECAR_ACCESS_LOG_FORMAT"));
+        assertThat(EnvironmentOverrides.variables().keySet())
+                .containsAll(List.of(
+                        "AUTH_SIDECAR_SERVER_LISTEN",
+                        "AUTH_SIDECAR_SERVER_IO_THREADS",
+                        "AUTH_SIDECAR_SERVER_MAX_REQUEST_LINE_BYTES",
+                        "AUTH_SIDECAR_SERVER_MAX_HEADER_BYTES",
+                        "AUTH_SIDECAR_SERVER_REQUEST_HEAD_TIMEOUT",
+                        "AUTH_SIDECAR_SERVER_REQUEST_BODY_TIMEOUT",
+                        "AUTH_SIDECAR_SERVER_IDLE_TIMEOUT",
+                        "AUTH_SIDECAR_SERVER_TRUST_FORWARDED_HEADERS",
+                        "AUTH_SIDECAR_SERVER_TUNNEL_IDLE_TIMEOUT",
+                        "AUTH_SIDECAR_SERVER_HTTP2_ENABLED",
+                        "AUTH_SIDECAR_SERVER_HTTP2_MAX_CONCURRENT_STREAMS",
+                        "AUTH_SIDECAR_SERVER_HTTP2_INITIAL_WINDOW_SIZE",
+                        "AUTH_SIDECAR_SERVER_HTTP2_MAX_HEADER_LIST_SIZE",
+                        "AUTH_SIDECAR_SERVER_HTTP2_MAX_FRAME_SIZE",
+                        "AUTH_SIDECAR_SERVER_TLS_CERT_FILE",
+                        "AUTH_SIDECAR_SERVER_TLS_KEY_FILE",
+                        "AUTH_SIDECAR_SERVER_TLS_MIN_VERSION",
+                        "AUTH_SIDECAR_SERVER_TLS_HANDSHAKE_TIMEOUT",
+                        "AUTH_SIDECAR_SERVER_TLS_CLIENT_CA_FILE",
+                        "AUTH_SIDECAR_SERVER_TLS_CLIENT_AUTH",
+                        "AUTH_SIDECAR_UPSTREAM_URL",
+                        "AUTH_SIDECAR_UPSTREAM_CONNECT_TIMEOUT",
+                        "AUTH_SIDECAR_UPSTREAM_RESPONSE_HEAD_TIMEOUT",
+                        "AUTH_SIDECAR_UPSTREAM_IDLE_TIMEOUT",
+                        "AUTH_SIDECAR_UPSTREAM_MAX_IDLE_PER_THREAD",
+                        "AUTH_SIDECAR_UPSTREAM_PROTOCOL",
+                        "AUTH_SIDECAR_ADMIN_LISTEN",
+                        "AUTH_SIDECAR_AUTH_API_KEYS_FILE",
+                        "AUTH_SIDECAR_AUTH_FORWARD_CREDENTIAL",
+                        "AUTH_SIDECAR_AUTH_JWT_MAX_TOKEN_BYTES",
+                        "AUTH_SIDECAR_AUTH_INTROSPECTION_ENDPOINT",
+                        "AUTH_SIDECAR_AUTH_INTROSPECTION_CLIENT_ID",
+                        "AUTH_SIDECAR_AUTH_INTROSPECTION_CLIENT_SECRET_FILE",
+                        "AUTH_SIDECAR_AUTH_INTROSPECTION_CACHE_TTL",
+                        "AUTH_SIDECAR_AUTH_INTROSPECTION_NEGATIVE_CACHE_TTL",
+                        "AUTH_SIDECAR_AUTH_INTROSPECTION_TIMEOUT",
+                        "AUTH_SIDECAR_AUTH_INTROSPECTION_MAX_BYTES",
+                        "AUTH_SIDECAR_AUTH_INTROSPECTION_CA_FILE",
+                        "AUTH_SIDECAR_AUTH_CACHE_MAX_ENTRIES",
+                        "AUTH_SIDECAR_AUTH_PAYLOAD_HEADER",
+                        "AUTH_SIDECAR_AUTH_CLOSE_TUNNELS_AT_EXPIRY",
+                        "AUTH_SIDECAR_AUTH_MTLS_SUBJECT_FROM",
+                        "AUTH_SIDECAR_AUTH_MTLS_FORWARD_CLIENT_CERT",
+                        "AUTH_SIDECAR_DEFAULT_RULE",
+                        "AUTH_SIDECAR_CORS_ALLOW_PREFLIGHT",
+                        "AUTH_SIDECAR_SHUTDOWN_DRAIN_DELAY",
+                        "AUTH_SIDECAR_SHUTDOWN_TIMEOUT",
+                        "AUTH_SIDECAR_ACCESS_LOG_FORMAT"));
     }
 
     /** The mapping that holds a key, made where the base lacks it; {@code []} is the first item of a list. */

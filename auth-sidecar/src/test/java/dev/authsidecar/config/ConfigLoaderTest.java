@@ -49,18 +49,23 @@ final class ConfigLoaderTest {
 
     @Test
     void tunnelKeys() throws Exception {
-        SidecarConfig c = ConfigLoader.load(write("server:\n  upgrades: []\n  tunnelIdleTimeout: 5m\n"
-                + "auth:\n  closeTunnelsAtExpiry: false\n"
-                + "rules:\n  - path: /feed\n    upgrade: websocket\n    deny: true\n"
-                + "  - path: /feed\n    upgrade: none\n    allow: authenticated\n  - path: /x\n    allow: anonymous\n"),
+        SidecarConfig c = ConfigLoader.load(
+                write(
+                        "server:\n  upgrades: []\n  tunnelIdleTimeout: 5m\n"
+                                + "auth:\n  closeTunnelsAtExpiry: false\n"
+                                + "rules:\n  - path: /feed\n    upgrade: websocket\n    deny: true\n"
+                                + "  - path: /feed\n    upgrade: none\n    allow: authenticated\n  - path: /x\n    allow: anonymous\n"),
                 List.of());
         assertThat(c.server().upgrades()).isEmpty();
         assertThat(c.server().websocketTunnels()).isFalse();
         assertThat(c.server().tunnelIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.auth().closeTunnelsAtExpiry()).isFalse();
-        assertThat(c.authorization().rules()).extracting(RuleConfig::upgrade)
+        assertThat(c.authorization().rules())
+                .extracting(RuleConfig::upgrade)
                 .containsExactly(RuleConfig.Upgrade.WEBSOCKET, RuleConfig.Upgrade.NONE, RuleConfig.Upgrade.ANY);
-        assertThat(ConfigLoader.load(write("server:\n  upgrades: [WebSocket]\n"), List.of()).server().upgrades())
+        assertThat(ConfigLoader.load(write("server:\n  upgrades: [WebSocket]\n"), List.of())
+                        .server()
+                        .upgrades())
                 .containsExactly("websocket");
     }
 
@@ -116,7 +121,8 @@ final class ConfigLoaderTest {
             bad("lisen: x", "lisen: unknown key"),
             bad("server:\n  lisen: x", "server.lisen: unknown key"),
             bad("upstream:\n  uri: http://x", "upstream.uri: unknown key"),
-            bad("auth:\n  apiKeys:\n    - name: a\n      sha256: " + SHA_A + "\n      shaa: x",
+            bad(
+                    "auth:\n  apiKeys:\n    - name: a\n      sha256: " + SHA_A + "\n      shaa: x",
                     "auth.apiKeys[0].shaa: unknown key"),
             bad("server: 5", "server: expected a mapping"),
             bad("- a\n- b", "the top level must be a mapping"),
@@ -145,20 +151,27 @@ final class ConfigLoaderTest {
             bad("upstream:\n  url: http:///x", "upstream.url: "),
             bad("upstream:\n  url: 'http://a b'", "upstream.url: not a valid URL"),
             bad(keys("    - name: a\n      sha256: abc"), "auth.apiKeys[0].sha256: expected 64 hex digits"),
-            bad(keys("    - name: a\n      sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"),
+            bad(
+                    keys(
+                            "    - name: a\n      sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"),
                     "auth.apiKeys[0].sha256: is the SHA-256 of 'password', which anyone can guess; make a real key "
                             + "with `auth-sidecar gen-key`"),
-            bad(keys("    - name: a\n      sha256: E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"),
+            bad(
+                    keys(
+                            "    - name: a\n      sha256: E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"),
                     "auth.apiKeys[0].sha256: is the SHA-256 of the empty string"),
-            bad(keys("    - name: a\n      sha256: PASTE-THE-SHA256-PRINTED-BY-gen-key"),
+            bad(
+                    keys("    - name: a\n      sha256: PASTE-THE-SHA256-PRINTED-BY-gen-key"),
                     "auth.apiKeys[0].sha256: expected 64 hex digits (the output of `auth-sidecar gen-key`"),
             bad(keys("    - name: a\n      sha256: " + "g".repeat(64)), "auth.apiKeys[0].sha256: expected 64 hex"),
             bad(keys("    - name: a"), "auth.apiKeys[0].sha256: is required"),
             bad(keys("    - sha256: " + SHA_A), "auth.apiKeys[0].name: is required"),
             bad(keys("    - name: a b\n      sha256: " + SHA_A), "auth.apiKeys[0].name: use 1 to 128 letters"),
-            bad(keys("    - name: a\n      sha256: " + SHA_A + "\n    - name: a\n      sha256: " + SHA_B),
+            bad(
+                    keys("    - name: a\n      sha256: " + SHA_A + "\n    - name: a\n      sha256: " + SHA_B),
                     "auth.apiKeys: the key name 'a' is used twice"),
-            bad(keys("    - name: a\n      sha256: " + SHA_A + "\n    - name: b\n      sha256: " + SHA_A),
+            bad(
+                    keys("    - name: a\n      sha256: " + SHA_A + "\n    - name: b\n      sha256: " + SHA_A),
                     "auth.apiKeys: the key named 'b' has the same sha256 as another key"),
             bad("auth:\n  apiKeys: x", "auth.apiKeys: expected a list"),
             bad("auth:\n  apiKeys: [x]", "auth.apiKeys[0]: expected a mapping"),
@@ -208,16 +221,22 @@ final class ConfigLoaderTest {
         Http2Config d = ConfigLoader.defaults().server().http2();
         assertThat(d).isEqualTo(new Http2Config(true, 100, 65_536, 16_384, 16_384));
 
-        Http2Config c = ConfigLoader.load(write("server:\n  maxHeaderBytes: 8192\n  http2:\n    enabled: false\n"
-                + "    maxConcurrentStreams: 10\n    initialWindowSize: 1048576\n    maxFrameSize: 65536\n"),
-                List.of()).server().http2();
+        Http2Config c = ConfigLoader.load(
+                        write(
+                                "server:\n  maxHeaderBytes: 8192\n  http2:\n    enabled: false\n"
+                                        + "    maxConcurrentStreams: 10\n    initialWindowSize: 1048576\n    maxFrameSize: 65536\n"),
+                        List.of())
+                .server()
+                .http2();
         assertThat(c).isEqualTo(new Http2Config(false, 10, 1 << 20, 8192, 65_536));
     }
 
     @Test
     void upstreamProtocolDefaultsToHttp1() throws Exception {
         assertThat(ConfigLoader.defaults().upstream().protocol()).isEqualTo(UpstreamConfig.Protocol.HTTP1);
-        assertThat(ConfigLoader.load(write("upstream:\n  protocol: h2c\n"), List.of()).upstream().protocol())
+        assertThat(ConfigLoader.load(write("upstream:\n  protocol: h2c\n"), List.of())
+                        .upstream()
+                        .protocol())
                 .isEqualTo(UpstreamConfig.Protocol.H2C);
     }
 
@@ -225,8 +244,10 @@ final class ConfigLoaderTest {
     void grpcUrlIsOptionalAndAlwaysH2c() throws Exception {
         assertThat(ConfigLoader.defaults().upstream().grpc()).isNull();
         assertThat(ConfigLoader.defaults().upstream().grpcUpstream()).isNull();
-        UpstreamConfig u = ConfigLoader.load(write("upstream:\n  connectTimeout: 1s\n  grpc:\n"
-                + "    url: HTTP://localhost:9090/\n"), List.of()).upstream();
+        UpstreamConfig u = ConfigLoader.load(
+                        write("upstream:\n  connectTimeout: 1s\n  grpc:\n" + "    url: HTTP://localhost:9090/\n"),
+                        List.of())
+                .upstream();
         assertThat(u.grpc()).isEqualTo(URI.create("http://localhost:9090"));
         assertThat(u.protocol()).as("upstream.url keeps its own protocol").isEqualTo(UpstreamConfig.Protocol.HTTP1);
         UpstreamConfig grpc = u.grpcUpstream();
@@ -240,16 +261,21 @@ final class ConfigLoaderTest {
         return new Arguments[] {
             bad("upstream:\n  grpc:\n    url: https://127.0.0.1:9090", "upstream.grpc.url: only http:// upstreams"),
             bad("upstream:\n  grpc:\n    url: 127.0.0.1:9090", "upstream.grpc.url: not a valid URL"),
-            bad("upstream:\n  grpc:\n    url: http://127.0.0.1:9090/pkg", "upstream.grpc.url: must be scheme://host:port only"),
+            bad(
+                    "upstream:\n  grpc:\n    url: http://127.0.0.1:9090/pkg",
+                    "upstream.grpc.url: must be scheme://host:port only"),
             bad("upstream:\n  grpc:\n    url: http://127.0.0.1:99999", "upstream.grpc.url: port must be"),
             bad("upstream:\n  grpc:\n    url: http:///x", "upstream.grpc.url: "),
-            bad("upstream:\n  grpc:\n    uri: http://127.0.0.1:9090", "upstream.grpc.uri: unknown key; did you mean url?"),
+            bad(
+                    "upstream:\n  grpc:\n    uri: http://127.0.0.1:9090",
+                    "upstream.grpc.uri: unknown key; did you mean url?"),
             bad("upstream:\n  grpc: {}", "upstream.grpc.url: is required when upstream.grpc is given"),
             bad("upstream:\n  grpc: http://127.0.0.1:9090", "upstream.grpc: expected a mapping"),
             bad("upstream:\n  grcp:\n    url: http://127.0.0.1:9090", "upstream.grcp: unknown key; did you mean grpc?"),
             bad("upstream:\n  protocol: h3", "upstream.protocol: must be http1, h2c (HTTP/2 with prior knowledge"),
             bad("upstream:\n  protocol: h2", "upstream.protocol: h2 is HTTP/2 over TLS, but the url is http://"),
-            bad("upstream:\n  url: https://127.0.0.1:8443\n  protocol: h2c",
+            bad(
+                    "upstream:\n  url: https://127.0.0.1:8443\n  protocol: h2c",
                     "upstream.protocol: h2c is HTTP/2 over cleartext, but the url is https://; use h2"),
             bad("server:\n  http2:\n    maxFrameSize: 1024", "server.http2.maxFrameSize: "),
             bad("server:\n  http2:\n    maxFrameSize: 16777216", "server.http2.maxFrameSize: "),
@@ -336,13 +362,17 @@ final class ConfigLoaderTest {
     void overridesBeatTheFile() throws Exception {
         Path file = write("server:\n  listen: ':1111'\nupstream:\n  url: http://127.0.0.1:1\n");
 
-        SidecarConfig c = ConfigLoader.load(file, List.of(
-                new ConfigOverride("server.listen", ":2222", "--listen"),
-                new ConfigOverride("upstream.url", "http://127.0.0.1:2", "--upstream"),
-                new ConfigOverride("admin.listen", "127.0.0.1:3", "--admin-listen"),
-                new ConfigOverride("server.maxHeaderBytes", "2048", "AUTH_SIDECAR_SERVER_MAX_HEADER_BYTES"),
-                new ConfigOverride("server.trustForwardedHeaders", "true",
-                        "AUTH_SIDECAR_SERVER_TRUST_FORWARDED_HEADERS")));
+        SidecarConfig c = ConfigLoader.load(
+                file,
+                List.of(
+                        new ConfigOverride("server.listen", ":2222", "--listen"),
+                        new ConfigOverride("upstream.url", "http://127.0.0.1:2", "--upstream"),
+                        new ConfigOverride("admin.listen", "127.0.0.1:3", "--admin-listen"),
+                        new ConfigOverride("server.maxHeaderBytes", "2048", "AUTH_SIDECAR_SERVER_MAX_HEADER_BYTES"),
+                        new ConfigOverride(
+                                "server.trustForwardedHeaders",
+                                "true",
+                                "AUTH_SIDECAR_SERVER_TRUST_FORWARDED_HEADERS")));
 
         assertThat(c.server().listen()).isEqualTo(new HostPort("0.0.0.0", 2222));
         assertThat(c.upstream().url()).isEqualTo(URI.create("http://127.0.0.1:2"));
@@ -352,11 +382,13 @@ final class ConfigLoaderTest {
     }
 
     @ParameterizedTest(name = "{2}")
-    @CsvSource(delimiter = '|', value = {
-        "server.listen | nope        | --listen       | --listen: server.listen: expected HOST:PORT",
-        "upstream.url  | ftp://x:1   | --upstream     | --upstream: upstream.url: must be http://host:port or https://",
-        "admin.listen  | :99999      | --admin-listen | --admin-listen: admin.listen: port must be",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "server.listen | nope        | --listen       | --listen: server.listen: expected HOST:PORT",
+                "upstream.url  | ftp://x:1   | --upstream     | --upstream: upstream.url: must be http://host:port or https://",
+                "admin.listen  | :99999      | --admin-listen | --admin-listen: admin.listen: port must be",
+            })
     void errorInAnOverrideNamesTheFlag(String path, String value, String flag, String expected) throws IOException {
         Path file = write("server:\n  listen: ':1111'\n");
 
@@ -371,7 +403,8 @@ final class ConfigLoaderTest {
     void overrideCannotReplaceAMappingThatIsNotOne() throws IOException {
         Path file = write("server: 5\n");
 
-        assertThatThrownBy(() -> ConfigLoader.load(file, List.of(new ConfigOverride("server.listen", ":1", "--listen"))))
+        assertThatThrownBy(
+                        () -> ConfigLoader.load(file, List.of(new ConfigOverride("server.listen", ":1", "--listen"))))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("server.listen")
                 .hasMessageContaining("--listen");
@@ -383,12 +416,14 @@ final class ConfigLoaderTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "0.0.0.0:8081 | 0.0.0.0   | 8081",
-        ":8081        | 0.0.0.0   | 8081",
-        "[::1]:80     | ::1       | 80",
-        "localhost:0  | localhost | 0",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "0.0.0.0:8081 | 0.0.0.0   | 8081",
+                ":8081        | 0.0.0.0   | 8081",
+                "[::1]:80     | ::1       | 80",
+                "localhost:0  | localhost | 0",
+            })
     void parsesHostPort(String text, String host, int port) {
         HostPort hp = HostPort.parse(text);
         assertThat(hp).isEqualTo(new HostPort(host, port));
@@ -419,7 +454,8 @@ final class ConfigLoaderTest {
         Path with = Files.writeString(dir.resolve("b.yaml"), base + "    audiences: [main-service, api]\n");
         Path single = Files.writeString(dir.resolve("c.yaml"), base + "    audiences: main-service\n");
 
-        assertThat(ConfigLoader.load(without, List.of()).auth().introspection().audiences()).isEmpty();
+        assertThat(ConfigLoader.load(without, List.of()).auth().introspection().audiences())
+                .isEmpty();
         assertThat(ConfigLoader.load(with, List.of()).auth().introspection().audiences())
                 .containsExactly("main-service", "api");
         assertThat(ConfigLoader.load(single, List.of()).auth().introspection().audiences())

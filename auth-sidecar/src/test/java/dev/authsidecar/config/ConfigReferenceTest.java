@@ -20,24 +20,28 @@ final class ConfigReferenceTest {
         Map<String, String> documented = byKey(readme);
         Map<String, String> declared = byKey(ConfigReference.lines());
 
-        assertThat(readme).as("the README has the table, with its header").isNotEmpty()
+        assertThat(readme)
+                .as("the README has the table, with its header")
+                .isNotEmpty()
                 .startsWith(ConfigReference.HEADER);
-        assertThat(documented.keySet()).as("keys documented but not declared")
-                .isSubsetOf(declared.keySet());
-        assertThat(declared.keySet()).as("keys declared but not documented; the table is:\n"
-                + ConfigReference.markdown()).isSubsetOf(documented.keySet());
-        declared.forEach((key, row) -> assertThat(documented.get(key)).as("the README's row for " + key)
+        assertThat(documented.keySet()).as("keys documented but not declared").isSubsetOf(declared.keySet());
+        assertThat(declared.keySet())
+                .as("keys declared but not documented; the table is:\n" + ConfigReference.markdown())
+                .isSubsetOf(documented.keySet());
+        declared.forEach((key, row) -> assertThat(documented.get(key))
+                .as("the README's row for " + key)
                 .isEqualTo(row));
         assertThat(readme).as("the same order as the declarations").isEqualTo(ConfigReference.lines());
     }
 
     @Test
     void aRowShowsTypeBoundsDefaultVariableAndReload() {
-        assertThat(ConfigReference.row(ServerKeys.IDLE_TIMEOUT)).isEqualTo("| `server.idleTimeout` | duration 1ms–24h | "
-                + "`60s` | `AUTH_SIDECAR_SERVER_IDLE_TIMEOUT` | restart | a keep-alive connection with no request in "
-                + "progress is closed after this |");
-        assertThat(ConfigReference.row(AuthKeys.PROVIDER_ISSUER)).startsWith("| `auth.jwt.providers[].issuer` | text |  |  "
-                + "| applied |");
+        assertThat(ConfigReference.row(ServerKeys.IDLE_TIMEOUT))
+                .isEqualTo("| `server.idleTimeout` | duration 1ms–24h | "
+                        + "`60s` | `AUTH_SIDECAR_SERVER_IDLE_TIMEOUT` | restart | a keep-alive connection with no request in "
+                        + "progress is closed after this |");
+        assertThat(ConfigReference.row(AuthKeys.PROVIDER_ISSUER))
+                .startsWith("| `auth.jwt.providers[].issuer` | text |  |  " + "| applied |");
         assertThat(ConfigReference.row(ProcessKeys.ACCESS_LOG_FORMAT)).contains("| json \\| text \\| off | `json` |");
     }
 

@@ -26,7 +26,8 @@ final class DocumentedKeysTest {
         files.add(ROOT.resolve("README.md"));
         for (String dir : List.of("docs", "deploy")) {
             try (Stream<Path> walk = Files.walk(ROOT.resolve(dir))) {
-                walk.filter(p -> p.toString().endsWith(".md") || p.toString().endsWith(".yaml")).forEach(files::add);
+                walk.filter(p -> p.toString().endsWith(".md") || p.toString().endsWith(".yaml"))
+                        .forEach(files::add);
             }
         }
         int hashes = 0;
@@ -34,7 +35,9 @@ final class DocumentedKeysTest {
             Matcher m = SHA256.matcher(Files.readString(file));
             while (m.find()) {
                 hashes++;
-                assertThat(WeakKeys.placeholderOf(m.group(1))).as(file + ": " + m.group(1)).isNull();
+                assertThat(WeakKeys.placeholderOf(m.group(1)))
+                        .as(file + ": " + m.group(1))
+                        .isNull();
             }
         }
         assertThat(files).as("the README was found").anyMatch(p -> p.endsWith("README.md"));
@@ -46,7 +49,11 @@ final class DocumentedKeysTest {
         String readme = Files.readString(ROOT.resolve("README.md"));
         Matcher m = Pattern.compile("sha256: (PASTE-[^\\s]+)").matcher(readme);
 
-        assertThat(m.find()).as("the configuration example shows a placeholder, not a hash").isTrue();
-        assertThat(SHA256.matcher(readme).find()).as("no 64-hex-digit hash in the README").isFalse();
+        assertThat(m.find())
+                .as("the configuration example shows a placeholder, not a hash")
+                .isTrue();
+        assertThat(SHA256.matcher(readme).find())
+                .as("no 64-hex-digit hash in the README")
+                .isFalse();
     }
 }

@@ -47,7 +47,8 @@ final class EnvironmentOverridesTest {
 
     @Test
     void everyKeyHasItsOwnVariableAndNoneIsTheLogLevel() {
-        assertThat(EnvironmentOverrides.variables()).hasSize(EnvironmentOverrides.KEYS.size())
+        assertThat(EnvironmentOverrides.variables())
+                .hasSize(EnvironmentOverrides.KEYS.size())
                 .doesNotContainKey(EnvironmentOverrides.LOG_LEVEL);
     }
 
@@ -60,18 +61,21 @@ final class EnvironmentOverridesTest {
                 "HOME", "/root",
                 "auth_sidecar_server_listen", "lower case is another variable"));
 
-        assertThat(overrides).containsExactly(
-                new ConfigOverride("auth.forwardCredential", "true", "AUTH_SIDECAR_AUTH_FORWARD_CREDENTIAL"),
-                new ConfigOverride("server.listen", "127.0.0.1:9000", "AUTH_SIDECAR_SERVER_LISTEN"));
+        assertThat(overrides)
+                .containsExactly(
+                        new ConfigOverride("auth.forwardCredential", "true", "AUTH_SIDECAR_AUTH_FORWARD_CREDENTIAL"),
+                        new ConfigOverride("server.listen", "127.0.0.1:9000", "AUTH_SIDECAR_SERVER_LISTEN"));
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "AUTH_SIDECAR_SERVER_LISEN        | did you mean AUTH_SIDECAR_SERVER_LISTEN?",
-        "AUTH_SIDECAR_SERVER_IDLETIMEOUT  | did you mean AUTH_SIDECAR_SERVER_IDLE_TIMEOUT?",
-        "AUTH_SIDECAR_AUTH_API_KEYS       | the README lists them",
-        "AUTH_SIDECAR_                    | the README lists them",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "AUTH_SIDECAR_SERVER_LISEN        | did you mean AUTH_SIDECAR_SERVER_LISTEN?",
+                "AUTH_SIDECAR_SERVER_IDLETIMEOUT  | did you mean AUTH_SIDECAR_SERVER_IDLE_TIMEOUT?",
+                "AUTH_SIDECAR_AUTH_API_KEYS       | the README lists them",
+                "AUTH_SIDECAR_                    | the README lists them",
+            })
     void anUnknownVariableIsAnErrorNamingIt(String variable, String hint) {
         assertThatThrownBy(() -> EnvironmentOverrides.from(Map.of(variable, "x")))
                 .isInstanceOf(ConfigException.class)
@@ -81,7 +85,8 @@ final class EnvironmentOverridesTest {
 
     @Test
     void flagsBeatTheEnvironmentWhichBeatsTheFile() throws Exception {
-        Path file = Files.writeString(dir.resolve("sidecar.yaml"),
+        Path file = Files.writeString(
+                dir.resolve("sidecar.yaml"),
                 "server:\n  listen: 127.0.0.1:1111\n  idleTimeout: 5s\nupstream:\n  url: http://127.0.0.1:1\n");
         List<ConfigOverride> overrides = new ArrayList<>(EnvironmentOverrides.from(Map.of(
                 "AUTH_SIDECAR_SERVER_LISTEN", "127.0.0.1:2222",

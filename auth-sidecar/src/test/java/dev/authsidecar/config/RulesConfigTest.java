@@ -22,31 +22,38 @@ final class RulesConfigTest {
 
     static Arguments[] invalidRules() {
         return new Arguments[] {
-            bad("- {path: /admin/**, methods: [DELET], deny: true}",
+            bad(
+                    "- {path: /admin/**, methods: [DELET], deny: true}",
                     "rules[0].methods: not an HTTP method the sidecar knows: 'DELET'; did you mean DELETE?"),
-            bad("- {path: /x, methods: [delete], deny: true}",
+            bad(
+                    "- {path: /x, methods: [delete], deny: true}",
                     "rules[0].methods: not an HTTP method the sidecar knows: 'delete'; methods are case-sensitive: "
                             + "write DELETE"),
             bad("- {path: /x, methods: [PSOT], allow: authenticated}", "did you mean POST?"),
-            bad("- {path: /x, methods: [FROB], allow: authenticated}",
+            bad(
+                    "- {path: /x, methods: [FROB], allow: authenticated}",
                     "rules[0].methods: not an HTTP method the sidecar knows: 'FROB' (known: "),
             bad("- {path: /x, methods: [CONNECT], allow: authenticated}", "not an HTTP method the sidecar knows"),
             bad("- {path: /x, methods: [], deny: true}", "rules[0].methods: an empty list would match no request"),
             bad("- {path: /x, methods: ['*', GET], deny: true}", "rules[0].methods: \"*\" already matches every"),
             bad("- {path: /x, methods: [''], deny: true}", "rules[0].methods[0]: expected a non-empty text value"),
             bad("- {path: /x, methods: {GET: 1}, deny: true}", "rules[0].methods: expected a list"),
-            bad("- {path: /x, requires: {scopes: [a]}}",
+            bad(
+                    "- {path: /x, requires: {scopes: [a]}}",
                     "rules[0].requires: unknown key; did you mean require? (known keys here: allow, deny, methods, "
                             + "path, require, upgrade)"),
             bad("- {path: /x, alow: anonymous}", "rules[0].alow: unknown key; did you mean allow?"),
             bad("- {path: /x, method: [GET], deny: true}", "rules[0].method: unknown key; did you mean methods?"),
-            bad("- {path: /x, require: {scope: [a]}}",
+            bad(
+                    "- {path: /x, require: {scope: [a]}}",
                     "rules[0].require.scope: unknown key; did you mean scopes? (known keys here: authMethods, claims, scopes, subjects)"),
             bad("- {path: /x}", "rules[0].path: each rule needs exactly one of allow"),
             bad("- {path: /x, allow: anonymous, deny: true}", "rules[0].path: each rule needs exactly one of"),
             bad("- {path: /x, deny: false}", "rules[0].deny: only deny: true makes sense"),
             bad("- {path: /x, allow: everyone}", "rules[0].allow: expected anonymous or authenticated"),
-            bad("- {path: /x, require: {}}", "rules[0].require: name at least one scope, claim, auth method or subject"),
+            bad(
+                    "- {path: /x, require: {}}",
+                    "rules[0].require: name at least one scope, claim, auth method or subject"),
             bad("- {path: /x, require: {scopes: ['a b']}}", "rules[0].require.scopes: not a valid scope token"),
             bad("- {path: /x, require: {scopes: ['']}}", "rules[0].require.scopes[0]: expected a non-empty text"),
             bad("- {path: /x, require: {claims: {'': [a]}}}", "rules[0].require.claims: a claim name must be"),
@@ -59,7 +66,8 @@ final class RulesConfigTest {
             bad("- {path: '/a*', deny: true}", "rules[0].path: use literal segments"),
             bad("- {path: '/a?b', deny: true}", "rules[0].path: use literal segments"),
             bad("- {path: '/admin//x', deny: true}", "rules[0].path: use literal segments"),
-            bad("- {path: '/admin/../secret', deny: true}",
+            bad(
+                    "- {path: '/admin/../secret', deny: true}",
                     "rules[0].path: requests are matched by their normalized path, so '/admin/../secret' could never "
                             + "match; write '/secret'"),
             bad("- {path: '/a/./b/**', deny: true}", "could never match; write '/a/b/**'"),
@@ -69,19 +77,26 @@ final class RulesConfigTest {
             bad("- {path: '/a%zz', deny: true}", "rules[0].path: no request path can match"),
             bad("- {path: '/a b', deny: true}", "rules[0].path: no request path can match"),
             bad("- {path: '/..;/x', deny: true}", "rules[0].path: no request path can match"),
-            bad("- {path: '/api/**', allow: authenticated}\n- {path: /api/admin, deny: true}",
+            bad(
+                    "- {path: '/api/**', allow: authenticated}\n- {path: /api/admin, deny: true}",
                     "rules[1].path: this rule can never apply: rules[0] ('/api/**') comes first and matches every "
                             + "request it would"),
-            bad("- {path: '/**', allow: authenticated}\n- {path: '/admin/**', deny: true}",
+            bad(
+                    "- {path: '/**', allow: authenticated}\n- {path: '/admin/**', deny: true}",
                     "rules[1].path: this rule can never apply: rules[0] ('/**')"),
-            bad("- {path: '/a/*/c', methods: [GET, POST], allow: anonymous}\n"
-                    + "- {path: '/a/b/c', methods: [GET], deny: true}", "rules[1].path: this rule can never apply"),
-            bad("- {path: '/a/*', allow: anonymous}\n- {path: '/a/*', methods: [DELETE], deny: true}",
+            bad(
+                    "- {path: '/a/*/c', methods: [GET, POST], allow: anonymous}\n"
+                            + "- {path: '/a/b/c', methods: [GET], deny: true}",
+                    "rules[1].path: this rule can never apply"),
+            bad(
+                    "- {path: '/a/*', allow: anonymous}\n- {path: '/a/*', methods: [DELETE], deny: true}",
                     "rules[1].path: this rule can never apply"),
             bad("- {path: '/a', deny: true}\n- {path: '/a', deny: true}", "rules[1].path: this rule can never apply"),
-            bad("- {path: '/feed', allow: authenticated}\n- {path: '/feed', upgrade: websocket, deny: true}",
+            bad(
+                    "- {path: '/feed', allow: authenticated}\n- {path: '/feed', upgrade: websocket, deny: true}",
                     "rules[1].path: this rule can never apply"),
-            bad("- {path: '/feed', upgrade: none, deny: true}\n- {path: '/feed', upgrade: none, allow: anonymous}",
+            bad(
+                    "- {path: '/feed', upgrade: none, deny: true}\n- {path: '/feed', upgrade: none, allow: anonymous}",
                     "rules[1].path: this rule can never apply"),
         };
     }
@@ -140,32 +155,45 @@ final class RulesConfigTest {
 
         AuthorizationConfig rules = ConfigLoader.load(file, List.of()).authorization();
 
-        assertThat(rules.rules()).extracting(RuleConfig::methods).containsExactly(Set.of(), Set.of("GET"),
-                Set.of("DELETE", "PROPFIND", "QUERY"), Set.of("PUT"), Set.of(), Set.of(), Set.of(), Set.of(), Set.of(),
-                Set.of(), Set.of());
+        assertThat(rules.rules())
+                .extracting(RuleConfig::methods)
+                .containsExactly(
+                        Set.of(),
+                        Set.of("GET"),
+                        Set.of("DELETE", "PROPFIND", "QUERY"),
+                        Set.of("PUT"),
+                        Set.of(),
+                        Set.of(),
+                        Set.of(),
+                        Set.of(),
+                        Set.of(),
+                        Set.of(),
+                        Set.of());
     }
 
     @ParameterizedTest(name = "{0} {1} covers {2} {3}: {4}")
-    @CsvSource(delimiter = '|', value = {
-        "/**      | *        | /anything/x | *        | true",
-        "/a/**    | *        | /a          | *        | true",
-        "/a/**    | *        | /a/         | *        | true",
-        "/a/**    | *        | /a/b/**     | *        | true",
-        "/a/**    | *        | /ab         | *        | false",
-        "/a/**    | *        | /**         | *        | false",
-        "/a/*     | *        | /a/b        | *        | true",
-        "/a/*     | *        | /a/*        | *        | true",
-        "/a/*     | *        | /a/         | *        | false",
-        "/a/*     | *        | /a/b/**     | *        | false",
-        "/a/b     | *        | /a/*        | *        | false",
-        "/a/b     | *        | /a/b        | GET      | true",
-        "/a/b     | GET      | /a/b        | *        | false",
-        "/a/b     | GET POST | /a/b        | POST     | true",
-        "/a/b     | GET      | /a/b        | GET POST | false",
-        "/a       | *        | /a/**       | *        | false",
-        "/a/*/c   | *        | /a/b/c      | *        | true",
-        "/a/*/c   | *        | /a/b/d      | *        | false",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "/**      | *        | /anything/x | *        | true",
+                "/a/**    | *        | /a          | *        | true",
+                "/a/**    | *        | /a/         | *        | true",
+                "/a/**    | *        | /a/b/**     | *        | true",
+                "/a/**    | *        | /ab         | *        | false",
+                "/a/**    | *        | /**         | *        | false",
+                "/a/*     | *        | /a/b        | *        | true",
+                "/a/*     | *        | /a/*        | *        | true",
+                "/a/*     | *        | /a/         | *        | false",
+                "/a/*     | *        | /a/b/**     | *        | false",
+                "/a/b     | *        | /a/*        | *        | false",
+                "/a/b     | *        | /a/b        | GET      | true",
+                "/a/b     | GET      | /a/b        | *        | false",
+                "/a/b     | GET POST | /a/b        | POST     | true",
+                "/a/b     | GET      | /a/b        | GET POST | false",
+                "/a       | *        | /a/**       | *        | false",
+                "/a/*/c   | *        | /a/b/c      | *        | true",
+                "/a/*/c   | *        | /a/b/d      | *        | false",
+            })
     void coverage(String outer, String outerMethods, String inner, String innerMethods, boolean expected) {
         assertThat(RulesSection.covers(outer, methods(outerMethods), inner, methods(innerMethods)))
                 .isEqualTo(expected);

@@ -45,7 +45,8 @@ final class TlsConfigTest {
         assertThat(t.certFile()).isEqualTo(dir.resolve("tls.crt"));
         assertThat(t.keyFile()).isEqualTo(dir.resolve("tls.key"));
         assertThat(t.protocols()).containsExactly("TLSv1.3", "TLSv1.2");
-        assertThat(t.cipherSuites()).startsWith("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")
+        assertThat(t.cipherSuites())
+                .startsWith("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")
                 .contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")
                 .allMatch(s -> s.startsWith("TLS_AES") || s.startsWith("TLS_CHACHA20") || s.startsWith("TLS_ECDHE_"))
                 .noneMatch(s -> s.contains("CBC") || s.startsWith("TLS_RSA_"));
@@ -73,16 +74,23 @@ final class TlsConfigTest {
     @Test
     void aCipherSuiteOverrideIsCheckedAgainstTheJdkAndStrength() throws Exception {
         TlsConfig t = load("    cipherSuites: [TLS_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n")
-                .server().tls();
+                .server()
+                .tls();
         assertThat(t.cipherSuites()).containsExactly("TLS_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
 
         assertThatThrownBy(() -> load("    cipherSuites: [TLS_AES_128_GCM_SHA256, TLS_FANCY_NEW_SUITE]\n"))
-                .hasMessageContaining("server.tls.cipherSuites: 'TLS_FANCY_NEW_SUITE' is not a cipher suite this JDK supports");
+                .hasMessageContaining(
+                        "server.tls.cipherSuites: 'TLS_FANCY_NEW_SUITE' is not a cipher suite this JDK supports");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", "TLS_RSA_WITH_AES_256_CBC_SHA256"})
+    @ValueSource(
+            strings = {
+                "TLS_RSA_WITH_AES_128_GCM_SHA256",
+                "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+                "TLS_RSA_WITH_AES_256_CBC_SHA256"
+            })
     void weakSuitesAreRefused(String weak) {
         assertThatThrownBy(() -> load("    cipherSuites: [TLS_AES_128_GCM_SHA256, " + weak + "]\n"))
                 .hasMessageContaining("'" + weak + "' is refused as weak");
@@ -135,9 +143,15 @@ final class TlsConfigTest {
     void environmentVariablesSetTheScalars() throws Exception {
         Path file = dir.resolve("sidecar.yaml");
         Files.writeString(file, "server:\n  listen: 127.0.0.1:0\n");
-        SidecarConfig c = ConfigLoader.load(file, EnvironmentOverrides.from(java.util.Map.of(
-                "AUTH_SIDECAR_SERVER_TLS_CERT_FILE", "tls.crt", "AUTH_SIDECAR_SERVER_TLS_KEY_FILE", "tls.key",
-                "AUTH_SIDECAR_SERVER_TLS_MIN_VERSION", "TLSv1.3")));
+        SidecarConfig c = ConfigLoader.load(
+                file,
+                EnvironmentOverrides.from(java.util.Map.of(
+                        "AUTH_SIDECAR_SERVER_TLS_CERT_FILE",
+                        "tls.crt",
+                        "AUTH_SIDECAR_SERVER_TLS_KEY_FILE",
+                        "tls.key",
+                        "AUTH_SIDECAR_SERVER_TLS_MIN_VERSION",
+                        "TLSv1.3")));
 
         assertThat(c.server().tls().protocols()).containsExactly("TLSv1.3");
         assertThat(c.server().secure()).isTrue();
@@ -197,17 +211,27 @@ final class TlsConfigTest {
      */
     @Test
     void opensslWithoutTheNativeLibraryStopsWithTheReason() throws Exception {
-        Files.writeString(dir.resolve("sidecar.yaml"), "server:\n  tls:\n    provider: openssl\n"
-                + "    certFile: tls.crt\n    keyFile: tls.key\n");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dio.netty.handler.ssl.noOpenSsl=true", "-cp", System.getProperty("java.class.path"),
-                "dev.authsidecar.cli.Main", "check-config", "--config", dir.resolve("sidecar.yaml").toString())
-                .redirectErrorStream(true).start();
+        Files.writeString(
+                dir.resolve("sidecar.yaml"),
+                "server:\n  tls:\n    provider: openssl\n" + "    certFile: tls.crt\n    keyFile: tls.key\n");
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Dio.netty.handler.ssl.noOpenSsl=true",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "dev.authsidecar.cli.Main",
+                        "check-config",
+                        "--config",
+                        dir.resolve("sidecar.yaml").toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
         assertThat(p.exitValue()).as(out).isEqualTo(2);
-        assertThat(out).contains("server.tls.provider: openssl needs netty-tcnative's BoringSSL library")
-                .contains("noOpenSsl").contains("use provider: jdk");
+        assertThat(out)
+                .contains("server.tls.provider: openssl needs netty-tcnative's BoringSSL library")
+                .contains("noOpenSsl")
+                .contains("use provider: jdk");
     }
 }

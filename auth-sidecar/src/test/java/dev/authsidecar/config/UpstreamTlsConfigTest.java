@@ -59,7 +59,8 @@ final class UpstreamTlsConfigTest {
 
     @Test
     void aClientCertificateNeedsItsKey() throws Exception {
-        assertThat(load("  url: https://127.0.0.1:8443\n  certFile: client.crt\n  keyFile: client.key\n").tls())
+        assertThat(load("  url: https://127.0.0.1:8443\n  certFile: client.crt\n  keyFile: client.key\n")
+                        .tls())
                 .isEqualTo(new UpstreamTlsConfig(null, dir.resolve("client.crt"), dir.resolve("client.key")));
         assertThatThrownBy(() -> load("  url: https://127.0.0.1:8443\n  certFile: client.crt\n"))
                 .hasMessageContaining("upstream.keyFile: certFile and keyFile go together");
@@ -88,8 +89,10 @@ final class UpstreamTlsConfigTest {
                 "AUTH_SIDECAR_UPSTREAM_CA_FILE", "ca.crt",
                 "AUTH_SIDECAR_UPSTREAM_CERT_FILE", "client.crt",
                 "AUTH_SIDECAR_UPSTREAM_KEY_FILE", "client.key");
-        UpstreamConfig u = ConfigLoader.load(file, EnvironmentOverrides.from(env)).upstream();
-        assertThat(u.tls()).isEqualTo(new UpstreamTlsConfig(dir.resolve("ca.crt"), dir.resolve("client.crt"),
-                dir.resolve("client.key")));
+        UpstreamConfig u =
+                ConfigLoader.load(file, EnvironmentOverrides.from(env)).upstream();
+        assertThat(u.tls())
+                .isEqualTo(new UpstreamTlsConfig(
+                        dir.resolve("ca.crt"), dir.resolve("client.crt"), dir.resolve("client.key")));
     }
 }

@@ -17,16 +17,18 @@ final class YamlSyntaxErrorTest {
     Path dir;
 
     @ParameterizedTest(name = "{2}")
-    @CsvSource(delimiter = '|', value = {
-        "server:\\n\\tlisten: x\\n                    | 2:1 | found character '\\t(TAB)' that cannot start any token",
-        "a: 1\\n  b: 2\\n                             | 2:4 | mapping values are not allowed here",
-        "server:\\n  listen: x\\n  idle: 'y\\n          | 4:1 | found unexpected end of stream (while scanning a quoted",
-        "server: [\\n                                 | 2:1 | expected the node content, but found '<stream end>'",
-        "a: b: c\\n                                   | 1:5 | mapping values are not allowed here",
-        "server:\\n  listen: {a\\n                   | 3:1 | expected ',' or '}', but got <stream end>",
-        "server:\\n  listen: ':1'\\n  listen: ':2'\\n | 3:9  | Duplicate field 'listen'",
-        "server:\\n  listen: ':1'\\nserver: {}\\n      | 3:7  | Duplicate field 'server'",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "server:\\n\\tlisten: x\\n                    | 2:1 | found character '\\t(TAB)' that cannot start any token",
+                "a: 1\\n  b: 2\\n                             | 2:4 | mapping values are not allowed here",
+                "server:\\n  listen: x\\n  idle: 'y\\n          | 4:1 | found unexpected end of stream (while scanning a quoted",
+                "server: [\\n                                 | 2:1 | expected the node content, but found '<stream end>'",
+                "a: b: c\\n                                   | 1:5 | mapping values are not allowed here",
+                "server:\\n  listen: {a\\n                   | 3:1 | expected ',' or '}', but got <stream end>",
+                "server:\\n  listen: ':1'\\n  listen: ':2'\\n | 3:9  | Duplicate field 'listen'",
+                "server:\\n  listen: ':1'\\nserver: {}\\n      | 3:7  | Duplicate field 'server'",
+            })
     void oneLineWithTheFileLineAndColumn(String yaml, String at, String reason) throws IOException {
         Path file = dir.resolve("sidecar.yaml");
         Files.writeString(file, yaml.replace("\\n", "\n").replace("\\t", "\t"));

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 @EnabledOnOs(value = OS.LINUX, disabledReason = "the bench reads /proc, as the benchmark does")
 class BenchProgramsTest {
     private static final Path ROOT = Manifests.repoRoot();
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private static final String JAVA =
+            Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
     private static final String WRK_REPORT = """
             Running 3s test @ http://127.0.0.1:18081/ping
@@ -45,21 +46,28 @@ class BenchProgramsTest {
             Transfer/sec:      2.45MB
             """;
 
-    record Run(int exit, String output) {
-    }
+    record Run(int exit, String output) {}
 
     /** The benchmark measures what the image runs: it has no JVM flag list of its own, it reads the Dockerfile's. */
     @Test
     void jvmFlagsAreTheSidecarImagesOptions() throws Exception {
-        Run run = run(List.of(JAVA, ROOT.resolve("bench/Results.java").toString(), "jvm-flags",
-                ROOT.resolve("Dockerfile").toString()), Map.of(), ROOT);
+        Run run = run(
+                List.of(
+                        JAVA,
+                        ROOT.resolve("bench/Results.java").toString(),
+                        "jvm-flags",
+                        ROOT.resolve("Dockerfile").toString()),
+                Map.of(),
+                ROOT);
         assertThat(run.exit()).as(run.output()).isZero();
         assertThat(List.of(run.output().strip().split("\\s+")))
-                .containsExactlyElementsOf(Dockerfile.image(ROOT, "auth-sidecar").javaToolOptions())
+                .containsExactlyElementsOf(
+                        Dockerfile.image(ROOT, "auth-sidecar").javaToolOptions())
                 .contains("-XX:+UseSerialGC", "-XX:FreqInlineSize=100", "-XX:+ExitOnOutOfMemoryError");
         try (Stream<Path> scripts = Files.walk(ROOT.resolve("bench"))) {
             for (Path script : scripts.filter(p -> p.toString().endsWith(".sh")).toList()) {
-                assertThat(Files.readString(script)).as(script + ": JVM flags come from the Dockerfile only")
+                assertThat(Files.readString(script))
+                        .as(script + ": JVM flags come from the Dockerfile only")
                         .doesNotContain("-Xmn6m", "-XX:FreqInlineSize=100");
             }
         }
@@ -86,9 +94,11 @@ class BenchProgramsTest {
         Files.writeString(section, "<!-- h2-tls:start -->\n## h2\n<!-- h2-tls:end -->\n");
         assertThat(splice(results, "h2-tls", section).exit()).isZero();
         String text = Files.readString(results);
-        assertThat(text).startsWith(common + run).endsWith("<!-- ws-128:end -->\n\n"
-                + "<!-- ws-16384:start -->\n## WS large\n<!-- ws-16384:end -->\n\n"
-                + "<!-- h2-tls:start -->\n## h2\n<!-- h2-tls:end -->\n");
+        assertThat(text)
+                .startsWith(common + run)
+                .endsWith("<!-- ws-128:end -->\n\n"
+                        + "<!-- ws-16384:start -->\n## WS large\n<!-- ws-16384:end -->\n\n"
+                        + "<!-- h2-tls:start -->\n## h2\n<!-- h2-tls:end -->\n");
 
         // A section file for another key is refused, and the file is left alone.
         Run wrong = splice(results, "run:jwt", section);
@@ -102,16 +112,29 @@ class BenchProgramsTest {
         Path work = Files.createDirectories(dir.resolve("work"));
         Path bin = fakeWrk(dir, WRK_REPORT);
         long self = ProcessHandle.current().pid();
-        Run run = run(List.of(JAVA, ROOT.resolve("bench/Measure.java").toString(), "2", "sidecar",
-                "http://127.0.0.1:1/ping", Long.toString(self), Long.toString(self), "0", "-H", "Authorization: x"),
-                measureEnv(work, bin), dir);
+        Run run = run(
+                List.of(
+                        JAVA,
+                        ROOT.resolve("bench/Measure.java").toString(),
+                        "2",
+                        "sidecar",
+                        "http://127.0.0.1:1/ping",
+                        Long.toString(self),
+                        Long.toString(self),
+                        "0",
+                        "-H",
+                        "Authorization: x"),
+                measureEnv(work, bin),
+                dir);
         assertThat(run.exit()).as(run.output()).isZero();
 
         String[] row = Files.readString(work.resolve("rounds.tsv")).strip().split("\t", -1);
         assertThat(row).hasSize(13);
         assertThat(List.of(row).subList(0, 5)).containsExactly("2", "sidecar", "17428.73", "0.812", "2010.000");
         for (int cpuColumn = 5; cpuColumn <= 8; cpuColumn++) {
-            assertThat(Double.parseDouble(row[cpuColumn])).as("CPU column " + cpuColumn).isNotNegative();
+            assertThat(Double.parseDouble(row[cpuColumn]))
+                    .as("CPU column " + cpuColumn)
+                    .isNotNegative();
         }
         assertThat(Double.parseDouble(row[10])).as("this JVM's peak RSS in MiB").isGreaterThan(10);
         assertThat(row[11]).isEqualTo("52334");
@@ -123,8 +146,18 @@ class BenchProgramsTest {
     void measureRefusesAReportItCannotRead(@TempDir Path dir) throws Exception {
         Path work = Files.createDirectories(dir.resolve("work"));
         Path bin = fakeWrk(dir, "unable to connect to 127.0.0.1:1 Connection refused\n");
-        Run run = run(List.of(JAVA, ROOT.resolve("bench/Measure.java").toString(), "1", "direct",
-                "http://127.0.0.1:1/ping", "", "", "0"), measureEnv(work, bin), dir);
+        Run run = run(
+                List.of(
+                        JAVA,
+                        ROOT.resolve("bench/Measure.java").toString(),
+                        "1",
+                        "direct",
+                        "http://127.0.0.1:1/ping",
+                        "",
+                        "",
+                        "0"),
+                measureEnv(work, bin),
+                dir);
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.output()).contains("could not read wrk's report");
         assertThat(work.resolve("rounds.tsv")).doesNotExist();
@@ -133,13 +166,17 @@ class BenchProgramsTest {
     @Test
     void runReportWritesItsSectionAndTheSummaryAndKeepsTheOtherSections(@TempDir Path dir) throws Exception {
         Path work = Files.createDirectories(dir.resolve("work"));
-        Files.writeString(work.resolve("rounds.tsv"), String.join("\n",
-                row(1, "direct", "90000.00", "-", "-", "-"),
-                row(1, "sidecar", "27000.00", "30.00", "1.00", "84.0"),
-                row(1, "nginx", "38000.00", "20.00", "-", "11.4"),
-                row(2, "direct", "91000.00", "-", "-", "-"),
-                row(2, "nginx", "39000.00", "24.00", "-", "11.5"),
-                row(2, "sidecar", "28000.00", "34.00", "2.00", "86.0")) + "\n");
+        Files.writeString(
+                work.resolve("rounds.tsv"),
+                String.join(
+                                "\n",
+                                row(1, "direct", "90000.00", "-", "-", "-"),
+                                row(1, "sidecar", "27000.00", "30.00", "1.00", "84.0"),
+                                row(1, "nginx", "38000.00", "20.00", "-", "11.4"),
+                                row(2, "direct", "91000.00", "-", "-", "-"),
+                                row(2, "nginx", "39000.00", "24.00", "-", "11.5"),
+                                row(2, "sidecar", "28000.00", "34.00", "2.00", "86.0"))
+                        + "\n");
         Files.writeString(work.resolve("sidecar.yaml"), "auth:\n  apiKeys:\n    - name: bench\n      sha256: abc\n");
         Files.writeString(work.resolve("nginx-peer.conf"), "pid " + work + "/peer/nginx.pid;\n");
         Files.writeString(work.resolve("nginx-upstream.conf"), "pid " + work + "/upstream/nginx.pid;\n");
@@ -147,22 +184,39 @@ class BenchProgramsTest {
         String jmh = "<!-- jmh:start -->\n## JMH\n<!-- jmh:end -->\n";
         Files.writeString(results, "# old common part\n\n" + jmh);
 
-        Map<String, String> env = new HashMap<>(Map.ofEntries(Map.entry("AUTH", "apikey"),
-                Map.entry("ACCESS_LOG", "off"), Map.entry("ROUNDS", "2"), Map.entry("DURATION", "10"),
-                Map.entry("WARMUP", "3"), Map.entry("SIDECAR_WARMUP", "8"), Map.entry("HOST", "127.0.0.1"),
-                Map.entry("UPSTREAM_PORT", "18080"), Map.entry("SIDECAR_PORT", "18081"),
-                Map.entry("PEER_PORT", "18082"), Map.entry("WRK_THREADS", "1"), Map.entry("WRK_CONNECTIONS", "32"),
-                Map.entry("JAVA", JAVA), Map.entry("NGINX", "true"), Map.entry("SIDECAR_JVM_FLAGS", "-Xmx48m"),
-                Map.entry("JAR_SHA", "0123456789ab"), Map.entry("JAR_BUILT", "today"), Map.entry("GIT_HEAD", "abc"),
-                Map.entry("GIT_DIRTY", "0"), Map.entry("LOADAVG_START", "0.1 0.2 0.3"), Map.entry("CLK_TCK", "100"),
-                Map.entry("TARGET_CPU_RATIO", "1.5"), Map.entry("TARGET_RSS_MIB", "96"),
-                Map.entry("WORK", work.toString()), Map.entry("RESULTS", results.toString())));
+        Map<String, String> env = new HashMap<>(Map.ofEntries(
+                Map.entry("AUTH", "apikey"),
+                Map.entry("ACCESS_LOG", "off"),
+                Map.entry("ROUNDS", "2"),
+                Map.entry("DURATION", "10"),
+                Map.entry("WARMUP", "3"),
+                Map.entry("SIDECAR_WARMUP", "8"),
+                Map.entry("HOST", "127.0.0.1"),
+                Map.entry("UPSTREAM_PORT", "18080"),
+                Map.entry("SIDECAR_PORT", "18081"),
+                Map.entry("PEER_PORT", "18082"),
+                Map.entry("WRK_THREADS", "1"),
+                Map.entry("WRK_CONNECTIONS", "32"),
+                Map.entry("JAVA", JAVA),
+                Map.entry("NGINX", "true"),
+                Map.entry("SIDECAR_JVM_FLAGS", "-Xmx48m"),
+                Map.entry("JAR_SHA", "0123456789ab"),
+                Map.entry("JAR_BUILT", "today"),
+                Map.entry("GIT_HEAD", "abc"),
+                Map.entry("GIT_DIRTY", "0"),
+                Map.entry("LOADAVG_START", "0.1 0.2 0.3"),
+                Map.entry("CLK_TCK", "100"),
+                Map.entry("TARGET_CPU_RATIO", "1.5"),
+                Map.entry("TARGET_RSS_MIB", "96"),
+                Map.entry("WORK", work.toString()),
+                Map.entry("RESULTS", results.toString())));
         Run run = run(List.of(JAVA, ROOT.resolve("bench/Results.java").toString(), "run-report"), env, dir);
         assertThat(run.exit()).as(run.output()).isZero();
 
         String text = Files.readString(results);
         // Medians of two rounds: the mean of the two. CPU ratio 32.00 / 22.00 = 1.45: under 1.5.
-        assertThat(text).startsWith("# auth-sidecar benchmark results\n")
+        assertThat(text)
+                .startsWith("# auth-sidecar benchmark results\n")
                 .doesNotContain("# old common part")
                 .contains("| API-key authentication (AUTH=apikey), access logs off | ")
                 .contains("| 2 × 10 | 27500.00 | ")
@@ -177,13 +231,34 @@ class BenchProgramsTest {
     }
 
     private static String row(int round, String target, String rps, String cpu, String jit, String rss) {
-        return String.join("\t", Integer.toString(round), target, rps, "1.000", "5.000", cpu, cpu, "0.00", jit,
-                rss.equals("-") ? "-" : "76.0", rss, "100000", "none");
+        return String.join(
+                "\t",
+                Integer.toString(round),
+                target,
+                rps,
+                "1.000",
+                "5.000",
+                cpu,
+                cpu,
+                "0.00",
+                jit,
+                rss.equals("-") ? "-" : "76.0",
+                rss,
+                "100000",
+                "none");
     }
 
     private static Run splice(Path results, String key, Path section) throws Exception {
-        return run(List.of(JAVA, ROOT.resolve("bench/Results.java").toString(), "splice", results.toString(), key,
-                section.toString()), Map.of(), results.getParent());
+        return run(
+                List.of(
+                        JAVA,
+                        ROOT.resolve("bench/Results.java").toString(),
+                        "splice",
+                        results.toString(),
+                        key,
+                        section.toString()),
+                Map.of(),
+                results.getParent());
     }
 
     /** A folder holding a `wrk` that prints {@code report}, whatever it is asked. */
@@ -197,12 +272,24 @@ class BenchProgramsTest {
     }
 
     private static Map<String, String> measureEnv(Path work, Path bin) {
-        return Map.of("DURATION", "1", "WRK_THREADS", "1", "WRK_CONNECTIONS", "32", "CLK_TCK", "100",
-                "WORK", work.toString(), "PATH", bin + ":" + System.getenv("PATH"));
+        return Map.of(
+                "DURATION",
+                "1",
+                "WRK_THREADS",
+                "1",
+                "WRK_CONNECTIONS",
+                "32",
+                "CLK_TCK",
+                "100",
+                "WORK",
+                work.toString(),
+                "PATH",
+                bin + ":" + System.getenv("PATH"));
     }
 
     private static Run run(List<String> command, Map<String, String> env, Path dir) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).directory(dir.toFile())
+        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command))
+                .directory(dir.toFile())
                 .redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();

@@ -23,11 +23,13 @@ class BuildWiringTest {
         XPath x = XPathFactory.newInstance().newXPath();
         Document pom = pom(ROOT.resolve("pom.xml"));
         String plugin = "/project/build/plugins/plugin[artifactId='spotless-maven-plugin']";
-        assertThat(x.evaluate(plugin + "/executions/execution/goals/goal", pom)).as("spotless:check bound in the build")
+        assertThat(x.evaluate(plugin + "/executions/execution/goals/goal", pom))
+                .as("spotless:check bound in the build")
                 .isEqualTo("check");
         String managed = "/project/build/pluginManagement/plugins/plugin[artifactId='spotless-maven-plugin']";
         assertThat(x.evaluate(managed + "/version", pom)).isNotBlank();
-        assertThat(x.evaluate(managed + "/configuration/java/palantirJavaFormat/version", pom)).isNotBlank();
+        assertThat(x.evaluate(managed + "/configuration/java/palantirJavaFormat/version", pom))
+                .isNotBlank();
         assertThat(x.evaluate(managed + "/configuration/java/includes", pom))
                 .contains("src/main/java/**/*.java", "src/test/java/**/*.java");
     }
@@ -37,13 +39,15 @@ class BuildWiringTest {
         XPath x = XPathFactory.newInstance().newXPath();
         Document pom = pom(ROOT.resolve("pom.xml"));
         String compiler = "/project/build/pluginManagement/plugins/plugin[artifactId='maven-compiler-plugin']";
-        assertThat(x.evaluate(compiler + "/configuration/compilerArgs", pom)).contains("-Xplugin:ErrorProne")
+        assertThat(x.evaluate(compiler + "/configuration/compilerArgs", pom))
+                .contains("-Xplugin:ErrorProne")
                 .contains("-XDcompilePolicy=simple");
         assertThat(x.evaluate(compiler + "/configuration/annotationProcessorPaths/path/artifactId", pom))
                 .isEqualTo("error_prone_core");
         // javac runs inside Maven's JVM: without these, JDK 16+ refuse Error Prone access to javac's internals.
         assertThat(Files.readAllLines(ROOT.resolve(".mvn/jvm.config")))
-                .contains("--add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED",
+                .contains(
+                        "--add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED",
                         "--add-opens=jdk.compiler/com.sun.tools.javac.comp=ALL-UNNAMED");
     }
 
@@ -58,11 +62,16 @@ class BuildWiringTest {
         assertThat(x.evaluate(failsafe + "/systemPropertyVariables/main-service.jar", pom))
                 .isEqualTo("${dev.authsidecar:main-service:jar}");
         assertThat(x.evaluate(failsafe + "/classpathDependencyExcludes/exclude", pom))
-                .as("the shaded jar stays off the tests' class path").isEqualTo("dev.authsidecar:main-service");
-        assertThat(x.evaluate("/project/build/plugins/plugin[artifactId='maven-dependency-plugin']"
-                + "/executions/execution/goals/goal", pom)).as("sets ${group:artifact:type} properties")
+                .as("the shaded jar stays off the tests' class path")
+                .isEqualTo("dev.authsidecar:main-service");
+        assertThat(x.evaluate(
+                        "/project/build/plugins/plugin[artifactId='maven-dependency-plugin']"
+                                + "/executions/execution/goals/goal",
+                        pom))
+                .as("sets ${group:artifact:type} properties")
                 .isEqualTo("properties");
-        assertThat(System.getProperty("main-service.jar")).as("set only for failsafe's run, not surefire's")
+        assertThat(System.getProperty("main-service.jar"))
+                .as("set only for failsafe's run, not surefire's")
                 .isNull();
     }
 

@@ -13,8 +13,7 @@ import java.util.regex.Pattern;
  * {@code ?} stay within one path segment, {@code **} spans any number of them.
  */
 final class DockerIgnore {
-    private record Rule(boolean exception, Pattern pattern) {
-    }
+    private record Rule(boolean exception, Pattern pattern) {}
 
     private final List<Rule> rules;
 

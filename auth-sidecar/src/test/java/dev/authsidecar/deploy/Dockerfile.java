@@ -29,20 +29,21 @@ import java.util.regex.Pattern;
 public final class Dockerfile {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public record Instruction(int line, String keyword, String arguments) {
-    }
+    public record Instruction(int line, String keyword, String arguments) {}
 
     public record Stage(String name, String image, List<Instruction> instructions) {
         public List<Instruction> all(String keyword) {
-            return instructions.stream().filter(i -> i.keyword().equals(keyword)).toList();
+            return instructions.stream()
+                    .filter(i -> i.keyword().equals(keyword))
+                    .toList();
         }
     }
 
     /** {@code COPY [--from=STAGE] [other flags] SOURCE… DESTINATION}. */
-    public record Copy(Instruction at, String from, List<String> sources, String destination) {
-    }
+    public record Copy(Instruction at, String from, List<String> sources, String destination) {}
 
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
+    private static final Pattern VARIABLE =
+            Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
 
     private final Path path;
     private final List<Stage> stages;
@@ -88,13 +89,16 @@ public final class Dockerfile {
                 continue;
             }
             String[] parts = text.split("\\s+", 2);
-            Instruction ins = new Instruction(startLine, parts[0].toUpperCase(Locale.ROOT),
-                    parts.length > 1 ? parts[1] : "");
+            Instruction ins =
+                    new Instruction(startLine, parts[0].toUpperCase(Locale.ROOT), parts.length > 1 ? parts[1] : "");
             if (ins.keyword().equals("FROM")) {
                 String[] from = ins.arguments().split("\\s+");
-                String name = from.length >= 3 && from[from.length - 2].equalsIgnoreCase("AS") ? from[from.length - 1]
-                        : null;
-                String image = Arrays.stream(from).filter(t -> !t.startsWith("--")).findFirst().orElseThrow();
+                String name =
+                        from.length >= 3 && from[from.length - 2].equalsIgnoreCase("AS") ? from[from.length - 1] : null;
+                String image = Arrays.stream(from)
+                        .filter(t -> !t.startsWith("--"))
+                        .findFirst()
+                        .orElseThrow();
                 current = new ArrayList<>();
                 stages.add(new Stage(name, image, current));
             }
@@ -102,7 +106,8 @@ public final class Dockerfile {
                 if (!ins.keyword().equals("ARG")) {
                     throw new IllegalArgumentException(path + ":" + startLine + ": " + ins.keyword() + " before FROM");
                 }
-                Matcher arg = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)(?:=\"([^\"]*)\"|=(\\S*))?").matcher(ins.arguments());
+                Matcher arg = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)(?:=\"([^\"]*)\"|=(\\S*))?")
+                        .matcher(ins.arguments());
                 if (!arg.matches()) {
                     throw new IllegalArgumentException(path + ":" + startLine + ": ARG " + ins.arguments());
                 }
@@ -139,7 +144,8 @@ public final class Dockerfile {
             }
         }
         List<Stage> view = stages.subList(0, stages.indexOf(target) + 1).stream()
-                .filter(s -> s.name() != null && needed.contains(s.name())).toList();
+                .filter(s -> s.name() != null && needed.contains(s.name()))
+                .toList();
         return new Dockerfile(path, view, globalArgs);
     }
 
@@ -158,11 +164,13 @@ public final class Dockerfile {
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String name = m.group(1) != null ? m.group(1) : m.group(2);
-            boolean declared = stage.all("ARG").stream().anyMatch(a -> a.arguments().strip().equals(name));
+            boolean declared = stage.all("ARG").stream()
+                    .anyMatch(a -> a.arguments().strip().equals(name));
             if (!declared || globalArgs.get(name) == null) {
                 throw new IllegalArgumentException(path + ": stage " + stage.name() + " uses $" + name + " but "
-                        + (declared ? "no global ARG " + name + "=… gives it a value" : "does not declare ARG " + name
-                        + " (without it, Docker expands it to nothing)"));
+                        + (declared
+                                ? "no global ARG " + name + "=… gives it a value"
+                                : "does not declare ARG " + name + " (without it, Docker expands it to nothing)"));
             }
             m.appendReplacement(out, Matcher.quoteReplacement(globalArgs.get(name)));
         }
@@ -211,7 +219,8 @@ public final class Dockerfile {
     public List<String> entrypoint() {
         List<Instruction> all = finalStage().all("ENTRYPOINT");
         if (all.size() != 1) {
-            throw new IllegalArgumentException(path + ": expected one ENTRYPOINT in the final stage, found " + all.size());
+            throw new IllegalArgumentException(
+                    path + ": expected one ENTRYPOINT in the final stage, found " + all.size());
         }
         Instruction ins = all.get(0);
         if (!ins.arguments().startsWith("[")) {
@@ -241,13 +250,15 @@ public final class Dockerfile {
 
     /** The JVM options the image sets, split as the JVM splits JAVA_TOOL_OPTIONS (on white space). */
     public List<String> javaToolOptions() {
-        return env(finalStage(), "JAVA_TOOL_OPTIONS").map(v -> List.of(expand(finalStage(), v).strip().split("\\s+")))
+        return env(finalStage(), "JAVA_TOOL_OPTIONS")
+                .map(v -> List.of(expand(finalStage(), v).strip().split("\\s+")))
                 .orElseThrow(() -> new IllegalArgumentException(path + ": no JAVA_TOOL_OPTIONS in the final stage"));
     }
 
     /** The modules given to jlink's --add-modules. */
     public List<String> jlinkModules() {
-        return jlinkOption("--add-modules").map(v -> List.of(v.split(",")))
+        return jlinkOption("--add-modules")
+                .map(v -> List.of(v.split(",")))
                 .orElseThrow(() -> new IllegalArgumentException(path + ": no `jlink --add-modules …`"));
     }
 
@@ -268,7 +279,8 @@ public final class Dockerfile {
     }
 
     public Optional<Stage> jlinkStage() {
-        return stages.stream().filter(s -> s.all("RUN").stream().anyMatch(r -> r.arguments().contains("jlink ")))
+        return stages.stream()
+                .filter(s -> s.all("RUN").stream().anyMatch(r -> r.arguments().contains("jlink ")))
                 .findFirst();
     }
 
@@ -284,17 +296,21 @@ public final class Dockerfile {
 
     public Optional<String> user(Stage stage) {
         List<Instruction> users = stage.all("USER");
-        return users.isEmpty() ? Optional.empty() : Optional.of(users.get(users.size() - 1).arguments().strip());
+        return users.isEmpty()
+                ? Optional.empty()
+                : Optional.of(users.get(users.size() - 1).arguments().strip());
     }
 
     public Optional<String> workdir(Stage stage) {
         List<Instruction> dirs = stage.all("WORKDIR");
-        return dirs.isEmpty() ? Optional.empty() : Optional.of(dirs.get(dirs.size() - 1).arguments().strip());
+        return dirs.isEmpty()
+                ? Optional.empty()
+                : Optional.of(dirs.get(dirs.size() - 1).arguments().strip());
     }
 
     private List<String> jsonArray(String text, Instruction at) {
         try {
-            return JSON.readValue(text, new TypeReference<List<String>>() { });
+            return JSON.readValue(text, new TypeReference<List<String>>() {});
         } catch (IOException e) {
             throw new IllegalArgumentException(path + ":" + at.line() + ": not a JSON array: " + text, e);
         }

@@ -40,8 +40,24 @@ class DockerfileTest {
      * folders every Linux image has. jlink refuses to write its runtime into a folder that exists.
      */
     private static final String BASE_JAVA_HOME = "/opt/java/openjdk";
-    private static final List<String> BASE_FOLDERS = List.of("/", "/bin", "/etc", "/home", "/lib", "/opt", "/root",
-            "/sbin", "/srv", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/share", "/var");
+
+    private static final List<String> BASE_FOLDERS = List.of(
+            "/",
+            "/bin",
+            "/etc",
+            "/home",
+            "/lib",
+            "/opt",
+            "/root",
+            "/sbin",
+            "/srv",
+            "/tmp",
+            "/usr",
+            "/usr/bin",
+            "/usr/lib",
+            "/usr/local",
+            "/usr/share",
+            "/var");
 
     /** The first folder of java.library.path on Linux when the property is not set (JDK 17 to 25). */
     private static final String DEFAULT_LIBRARY_PATH = "/usr/java/packages/lib";
@@ -60,15 +76,23 @@ class DockerfileTest {
     static Stream<Image> images() throws Exception {
         SidecarConfig defaults = ConfigLoader.defaults();
         return Stream.of(
-                new Image("auth-sidecar", List.of(defaults.server().listen().port(), defaults.admin().listen().port())),
-                new Image("main-service", List.of(mainServiceDefaultPort("DEFAULT_LISTEN"),
-                        mainServiceDefaultPort("DEFAULT_GRPC_LISTEN"))));
+                new Image(
+                        "auth-sidecar",
+                        List.of(
+                                defaults.server().listen().port(),
+                                defaults.admin().listen().port())),
+                new Image(
+                        "main-service",
+                        List.of(
+                                mainServiceDefaultPort("DEFAULT_LISTEN"),
+                                mainServiceDefaultPort("DEFAULT_GRPC_LISTEN"))));
     }
 
     /** main-service is not on this module's class path; its defaults (HTTP, gRPC) are read from its source. */
     private static int mainServiceDefaultPort(String constant) throws IOException {
         Path cli = ROOT.resolve("main-service/src/main/java/dev/authsidecar/mainservice/Cli.java");
-        Matcher m = Pattern.compile("\\b" + constant + "\\s*=\\s*\"[^\"]*:(\\d+)\"").matcher(Files.readString(cli));
+        Matcher m =
+                Pattern.compile("\\b" + constant + "\\s*=\\s*\"[^\"]*:(\\d+)\"").matcher(Files.readString(cli));
         if (!m.find()) {
             throw new AssertionError(cli + " no longer declares " + constant + " = \"HOST:PORT\"; update this test");
         }
@@ -87,12 +111,16 @@ class DockerfileTest {
                 }
                 for (String source : copy.sources()) {
                     String where = df.path() + ":" + copy.at().line() + ": COPY " + source;
-                    assertThat(source).as(where + " (no wildcards, so that this check means something)")
+                    assertThat(source)
+                            .as(where + " (no wildcards, so that this check means something)")
                             .doesNotContain("*", "?", "$");
                     Path p = ROOT.resolve(source);
-                    assertThat(p).as(where + " (the build context is the repository root)").exists();
+                    assertThat(p)
+                            .as(where + " (the build context is the repository root)")
+                            .exists();
                     for (String file : filesUnder(p)) {
-                        assertThat(ignore.isIgnored(file)).as(where + ": " + file + " is excluded by .dockerignore")
+                        assertThat(ignore.isIgnored(file))
+                                .as(where + ": " + file + " is excluded by .dockerignore")
                                 .isFalse();
                     }
                 }
@@ -108,7 +136,8 @@ class DockerfileTest {
         for (Stage stage : df.stages()) {
             for (Copy copy : df.copies(stage)) {
                 if (copy.from() != null) {
-                    assertThat(earlier).as(df.path() + ":" + copy.at().line() + " COPY --from=" + copy.from())
+                    assertThat(earlier)
+                            .as(df.path() + ":" + copy.at().line() + " COPY --from=" + copy.from())
                             .contains(copy.from());
                 }
             }
@@ -126,20 +155,28 @@ class DockerfileTest {
         Stage build = df.stage(jar.from()).orElseThrow();
         String expected = df.workdir(build).orElseThrow() + "/" + image.module() + "/target/"
                 + finalName(image.module()) + ".jar";
-        assertThat(jar.sources()).as("the jar the Maven build writes (the module POM's finalName)")
+        assertThat(jar.sources())
+                .as("the jar the Maven build writes (the module POM's finalName)")
                 .containsExactly(expected);
-        String mavenRun = build.all("RUN").stream().map(Dockerfile.Instruction::arguments)
-                .filter(a -> a.contains("mvnw")).findFirst().orElseThrow();
+        String mavenRun = build.all("RUN").stream()
+                .map(Dockerfile.Instruction::arguments)
+                .filter(a -> a.contains("mvnw"))
+                .findFirst()
+                .orElseThrow();
         Matcher projects = Pattern.compile("-pl (\\S+)").matcher(mavenRun);
-        assertThat(projects.find()).as("the Maven run names its modules with -pl: " + mavenRun).isTrue();
+        assertThat(projects.find())
+                .as("the Maven run names its modules with -pl: " + mavenRun)
+                .isTrue();
         assertThat(projects.group(1).split(",")).contains(image.module());
         assertThat(mavenRun).contains("package");
-        assertThat(df.copies(build)).as("the build stage copies the module's sources")
+        assertThat(df.copies(build))
+                .as("the build stage copies the module's sources")
                 .anySatisfy(c -> assertThat(c.sources()).contains(image.module() + "/src/main/"));
 
         Copy runtime = runtimeCopy(df);
-        assertThat(df.entrypoint()).as("ENTRYPOINT").containsExactly(
-                runtime.destination() + "/bin/java", "-jar", jar.destination());
+        assertThat(df.entrypoint())
+                .as("ENTRYPOINT")
+                .containsExactly(runtime.destination() + "/bin/java", "-jar", jar.destination());
     }
 
     /** One Maven run builds both jars; each image's target takes its jar from that same stage (issue 13). */
@@ -152,21 +189,29 @@ class DockerfileTest {
         }
         assertThat(builtFrom).as("the stage each image's jar comes from").containsOnly(builtFrom.get(0));
         Stage build = whole.stage(builtFrom.get(0)).orElseThrow();
-        long mavenRuns = whole.stages().stream().flatMap(st -> st.all("RUN").stream())
-                .filter(r -> r.arguments().contains("mvnw")).count();
+        long mavenRuns = whole.stages().stream()
+                .flatMap(st -> st.all("RUN").stream())
+                .filter(r -> r.arguments().contains("mvnw"))
+                .count();
         assertThat(mavenRuns).as("Maven runs in the whole Dockerfile").isEqualTo(1);
         assertThat(build.all("RUN")).anySatisfy(r -> assertThat(r.arguments()).contains("mvnw"));
-        assertThat(whole.finalStage().name()).as("a build without --target makes the product's image")
+        assertThat(whole.finalStage().name())
+                .as("a build without --target makes the product's image")
                 .isEqualTo("auth-sidecar");
-        assertThat(ROOT.resolve("auth-sidecar/Dockerfile")).as("no second copy of the build").doesNotExist();
-        assertThat(ROOT.resolve("main-service/Dockerfile")).as("no second copy of the build").doesNotExist();
+        assertThat(ROOT.resolve("auth-sidecar/Dockerfile"))
+                .as("no second copy of the build")
+                .doesNotExist();
+        assertThat(ROOT.resolve("main-service/Dockerfile"))
+                .as("no second copy of the build")
+                .doesNotExist();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("images")
     void exposedPortsAreTheProgramsDefaults(Image image) throws IOException {
         Dockerfile df = image.dockerfile();
-        assertThat(df.exposedPorts(df.finalStage())).as(df.path() + ": EXPOSE vs. the program's default ports")
+        assertThat(df.exposedPorts(df.finalStage()))
+                .as(df.path() + ": EXPOSE vs. the program's default ports")
                 .containsExactlyInAnyOrderElementsOf(image.defaultPorts());
     }
 
@@ -175,16 +220,23 @@ class DockerfileTest {
     void runsAsTheNumericNonRootUserTheDeploymentRunsItAs(Image image) throws IOException {
         Dockerfile df = image.dockerfile();
         String user = df.user(df.finalStage()).orElseThrow(() -> new AssertionError(df.path() + ": no USER"));
-        assertThat(user).as("USER: numeric, so that Kubernetes can verify runAsNonRoot").matches("\\d+(:\\d+)?");
+        assertThat(user)
+                .as("USER: numeric, so that Kubernetes can verify runAsNonRoot")
+                .matches("\\d+(:\\d+)?");
         long uid = Long.parseLong(user.split(":")[0]);
         assertThat(uid).as("USER uid").isPositive();
 
         Manifests manifests = Manifests.load();
         Container container = manifests.allContainers().stream()
-                .filter(c -> c.getImage().startsWith(image.module() + ":")).findFirst().orElseThrow();
+                .filter(c -> c.getImage().startsWith(image.module() + ":"))
+                .findFirst()
+                .orElseThrow();
         Long runAsUser = container.getSecurityContext().getRunAsUser() != null
-                ? container.getSecurityContext().getRunAsUser() : manifests.pod().getSecurityContext().getRunAsUser();
-        assertThat(runAsUser).as(container.getName() + " runAsUser = the image's USER").isEqualTo(uid);
+                ? container.getSecurityContext().getRunAsUser()
+                : manifests.pod().getSecurityContext().getRunAsUser();
+        assertThat(runAsUser)
+                .as(container.getName() + " runAsUser = the image's USER")
+                .isEqualTo(uid);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -192,16 +244,21 @@ class DockerfileTest {
     void theFinalStageHoldsARuntimeAndAJarAndNothingToBuildWith(Image image) throws IOException {
         Dockerfile df = image.dockerfile();
         Stage last = df.finalStage();
-        assertThat(last.image().toLowerCase(Locale.ROOT)).as("final base image")
-                .doesNotContain("jdk", "maven", "gradle").isNotIn(namesOf(df));
+        assertThat(last.image().toLowerCase(Locale.ROOT))
+                .as("final base image")
+                .doesNotContain("jdk", "maven", "gradle")
+                .isNotIn(namesOf(df));
         // The base has no shell, so a RUN would fail anyway; and nothing may be installed after the fact.
         assertThat(last.all("RUN")).as("RUN in the final stage").isEmpty();
-        assertThat(df.copies(last)).as("the final stage copies build results only, never the context")
+        assertThat(df.copies(last))
+                .as("the final stage copies build results only, never the context")
                 .allSatisfy(c -> assertThat(c.from()).isNotNull());
         Copy runtime = runtimeCopy(df);
-        assertThat(runtime.sources()).as("the runtime copied is jlink's output, not the JDK")
+        assertThat(runtime.sources())
+                .as("the runtime copied is jlink's output, not the JDK")
                 .containsExactly(df.jlinkOption("--output").orElseThrow());
-        assertThat(df.copies(last)).as("runtime, jar and (for a Netty transport) its native library only")
+        assertThat(df.copies(last))
+                .as("runtime, jar and (for a Netty transport) its native library only")
                 .hasSize(2 + nativeLibraryCopies(df).size());
     }
 
@@ -210,10 +267,14 @@ class DockerfileTest {
     @MethodSource("images")
     void jlinkWritesToAFolderTheBaseImageDoesNotHave(Image image) throws IOException {
         Dockerfile df = image.dockerfile();
-        assertThat(df.jlinkStage().orElseThrow().image()).as("the jlink stage's base, whose layout this test knows")
+        assertThat(df.jlinkStage().orElseThrow().image())
+                .as("the jlink stage's base, whose layout this test knows")
                 .isEqualTo("eclipse-temurin:25-jdk");
         String output = df.jlinkOption("--output").orElseThrow(() -> new AssertionError(df.path() + ": no --output"));
-        assertThat(output).as(df.path() + ": jlink --output").startsWith("/").doesNotEndWith("/")
+        assertThat(output)
+                .as(df.path() + ": jlink --output")
+                .startsWith("/")
+                .doesNotEndWith("/")
                 .isNotIn(BASE_FOLDERS)
                 .as(df.path() + ": jlink --output " + output + " exists in the base: the JDK is at " + BASE_JAVA_HOME)
                 .isNotEqualTo(BASE_JAVA_HOME)
@@ -231,23 +292,34 @@ class DockerfileTest {
     void theClassDataSharingArchiveIsMadeWithTheImagesOwnJvmOptions(Image image) throws IOException {
         Dockerfile df = image.dockerfile();
         Stage jre = df.jlinkStage().orElseThrow();
-        String run = jre.all("RUN").stream().map(Dockerfile.Instruction::arguments).filter(a -> a.contains("jlink "))
-                .findFirst().orElseThrow();
-        assertThat(run).as("jlink's own CDS archive matches only the default JVM options")
+        String run = jre.all("RUN").stream()
+                .map(Dockerfile.Instruction::arguments)
+                .filter(a -> a.contains("jlink "))
+                .findFirst()
+                .orElseThrow();
+        assertThat(run)
+                .as("jlink's own CDS archive matches only the default JVM options")
                 .doesNotContain("--generate-cds-archive");
 
         String env = df.env(df.finalStage(), "JAVA_TOOL_OPTIONS").orElseThrow();
         Matcher var = Pattern.compile("\\$\\{?([A-Za-z_][A-Za-z0-9_]*)}?").matcher(env);
-        assertThat(var.matches()).as("JAVA_TOOL_OPTIONS is one build argument, shared with the archive's dump: " + env)
+        assertThat(var.matches())
+                .as("JAVA_TOOL_OPTIONS is one build argument, shared with the archive's dump: " + env)
                 .isTrue();
         String arg = var.group(1);
-        assertThat(df.globalArgs()).as("global ARG " + arg + " with the options").containsKey(arg);
-        assertThat(jre.all("ARG")).as("the jlink stage declares ARG " + arg)
+        assertThat(df.globalArgs())
+                .as("global ARG " + arg + " with the options")
+                .containsKey(arg);
+        assertThat(jre.all("ARG"))
+                .as("the jlink stage declares ARG " + arg)
                 .anySatisfy(a -> assertThat(a.arguments().strip()).isEqualTo(arg));
-        assertThat(run).as("the archive is dumped with the image's JVM options")
+        assertThat(run)
+                .as("the archive is dumped with the image's JVM options")
                 .containsPattern("JAVA_TOOL_OPTIONS=\"\\$\\{?" + arg + "}?\" \\S*/bin/java -Xshare:dump");
-        assertThat(run).as("the dump uses the class list cut to the runtime's classes (no warnings for missing ones)")
-                .containsPattern("jimage list \\S*/lib/modules").contains("lib/classlist");
+        assertThat(run)
+                .as("the dump uses the class list cut to the runtime's classes (no warnings for missing ones)")
+                .containsPattern("jimage list \\S*/lib/modules")
+                .contains("lib/classlist");
     }
 
     /**
@@ -259,19 +331,27 @@ class DockerfileTest {
     void theSidecarImageInstallsNettysEpollLibraryOnTheDefaultLibraryPath() throws IOException {
         Dockerfile df = Dockerfile.image(ROOT, "auth-sidecar");
         List<Copy> natives = nativeLibraryCopies(df);
-        assertThat(natives).as("one COPY of META-INF/native into the final stage").hasSize(1);
+        assertThat(natives)
+                .as("one COPY of META-INF/native into the final stage")
+                .hasSize(1);
         Copy lib = natives.get(0);
-        assertThat(lib.destination()).as("java.library.path's default first folder")
+        assertThat(lib.destination())
+                .as("java.library.path's default first folder")
                 .isIn(DEFAULT_LIBRARY_PATH, DEFAULT_LIBRARY_PATH + "/");
         Stage build = df.stage(lib.from()).orElseThrow();
         String source = lib.sources().get(0);
         String extracted = df.workdir(build).orElseThrow() + "/auth-sidecar/target/native/";
-        assertThat(source).as("the libraries unpacked from the jar the image runs").isEqualTo(extracted + "META-INF/native/");
-        assertThat(build.all("RUN")).as("the build stage unpacks META-INF/native from auth-sidecar.jar into " + extracted)
-                .anySatisfy(r -> assertThat(r.arguments()).contains("cd auth-sidecar/target/native")
+        assertThat(source)
+                .as("the libraries unpacked from the jar the image runs")
+                .isEqualTo(extracted + "META-INF/native/");
+        assertThat(build.all("RUN"))
+                .as("the build stage unpacks META-INF/native from auth-sidecar.jar into " + extracted)
+                .anySatisfy(r -> assertThat(r.arguments())
+                        .contains("cd auth-sidecar/target/native")
                         .contains("jar xf ../auth-sidecar.jar META-INF/native/")
                         .contains("libnetty_transport_native_epoll_"));
-        assertThat(df.javaToolOptions()).as("nothing moves java.library.path away from its default")
+        assertThat(df.javaToolOptions())
+                .as("nothing moves java.library.path away from its default")
                 .noneMatch(o -> o.startsWith("-Djava.library.path"));
     }
 
@@ -279,14 +359,19 @@ class DockerfileTest {
     @MethodSource("images")
     void jvmOptionsAreSetInOnePlace(Image image) throws IOException {
         Dockerfile df = image.dockerfile();
-        long definitions = df.stages().stream().flatMap(s -> s.all("ENV").stream())
+        long definitions = df.stages().stream()
+                .flatMap(s -> s.all("ENV").stream())
                 .filter(e -> e.arguments().matches("(?s).*\\b(JAVA_TOOL_OPTIONS|JDK_JAVA_OPTIONS|_JAVA_OPTIONS)\\b.*"))
                 .count();
         assertThat(definitions).as("ENV lines setting JVM options").isEqualTo(1);
-        assertThat(df.javaToolOptions()).as("JAVA_TOOL_OPTIONS").isNotEmpty()
+        assertThat(df.javaToolOptions())
+                .as("JAVA_TOOL_OPTIONS")
+                .isNotEmpty()
                 .allMatch(o -> o.startsWith("-"), "each is an option");
-        assertThat(df.entrypoint()).as("no JVM options in the ENTRYPOINT: they live in JAVA_TOOL_OPTIONS")
-                .filteredOn(a -> a.startsWith("-")).containsExactly("-jar");
+        assertThat(df.entrypoint())
+                .as("no JVM options in the ENTRYPOINT: they live in JAVA_TOOL_OPTIONS")
+                .filteredOn(a -> a.startsWith("-"))
+                .containsExactly("-jar");
         assertThat(df.jlinkModules()).contains("java.base");
     }
 
@@ -300,7 +385,8 @@ class DockerfileTest {
     @MethodSource("images")
     void noSyntaxDirectiveSoBuildsNeedNoRegistryForTheFrontend(Image image) throws IOException {
         Dockerfile df = image.dockerfile();
-        assertThat(Files.readAllLines(df.path())).as(df.path() + ": parser directives")
+        assertThat(Files.readAllLines(df.path()))
+                .as(df.path() + ": parser directives")
                 .noneMatch(l -> l.matches("(?i)#\\s*syntax\\s*=.*"));
     }
 
@@ -312,7 +398,8 @@ class DockerfileTest {
         assertThat(ignore.isIgnored(".git/HEAD")).isTrue();
         assertThat(ignore.isIgnored("deploy/k8s/deployment.yaml")).isTrue();
         assertThat(ignore.isIgnored("auth-sidecar/src/test/java/Foo.java")).isTrue();
-        assertThat(ignore.isIgnored("auth-sidecar/src/main/resources/META-INF/services/x")).isFalse();
+        assertThat(ignore.isIgnored("auth-sidecar/src/main/resources/META-INF/services/x"))
+                .isFalse();
         assertThat(ignore.isIgnored("mvnw")).isFalse();
         assertThat(ignore.isIgnored(".mvn/wrapper/maven-wrapper.properties")).isFalse();
     }
@@ -320,15 +407,22 @@ class DockerfileTest {
     /** The COPY of a jar from another stage into the final stage. */
     private static Copy jarCopy(Dockerfile df) {
         List<Copy> jars = df.copies(df.finalStage()).stream()
-                .filter(c -> c.from() != null && c.sources().size() == 1 && c.sources().get(0).endsWith(".jar")).toList();
+                .filter(c -> c.from() != null
+                        && c.sources().size() == 1
+                        && c.sources().get(0).endsWith(".jar"))
+                .toList();
         assertThat(jars).as(df.path() + ": one jar copied into the final stage").hasSize(1);
         return jars.get(0);
     }
 
     /** The COPY of the jlink runtime from its stage into the final stage. */
     private static Copy runtimeCopy(Dockerfile df) {
-        String jlinkStage = df.jlinkStage().orElseThrow(() -> new AssertionError(df.path() + ": no jlink stage")).name();
-        List<Copy> runtimes = df.copies(df.finalStage()).stream().filter(c -> jlinkStage.equals(c.from())).toList();
+        String jlinkStage = df.jlinkStage()
+                .orElseThrow(() -> new AssertionError(df.path() + ": no jlink stage"))
+                .name();
+        List<Copy> runtimes = df.copies(df.finalStage()).stream()
+                .filter(c -> jlinkStage.equals(c.from()))
+                .toList();
         assertThat(runtimes).as(df.path() + ": one COPY --from=" + jlinkStage).hasSize(1);
         return runtimes.get(0);
     }
@@ -336,7 +430,8 @@ class DockerfileTest {
     /** COPYs of Netty's native libraries (META-INF/native of the jar) into the final stage. */
     private static List<Copy> nativeLibraryCopies(Dockerfile df) {
         return df.copies(df.finalStage()).stream()
-                .filter(c -> c.sources().stream().anyMatch(src -> src.contains("META-INF/native"))).toList();
+                .filter(c -> c.sources().stream().anyMatch(src -> src.contains("META-INF/native")))
+                .toList();
     }
 
     private static List<String> namesOf(Dockerfile df) {
@@ -344,10 +439,16 @@ class DockerfileTest {
     }
 
     private static String finalName(String module) throws Exception {
-        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        Document pom = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
                 .parse(ROOT.resolve(module).resolve("pom.xml").toFile());
-        String name = XPathFactory.newInstance().newXPath().evaluate("/project/build/finalName", pom).strip();
-        assertThat(name).as(module + "/pom.xml build/finalName (the Dockerfile names the jar it produces)").isNotEmpty();
+        String name = XPathFactory.newInstance()
+                .newXPath()
+                .evaluate("/project/build/finalName", pom)
+                .strip();
+        assertThat(name)
+                .as(module + "/pom.xml build/finalName (the Dockerfile names the jar it produces)")
+                .isNotEmpty();
         return name;
     }
 
@@ -357,7 +458,8 @@ class DockerfileTest {
             return List.of(ROOT.relativize(p).toString().replace('\\', '/'));
         }
         try (Stream<Path> walk = Files.walk(p)) {
-            return walk.filter(Files::isRegularFile).map(f -> ROOT.relativize(f).toString().replace('\\', '/'))
+            return walk.filter(Files::isRegularFile)
+                    .map(f -> ROOT.relativize(f).toString().replace('\\', '/'))
                     .toList();
         }
     }

@@ -80,8 +80,8 @@ public final class Manifests {
         String key = doc.path("apiVersion").asText() + "/" + doc.path("kind").asText();
         Class<?> type = KINDS.get(key);
         if (type == null) {
-            throw new IllegalArgumentException(file + ": " + key + " is not a kind this project checks; add it to "
-                    + "Manifests.KINDS");
+            throw new IllegalArgumentException(
+                    file + ": " + key + " is not a kind this project checks; add it to " + "Manifests.KINDS");
         }
         return StrictYaml.bind(doc, type, file.toString());
     }
@@ -121,8 +121,8 @@ public final class Manifests {
     public <T> T one(Class<T> type) {
         List<T> found = all(type);
         if (found.size() != 1) {
-            throw new IllegalStateException("expected one " + type.getSimpleName() + " in " + dir + ", found "
-                    + found.size());
+            throw new IllegalStateException(
+                    "expected one " + type.getSimpleName() + " in " + dir + ", found " + found.size());
         }
         return found.get(0);
     }
@@ -147,12 +147,16 @@ public final class Manifests {
 
     /** The sidecar: an init container, by its name. */
     public Container sidecar() {
-        return pod().getInitContainers().stream().filter(c -> c.getName().equals(SIDECAR)).findFirst()
+        return pod().getInitContainers().stream()
+                .filter(c -> c.getName().equals(SIDECAR))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no init container named " + SIDECAR));
     }
 
     public Container mainService() {
-        return pod().getContainers().stream().filter(c -> c.getName().equals(MAIN)).findFirst()
+        return pod().getContainers().stream()
+                .filter(c -> c.getName().equals(MAIN))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no container named " + MAIN));
     }
 
@@ -163,13 +167,17 @@ public final class Manifests {
     }
 
     public Optional<ConfigMap> configMap(String name) {
-        return all(ConfigMap.class).stream().filter(c -> c.getMetadata().getName().equals(name)).findFirst();
+        return all(ConfigMap.class).stream()
+                .filter(c -> c.getMetadata().getName().equals(name))
+                .findFirst();
     }
 
     /** The Secret the Pod mounts the API keys from (it is created by hand; see the example's comment). */
     public String apiKeysSecretName() {
-        List<String> names = pod().getVolumes().stream().filter(v -> v.getSecret() != null)
-                .map(v -> v.getSecret().getSecretName()).toList();
+        List<String> names = pod().getVolumes().stream()
+                .filter(v -> v.getSecret() != null)
+                .map(v -> v.getSecret().getSecretName())
+                .toList();
         if (names.size() != 1) {
             throw new IllegalStateException("expected one Secret volume in the Pod, found " + names);
         }
@@ -187,8 +195,9 @@ public final class Manifests {
 
     /** The sidecar's --config path, as seen inside the container. */
     public String sidecarConfigPath() {
-        return argValue(sidecar(), "--config").orElseThrow(() -> new IllegalStateException(
-                "the sidecar's args must name its configuration file with --config"));
+        return argValue(sidecar(), "--config")
+                .orElseThrow(() ->
+                        new IllegalStateException("the sidecar's args must name its configuration file with --config"));
     }
 
     /** The value following {@code flag} in the container's args, as in {@code ["--config", "/etc/…"]}. */

@@ -29,19 +29,23 @@ public final class PodFiles {
     /**
      * @param secrets secret name → (file name → content), for every Secret volume the container mounts
      */
-    public static PodFiles write(Manifests manifests, Container container, Path root,
-            Map<String, Map<String, String>> secrets) throws IOException {
+    public static PodFiles write(
+            Manifests manifests, Container container, Path root, Map<String, Map<String, String>> secrets)
+            throws IOException {
         List<String> mountPaths = new ArrayList<>();
         for (VolumeMount mount : container.getVolumeMounts()) {
             Volume volume = manifests.pod().getVolumes().stream()
-                    .filter(v -> v.getName().equals(mount.getName())).findFirst()
+                    .filter(v -> v.getName().equals(mount.getName()))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalStateException(container.getName() + " mounts volume "
                             + mount.getName() + ", which the Pod does not define"));
             Map<String, String> files;
             if (volume.getConfigMap() != null) {
                 String name = volume.getConfigMap().getName();
-                ConfigMap map = manifests.configMap(name).orElseThrow(() -> new IllegalStateException(
-                        "volume " + volume.getName() + " names ConfigMap " + name + ", which is not applied"));
+                ConfigMap map = manifests
+                        .configMap(name)
+                        .orElseThrow(() -> new IllegalStateException(
+                                "volume " + volume.getName() + " names ConfigMap " + name + ", which is not applied"));
                 files = map.getData();
             } else if (volume.getSecret() != null) {
                 String name = volume.getSecret().getSecretName();

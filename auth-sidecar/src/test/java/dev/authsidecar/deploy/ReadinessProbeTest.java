@@ -19,20 +19,23 @@ class ReadinessProbeTest {
     void theSidecarsReadinessToleratesASlowProbe() {
         Probe readiness = MANIFESTS.sidecar().getReadinessProbe();
 
-        assertThat(failureThreshold(readiness)).as("failureThreshold: one slow probe must not make the Pod unready")
+        assertThat(failureThreshold(readiness))
+                .as("failureThreshold: one slow probe must not make the Pod unready")
                 .isGreaterThanOrEqualTo(3);
         assertThat(successThreshold(readiness)).as("successThreshold").isEqualTo(1);
         assertThat(period(readiness)).as("periodSeconds").isBetween(2, 10);
         assertThat(Duration.ofSeconds((long) period(readiness) * failureThreshold(readiness)))
-                .as("time until a broken Pod leaves the Service").isLessThanOrEqualTo(Duration.ofSeconds(30));
+                .as("time until a broken Pod leaves the Service")
+                .isLessThanOrEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
     void readyzGivesUpOnTheUpstreamBeforeTheProbeTimesOut() {
         Probe readiness = MANIFESTS.sidecar().getReadinessProbe();
 
-        assertThat(timeout(readiness)).as("readinessProbe.timeoutSeconds vs. /readyz's upstream check ("
-                + Readiness.UPSTREAM_CHECK_TIMEOUT + "): the check must answer 503 before the kubelet gives up")
+        assertThat(timeout(readiness))
+                .as("readinessProbe.timeoutSeconds vs. /readyz's upstream check (" + Readiness.UPSTREAM_CHECK_TIMEOUT
+                        + "): the check must answer 503 before the kubelet gives up")
                 .isGreaterThan(Readiness.UPSTREAM_CHECK_TIMEOUT);
     }
 
@@ -40,8 +43,11 @@ class ReadinessProbeTest {
     void startUpIsTheStartupProbesJobNotTheReadinessProbes() {
         Container sidecar = MANIFESTS.sidecar();
 
-        assertThat(sidecar.getStartupProbe()).as("startupProbe: readiness and liveness wait for it").isNotNull();
-        assertThat(sidecar.getReadinessProbe().getInitialDelaySeconds()).as("no initialDelaySeconds guesswork")
+        assertThat(sidecar.getStartupProbe())
+                .as("startupProbe: readiness and liveness wait for it")
+                .isNotNull();
+        assertThat(sidecar.getReadinessProbe().getInitialDelaySeconds())
+                .as("no initialDelaySeconds guesswork")
                 .isIn(null, 0);
     }
 
@@ -51,7 +57,8 @@ class ReadinessProbeTest {
 
         assertThat(failureThreshold(readiness)).as("failureThreshold").isGreaterThanOrEqualTo(3);
         assertThat(successThreshold(readiness)).as("successThreshold").isEqualTo(1);
-        assertThat(timeout(readiness)).as("timeoutSeconds: the sidecar's own check must fit inside")
+        assertThat(timeout(readiness))
+                .as("timeoutSeconds: the sidecar's own check must fit inside")
                 .isGreaterThan(Readiness.UPSTREAM_CHECK_TIMEOUT);
     }
 

@@ -33,16 +33,15 @@ import tools.jackson.databind.json.JsonMapper;
  * does); fabric8 8 binds with Jackson 3. The YAML tree is handed over as JSON text.
  */
 public final class StrictYaml {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper YAML =
+            new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final ObjectMapper JSON = new ObjectMapper();
     // No coercion: `replicas: "2"` is a string, and the API server refuses a string for an integer field.
     private static final JsonMapper MODEL = JsonMapper.builder()
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
 
-    private StrictYaml() {
-    }
+    private StrictYaml() {}
 
     /** The YAML documents of {@code text}, in order; comments and empty documents are dropped. */
     public static List<JsonNode> documents(String text, String source) {
@@ -66,14 +65,14 @@ public final class StrictYaml {
         try {
             model = MODEL.readValue(JSON.writeValueAsString(document), type);
         } catch (JacksonException | IOException e) {
-            throw new IllegalArgumentException(source + ": does not match the " + type.getSimpleName()
-                    + " schema: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    source + ": does not match the " + type.getSimpleName() + " schema: " + e.getMessage(), e);
         }
         checkKind(model, type, source);
         List<String> unknown = unknownFields(model);
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException(source + ": unknown field(s), which the API server would refuse: "
-                    + String.join("; ", unknown));
+            throw new IllegalArgumentException(
+                    source + ": unknown field(s), which the API server would refuse: " + String.join("; ", unknown));
         }
         return model;
     }
@@ -95,8 +94,9 @@ public final class StrictYaml {
                 Object expected = getter.invoke(fresh);
                 Object actual = getter.invoke(model);
                 if (expected != null && !expected.equals(actual)) {
-                    throw new IllegalArgumentException(source + ": " + property.substring(3).toLowerCase()
-                            + " is '" + actual + "', expected '" + expected + "' for " + type.getSimpleName());
+                    throw new IllegalArgumentException(
+                            source + ": " + property.substring(3).toLowerCase() + " is '" + actual + "', expected '"
+                                    + expected + "' for " + type.getSimpleName());
                 }
             }
         } catch (ReflectiveOperationException e) {
@@ -132,8 +132,10 @@ public final class StrictYaml {
         }
         for (Method getter : value.getClass().getMethods()) {
             String name = getter.getName();
-            if (getter.getParameterCount() != 0 || Modifier.isStatic(getter.getModifiers())
-                    || !name.startsWith("get") || name.equals("getClass")) {
+            if (getter.getParameterCount() != 0
+                    || Modifier.isStatic(getter.getModifiers())
+                    || !name.startsWith("get")
+                    || name.equals("getClass")) {
                 continue;
             }
             Object child = invoke(getter, value);

@@ -27,21 +27,44 @@ class StrictYamlTest {
     static Stream<Arguments> typos() {
         return Stream.of(
                 // the example the issue names, deep inside the Pod template
-                Arguments.of("deployment.yaml", Deployment.class, "imagePullPolicy: IfNotPresent",
-                        "imagePullPolicyy: IfNotPresent", "imagePullPolicyy"),
-                Arguments.of("deployment.yaml", Deployment.class, "readOnlyRootFilesystem: true",
-                        "readOnlyRootFileSystem: true", "readOnlyRootFileSystem"),
-                Arguments.of("deployment.yaml", Deployment.class, "failureThreshold: 30",
-                        "failureTreshold: 30", "failureTreshold"),
-                Arguments.of("deployment.yaml", Deployment.class, "terminationGracePeriodSeconds: 45",
-                        "terminationGracePeriod: 45", "terminationGracePeriod"),
-                Arguments.of("deployment.yaml", Deployment.class, "  revisionHistoryLimit: 5",
-                        "  revisionHistoryLimits: 5", "revisionHistoryLimits"),
+                Arguments.of(
+                        "deployment.yaml",
+                        Deployment.class,
+                        "imagePullPolicy: IfNotPresent",
+                        "imagePullPolicyy: IfNotPresent",
+                        "imagePullPolicyy"),
+                Arguments.of(
+                        "deployment.yaml",
+                        Deployment.class,
+                        "readOnlyRootFilesystem: true",
+                        "readOnlyRootFileSystem: true",
+                        "readOnlyRootFileSystem"),
+                Arguments.of(
+                        "deployment.yaml",
+                        Deployment.class,
+                        "failureThreshold: 30",
+                        "failureTreshold: 30",
+                        "failureTreshold"),
+                Arguments.of(
+                        "deployment.yaml",
+                        Deployment.class,
+                        "terminationGracePeriodSeconds: 45",
+                        "terminationGracePeriod: 45",
+                        "terminationGracePeriod"),
+                Arguments.of(
+                        "deployment.yaml",
+                        Deployment.class,
+                        "  revisionHistoryLimit: 5",
+                        "  revisionHistoryLimits: 5",
+                        "revisionHistoryLimits"),
                 Arguments.of("service.yaml", Service.class, "targetPort: 8081", "targetport: 8081", "targetport"),
-                Arguments.of("networkpolicy.yaml", NetworkPolicy.class, "policyTypes:", "policyType:",
-                        "policyType"),
-                Arguments.of("poddisruptionbudget.yaml", PodDisruptionBudget.class, "unhealthyPodEvictionPolicy:",
-                        "unhealthyPodEviction:", "unhealthyPodEviction"),
+                Arguments.of("networkpolicy.yaml", NetworkPolicy.class, "policyTypes:", "policyType:", "policyType"),
+                Arguments.of(
+                        "poddisruptionbudget.yaml",
+                        PodDisruptionBudget.class,
+                        "unhealthyPodEvictionPolicy:",
+                        "unhealthyPodEviction:",
+                        "unhealthyPodEviction"),
                 Arguments.of("configmap.yaml", ConfigMap.class, "\ndata:", "\ndatas:", "datas"),
                 Arguments.of("configmap.yaml", ConfigMap.class, "  labels:", "  lables:", "lables"));
     }
@@ -50,7 +73,8 @@ class StrictYamlTest {
     @MethodSource("typos")
     void aMisspelledFieldIsAnError(String file, Class<?> type, String correct, String typo, String name)
             throws IOException {
-        String text = Files.readString(Manifests.repoRoot().resolve("deploy/k8s").resolve(file));
+        String text =
+                Files.readString(Manifests.repoRoot().resolve("deploy/k8s").resolve(file));
         assertThat(text).as("the original text to break").contains(correct);
         // The untouched file passes, so the failure below is the typo's doing.
         StrictYaml.bind(text, type, file);
@@ -74,13 +98,15 @@ class StrictYamlTest {
     void aDuplicateKeyIsAnError() {
         String yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n";
         assertThatThrownBy(() -> StrictYaml.bind(yaml, ConfigMap.class, "dup.yaml"))
-                .hasMessageContaining("dup.yaml").hasMessageContaining("name");
+                .hasMessageContaining("dup.yaml")
+                .hasMessageContaining("name");
     }
 
     @Test
     void theWrongKindForTheClassIsAnError() {
         String yaml = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\n";
         assertThatThrownBy(() -> StrictYaml.bind(yaml, ConfigMap.class, "kind.yaml"))
-                .hasMessageContaining("kind.yaml").hasMessageContaining("Secret");
+                .hasMessageContaining("kind.yaml")
+                .hasMessageContaining("Secret");
     }
 }

@@ -40,13 +40,15 @@ class DocsConsistencyTest {
                 }
                 String file = target.contains("#") ? target.substring(0, target.indexOf('#')) : target;
                 String anchor = target.contains("#") ? target.substring(target.indexOf('#') + 1) : null;
-                Path resolved = file.isEmpty() ? doc : doc.getParent().resolve(file).normalize();
+                Path resolved =
+                        file.isEmpty() ? doc : doc.getParent().resolve(file).normalize();
                 String where = ROOT.relativize(doc) + " → " + target;
                 if (!resolved.startsWith(ROOT)) {
                     broken.add(where + ": outside the repository (a reader of a clone or an image does not have it)");
                 } else if (!Files.exists(resolved)) {
                     broken.add(where + ": no such file");
-                } else if (anchor != null && resolved.toString().endsWith(".md")
+                } else if (anchor != null
+                        && resolved.toString().endsWith(".md")
                         && !anchors(resolved).contains(anchor)) {
                     broken.add(where + ": no heading with that anchor in " + ROOT.relativize(resolved));
                 }
@@ -58,21 +60,25 @@ class DocsConsistencyTest {
     @Test
     void noDocumentMentionsFilesOutsideTheRepository() throws IOException {
         for (Path doc : markdownFiles()) {
-            assertThat(Files.readString(doc)).as(ROOT.relativize(doc).toString())
-                    .doesNotContain("../shared").doesNotContain("DESIGN.md");
+            assertThat(Files.readString(doc))
+                    .as(ROOT.relativize(doc).toString())
+                    .doesNotContain("../shared")
+                    .doesNotContain("DESIGN.md");
         }
     }
 
     @Test
     void theReadmesCodeLayoutListsExactlyThePackages() throws IOException {
         assertThat(tablePackages(section(ROOT.resolve("README.md"), "Code layout")))
-                .as("README.md, Code layout").isEqualTo(packages());
+                .as("README.md, Code layout")
+                .isEqualTo(packages());
     }
 
     @Test
     void theArchitecturesPackageMapListsExactlyThePackages() throws IOException {
         assertThat(tablePackages(section(ROOT.resolve("docs/architecture.md"), "Package map")))
-                .as("docs/architecture.md, Package map").isEqualTo(packages());
+                .as("docs/architecture.md, Package map")
+                .isEqualTo(packages());
     }
 
     @Test
@@ -91,16 +97,22 @@ class DocsConsistencyTest {
         Manifests m = Manifests.load();
 
         for (String image : List.of(m.sidecar().getImage(), m.mainService().getImage())) {
-            assertThat(block).as("builds " + image).containsPattern("docker build [^\n]* -t " + Pattern.quote(image) + " ");
-            assertThat(block).as("loads " + image + " with minikube").containsPattern("minikube image load [^\n]*"
-                    + Pattern.quote(image));
-            assertThat(block).as("loads " + image + " with kind").containsPattern("kind load docker-image [^\n]*"
-                    + Pattern.quote(image));
+            assertThat(block)
+                    .as("builds " + image)
+                    .containsPattern("docker build [^\n]* -t " + Pattern.quote(image) + " ");
+            assertThat(block)
+                    .as("loads " + image + " with minikube")
+                    .containsPattern("minikube image load [^\n]*" + Pattern.quote(image));
+            assertThat(block)
+                    .as("loads " + image + " with kind")
+                    .containsPattern("kind load docker-image [^\n]*" + Pattern.quote(image));
         }
-        assertThat(block).contains("kubectl create secret generic " + m.apiKeysSecretName() + " --from-file="
-                + m.apiKeysFileName());
+        assertThat(block)
+                .contains("kubectl create secret generic " + m.apiKeysSecretName() + " --from-file="
+                        + m.apiKeysFileName());
         assertThat(block).contains("gen-key").contains("kubectl apply -k deploy/k8s");
-        assertThat(block.indexOf("kubectl create secret")).as("the Secret exists before the Pods need it")
+        assertThat(block.indexOf("kubectl create secret"))
+                .as("the Secret exists before the Pods need it")
                 .isLessThan(block.indexOf("kubectl apply -k"));
     }
 
@@ -109,7 +121,10 @@ class DocsConsistencyTest {
         Set<String> anchors = new TreeSet<>();
         Matcher m = HEADING.matcher(withoutCode(Files.readString(doc)));
         while (m.find()) {
-            anchors.add(m.group(1).toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-'));
+            anchors.add(m.group(1)
+                    .toLowerCase(Locale.ROOT)
+                    .replaceAll("[^\\p{L}\\p{N} _-]", "")
+                    .replace(' ', '-'));
         }
         return anchors;
     }
@@ -150,7 +165,9 @@ class DocsConsistencyTest {
                 out.append(line).append('\n');
             }
         }
-        assertThat(out).as(ROOT.relativize(doc) + " has a section '" + heading + "'").isNotNull();
+        assertThat(out)
+                .as(ROOT.relativize(doc) + " has a section '" + heading + "'")
+                .isNotNull();
         return out.toString();
     }
 
@@ -165,7 +182,8 @@ class DocsConsistencyTest {
 
     private static Set<String> packages() throws IOException {
         try (Stream<Path> entries = Files.list(PACKAGES)) {
-            return entries.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+            return entries.filter(Files::isDirectory)
+                    .map(p -> p.getFileName().toString())
                     .collect(Collectors.toCollection(TreeSet::new));
         }
     }
@@ -183,7 +201,8 @@ class DocsConsistencyTest {
                         }
                         return true;
                     })
-                    .sorted().toList();
+                    .sorted()
+                    .toList();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

@@ -29,23 +29,24 @@ import org.junit.jupiter.api.io.TempDir;
 /** The built jar as its own process: check-config, environment variables, and a reload. */
 @Timeout(90)
 class ConfigInOperationIT {
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @TempDir
     Path dir;
 
-    record Result(int exit, String out, String err) {
-    }
+    record Result(int exit, String out, String err) {}
 
     /** Runs the jar to completion with extra environment variables; stdout and stderr kept apart. */
     private Result run(Map<String, String> env, String... args) throws Exception {
         String jar = System.getProperty("sidecar.jar");
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-jar", jar));
+        List<String> command =
+                new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar));
         command.addAll(List.of(args));
         Path out = dir.resolve("out.txt");
         Path err = dir.resolve("err.txt");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("AUTH_SIDECAR_"));
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -63,20 +64,25 @@ class ConfigInOperationIT {
 
         Result ok = run(Map.of(), "check-config", "--config", good.toString());
         Result refused = run(Map.of(), "check-config", "--config", bad.toString());
-        Result typo = run(Map.of("AUTH_SIDECAR_UPSTREAM_URI", "http://127.0.0.1:1"),
-                "check-config", "--config", good.toString());
-        Result overridden = run(Map.of("AUTH_SIDECAR_UPSTREAM_URL", "http://127.0.0.1:1234"),
-                "check-config", "--config", good.toString());
+        Result typo = run(
+                Map.of("AUTH_SIDECAR_UPSTREAM_URI", "http://127.0.0.1:1"), "check-config", "--config", good.toString());
+        Result overridden = run(
+                Map.of("AUTH_SIDECAR_UPSTREAM_URL", "http://127.0.0.1:1234"),
+                "check-config",
+                "--config",
+                good.toString());
 
         assertThat(ok.exit()).isZero();
         assertThat(ok.out()).startsWith("OK: " + good + "\n").contains("2 API key(s)");
         assertThat(refused.exit()).isEqualTo(2);
-        assertThat(refused.err()).isEqualTo("auth-sidecar: invalid configuration: " + bad
-                + ": auth.apiKeys[0].sha256: expected 64 hex digits (the output of `auth-sidecar gen-key` or "
-                + "`hash-key`)\n");
+        assertThat(refused.err())
+                .isEqualTo("auth-sidecar: invalid configuration: " + bad
+                        + ": auth.apiKeys[0].sha256: expected 64 hex digits (the output of `auth-sidecar gen-key` or "
+                        + "`hash-key`)\n");
         assertThat(typo.exit()).isEqualTo(2);
-        assertThat(typo.err()).isEqualTo("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_URI: not a "
-                + "configuration variable; did you mean AUTH_SIDECAR_UPSTREAM_URL?\n");
+        assertThat(typo.err())
+                .isEqualTo("auth-sidecar: invalid configuration: AUTH_SIDECAR_UPSTREAM_URI: not a "
+                        + "configuration variable; did you mean AUTH_SIDECAR_UPSTREAM_URL?\n");
         assertThat(overridden.exit()).isZero();
         assertThat(overridden.out()).contains("upstream http://127.0.0.1:1234");
     }
@@ -85,14 +91,22 @@ class ConfigInOperationIT {
     void aRunningSidecarTakesItsAddressFromTheEnvironmentAndAppliesANewKey() throws Exception {
         int port = FreePorts.one();
         String newKey = "sk_dave_0123456789abcdef";
-        Path keys = Files.writeString(dir.resolve("keys.yaml"), "- name: alice\n  sha256: "
-                + RunningSidecar.sha256(RunningSidecar.KEY) + "\n");
+        Path keys = Files.writeString(
+                dir.resolve("keys.yaml"),
+                "- name: alice\n  sha256: " + RunningSidecar.sha256(RunningSidecar.KEY) + "\n");
         try (TestUpstream app = new TestUpstream()) {
-            Path config = Files.writeString(dir.resolve("sidecar.yaml"), "upstream:\n  url: " + app.url() + "\n"
-                    + "auth:\n  apiKeysFile: keys.yaml\nshutdown:\n  drainDelay: 0s\n");
-            ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                    "-jar", System.getProperty("sidecar.jar"), "--config", config.toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("sidecar.log").toFile());
+            Path config = Files.writeString(
+                    dir.resolve("sidecar.yaml"),
+                    "upstream:\n  url: " + app.url() + "\n"
+                            + "auth:\n  apiKeysFile: keys.yaml\nshutdown:\n  drainDelay: 0s\n");
+            ProcessBuilder pb = new ProcessBuilder(
+                            ProcessHandle.current().info().command().orElse("java"),
+                            "-jar",
+                            System.getProperty("sidecar.jar"),
+                            "--config",
+                            config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("sidecar.log").toFile());
             pb.environment().put("AUTH_SIDECAR_SERVER_LISTEN", "127.0.0.1:" + port);
             pb.environment().put("AUTH_SIDECAR_ADMIN_LISTEN", "127.0.0.1:0");
             Process sidecar = pb.start();
@@ -101,13 +115,16 @@ class ConfigInOperationIT {
                 assertThat(status(port, RunningSidecar.KEY)).isEqualTo(200);
                 assertThat(status(port, newKey)).isEqualTo(401);
 
-                Path next = Files.writeString(dir.resolve("keys.next"), Files.readString(keys)
-                        + "- name: dave\n  sha256: " + RunningSidecar.sha256(newKey) + "\n");
+                Path next = Files.writeString(
+                        dir.resolve("keys.next"),
+                        Files.readString(keys) + "- name: dave\n  sha256: " + RunningSidecar.sha256(newKey) + "\n");
                 Files.move(next, keys, StandardCopyOption.ATOMIC_MOVE);
 
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
                 while (status(port, newKey) != 200) {
-                    assertThat(System.nanoTime()).as("new key accepted; log:\n" + log()).isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("new key accepted; log:\n" + log())
+                            .isLessThan(deadline);
                     Thread.sleep(50);
                 }
                 assertThat(status(port, RunningSidecar.KEY)).isEqualTo(200);
@@ -128,27 +145,42 @@ class ConfigInOperationIT {
     @Test
     void startUpBuildsTheAuthenticateStageOnce() throws Exception {
         int port = FreePorts.one();
-        try (TestUpstream app = new TestUpstream(); JwksServer idp = new JwksServer().serve(Tokens.rsa("k"))) {
-            Path config = Files.writeString(dir.resolve("sidecar.yaml"), "server:\n  listen: 127.0.0.1:" + port
-                    + "\nadmin:\n  listen: 127.0.0.1:0\nupstream:\n  url: " + app.url() + "\n"
-                    + "auth:\n  jwt:\n    providers:\n      - name: shop\n        issuer: https://idp.test\n"
-                    + "        audiences: [main-service]\n        jwksUri: " + idp.jwksUri() + "\n"
-                    + "shutdown:\n  drainDelay: 0s\n");
-            Process sidecar = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                    "-jar", System.getProperty("sidecar.jar"), "--config", config.toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("sidecar.log").toFile()).start();
+        try (TestUpstream app = new TestUpstream();
+                JwksServer idp = new JwksServer().serve(Tokens.rsa("k"))) {
+            Path config = Files.writeString(
+                    dir.resolve("sidecar.yaml"),
+                    "server:\n  listen: 127.0.0.1:" + port
+                            + "\nadmin:\n  listen: 127.0.0.1:0\nupstream:\n  url: " + app.url() + "\n"
+                            + "auth:\n  jwt:\n    providers:\n      - name: shop\n        issuer: https://idp.test\n"
+                            + "        audiences: [main-service]\n        jwksUri: " + idp.jwksUri() + "\n"
+                            + "shutdown:\n  drainDelay: 0s\n");
+            Process sidecar = new ProcessBuilder(
+                            ProcessHandle.current().info().command().orElse("java"),
+                            "-jar",
+                            System.getProperty("sidecar.jar"),
+                            "--config",
+                            config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("sidecar.log").toFile())
+                    .start();
             try {
                 awaitLog("auth-sidecar listening on 127.0.0.1:" + port);
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
                 while (idp.jwksRequests() == 0) {
-                    assertThat(System.nanoTime()).as("the first key-set fetch; log:\n" + log()).isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("the first key-set fetch; log:\n" + log())
+                            .isLessThan(deadline);
                     Thread.sleep(25);
                 }
-                Matcher admin = Pattern.compile("\\(admin 127\\.0\\.0\\.1:(\\d+)\\)").matcher(log());
+                Matcher admin =
+                        Pattern.compile("\\(admin 127\\.0\\.0\\.1:(\\d+)\\)").matcher(log());
                 assertThat(admin.find()).as(log()).isTrue();
-                String metrics = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.group(1)
-                        + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
+                String metrics = client.send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.group(1) + "/metrics"))
+                                        .timeout(Duration.ofSeconds(10))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
 
                 assertThat(metrics).contains("auth_sidecar_idp_clients_opened_total 1.0\n");
                 assertThat(metrics).contains("auth_sidecar_idp_clients_closed_total 0.0\n");
@@ -168,14 +200,20 @@ class ConfigInOperationIT {
     private void awaitLog(String text) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!log().contains(text)) {
-            assertThat(System.nanoTime()).as("'" + text + "' in the log:\n" + log()).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("'" + text + "' in the log:\n" + log())
+                    .isLessThan(deadline);
             Thread.sleep(25);
         }
     }
 
     private int status(int port, String key) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping"))
-                .header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
+        return client.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping"))
+                                .header("Authorization", "Bearer " + key)
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 }

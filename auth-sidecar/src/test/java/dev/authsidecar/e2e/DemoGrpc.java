@@ -22,15 +22,15 @@ import java.util.concurrent.TimeUnit;
  * the test does not depend on main-service's classes.
  */
 final class DemoGrpc implements AutoCloseable {
-    private static final MethodDescriptor<StringValue, StringValue> SAY = MethodDescriptor
-            .<StringValue, StringValue>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName("demo.Echo/Say")
-            .setRequestMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
-            .setResponseMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
-            .build();
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
-            Metadata.ASCII_STRING_MARSHALLER);
+    private static final MethodDescriptor<StringValue, StringValue> SAY =
+            MethodDescriptor.<StringValue, StringValue>newBuilder()
+                    .setType(MethodDescriptor.MethodType.UNARY)
+                    .setFullMethodName("demo.Echo/Say")
+                    .setRequestMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
+                    .setResponseMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
+                    .build();
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final ManagedChannel channel;
 
@@ -49,7 +49,8 @@ final class DemoGrpc implements AutoCloseable {
     /** The health check's answer, or the status code that ended the call. */
     String health(String token) {
         try {
-            HealthCheckResponse r = HealthGrpc.newBlockingStub(as(token)).withDeadlineAfter(20, TimeUnit.SECONDS)
+            HealthCheckResponse r = HealthGrpc.newBlockingStub(as(token))
+                    .withDeadlineAfter(20, TimeUnit.SECONDS)
                     .check(HealthCheckRequest.getDefaultInstance());
             return r.getStatus().name();
         } catch (StatusRuntimeException e) {
@@ -60,8 +61,12 @@ final class DemoGrpc implements AutoCloseable {
     /** The echo, or the status code that ended the call. */
     String say(String token, String text) {
         try {
-            return ClientCalls.blockingUnaryCall(as(token), SAY,
-                    CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS), StringValue.of(text)).getValue();
+            return ClientCalls.blockingUnaryCall(
+                            as(token),
+                            SAY,
+                            CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS),
+                            StringValue.of(text))
+                    .getValue();
         } catch (StatusRuntimeException e) {
             return e.getStatus().getCode().name();
         }

@@ -29,8 +29,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class DemoScriptIT {
     private static final Path ROOT = Manifests.repoRoot();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
 
     /** Where the demo runs: its ports, the address to reach its sidecar at, and how to start things there. */
     private record Place(Optional<PodNetwork> net, int appPort, int grpcPort, int proxyPort, int adminPort) {
@@ -42,8 +44,8 @@ class DemoScriptIT {
         Run run(String commandLine) throws Exception {
             List<String> command = List.of("bash", "-c", commandLine);
             String path = Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH");
-            try (JavaProcess p = JavaProcess.command(net.map(n -> n.wrap(command)).orElse(command), ROOT,
-                    Map.of("PATH", path))) {
+            try (JavaProcess p =
+                    JavaProcess.command(net.map(n -> n.wrap(command)).orElse(command), ROOT, Map.of("PATH", path))) {
                 int exit = p.awaitExit(Duration.ofSeconds(60));
                 return new Run(exit, p.output());
             }
@@ -51,12 +53,20 @@ class DemoScriptIT {
 
         JavaProcess demo() throws IOException {
             List<String> command = List.of("bash", ROOT.resolve("demo.sh").toString());
-            return JavaProcess.command(net.map(n -> n.wrap(command)).orElse(command), ROOT,
-                    Map.of("JAVA_HOME", System.getProperty("java.home"),
-                            "DEMO_APP_PORT", Integer.toString(appPort),
-                            "DEMO_GRPC_PORT", Integer.toString(grpcPort),
-                            "DEMO_PROXY_PORT", Integer.toString(proxyPort),
-                            "DEMO_ADMIN_PORT", Integer.toString(adminPort)));
+            return JavaProcess.command(
+                    net.map(n -> n.wrap(command)).orElse(command),
+                    ROOT,
+                    Map.of(
+                            "JAVA_HOME",
+                            System.getProperty("java.home"),
+                            "DEMO_APP_PORT",
+                            Integer.toString(appPort),
+                            "DEMO_GRPC_PORT",
+                            Integer.toString(grpcPort),
+                            "DEMO_PROXY_PORT",
+                            Integer.toString(proxyPort),
+                            "DEMO_ADMIN_PORT",
+                            Integer.toString(adminPort)));
         }
     }
 
@@ -68,8 +78,7 @@ class DemoScriptIT {
         return new Place(net, FreePorts.one(), FreePorts.one(), FreePorts.one(), FreePorts.one());
     }
 
-    private record Run(int exit, String output) {
-    }
+    private record Run(int exit, String output) {}
 
     @Test
     void theDemoComesUpWithAWorkingKeyAndCtrlCStopsEverything() throws Exception {
@@ -88,27 +97,34 @@ class DemoScriptIT {
             assertThat(events.statusCode()).isEqualTo(200);
             assertThat(events.body()).contains("id: 1\n").contains("id: 2\n").contains("\"subject\":\"demo\"");
             assertThat(get(base + "/events", null).statusCode()).isEqualTo(401);
-            assertThat(demo.output()).contains("curl -N -H 'Authorization: Bearer " + key + "' ")
+            assertThat(demo.output())
+                    .contains("curl -N -H 'Authorization: Bearer " + key + "' ")
                     .contains("/ws/echo");
             // The banner's gRPC commands, run as printed (in the demo's network): refused without the key,
             // answered by main-service's gRPC port through the sidecar with it.
-            String anonymous = demo.awaitOutput("(?m)^ +(java -cp \\S+ \\S+GrpcCall --target \\S+ say hello) ",
-                    Duration.ofSeconds(5));
+            String anonymous = demo.awaitOutput(
+                    "(?m)^ +(java -cp \\S+ \\S+GrpcCall --target \\S+ say hello) ", Duration.ofSeconds(5));
             Run refused = place.run(anonymous);
             assertThat(refused.exit()).as(refused.output()).isEqualTo(1);
             assertThat(refused.output()).contains("UNAUTHENTICATED");
-            String health = demo.awaitOutput("(?m)^ +(java -cp \\S+ \\S+GrpcCall --target \\S+ --token " + key
-                    + " health) ", Duration.ofSeconds(5));
+            String health = demo.awaitOutput(
+                    "(?m)^ +(java -cp \\S+ \\S+GrpcCall --target \\S+ --token " + key + " health) ",
+                    Duration.ofSeconds(5));
             assertThat(place.run(health)).isEqualTo(new Run(0, "SERVING\n"));
-            String say = demo.awaitOutput("(?m)^ +(java -cp \\S+ \\S+GrpcCall --target \\S+ --token " + key
-                    + " say hello) ", Duration.ofSeconds(5));
+            String say = demo.awaitOutput(
+                    "(?m)^ +(java -cp \\S+ \\S+GrpcCall --target \\S+ --token " + key + " say hello) ",
+                    Duration.ofSeconds(5));
             assertThat(place.run(say)).isEqualTo(new Run(0, "hello\n"));
             assertThat(demo.output()).containsPattern("grpc /demo.Echo/Say OK \\S+ subject=demo");
 
             List<Long> children = descendants(demo);
-            assertThat(children).as("main-service and auth-sidecar run under the script").hasSizeGreaterThanOrEqualTo(2);
+            assertThat(children)
+                    .as("main-service and auth-sidecar run under the script")
+                    .hasSizeGreaterThanOrEqualTo(2);
             demo.signal("INT"); // Ctrl-C
-            assertThat(demo.awaitExit(Duration.ofSeconds(30))).as("exit code after Ctrl-C").isEqualTo(130);
+            assertThat(demo.awaitExit(Duration.ofSeconds(30)))
+                    .as("exit code after Ctrl-C")
+                    .isEqualTo(130);
             assertNothingLeft(place, children, List.of());
         }
     }
@@ -119,7 +135,9 @@ class DemoScriptIT {
         try (AutoCloseable cleanup = () -> place.net().ifPresent(PodNetwork::close);
                 Occupier occupier = Occupier.on(place, "127.0.0.1", place.proxyPort());
                 JavaProcess demo = place.demo()) {
-            assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("exit code; output:\n" + demo.output()).isEqualTo(1);
+            assertThat(demo.awaitExit(Duration.ofSeconds(60)))
+                    .as("exit code; output:\n" + demo.output())
+                    .isEqualTo(1);
             assertThat(demo.output())
                     .contains("demo.sh: port " + place.proxyPort() + " (auth-sidecar) is already in use")
                     .doesNotContain("API key:");
@@ -146,8 +164,11 @@ class DemoScriptIT {
         try (AutoCloseable cleanup = () -> place.net().ifPresent(PodNetwork::close);
                 Occupier occupier = Occupier.on(place, podIp, place.proxyPort());
                 JavaProcess demo = place.demo()) {
-            assertThat(demo.awaitExit(Duration.ofSeconds(120))).as("exit code; output:\n" + demo.output()).isEqualTo(1);
-            assertThat(demo.output()).contains("cannot listen on 0.0.0.0:" + place.proxyPort())
+            assertThat(demo.awaitExit(Duration.ofSeconds(120)))
+                    .as("exit code; output:\n" + demo.output())
+                    .isEqualTo(1);
+            assertThat(demo.output())
+                    .contains("cannot listen on 0.0.0.0:" + place.proxyPort())
                     .contains("demo.sh: auth-sidecar (:" + place.proxyPort() + ", admin :" + place.adminPort()
                             + ") exited during start-up")
                     .doesNotContain("API key:");
@@ -172,8 +193,10 @@ class DemoScriptIT {
                 return new Occupier(socket, null);
             }
             // main-service is a handy program that answers HTTP; inside the namespace it has the port to itself.
-            JavaProcess p = JavaProcess.start("main-service.jar", List.of(), List.of("--listen", host + ":" + port,
-                            "--grpc-listen", "off"),
+            JavaProcess p = JavaProcess.start(
+                    "main-service.jar",
+                    List.of(),
+                    List.of("--listen", host + ":" + port, "--grpc-listen", "off"),
                     place.net().get());
             p.awaitOutput("main-service listening on", Duration.ofSeconds(30));
             return new Occupier(null, p);
@@ -195,7 +218,8 @@ class DemoScriptIT {
     }
 
     private static List<Long> descendants(JavaProcess process) {
-        return ProcessHandle.of(process.pid()).map(h -> h.descendants().map(ProcessHandle::pid).toList())
+        return ProcessHandle.of(process.pid())
+                .map(h -> h.descendants().map(ProcessHandle::pid).toList())
                 .orElse(List.of());
     }
 
@@ -203,7 +227,8 @@ class DemoScriptIT {
     private static void assertNothingLeft(Place place, List<Long> demoChildren, List<Long> allowed) throws Exception {
         for (long pid : demoChildren) {
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-                    .as("process " + pid + " started by demo.sh is still running").isFalse();
+                    .as("process " + pid + " started by demo.sh is still running")
+                    .isFalse();
         }
         if (place.net().isPresent()) {
             List<Long> left = new ArrayList<>(place.net().get().pids());

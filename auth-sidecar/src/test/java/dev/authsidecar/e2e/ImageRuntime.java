@@ -15,8 +15,7 @@ import java.util.regex.Pattern;
 final class ImageRuntime {
     private static final Path ROOT = Manifests.repoRoot();
 
-    private ImageRuntime() {
-    }
+    private ImageRuntime() {}
 
     /**
      * The image's JAVA_TOOL_OPTIONS, and the observable modules limited to what its jlink runtime holds. The

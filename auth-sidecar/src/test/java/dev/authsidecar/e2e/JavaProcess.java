@@ -35,8 +35,9 @@ final class JavaProcess implements AutoCloseable {
     }
 
     /** As {@link #start(String, List, List, PodNetwork)}, with {@code env} added to this JVM's environment. */
-    static JavaProcess start(String jarProperty, List<String> jvmArgs, List<String> args, PodNetwork network,
-            Map<String, String> env) throws IOException {
+    static JavaProcess start(
+            String jarProperty, List<String> jvmArgs, List<String> args, PodNetwork network, Map<String, String> env)
+            throws IOException {
         String jar = System.getProperty(jarProperty);
         if (jar == null || !Files.exists(Path.of(jar))) {
             throw new IllegalStateException("system property " + jarProperty + " must name a built jar, got " + jar
@@ -59,8 +60,10 @@ final class JavaProcess implements AutoCloseable {
     /** As {@link #command(List, Path)}, with {@code env} added to this JVM's environment. */
     static JavaProcess command(List<String> command, Path dir, Map<String, String> env) throws IOException {
         Path output = Files.createTempFile("process", ".log");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toAbsolutePath().toFile())
-                .redirectErrorStream(true).redirectOutput(output.toFile());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toAbsolutePath().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
         builder.environment().putAll(env);
         Process p = builder.start();
         return new JavaProcess(p, output);
@@ -115,7 +118,10 @@ final class JavaProcess implements AutoCloseable {
 
     /** Sends a signal by name (INT, as Ctrl-C would), through kill(1). */
     void signal(String name) throws IOException, InterruptedException {
-        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
     }
 
     @Override

@@ -60,8 +60,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ManifestPodIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path ROOT = Manifests.repoRoot();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
 
     @TempDir
     Path mounts;
@@ -82,8 +84,13 @@ class ManifestPodIT {
         Manifests m = Manifests.load();
         String key = "sk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(random(32));
         String subject = "manifest-pod-it";
-        PodFiles sidecarFiles = PodFiles.write(m, m.sidecar(), mounts, Map.of(m.apiKeysSecretName(),
-                Map.of(m.apiKeysFileName(), "- name: " + subject + "\n  sha256: " + sha256Hex(key) + "\n")));
+        PodFiles sidecarFiles = PodFiles.write(
+                m,
+                m.sidecar(),
+                mounts,
+                Map.of(
+                        m.apiKeysSecretName(),
+                        Map.of(m.apiKeysFileName(), "- name: " + subject + "\n  sha256: " + sha256Hex(key) + "\n")));
         PodFiles mainFiles = PodFiles.write(m, m.mainService(), mounts, Map.of());
 
         SidecarConfig config = ConfigLoader.load(Path.of(sidecarFiles.translate(m.sidecarConfigPath())), List.of());
@@ -105,31 +112,52 @@ class ManifestPodIT {
             where = new Where(net, Map.of());
         } else {
             // Same hosts as the manifest, other ports: the flags beat the ConfigMap, as documented.
-            where = new Where(net, Map.of(listen.port(), FreePorts.one(), admin.port(), FreePorts.one(),
-                    upstreamPort, FreePorts.one(), grpcPort, FreePorts.one()));
-            sidecarArgs.addAll(List.of("--listen", listen.host() + ":" + where.port(listen.port()),
-                    "--admin-listen", admin.host() + ":" + where.port(admin.port()),
-                    "--upstream", "http://127.0.0.1:" + where.port(upstreamPort)));
+            where = new Where(
+                    net,
+                    Map.of(
+                            listen.port(),
+                            FreePorts.one(),
+                            admin.port(),
+                            FreePorts.one(),
+                            upstreamPort,
+                            FreePorts.one(),
+                            grpcPort,
+                            FreePorts.one()));
+            sidecarArgs.addAll(List.of(
+                    "--listen",
+                    listen.host() + ":" + where.port(listen.port()),
+                    "--admin-listen",
+                    admin.host() + ":" + where.port(admin.port()),
+                    "--upstream",
+                    "http://127.0.0.1:" + where.port(upstreamPort)));
             // upstream.grpc.url has no flag: its variable beats the ConfigMap the same way.
             sidecarEnv = Map.of("AUTH_SIDECAR_UPSTREAM_GRPC_URL", "http://127.0.0.1:" + where.port(grpcPort));
-            mainArgs = mainArgs.stream().map(a -> a.endsWith(":" + upstreamPort)
-                    ? a.substring(0, a.lastIndexOf(':') + 1) + where.port(upstreamPort)
-                    : a.endsWith(":" + grpcPort) ? a.substring(0, a.lastIndexOf(':') + 1) + where.port(grpcPort)
-                    : a).toList();
+            mainArgs = mainArgs.stream()
+                    .map(a -> a.endsWith(":" + upstreamPort)
+                            ? a.substring(0, a.lastIndexOf(':') + 1) + where.port(upstreamPort)
+                            : a.endsWith(":" + grpcPort)
+                                    ? a.substring(0, a.lastIndexOf(':') + 1) + where.port(grpcPort)
+                                    : a)
+                    .toList();
             System.out.println("ManifestPodIT: manifest ports mapped to " + where.ports());
         }
 
         try (AutoCloseable cleanup = () -> net.ifPresent(PodNetwork::close);
-                JavaProcess sidecar = JavaProcess.start("sidecar.jar", ImageRuntime.jvmArgs("auth-sidecar"),
-                        sidecarArgs, net.orElse(null), sidecarEnv)) {
+                JavaProcess sidecar = JavaProcess.start(
+                        "sidecar.jar",
+                        ImageRuntime.jvmArgs("auth-sidecar"),
+                        sidecarArgs,
+                        net.orElse(null),
+                        sidecarEnv)) {
             await(where, sidecarSpec.getStartupProbe(), "auth-sidecar startupProbe", sidecar);
             sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(5));
             // Why the startup probe is /healthz and not /readyz: main-service is not running yet.
             assertThat(status(where, sidecarSpec.getReadinessProbe()))
-                    .as("sidecar readiness before main-service starts").isEqualTo(503);
+                    .as("sidecar readiness before main-service starts")
+                    .isEqualTo(503);
 
-            try (JavaProcess app = JavaProcess.start("main-service.jar", ImageRuntime.jvmArgs("main-service"),
-                    mainArgs, net.orElse(null))) {
+            try (JavaProcess app = JavaProcess.start(
+                    "main-service.jar", ImageRuntime.jvmArgs("main-service"), mainArgs, net.orElse(null))) {
                 assertThat(app.awaitOutput("main-service listening on (\\S+)", Duration.ofSeconds(20)))
                         .isEqualTo("127.0.0.1:" + where.port(upstreamPort));
                 await(where, sidecarSpec.getReadinessProbe(), "auth-sidecar readinessProbe", sidecar);
@@ -140,7 +168,8 @@ class ManifestPodIT {
                 String base = "http://" + where.host() + ":" + where.port(servicePort);
                 HttpResponse<String> denied = get(base + "/ping", null);
                 assertThat(denied.statusCode()).as("/ping without a token").isEqualTo(401);
-                assertThat(denied.headers().firstValue("www-authenticate").orElse("")).startsWith("Bearer");
+                assertThat(denied.headers().firstValue("www-authenticate").orElse(""))
+                        .startsWith("Bearer");
 
                 HttpResponse<String> pong = get(base + "/ping", key);
                 assertThat(pong.statusCode()).as("/ping with the token").isEqualTo(200);
@@ -151,17 +180,27 @@ class ManifestPodIT {
 
                 // gRPC on the same Service port, to main-service's gRPC port (the ConfigMap's upstream.grpc.url).
                 try (DemoGrpc grpc = new DemoGrpc(where.host(), where.port(servicePort))) {
-                    assertThat(grpc.health(null)).as("gRPC health without the token").isEqualTo("UNAUTHENTICATED");
-                    assertThat(grpc.health(key)).as("gRPC health with the token").isEqualTo("SERVING");
+                    assertThat(grpc.health(null))
+                            .as("gRPC health without the token")
+                            .isEqualTo("UNAUTHENTICATED");
+                    assertThat(grpc.health(key))
+                            .as("gRPC health with the token")
+                            .isEqualTo("SERVING");
                     assertThat(grpc.say(key, "through the Pod")).isEqualTo("through the Pod");
                 }
 
                 if (net.isPresent()) {
                     // What the Pod's neighbours can reach at the Pod IP: the sidecar, and never the application.
                     InetAddress podIp = net.get().podAddress();
-                    assertThat(connects(podIp, servicePort)).as("the sidecar's port at the Pod IP").isTrue();
-                    assertThat(connects(podIp, upstreamPort)).as("main-service's port at the Pod IP").isFalse();
-                    assertThat(connects(podIp, grpcPort)).as("main-service's gRPC port at the Pod IP").isFalse();
+                    assertThat(connects(podIp, servicePort))
+                            .as("the sidecar's port at the Pod IP")
+                            .isTrue();
+                    assertThat(connects(podIp, upstreamPort))
+                            .as("main-service's port at the Pod IP")
+                            .isFalse();
+                    assertThat(connects(podIp, grpcPort))
+                            .as("main-service's gRPC port at the Pod IP")
+                            .isFalse();
                 } else {
                     System.out.println("ManifestPodIT: without a namespace, main-service's port cannot be shown "
                             + "unreachable from outside the Pod (it shares this machine's loopback)");
@@ -169,16 +208,22 @@ class ManifestPodIT {
 
                 // Pod deletion: the kubelet stops the main container first (after its preStop sleep, which only
                 // waits for the endpoints to update), and a native sidecar only once it has exited.
-                assertThat(app.terminate(Duration.ofSeconds(15))).as("main-service exit code after SIGTERM").isZero();
+                assertThat(app.terminate(Duration.ofSeconds(15)))
+                        .as("main-service exit code after SIGTERM")
+                        .isZero();
             }
-            assertThat(status(where, sidecarSpec.getReadinessProbe())).as("sidecar readiness once main-service is gone")
+            assertThat(status(where, sidecarSpec.getReadinessProbe()))
+                    .as("sidecar readiness once main-service is gone")
                     .isEqualTo(503);
 
             long grace = m.pod().getTerminationGracePeriodSeconds();
             long started = System.nanoTime();
-            assertThat(sidecar.terminate(Duration.ofSeconds(grace))).as("sidecar exit code after SIGTERM").isZero();
+            assertThat(sidecar.terminate(Duration.ofSeconds(grace)))
+                    .as("sidecar exit code after SIGTERM")
+                    .isZero();
             Duration took = Duration.ofNanos(System.nanoTime() - started);
-            assertThat(took).as("the sidecar drains for drainDelay, then stops")
+            assertThat(took)
+                    .as("the sidecar drains for drainDelay, then stops")
                     .isGreaterThanOrEqualTo(config.shutdown().drainDelay());
             assertThat(sidecar.output()).contains("stopped");
         }
@@ -189,15 +234,19 @@ class ManifestPodIT {
         for (String module : List.of("auth-sidecar", "main-service")) {
             Dockerfile df = Dockerfile.image(ROOT, module);
             Dockerfile.Copy jar = df.copies(df.finalStage()).stream()
-                    .filter(c -> c.from() != null && c.sources().get(0).endsWith(".jar")).findFirst().orElseThrow();
+                    .filter(c -> c.from() != null && c.sources().get(0).endsWith(".jar"))
+                    .findFirst()
+                    .orElseThrow();
             String workdir = df.workdir(df.stage(jar.from()).orElseThrow()).orElseThrow();
             String source = jar.sources().get(0);
             assertThat(source).startsWith(workdir + "/");
             Path built = ROOT.resolve(source.substring(workdir.length() + 1));
-            assertThat(built).as(df.path() + " copies " + source + ", which `package` must have produced")
+            assertThat(built)
+                    .as(df.path() + " copies " + source + ", which `package` must have produced")
                     .isRegularFile();
             String property = module.equals("auth-sidecar") ? "sidecar.jar" : "main-service.jar";
-            assertThat(Path.of(System.getProperty(property)).toRealPath()).as("the jar these tests run")
+            assertThat(Path.of(System.getProperty(property)).toRealPath())
+                    .as("the jar these tests run")
                     .isEqualTo(built.toRealPath());
         }
     }
@@ -208,7 +257,8 @@ class ManifestPodIT {
         int period = probe.getPeriodSeconds() == null ? 10 : probe.getPeriodSeconds();
         int failures = probe.getFailureThreshold() == null ? 3 : probe.getFailureThreshold();
         // At least 20 s: a busy build machine starts a JVM more slowly than a node does.
-        long deadline = System.nanoTime() + Duration.ofSeconds(Math.max(20, period * failures)).toNanos();
+        long deadline = System.nanoTime()
+                + Duration.ofSeconds(Math.max(20, period * failures)).toNanos();
         int last = -1;
         while (System.nanoTime() < deadline) {
             last = status(where, probe);
@@ -223,11 +273,16 @@ class ManifestPodIT {
     /** The probe's HTTP status, or -1 when nothing answers; the kubelet connects to the Pod IP. */
     private int status(Where where, Probe probe) throws InterruptedException {
         int timeout = probe.getTimeoutSeconds() == null ? 1 : probe.getTimeoutSeconds();
-        URI uri = URI.create("http://" + where.host() + ":" + where.port(probe.getHttpGet().getPort().getIntVal())
+        URI uri = URI.create("http://" + where.host() + ":"
+                + where.port(probe.getHttpGet().getPort().getIntVal())
                 + probe.getHttpGet().getPath());
         try {
-            return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(timeout)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return client.send(
+                            HttpRequest.newBuilder(uri)
+                                    .timeout(Duration.ofSeconds(timeout))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (IOException e) {
             return -1;
         }
@@ -258,7 +313,7 @@ class ManifestPodIT {
     }
 
     private static String sha256Hex(String key) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(key.getBytes(StandardCharsets.US_ASCII)));
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.US_ASCII)));
     }
 }

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class NativeTransportIT {
-    private static final boolean LINUX = System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux");
+    private static final boolean LINUX =
+            System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux");
 
     @TempDir
     Path dir;
@@ -47,11 +48,14 @@ class NativeTransportIT {
         }
         Path installed = Files.createDirectories(dir.resolve("workdir-installed"));
         assertThat(start(lib, installed)).contains("epoll transport").doesNotContain("WARN  Transport");
-        assertThat(listing(installed)).as("unpacked by Netty with the library on java.library.path").isEmpty();
+        assertThat(listing(installed))
+                .as("unpacked by Netty with the library on java.library.path")
+                .isEmpty();
 
         // The control: without it, Netty unpacks its copy (and then needs a work folder that allows exec).
         Path unpacked = Files.createDirectories(dir.resolve("workdir-unpacked"));
-        assertThat(start(Files.createDirectories(dir.resolve("empty")), unpacked)).contains("epoll transport");
+        assertThat(start(Files.createDirectories(dir.resolve("empty")), unpacked))
+                .contains("epoll transport");
         assertThat(listing(unpacked)).as("unpacked by Netty without it").anyMatch(f -> f.contains("netty_transport"));
     }
 
@@ -62,15 +66,18 @@ class NativeTransportIT {
         String log = start(Files.createDirectories(dir.resolve("empty")), blocker.resolve("netty"));
         assertThat(log).contains("nio transport");
         if (LINUX) {
-            assertThat(log).containsPattern("WARN +Transport - epoll transport unavailable, falling back to NIO "
-                    + "\\(.*\\): .*native workdir mkdirs failed: " + Pattern.quote(blocker + "/netty"));
+            assertThat(log)
+                    .containsPattern("WARN +Transport - epoll transport unavailable, falling back to NIO "
+                            + "\\(.*\\): .*native workdir mkdirs failed: " + Pattern.quote(blocker + "/netty"));
         }
     }
 
     /** Starts the sidecar with the image's options, waits for its start-up line and returns its output. */
     private String start(Path libraryPath, Path nettyWorkdir) throws Exception {
-        Path config = Files.writeString(dir.resolve("sidecar.yaml"), "server:\n  listen: 127.0.0.1:0\n"
-                + "admin:\n  listen: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:1\n");
+        Path config = Files.writeString(
+                dir.resolve("sidecar.yaml"),
+                "server:\n  listen: 127.0.0.1:0\n"
+                        + "admin:\n  listen: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:1\n");
         List<String> jvm = new ArrayList<>(ImageRuntime.jvmArgs("auth-sidecar"));
         jvm.add("-Djava.library.path=" + libraryPath);
         jvm.add("-Dio.netty.native.workdir=" + nettyWorkdir);

@@ -27,7 +27,8 @@ class PlainJavaJarIT {
     @Test
     void theManifestGrantsNativeAccessToTheClassPath() throws IOException {
         try (JarFile jar = new JarFile(System.getProperty("sidecar.jar"))) {
-            assertThat(jar.getManifest().getMainAttributes().getValue("Enable-Native-Access")).isEqualTo("ALL-UNNAMED");
+            assertThat(jar.getManifest().getMainAttributes().getValue("Enable-Native-Access"))
+                    .isEqualTo("ALL-UNNAMED");
         }
     }
 
@@ -40,12 +41,21 @@ class PlainJavaJarIT {
             return;
         }
         Path out = dir.resolve("out.txt");
-        Process p = new ProcessBuilder(java.get().toString(), "-jar", System.getProperty("sidecar.jar"),
-                "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0")
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process p = new ProcessBuilder(
+                        java.get().toString(),
+                        "-jar",
+                        System.getProperty("sidecar.jar"),
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--admin-listen",
+                        "127.0.0.1:0")
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!Files.readString(out).contains("auth-sidecar listening on") && p.isAlive()
+            while (!Files.readString(out).contains("auth-sidecar listening on")
+                    && p.isAlive()
                     && System.nanoTime() < deadline) {
                 Thread.sleep(25);
             }
@@ -68,8 +78,10 @@ class PlainJavaJarIT {
         Path jvms = Path.of("/usr/lib/jvm");
         if (Files.isDirectory(jvms)) {
             try (Stream<Path> homes = Files.list(jvms)) {
-                homes.filter(h -> releaseFeature(h) >= feature).map(h -> h.resolve("bin/java"))
-                        .filter(Files::isExecutable).forEach(candidates::add);
+                homes.filter(h -> releaseFeature(h) >= feature)
+                        .map(h -> h.resolve("bin/java"))
+                        .filter(Files::isExecutable)
+                        .forEach(candidates::add);
             }
         }
         return candidates.stream().findFirst();

@@ -46,8 +46,8 @@ final class PodNetwork implements AutoCloseable {
     static Optional<PodNetwork> create(String test) {
         String why = unavailable();
         if (why != null) {
-            System.out.println(test + ": no network namespace (" + why + "); falling back to ephemeral ports on "
-                    + "the host");
+            System.out.println(
+                    test + ": no network namespace (" + why + "); falling back to ephemeral ports on " + "the host");
             return Optional.empty();
         }
         removeStale();
@@ -71,8 +71,8 @@ final class PodNetwork implements AutoCloseable {
                 run("ip", "link", "set", hostLink, "up");
                 run("ip", "-n", name, "addr", "add", pod + "/30", "dev", podLink);
                 run("ip", "-n", name, "link", "set", podLink, "up");
-                System.out.println(test + ": running in network namespace " + name + ", Pod IP " + pod
-                        + " (host end " + host + ")");
+                System.out.println(test + ": running in network namespace " + name + ", Pod IP " + pod + " (host end "
+                        + host + ")");
                 return Optional.of(net);
             } catch (IOException | RuntimeException e) {
                 if (net == null) {
@@ -99,7 +99,9 @@ final class PodNetwork implements AutoCloseable {
         if (!"root".equals(System.getProperty("user.name"))) {
             return "not running as root";
         }
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
+        for (String dir : System.getenv()
+                .getOrDefault("PATH", "/usr/sbin:/sbin:/usr/bin:/bin")
+                .split(":")) {
             if (Files.isExecutable(Path.of(dir, "ip"))) {
                 return null;
             }

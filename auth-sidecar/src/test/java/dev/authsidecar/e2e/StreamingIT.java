@@ -29,12 +29,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(240)
 class StreamingIT {
     private static final long GIB = 1L << 30;
-    private static final List<String> SMALL_MEMORY = List.of("-Xmx48m", "-XX:MaxDirectMemorySize=48m",
-            "-XX:+ExitOnOutOfMemoryError");
+    private static final List<String> SMALL_MEMORY =
+            List.of("-Xmx48m", "-XX:MaxDirectMemorySize=48m", "-XX:+ExitOnOutOfMemoryError");
     private static TestUpstream upstream;
     private static JavaProcess sidecar;
     private static int port;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     static void start() throws Exception {
@@ -42,9 +43,18 @@ class StreamingIT {
         port = FreePorts.one();
         Path config = Files.createTempFile("sidecar", ".yaml");
         Files.writeString(config, "auth:\n" + RunningSidecar.keys());
-        sidecar = JavaProcess.start("sidecar.jar", SMALL_MEMORY, List.of("--config", config.toString(),
-                "--listen", "127.0.0.1:" + port, "--upstream", upstream.url(),
-                "--admin-listen", "127.0.0.1:" + FreePorts.one()));
+        sidecar = JavaProcess.start(
+                "sidecar.jar",
+                SMALL_MEMORY,
+                List.of(
+                        "--config",
+                        config.toString(),
+                        "--listen",
+                        "127.0.0.1:" + port,
+                        "--upstream",
+                        upstream.url(),
+                        "--admin-listen",
+                        "127.0.0.1:" + FreePorts.one()));
         sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(20));
     }
 
@@ -57,22 +67,27 @@ class StreamingIT {
     @Test
     void oneGibibyteUpload() throws Exception {
         CRC32 expected = new CRC32();
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/upload"))
-                .header("Authorization", "Bearer " + RunningSidecar.KEY)
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(GIB, expected))).build(),
+        HttpResponse<String> r = client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/upload"))
+                        .header("Authorization", "Bearer " + RunningSidecar.KEY)
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(GIB, expected)))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         JsonNode body = new ObjectMapper().readTree(r.body());
         assertThat(body.get("bytes").asLong()).isEqualTo(GIB);
         assertThat(body.get("crc32").asLong()).isEqualTo(expected.getValue());
-        assertThat(sidecar.pid()).matches(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertThat(sidecar.pid())
+                .matches(
+                        pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
     }
 
     @Test
     void oneGibibyteDownload() throws Exception {
-        HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/download?bytes=" + GIB))
-                .header("Authorization", "Bearer " + RunningSidecar.KEY).build(),
+        HttpResponse<InputStream> r = client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/download?bytes=" + GIB))
+                        .header("Authorization", "Bearer " + RunningSidecar.KEY)
+                        .build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         long n = 0;

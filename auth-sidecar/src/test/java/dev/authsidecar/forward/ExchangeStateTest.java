@@ -31,7 +31,9 @@ class ExchangeStateTest {
     @EnumSource(ExchangeState.class)
     void eachStateMovesExactlyWhereTheTableSays(ExchangeState from) {
         for (ExchangeState to : ExchangeState.values()) {
-            assertThat(from.canMoveTo(to)).as(from + " -> " + to).isEqualTo(LEGAL.get(from).contains(to));
+            assertThat(from.canMoveTo(to))
+                    .as(from + " -> " + to)
+                    .isEqualTo(LEGAL.get(from).contains(to));
         }
     }
 

@@ -81,10 +81,11 @@ class FrameBoundaryTest {
 
     /** The sidecar's own close frames are well-formed: Netty's decoders for each side read them back. */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"EXPIRED, 1008, credential expired", "SHUTDOWN, 1001, server shutting down",
-        "IDLE, 1001, idle timeout"})
+    @CsvSource({"EXPIRED, 1008, credential expired", "SHUTDOWN, 1001, server shutting down", "IDLE, 1001, idle timeout"
+    })
     void closeFramesDecode(String which, int status, String reason) throws Exception {
-        CloseFrames.Close frame = (CloseFrames.Close) CloseFrames.class.getDeclaredField(which).get(null);
+        CloseFrames.Close frame =
+                (CloseFrames.Close) CloseFrames.class.getDeclaredField(which).get(null);
         for (boolean toApplication : new boolean[] {false, true}) {
             // The application's decoder insists on masked frames, the client's on unmasked ones.
             EmbeddedChannel decoder = new EmbeddedChannel(new WebSocket13FrameDecoder(toApplication, false, 1024));

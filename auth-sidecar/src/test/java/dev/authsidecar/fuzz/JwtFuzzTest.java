@@ -17,7 +17,6 @@ import dev.authsidecar.authenticate.Identity;
 import dev.authsidecar.authenticate.jwt.JwtParsing;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.respond.Failure;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -53,6 +52,7 @@ final class JwtFuzzTest {
     static final String KID = "kid-fuzz-rsa";
     /** 32 bytes: the HMAC secret is fixed so that regression inputs mean the same on every run. */
     static final byte[] SECRET = "fuzz-secret-0123456789abcdef-ABC".getBytes(StandardCharsets.US_ASCII);
+
     private static final JWSHeader RS256 = new JWSHeader(JWSAlgorithm.RS256);
     private static final JWSHeader HS256 = new JWSHeader(JWSAlgorithm.HS256);
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
@@ -71,7 +71,8 @@ final class JwtFuzzTest {
         hmacSigner = new MACSigner(SECRET);
         Files.writeString(dir.resolve("keys.jwks"), new JWKSet(rsa.toPublicJWK()).toString(true));
         Files.write(dir.resolve("secret"), SECRET);
-        Path config = Files.writeString(dir.resolve("sidecar.yaml"), """
+        Path config = Files.writeString(
+                dir.resolve("sidecar.yaml"), """
                 auth:
                   apiKeys:
                     - name: fuzz
@@ -104,7 +105,8 @@ final class JwtFuzzTest {
         auth.close();
         executor.shutdownNow();
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 
@@ -118,13 +120,15 @@ final class JwtFuzzTest {
             assertThat(segments).hasSize(3);
             for (String segment : segments) {
                 assertThat(B64.encodeToString(Base64.getUrlDecoder().decode(segment)))
-                        .as("the one spelling of a part the parser accepted").isEqualTo(segment);
+                        .as("the one spelling of a part the parser accepted")
+                        .isEqualTo(segment);
             }
         }
 
         // Odd first byte: the text is the token; even: the text is the whole header value.
         String value = input.length > 0 && (input[0] & 1) == 1 ? "Bearer " + text : text;
-        HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+        HttpHeaders headers =
+                DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
         headers.add(HttpHeaderNames.AUTHORIZATION, value);
         AuthOutcome outcome = auth.authenticate(headers);
 
@@ -159,7 +163,8 @@ final class JwtFuzzTest {
         String signature = useRsa
                 ? rsaSigner.sign(RS256, signingInput).toString()
                 : hmacSigner.sign(HS256, signingInput).toString();
-        HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+        HttpHeaders headers =
+                DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
         headers.add(HttpHeaderNames.AUTHORIZATION, "Bearer " + signingText + "." + signature);
 
         AuthOutcome outcome = auth.authenticate(headers);
@@ -190,7 +195,8 @@ final class JwtFuzzTest {
             }
         }
         Object aud = claims.get("aud");
-        assertThat(aud instanceof List<?> list ? list.contains(AUDIENCE) : AUDIENCE.equals(aud)).isTrue();
+        assertThat(aud instanceof List<?> list ? list.contains(AUDIENCE) : AUDIENCE.equals(aud))
+                .isTrue();
         assertThat(claims.get("sub")).isInstanceOf(String.class).isEqualTo(id.subject());
         assertThat(id.subject()).isNotEmpty();
         if (issuer.equals(ISSUER)) {

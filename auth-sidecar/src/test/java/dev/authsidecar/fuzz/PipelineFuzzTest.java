@@ -9,12 +9,12 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.authsidecar.accept.TestPipelines;
-import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
 import dev.authsidecar.guard.RejectedRequest;
 import dev.authsidecar.guard.RequestGuard;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.path.InvalidPathException;
 import dev.authsidecar.path.PathNormalizer;
 import dev.authsidecar.proxy.FrontendHandler;
@@ -73,7 +73,8 @@ final class PipelineFuzzTest {
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("pipeline-fuzz");
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(KEY.getBytes(ISO_8859_1)));
+        String sha =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(KEY.getBytes(ISO_8859_1)));
         Path file = Files.writeString(dir.resolve("sidecar.yaml"), """
                 auth:
                   apiKeys:
@@ -88,7 +89,8 @@ final class PipelineFuzzTest {
                     require: {scopes: [orders.read]}
                 """.formatted(sha));
         config = ConfigLoader.load(file, List.of());
-        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO, null);
+        UpstreamPool pool =
+                new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO, null);
         stages = ApiKeysOnly.stages(config, pool);
         recorder = new Recorder(new Metrics(), new AccessLog(dev.authsidecar.config.AccessLogConfig.Format.OFF));
         frontendLog = (Logger) LoggerFactory.getLogger(FrontendHandler.class);
@@ -112,12 +114,15 @@ final class PipelineFuzzTest {
         caught.list.clear();
         String output = throughThePipeline(input);
 
-        assertThat(caught.list).as("exceptions caught by the frontend").extracting(ILoggingEvent::getFormattedMessage)
+        assertThat(caught.list)
+                .as("exceptions caught by the frontend")
+                .extracting(ILoggingEvent::getFormattedMessage)
                 .isEmpty();
         Matcher m = STATUS.matcher(output);
         while (m.find()) {
             int status = Integer.parseInt(m.group(1));
-            assertThat(status == 100 || status / 100 == 4 || status == 502).as("status %s in:%n%s", status, output)
+            assertThat(status == 100 || status / 100 == 4 || status == 502)
+                    .as("status %s in:%n%s", status, output)
                     .isTrue();
         }
         for (String path : pathsTheGuardLetsThrough(input)) {
@@ -176,14 +181,17 @@ final class PipelineFuzzTest {
 
     private static void assertReadTheSameWay(String path) {
         try {
-            assertThat(PathNormalizer.normalize(path)).as("normalizing %s again", path).isEqualTo(path);
+            assertThat(PathNormalizer.normalize(path))
+                    .as("normalizing %s again", path)
+                    .isEqualTo(path);
         } catch (InvalidPathException e) {
             throw new AssertionError("the forwarded path " + path + " is refused when normalized again", e);
         }
         String[] segments = path.substring(1).split("/", -1);
         for (int i = 0; i < segments.length; i++) {
             String decoded = percentDecode(segments[i]);
-            assertThat(decoded).as("segment %d of %s as the application reads it", i, path)
+            assertThat(decoded)
+                    .as("segment %d of %s as the application reads it", i, path)
                     .isNotIn(".", "..")
                     .doesNotContain("/", "\\", "\0");
             if (i < segments.length - 1) {

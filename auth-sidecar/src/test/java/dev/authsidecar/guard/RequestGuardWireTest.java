@@ -5,13 +5,13 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authsidecar.accept.TestPipelines;
-import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.AccessLogConfig;
 import dev.authsidecar.config.ConfigException;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.config.ConfigOverride;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.AccessLog;
 import dev.authsidecar.record.Metrics;
@@ -49,6 +49,7 @@ final class RequestGuardWireTest {
 
     @TempDir
     static Path dir;
+
     private static SidecarConfig config;
 
     @BeforeAll
@@ -58,18 +59,25 @@ final class RequestGuardWireTest {
 
     static Arguments[] malformedRequests() {
         return new Arguments[] {
-            row("CL with TE", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + "0\r\n\r\n"),
-            row("TE with CL", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
-                    + "0\r\n\r\n"),
+            row(
+                    "CL with TE",
+                    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "0\r\n\r\n"),
+            row(
+                    "TE with CL",
+                    "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
+                            + "0\r\n\r\n"),
             row("two CL, same value", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nab"),
-            row("two CL, different values", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n"
-                    + "\r\nab"),
+            row(
+                    "two CL, different values",
+                    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n" + "\r\nab"),
             row("CL list", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 1\r\n\r\na"),
-            row("HTTP/1.0 two CL, same value", "POST / HTTP/1.0\r\nHost: x\r\nContent-Length: 1\r\n"
-                    + "Content-Length: 1\r\n\r\na"),
-            row("HTTP/1.0 two CL, different values", "POST / HTTP/1.0\r\nHost: x\r\nContent-Length: 1\r\n"
-                    + "Content-Length: 2\r\n\r\nab"),
+            row(
+                    "HTTP/1.0 two CL, same value",
+                    "POST / HTTP/1.0\r\nHost: x\r\nContent-Length: 1\r\n" + "Content-Length: 1\r\n\r\na"),
+            row(
+                    "HTTP/1.0 two CL, different values",
+                    "POST / HTTP/1.0\r\nHost: x\r\nContent-Length: 1\r\n" + "Content-Length: 2\r\n\r\nab"),
             row("CL abc", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"),
             row("CL -1", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n"),
             row("CL +1", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\na"),
@@ -79,8 +87,10 @@ final class RequestGuardWireTest {
             row("TE chunked, gzip", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
             row("TE gzip, chunked", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"),
             row("TE identity", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n"),
-            row("TE chunked twice", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+            row(
+                    "TE chunked twice",
+                    "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                            + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
             row("TE on HTTP/1.0", "POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
             row("\\u0001 in a header name", "GET / HTTP/1.1\r\nHost: x\r\nX-A\u0001b: 1\r\n\r\n"),
             row("\\u007f in a header name", "GET / HTTP/1.1\r\nHost: x\r\nX-A\u007fb: 1\r\n\r\n"),
@@ -128,7 +138,8 @@ final class RequestGuardWireTest {
         Response r = send(ch, raw);
 
         assertThat(r.statusLine()).isEqualTo("HTTP/1.1 400 Bad Request");
-        assertThat(r.headers()).containsEntry("content-type", "application/problem+json")
+        assertThat(r.headers())
+                .containsEntry("content-type", "application/problem+json")
                 .containsEntry("connection", "close");
         assertThat(r.body()).contains("\"status\":400");
         assertThat(ch.isOpen()).as("connection closed").isFalse();
@@ -175,7 +186,8 @@ final class RequestGuardWireTest {
         Response r = send(ch, "GET /orders HTTP/1.1\r\nHost: x\r\n\r\n");
 
         assertThat(r.statusLine()).isEqualTo("HTTP/1.1 401 Unauthorized");
-        assertThat(r.headers()).containsEntry("www-authenticate", "Bearer realm=\"auth-sidecar\"")
+        assertThat(r.headers())
+                .containsEntry("www-authenticate", "Bearer realm=\"auth-sidecar\"")
                 .containsEntry("content-type", "application/problem+json")
                 .containsKey("x-request-id");
         assertThat(r.text()).doesNotContain(KEY_NAME);
@@ -189,8 +201,8 @@ final class RequestGuardWireTest {
         Response r = send(ch, "GET /orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer not-" + KEY + "\r\n\r\n");
 
         assertThat(r.statusLine()).isEqualTo("HTTP/1.1 401 Unauthorized");
-        assertThat(r.headers()).containsEntry("www-authenticate",
-                "Bearer realm=\"auth-sidecar\", error=\"invalid_token\"");
+        assertThat(r.headers())
+                .containsEntry("www-authenticate", "Bearer realm=\"auth-sidecar\", error=\"invalid_token\"");
         assertThat(r.text()).doesNotContain(KEY_NAME).doesNotContain(KEY);
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
@@ -207,12 +219,12 @@ final class RequestGuardWireTest {
     @Test
     void duplicateAuthorizationGets400InvalidRequestButKeepsTheConnection() {
         EmbeddedChannel ch = channel(config);
-        Response r = send(ch, "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\n"
-                + "Authorization: Bearer b\r\n\r\n");
+        Response r = send(
+                ch, "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\n" + "Authorization: Bearer b\r\n\r\n");
 
         assertThat(r.statusLine()).isEqualTo("HTTP/1.1 400 Bad Request");
-        assertThat(r.headers()).containsEntry("www-authenticate",
-                "Bearer realm=\"auth-sidecar\", error=\"invalid_request\"");
+        assertThat(r.headers())
+                .containsEntry("www-authenticate", "Bearer realm=\"auth-sidecar\", error=\"invalid_request\"");
         assertThat(ch.isOpen()).isTrue();
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
@@ -305,9 +317,11 @@ final class RequestGuardWireTest {
 
     private static SidecarConfig load(List<ConfigOverride> overrides)
             throws IOException, ConfigException, NoSuchAlgorithmException {
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(KEY.getBytes(US_ASCII)));
-        Path file = Files.writeString(dir.resolve("sidecar-" + overrides.size() + "-"
-                + System.nanoTime() + ".yaml"), """
+        String sha =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(KEY.getBytes(US_ASCII)));
+        Path file = Files.writeString(
+                dir.resolve("sidecar-" + overrides.size() + "-" + System.nanoTime() + ".yaml"),
+                """
                 auth:
                   apiKeys:
                     - name: %s
@@ -320,10 +334,11 @@ final class RequestGuardWireTest {
 
     /** The client pipeline the production code builds, in front of an application that is never reached. */
     private static EmbeddedChannel channel(SidecarConfig config) {
-        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO, null);
+        UpstreamPool pool =
+                new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO, null);
         Stages stages = ApiKeysOnly.stages(config, pool);
-        return TestPipelines.client(config.server(), () -> stages,
-                new Recorder(new Metrics(), new AccessLog(AccessLogConfig.Format.OFF)));
+        return TestPipelines.client(
+                config.server(), () -> stages, new Recorder(new Metrics(), new AccessLog(AccessLogConfig.Format.OFF)));
     }
 
     private static Response send(EmbeddedChannel ch, String raw) {
@@ -346,7 +361,9 @@ final class RequestGuardWireTest {
             Map<String, String> headers = new LinkedHashMap<>();
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
-                headers.put(lines[i].substring(0, colon).toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+                headers.put(
+                        lines[i].substring(0, colon).toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
             }
             return new Response(text, lines[0], headers, text.substring(end + 4));
         }

@@ -20,14 +20,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class GrpcAnswersTest {
     @RegisterExtension
     static final TestUpstream upstream = TestUpstream.forClass();
+
     @RegisterExtension
-    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url,
+    static final RunningSidecar sidecar = RunningSidecar.forClass(
+            upstream::url,
             "upstream:\n  url: URL\n  responseHeadTimeout: 300ms\n",
             "rules:\n  - path: /pkg.Admin/**\n    deny: true\n"
                     + "  - path: /pkg.Echo/Write\n    require: {scopes: [write]}\n");
 
     private static Http2Headers call(String path, String... extra) {
-        Http2Headers h = RawH2.get(path).method("POST").add("content-type", "application/grpc").add("te", "trailers");
+        Http2Headers h = RawH2.get(path)
+                .method("POST")
+                .add("content-type", "application/grpc")
+                .add("te", "trailers");
         for (int i = 0; i < extra.length; i += 2) {
             h.add(extra[i], extra[i + 1]);
         }
@@ -44,8 +49,11 @@ class GrpcAnswersTest {
     @Test
     void noCredentialIsUnauthenticatedTrailersOnlyWithTheChallenge() throws Exception {
         String f = answer(call("/pkg.Echo/Say"));
-        assertThat(f).startsWith("HEADERS 1 :status=200").endsWith(" END")
-                .contains("content-type=application/grpc ").contains("grpc-status=16")
+        assertThat(f)
+                .startsWith("HEADERS 1 :status=200")
+                .endsWith(" END")
+                .contains("content-type=application/grpc ")
+                .contains("grpc-status=16")
                 .contains("grpc-message=Authentication required: ")
                 .contains("www-authenticate=Bearer realm=\"auth-sidecar\"");
     }
@@ -53,22 +61,25 @@ class GrpcAnswersTest {
     @Test
     void invalidCredentialIsUnauthenticated() throws Exception {
         assertThat(answer(call("/pkg.Echo/Say", "authorization", "Bearer sk_nope")))
-                .contains("grpc-status=16").contains("error=\"invalid_token\"");
+                .contains("grpc-status=16")
+                .contains("error=\"invalid_token\"");
     }
 
     @Test
     void deniedMethodIsPermissionDeniedAndMissingScopeToo() throws Exception {
         assertThat(answer(call("/pkg.Admin/Drop", "authorization", "Bearer " + RunningSidecar.KEY)))
-                .startsWith("HEADERS 1 :status=200").contains("grpc-status=7");
+                .startsWith("HEADERS 1 :status=200")
+                .contains("grpc-status=7");
         assertThat(answer(call("/pkg.Echo/Write", "authorization", "Bearer " + RunningSidecar.KEY)))
-                .contains("grpc-status=7").contains("error=\"insufficient_scope\"");
+                .contains("grpc-status=7")
+                .contains("error=\"insufficient_scope\"");
     }
 
     @Test
     void slowApplicationIsDeadlineExceeded() throws Exception {
         try (H2cTestUpstream app = new H2cTestUpstream(100);
-                RunningSidecar h2c = RunningSidecar.start(app.url(),
-                        "upstream:\n  url: URL\n  protocol: h2c\n  responseHeadTimeout: 300ms\n");
+                RunningSidecar h2c = RunningSidecar.start(
+                        app.url(), "upstream:\n  url: URL\n  protocol: h2c\n  responseHeadTimeout: 300ms\n");
                 RawH2 h2 = new RawH2(h2c.port()).hello()) {
             h2.headers(1, call("/slow?ms=2000", "authorization", "Bearer " + RunningSidecar.KEY), true);
             assertThat(h2.nextOn(1)).startsWith("HEADERS 1 :status=200").contains("grpc-status=4");
@@ -78,8 +89,8 @@ class GrpcAnswersTest {
     @Test
     void applicationDownIsUnavailable() throws Exception {
         int dead = FreePorts.one();
-        try (RunningSidecar down = RunningSidecar.start("http://127.0.0.1:" + dead,
-                "upstream:\n  url: URL\n  protocol: h2c\n");
+        try (RunningSidecar down =
+                        RunningSidecar.start("http://127.0.0.1:" + dead, "upstream:\n  url: URL\n  protocol: h2c\n");
                 RawH2 h2 = new RawH2(down.port()).hello()) {
             h2.headers(1, call("/pkg.Echo/Say", "authorization", "Bearer " + RunningSidecar.KEY), true);
             assertThat(h2.nextOn(1)).startsWith("HEADERS 1 :status=200").contains("grpc-status=14");
@@ -89,14 +100,18 @@ class GrpcAnswersTest {
     @Test
     void grpcToAnHttp11ApplicationIsUnimplementedWithAReason() throws Exception {
         String f = answer(call("/pkg.Echo/Say", "authorization", "Bearer " + RunningSidecar.KEY));
-        assertThat(f).startsWith("HEADERS 1 :status=200").contains("grpc-status=12")
+        assertThat(f)
+                .startsWith("HEADERS 1 :status=200")
+                .contains("grpc-status=12")
                 .contains("upstream.protocol");
     }
 
     @Test
     void restCallsStillGetProblemJson() throws Exception {
-        assertThat(answer(RawH2.get("/pkg.Echo/Say"))).startsWith("HEADERS 1 :status=401")
-                .contains("content-type=application/problem+json").doesNotContain("grpc-status");
+        assertThat(answer(RawH2.get("/pkg.Echo/Say")))
+                .startsWith("HEADERS 1 :status=401")
+                .contains("content-type=application/problem+json")
+                .doesNotContain("grpc-status");
     }
 
     @Test
@@ -105,12 +120,15 @@ class GrpcAnswersTest {
             s.setSoTimeout(5000);
             OutputStream out = s.getOutputStream();
             out.write(("POST /pkg.Echo/Say HTTP/1.1\r\nHost: x\r\nContent-Type: application/grpc+proto\r\n"
-                    + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "Content-Length: 0\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
             byte[] buf = new byte[1024];
             int n = in.read(buf);
             String head = new String(buf, 0, n, StandardCharsets.ISO_8859_1).toLowerCase();
-            assertThat(head).startsWith("http/1.1 200 ").contains("grpc-status: 16")
+            assertThat(head)
+                    .startsWith("http/1.1 200 ")
+                    .contains("grpc-status: 16")
                     .contains("content-type: application/grpc\r\n");
         }
     }

@@ -66,26 +66,26 @@ class GrpcEndToEndTest {
             }
         }
     };
-    private static final MethodDescriptor<byte[], byte[]> UNARY = method("test.Echo/Unary",
-            MethodDescriptor.MethodType.UNARY);
-    private static final MethodDescriptor<byte[], byte[]> SLOW = method("test.Echo/Slow",
-            MethodDescriptor.MethodType.UNARY);
-    private static final MethodDescriptor<byte[], byte[]> SUM = method("test.Echo/Sum",
-            MethodDescriptor.MethodType.CLIENT_STREAMING);
-    private static final MethodDescriptor<byte[], byte[]> COUNT = method("test.Echo/Count",
-            MethodDescriptor.MethodType.SERVER_STREAMING);
-    private static final MethodDescriptor<byte[], byte[]> CHAT = method("test.Echo/Chat",
-            MethodDescriptor.MethodType.BIDI_STREAMING);
-    private static final MethodDescriptor<byte[], byte[]> DROP = method("test.Admin/Drop",
-            MethodDescriptor.MethodType.UNARY);
-    private static final Metadata.Key<String> SUBJECT = Metadata.Key.of("x-auth-subject",
-            Metadata.ASCII_STRING_MARSHALLER);
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
-            Metadata.ASCII_STRING_MARSHALLER);
+    private static final MethodDescriptor<byte[], byte[]> UNARY =
+            method("test.Echo/Unary", MethodDescriptor.MethodType.UNARY);
+    private static final MethodDescriptor<byte[], byte[]> SLOW =
+            method("test.Echo/Slow", MethodDescriptor.MethodType.UNARY);
+    private static final MethodDescriptor<byte[], byte[]> SUM =
+            method("test.Echo/Sum", MethodDescriptor.MethodType.CLIENT_STREAMING);
+    private static final MethodDescriptor<byte[], byte[]> COUNT =
+            method("test.Echo/Count", MethodDescriptor.MethodType.SERVER_STREAMING);
+    private static final MethodDescriptor<byte[], byte[]> CHAT =
+            method("test.Echo/Chat", MethodDescriptor.MethodType.BIDI_STREAMING);
+    private static final MethodDescriptor<byte[], byte[]> DROP =
+            method("test.Admin/Drop", MethodDescriptor.MethodType.UNARY);
+    private static final Metadata.Key<String> SUBJECT =
+            Metadata.Key.of("x-auth-subject", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private static final String ISSUER = "https://idp.test/grpc";
-    private static final MethodDescriptor<byte[], byte[]> SECRET = method("test.Echo/Secret",
-            MethodDescriptor.MethodType.UNARY);
+    private static final MethodDescriptor<byte[], byte[]> SECRET =
+            method("test.Echo/Secret", MethodDescriptor.MethodType.UNARY);
     private static final AtomicReference<String> seenSubject = new AtomicReference<>();
     private static RSAKey signingKey;
     private static Server app;
@@ -93,8 +93,12 @@ class GrpcEndToEndTest {
     private static ManagedChannel channel;
 
     private static MethodDescriptor<byte[], byte[]> method(String name, MethodDescriptor.MethodType type) {
-        return MethodDescriptor.<byte[], byte[]>newBuilder().setType(type).setFullMethodName(name)
-                .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+        return MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(type)
+                .setFullMethodName(name)
+                .setRequestMarshaller(BYTES)
+                .setResponseMarshaller(BYTES)
+                .build();
     }
 
     @BeforeAll
@@ -122,8 +126,7 @@ class GrpcEndToEndTest {
                     }
 
                     @Override
-                    public void onError(Throwable t) {
-                    }
+                    public void onError(Throwable t) {}
 
                     @Override
                     public void onCompleted() {
@@ -144,8 +147,7 @@ class GrpcEndToEndTest {
                     }
 
                     @Override
-                    public void onError(Throwable t) {
-                    }
+                    public void onError(Throwable t) {}
 
                     @Override
                     public void onCompleted() {
@@ -161,8 +163,8 @@ class GrpcEndToEndTest {
                 .build();
         ServerInterceptor capture = new ServerInterceptor() {
             @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                    ServerCallHandler<Q, R> next) {
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
                 seenSubject.set(headers.get(SUBJECT));
                 return next.startCall(call, headers);
             }
@@ -171,18 +173,22 @@ class GrpcEndToEndTest {
                 .addService(ServerInterceptors.intercept(echo, capture))
                 .addService(admin)
                 .maxInboundMessageSize(16 << 20)
-                .build().start();
+                .build()
+                .start();
         signingKey = Tokens.rsa("k1");
         Path jwks = Tokens.jwksFile(signingKey);
-        sidecar = RunningSidecar.start("http://127.0.0.1:" + app.getPort(),
+        sidecar = RunningSidecar.start(
+                "http://127.0.0.1:" + app.getPort(),
                 "upstream:\n  url: URL\n  protocol: h2c\n",
                 "auth:\n" + RunningSidecar.keys()
                         + "  jwt:\n    providers:\n      - name: idp\n        issuer: " + ISSUER + "\n"
                         + "        audiences: [grpc-app]\n        jwksFile: " + jwks + "\n",
                 "rules:\n  - path: /test.Admin/**\n    deny: true\n"
                         + "  - path: /test.Echo/Secret\n    require: {scopes: [admin]}\n");
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", sidecar.port()).usePlaintext()
-                .maxInboundMessageSize(16 << 20).build();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", sidecar.port())
+                .usePlaintext()
+                .maxInboundMessageSize(16 << 20)
+                .build();
     }
 
     @AfterAll
@@ -219,10 +225,11 @@ class GrpcEndToEndTest {
 
     @Test
     void invalidCredentialIsUnauthenticated() {
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with("Bearer sk_wrong"), UNARY, as(null),
-                new byte[] {1}))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        assertThatThrownBy(
+                        () -> ClientCalls.blockingUnaryCall(with("Bearer sk_wrong"), UNARY, as(null), new byte[] {1}))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
     }
 
     @Test
@@ -245,39 +252,45 @@ class GrpcEndToEndTest {
     @Test
     void realJwtsValidInvalidAndExpired() throws Exception {
         Instant later = Instant.now().plusSeconds(300);
-        assertThat(ClientCalls.blockingUnaryCall(with(jwt(signingKey, "read", later)), UNARY, as(null),
-                new byte[] {5})).containsExactly(5);
+        assertThat(ClientCalls.blockingUnaryCall(with(jwt(signingKey, "read", later)), UNARY, as(null), new byte[] {5}))
+                .containsExactly(5);
         assertThat(seenSubject.get()).isEqualTo("carol");
         RSAKey stranger = Tokens.rsa("k1");
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with(jwt(stranger, "read", later)), UNARY, as(null),
-                new byte[] {1}))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with(jwt(signingKey, "read",
-                Instant.now().minusSeconds(600))), UNARY, as(null), new byte[] {1}))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(
+                        with(jwt(stranger, "read", later)), UNARY, as(null), new byte[] {1}))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(
+                        with(jwt(signingKey, "read", Instant.now().minusSeconds(600))), UNARY, as(null), new byte[] {1
+                        }))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
     }
 
     @Test
     void perMethodScopeRule() throws Exception {
         Instant later = Instant.now().plusSeconds(300);
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with(jwt(signingKey, "read", later)), SECRET,
-                as(null), new byte[] {1}))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(
+                        with(jwt(signingKey, "read", later)), SECRET, as(null), new byte[] {1}))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
         // With the scope, the call reaches the application, which has no such method.
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with(jwt(signingKey, "read admin", later)), SECRET,
-                as(null), new byte[] {1}))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(
+                        with(jwt(signingKey, "read admin", later)), SECRET, as(null), new byte[] {1}))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
     }
 
     @Test
     void deniedMethodIsPermissionDenied() {
         assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(alice(), DROP, as(null), new byte[] {1}))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
     }
 
     @Test
@@ -307,8 +320,8 @@ class GrpcEndToEndTest {
     void bidiStreamingInterleaves() throws Exception {
         LinkedBlockingQueue<byte[]> got = new LinkedBlockingQueue<>();
         CompletableFuture<byte[]> done = new CompletableFuture<>();
-        StreamObserver<byte[]> up = ClientCalls.asyncBidiStreamingCall(alice().newCall(CHAT, as(null)),
-                new StreamObserver<>() {
+        StreamObserver<byte[]> up =
+                ClientCalls.asyncBidiStreamingCall(alice().newCall(CHAT, as(null)), new StreamObserver<>() {
                     @Override
                     public void onNext(byte[] value) {
                         got.add(value);
@@ -336,12 +349,15 @@ class GrpcEndToEndTest {
     @Test
     void clientDeadlineEndsTheCallAndTheSidecarKeepsServing() {
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(alice(), SLOW,
-                CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS), new byte[] {1}))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(
+                        alice(), SLOW, CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS), new byte[] {1
+                        }))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(2500);
-        assertThat(ClientCalls.blockingUnaryCall(alice(), UNARY, as(null), new byte[] {9})).containsExactly(9);
+        assertThat(ClientCalls.blockingUnaryCall(alice(), UNARY, as(null), new byte[] {9}))
+                .containsExactly(9);
     }
 
     private static StreamObserver<byte[]> observer(CompletableFuture<byte[]> last, List<byte[]> all) {
@@ -358,8 +374,7 @@ class GrpcEndToEndTest {
             }
 
             @Override
-            public void onCompleted() {
-            }
+            public void onCompleted() {}
         };
     }
 }

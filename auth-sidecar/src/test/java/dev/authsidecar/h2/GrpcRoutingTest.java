@@ -60,10 +60,13 @@ class GrpcRoutingTest {
         }
     };
     private static final MethodDescriptor<byte[], byte[]> UNARY = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("test.Echo/Unary")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
-            Metadata.ASCII_STRING_MARSHALLER);
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName("test.Echo/Unary")
+            .setRequestMarshaller(BYTES)
+            .setResponseMarshaller(BYTES)
+            .build();
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final String[] AUTH = {"Authorization", "Bearer " + RunningSidecar.KEY};
 
     private static final AtomicInteger grpcCalls = new AtomicInteger();
@@ -82,11 +85,14 @@ class GrpcRoutingTest {
                             out.onCompleted();
                         }))
                         .build())
-                .build().start();
+                .build()
+                .start();
         restApp = new WebSocketUpstream();
-        sidecar = RunningSidecar.start(restApp.url(),
-                "upstream:\n  url: URL\n  grpc:\n    url: http://127.0.0.1:" + grpcApp.getPort() + "\n");
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", sidecar.port()).usePlaintext().build();
+        sidecar = RunningSidecar.start(
+                restApp.url(), "upstream:\n  url: URL\n  grpc:\n    url: http://127.0.0.1:" + grpcApp.getPort() + "\n");
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", sidecar.port())
+                .usePlaintext()
+                .build();
     }
 
     @AfterAll
@@ -113,23 +119,27 @@ class GrpcRoutingTest {
     void aGrpcCallGoesToTheGrpcEndpointWhileUpstreamUrlSpeaksHttp1() {
         int before = grpcCalls.get();
         int restBefore = restApp.connections();
-        byte[] back = ClientCalls.blockingUnaryCall(with("Bearer " + RunningSidecar.KEY), UNARY, deadline(),
-                new byte[] {4, 2});
+        byte[] back = ClientCalls.blockingUnaryCall(
+                with("Bearer " + RunningSidecar.KEY), UNARY, deadline(), new byte[] {4, 2});
         assertThat(back).containsExactly(4, 2);
         assertThat(grpcCalls.get() - before).isEqualTo(1);
-        assertThat(restApp.connections()).as("upstream.url saw nothing of the call").isEqualTo(restBefore);
+        assertThat(restApp.connections())
+                .as("upstream.url saw nothing of the call")
+                .isEqualTo(restBefore);
     }
 
     @Test
     void theGrpcEndpointIsBehindTheSameChecks() {
         int before = grpcCalls.get();
         assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with(null), UNARY, deadline(), new byte[] {1}))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(with("Bearer sk_wrong"), UNARY, deadline(),
-                new byte[] {1}))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+        assertThatThrownBy(
+                        () -> ClientCalls.blockingUnaryCall(with("Bearer sk_wrong"), UNARY, deadline(), new byte[] {1}))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
         assertThat(grpcCalls.get()).isEqualTo(before);
     }
 
@@ -149,8 +159,13 @@ class GrpcRoutingTest {
     void aNonGrpcContentTypeOverHttp2StaysOnUpstreamUrl() throws Exception {
         try (H2Client h2 = new H2Client(sidecar.port())) {
             // gRPC-Web carries its status in the body: plain HTTP, so it goes where REST goes.
-            H2Client.Response r = h2.send(H2Client.request(HttpMethod.POST, "/test.Echo/Unary",
-                    "authorization", "Bearer " + RunningSidecar.KEY, "content-type", "application/grpc-web"))
+            H2Client.Response r = h2.send(H2Client.request(
+                            HttpMethod.POST,
+                            "/test.Echo/Unary",
+                            "authorization",
+                            "Bearer " + RunningSidecar.KEY,
+                            "content-type",
+                            "application/grpc-web"))
                     .get(20, TimeUnit.SECONDS);
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.body()).isEqualTo("plain /test.Echo/Unary");
@@ -172,8 +187,8 @@ class GrpcRoutingTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
-        try (RunningSidecar down = RunningSidecar.start(restApp.url(),
-                "upstream:\n  url: URL\n  grpc:\n    url: http://127.0.0.1:" + closedPort + "\n")) {
+        try (RunningSidecar down = RunningSidecar.start(
+                restApp.url(), "upstream:\n  url: URL\n  grpc:\n    url: http://127.0.0.1:" + closedPort + "\n")) {
             HttpResponse<String> r = down.admin("/readyz");
             assertThat(r.statusCode()).isEqualTo(503);
             assertThat(r.body()).contains("upstream unavailable").contains("127.0.0.1:" + closedPort);

@@ -19,11 +19,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(60)
 class Http2AbuseTest {
     private static final String BEARER = "Bearer " + RunningSidecar.KEY;
+
     @RegisterExtension
     static final TestUpstream upstream = TestUpstream.forClass();
+
     @RegisterExtension
-    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url, "server:\n  listen: 127.0.0.1:0\n"
-            + "  requestBodyTimeout: 500ms\n  http2:\n    maxConcurrentStreams: 10\n");
+    static final RunningSidecar sidecar = RunningSidecar.forClass(
+            upstream::url,
+            "server:\n  listen: 127.0.0.1:0\n"
+                    + "  requestBodyTimeout: 500ms\n  http2:\n    maxConcurrentStreams: 10\n");
 
     private static String goAwayOf(List<String> frames) {
         return frames.stream().filter(f -> f.startsWith("GOAWAY")).findFirst().orElse("no GOAWAY in " + frames);
@@ -123,8 +127,10 @@ class Http2AbuseTest {
             }
             h2.headers(1, bomb, true);
             List<String> frames = h2.until(1500);
-            String first = frames.stream().filter(f -> f.contains(" 1 ") || f.startsWith("GOAWAY"))
-                    .findFirst().orElse("nothing for stream 1 in " + frames);
+            String first = frames.stream()
+                    .filter(f -> f.contains(" 1 ") || f.startsWith("GOAWAY"))
+                    .findFirst()
+                    .orElse("nothing for stream 1 in " + frames);
             assertThat(first).matches("HEADERS 1 :status=431.*|RST_STREAM 1 .*|GOAWAY .*");
             if (!first.startsWith("GOAWAY")) {
                 h2.headers(3, RawH2.get("/ping"), true);
@@ -139,8 +145,13 @@ class Http2AbuseTest {
             // Let the client learn the limit (10) first, as a real one would; then open 11 streams that stay open.
             Thread.sleep(200);
             for (int i = 0; i < 11; i++) {
-                h2.headers(1 + 2 * i, RawH2.get("/upload").method("POST").add("authorization", BEARER)
-                        .add("content-length", "1"), false);
+                h2.headers(
+                        1 + 2 * i,
+                        RawH2.get("/upload")
+                                .method("POST")
+                                .add("authorization", BEARER)
+                                .add("content-length", "1"),
+                        false);
             }
             assertThat(h2.nextOn(21)).isEqualTo("RST_STREAM 21 REFUSED_STREAM");
             // The first ten are alive: finishing one gets its answer.
@@ -152,8 +163,13 @@ class Http2AbuseTest {
     @Test
     void aStreamWhoseBodyNeverComesIsAnsweredByTheBodyDeadline() throws Exception {
         try (RawH2 h2 = new RawH2(sidecar.port()).hello()) {
-            h2.headers(1, RawH2.get("/upload").method("POST").add("authorization", BEARER)
-                    .add("content-length", "100"), false);
+            h2.headers(
+                    1,
+                    RawH2.get("/upload")
+                            .method("POST")
+                            .add("authorization", BEARER)
+                            .add("content-length", "100"),
+                    false);
             h2.data(1, new byte[10], false);
             long t0 = System.nanoTime();
             assertThat(h2.nextOn(1)).startsWith("HEADERS 1 :status=408");
@@ -235,8 +251,11 @@ class Http2AbuseTest {
                 peak = Math.max(peak, usedDirectMemory());
             }
         }
-        assertThat(cutOff).as("the sidecar closed the connection (after " + sent + " bytes of PINGs)").isTrue();
-        assertThat(peak - baseline).as("growth of the sidecar's direct buffers during the flood")
+        assertThat(cutOff)
+                .as("the sidecar closed the connection (after " + sent + " bytes of PINGs)")
+                .isTrue();
+        assertThat(peak - baseline)
+                .as("growth of the sidecar's direct buffers during the flood")
                 .isLessThan(16L << 20);
         // The listener is unharmed.
         try (RawH2 h2 = new RawH2(sidecar.port()).hello()) {
@@ -246,7 +265,8 @@ class Http2AbuseTest {
     }
 
     private static long usedDirectMemory() {
-        return ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT).metric()
+        return ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT)
+                .metric()
                 .usedDirectMemory();
     }
 
@@ -260,8 +280,9 @@ class Http2AbuseTest {
     @Test
     void aClientThatKeepsItsWindowAtZeroHoldsOnlyItsOwnStreamUntilItLeaves() throws Exception {
         try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(), "server:\n  listen: 127.0.0.1:0\n"
-                        + "  idleTimeout: 1s\n",
+                RunningSidecar proxy = RunningSidecar.start(
+                        app.url(),
+                        "server:\n  listen: 127.0.0.1:0\n" + "  idleTimeout: 1s\n",
                         // The sibling's pooled connection goes soon too, so that every application connection
                         // still open at the end would be the held stream's.
                         "upstream:\n  url: URL\n  idleTimeout: 500ms\n")) {
@@ -278,11 +299,16 @@ class Http2AbuseTest {
 
                 // The held stream gets no DATA and no reset, well past the idle timeout.
                 List<String> later = h2.until(2500);
-                assertThat(later).noneMatch(f -> f.startsWith("DATA 1") || f.startsWith("RST_STREAM 1")
-                        || f.startsWith("GOAWAY") || f.equals(RawH2.CLOSED));
-                assertThat(app.downloadBytesProduced()).as("bytes the application produced for the held stream")
+                assertThat(later)
+                        .noneMatch(f -> f.startsWith("DATA 1")
+                                || f.startsWith("RST_STREAM 1")
+                                || f.startsWith("GOAWAY")
+                                || f.equals(RawH2.CLOSED));
+                assertThat(app.downloadBytesProduced())
+                        .as("bytes the application produced for the held stream")
                         .isLessThan(24L << 20);
-                assertThat(app.connections() - app.closedConnections()).as("application connections open")
+                assertThat(app.connections() - app.closedConnections())
+                        .as("application connections open")
                         .isPositive();
             }
             // The client went away: the sidecar's connection to it, and the application's, are closed.
@@ -291,14 +317,23 @@ class Http2AbuseTest {
                     && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertThat(openClientConnections(proxy)).as("the sidecar's client connections").isZero();
-            assertThat(app.connections() - app.closedConnections()).as("application connections open").isZero();
+            assertThat(openClientConnections(proxy))
+                    .as("the sidecar's client connections")
+                    .isZero();
+            assertThat(app.connections() - app.closedConnections())
+                    .as("application connections open")
+                    .isZero();
         }
     }
 
     private static double openClientConnections(RunningSidecar proxy) throws Exception {
-        return proxy.admin("/metrics").body().lines().filter(l -> l.startsWith("auth_sidecar_open_connections "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElseThrow();
+        return proxy.admin("/metrics")
+                .body()
+                .lines()
+                .filter(l -> l.startsWith("auth_sidecar_open_connections "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1)))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test

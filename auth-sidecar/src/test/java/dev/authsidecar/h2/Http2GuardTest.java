@@ -30,8 +30,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class Http2GuardTest {
     private static final String BEARER = "Bearer " + RunningSidecar.KEY;
     private static final String RESET = "RST_STREAM 1 PROTOCOL_ERROR";
+
     @RegisterExtension
     static final TestUpstream upstream = TestUpstream.forClass();
+
     @RegisterExtension
     static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url);
 
@@ -53,26 +55,71 @@ class Http2GuardTest {
                 c("upper-case field name", () -> RawH2.get("/ping").add("X-Upper", "1"), RESET),
                 c("unknown pseudo-header", () -> RawH2.get("/ping").add(":foo", "1"), RESET),
                 // DefaultHttp2Headers always puts pseudo-headers first; this one keeps the order given.
-                c("pseudo-header after a regular field", () -> ReadOnlyHttp2Headers.trailers(false,
-                        AsciiString.of(":method"), AsciiString.of("GET"), AsciiString.of(":scheme"),
-                        AsciiString.of("http"), AsciiString.of("x-a"), AsciiString.of("1"), AsciiString.of(":path"),
-                        AsciiString.of("/ping")), RESET),
+                c(
+                        "pseudo-header after a regular field",
+                        () -> ReadOnlyHttp2Headers.trailers(
+                                false,
+                                AsciiString.of(":method"),
+                                AsciiString.of("GET"),
+                                AsciiString.of(":scheme"),
+                                AsciiString.of("http"),
+                                AsciiString.of("x-a"),
+                                AsciiString.of("1"),
+                                AsciiString.of(":path"),
+                                AsciiString.of("/ping")),
+                        RESET),
                 c("duplicate :path", () -> RawH2.get("/ping").add(":path", "/other"), RESET),
-                c("no :path", () -> new DefaultHttp2Headers(false).method("GET").scheme("http").authority("a"), RESET),
-                c("no :method", () -> new DefaultHttp2Headers(false).path("/ping").scheme("http").authority("a"),
+                c(
+                        "no :path",
+                        () -> new DefaultHttp2Headers(false)
+                                .method("GET")
+                                .scheme("http")
+                                .authority("a"),
                         RESET),
-                c("no :scheme", () -> new DefaultHttp2Headers(false).method("GET").path("/ping").authority("a"),
+                c(
+                        "no :method",
+                        () -> new DefaultHttp2Headers(false)
+                                .path("/ping")
+                                .scheme("http")
+                                .authority("a"),
                         RESET),
-                c("response pseudo-header in a request", () -> RawH2.get("/ping").status("200"), RESET),
-                c(":authority and host disagree", () -> RawH2.get("/ping").add("host", "evil.test")
-                        .add("authorization", BEARER), RESET),
-                c(":authority and host agree", () -> RawH2.get("/ping").add("host", "sidecar.test"),
+                c(
+                        "no :scheme",
+                        () -> new DefaultHttp2Headers(false)
+                                .method("GET")
+                                .path("/ping")
+                                .authority("a"),
+                        RESET),
+                c(
+                        "response pseudo-header in a request",
+                        () -> RawH2.get("/ping").status("200"),
+                        RESET),
+                c(
+                        ":authority and host disagree",
+                        () -> RawH2.get("/ping").add("host", "evil.test").add("authorization", BEARER),
+                        RESET),
+                c(
+                        ":authority and host agree",
+                        () -> RawH2.get("/ping").add("host", "sidecar.test"),
                         "HEADERS 1 :status=401"),
-                c("host without :authority", () -> new DefaultHttp2Headers(false).method("GET").scheme("http")
-                        .path("/ping").add("host", "sidecar.test"), "HEADERS 1 :status=401"),
-                c("CONNECT", () -> new DefaultHttp2Headers(false).method("CONNECT").authority("evil.test:443")
-                        .add("authorization", BEARER), "HEADERS 1 :status=400"),
-                c("lower-case method", () -> RawH2.get("/ping").method("get").add("authorization", BEARER),
+                c(
+                        "host without :authority",
+                        () -> new DefaultHttp2Headers(false)
+                                .method("GET")
+                                .scheme("http")
+                                .path("/ping")
+                                .add("host", "sidecar.test"),
+                        "HEADERS 1 :status=401"),
+                c(
+                        "CONNECT",
+                        () -> new DefaultHttp2Headers(false)
+                                .method("CONNECT")
+                                .authority("evil.test:443")
+                                .add("authorization", BEARER),
+                        "HEADERS 1 :status=400"),
+                c(
+                        "lower-case method",
+                        () -> RawH2.get("/ping").method("get").add("authorization", BEARER),
                         "HEADERS 1 :status=400"),
                 c("control byte in a value", () -> RawH2.get("/ping").add("x-a", "a\r\nx-b: b"), RESET));
     }
@@ -100,8 +147,20 @@ class Http2GuardTest {
     }
 
     static Stream<String> paths() {
-        return Stream.of("/echo", "/a/../echo", "/a/%2fb", "/a%5cb", "/a/./b", "//echo", "/%00", "/a%zz",
-                "/public/../secret", "echo", "*", "/a?b=%", "/%2e%2e/x");
+        return Stream.of(
+                "/echo",
+                "/a/../echo",
+                "/a/%2fb",
+                "/a%5cb",
+                "/a/./b",
+                "//echo",
+                "/%00",
+                "/a%zz",
+                "/public/../secret",
+                "echo",
+                "*",
+                "/a?b=%",
+                "/%2e%2e/x");
     }
 
     @Test
@@ -119,12 +178,28 @@ class Http2GuardTest {
     @Test
     void contentLengthMustMatchTheDataFrames() throws Exception {
         try (RawH2 h2 = new RawH2(sidecar.port()).hello()) {
-            h2.headers(1, new DefaultHttp2Headers(false).method("POST").scheme("http").authority("sidecar.test")
-                    .path("/upload").add("authorization", BEARER).add("content-length", "10"), false);
+            h2.headers(
+                    1,
+                    new DefaultHttp2Headers(false)
+                            .method("POST")
+                            .scheme("http")
+                            .authority("sidecar.test")
+                            .path("/upload")
+                            .add("authorization", BEARER)
+                            .add("content-length", "10"),
+                    false);
             h2.data(1, "short".getBytes(StandardCharsets.US_ASCII), true);
             assertThat(h2.nextOn(1)).startsWith(RESET);
-            h2.headers(3, new DefaultHttp2Headers(false).method("POST").scheme("http").authority("sidecar.test")
-                    .path("/upload").add("authorization", BEARER).add("content-length", "2"), false);
+            h2.headers(
+                    3,
+                    new DefaultHttp2Headers(false)
+                            .method("POST")
+                            .scheme("http")
+                            .authority("sidecar.test")
+                            .path("/upload")
+                            .add("authorization", BEARER)
+                            .add("content-length", "2"),
+                    false);
             h2.data(3, "too long".getBytes(StandardCharsets.US_ASCII), true);
             assertThat(h2.nextOn(3)).startsWith("RST_STREAM 3 PROTOCOL_ERROR");
             h2.headers(5, RawH2.get("/ping"), true);
@@ -137,7 +212,8 @@ class Http2GuardTest {
             s.setSoTimeout(5000);
             OutputStream out = s.getOutputStream();
             out.write(("GET " + path + " HTTP/1.1\r\nHost: sidecar.test\r\nAuthorization: " + BEARER
-                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                            + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
             InputStream in = s.getInputStream();
             String line = new String(in.readNBytes(12), StandardCharsets.ISO_8859_1);
             return line.substring(9, 12);

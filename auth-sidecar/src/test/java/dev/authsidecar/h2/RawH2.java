@@ -39,8 +39,8 @@ public final class RawH2 implements AutoCloseable {
     private final OutputStream out;
     private final EmbeddedChannel encoder = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
     private final ChannelHandlerContext ctx = encoder.pipeline().firstContext();
-    private final DefaultHttp2FrameWriter writer = new DefaultHttp2FrameWriter(
-            new DefaultHttp2HeadersEncoder(Http2HeadersEncoder.NEVER_SENSITIVE, true));
+    private final DefaultHttp2FrameWriter writer =
+            new DefaultHttp2FrameWriter(new DefaultHttp2HeadersEncoder(Http2HeadersEncoder.NEVER_SENSITIVE, true));
     private final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
     private final Thread reader;
 
@@ -65,7 +65,11 @@ public final class RawH2 implements AutoCloseable {
     }
 
     public static Http2Headers get(String path) {
-        return new DefaultHttp2Headers(false).method("GET").scheme("http").authority("sidecar.test").path(path);
+        return new DefaultHttp2Headers(false)
+                .method("GET")
+                .scheme("http")
+                .authority("sidecar.test")
+                .path(path);
     }
 
     public RawH2 headers(int stream, Http2Headers headers, boolean endStream) throws IOException {
@@ -100,8 +104,13 @@ public final class RawH2 implements AutoCloseable {
 
     /** A frame of any type, flags and payload: for what the writer itself refuses to produce. */
     public RawH2 frame(byte type, int flags, int stream, byte[] payload) throws IOException {
-        writer.writeFrame(ctx, type, stream, new io.netty.handler.codec.http2.Http2Flags((short) flags),
-                Unpooled.wrappedBuffer(payload), ctx.newPromise());
+        writer.writeFrame(
+                ctx,
+                type,
+                stream,
+                new io.netty.handler.codec.http2.Http2Flags((short) flags),
+                Unpooled.wrappedBuffer(payload),
+                ctx.newPromise());
         return flush();
     }
 
@@ -182,8 +191,10 @@ public final class RawH2 implements AutoCloseable {
     public String nextOn(int stream) throws InterruptedException {
         while (true) {
             String f = next();
-            if (f.equals("TIMEOUT") || f.equals(CLOSED) || f.startsWith("GOAWAY") || f.split(" ")[1].equals(
-                    Integer.toString(stream))) {
+            if (f.equals("TIMEOUT")
+                    || f.equals(CLOSED)
+                    || f.startsWith("GOAWAY")
+                    || f.split(" ")[1].equals(Integer.toString(stream))) {
                 return f;
             }
         }
@@ -213,16 +224,23 @@ public final class RawH2 implements AutoCloseable {
 
     private final class Listener extends Http2FrameAdapter {
         @Override
-        public void onHeadersRead(ChannelHandlerContext c, int streamId, Http2Headers headers, int padding,
-                boolean endOfStream) {
+        public void onHeadersRead(
+                ChannelHandlerContext c, int streamId, Http2Headers headers, int padding, boolean endOfStream) {
             StringBuilder sb = new StringBuilder("HEADERS ").append(streamId);
             headers.forEach(e -> sb.append(' ').append(e.getKey()).append('=').append(e.getValue()));
             frames.add(sb.append(endOfStream ? " END" : "").toString());
         }
 
         @Override
-        public void onHeadersRead(ChannelHandlerContext c, int streamId, Http2Headers headers, int dependency,
-                short weight, boolean exclusive, int padding, boolean endOfStream) {
+        public void onHeadersRead(
+                ChannelHandlerContext c,
+                int streamId,
+                Http2Headers headers,
+                int dependency,
+                short weight,
+                boolean exclusive,
+                int padding,
+                boolean endOfStream) {
             onHeadersRead(c, streamId, headers, padding, endOfStream);
         }
 

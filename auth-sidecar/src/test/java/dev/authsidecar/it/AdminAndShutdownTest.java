@@ -15,7 +15,8 @@ class AdminAndShutdownTest {
 
     @Test
     void healthAndReadinessAnswerOnTheAdminPort() throws Exception {
-        try (TestUpstream app = new TestUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url())) {
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url())) {
             assertThat(proxy.admin("/healthz").statusCode()).isEqualTo(200);
             // Probed again and again, as the kubelet does: every probe must see the same answer.
             for (int i = 0; i < 5; i++) {
@@ -30,8 +31,8 @@ class AdminAndShutdownTest {
     @Test
     void shutdownDrainsThenStopsAcceptingAndLetsInFlightRequestsFinish() throws Exception {
         try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(),
-                        "shutdown:\n  drainDelay: 600ms\n  timeout: 5s\n")) {
+                RunningSidecar proxy =
+                        RunningSidecar.start(app.url(), "shutdown:\n  drainDelay: 600ms\n  timeout: 5s\n")) {
             CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> {
                 try {
                     return proxy.get("/slow?ms=1200", AUTH);
@@ -44,8 +45,11 @@ class AdminAndShutdownTest {
             shutdown.start();
             Thread.sleep(100);
 
-            assertThat(proxy.admin("/readyz").statusCode()).as("readiness turns 503 at once").isEqualTo(503);
-            assertThat(proxy.get("/echo", AUTH).statusCode()).as("still serving during the drain delay")
+            assertThat(proxy.admin("/readyz").statusCode())
+                    .as("readiness turns 503 at once")
+                    .isEqualTo(503);
+            assertThat(proxy.get("/echo", AUTH).statusCode())
+                    .as("still serving during the drain delay")
                     .isEqualTo(200);
 
             Thread.sleep(800);
@@ -55,7 +59,9 @@ class AdminAndShutdownTest {
             } catch (ConnectException expected) {
                 // not accepting any more
             }
-            assertThat(inFlight.get().statusCode()).as("the in-flight request finished").isEqualTo(200);
+            assertThat(inFlight.get().statusCode())
+                    .as("the in-flight request finished")
+                    .isEqualTo(200);
             shutdown.join(5000);
             assertThat(shutdown.isAlive()).isFalse();
         }

@@ -13,8 +13,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(30)
 class AuthFlowTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+
     @RegisterExtension
     static final TestUpstream upstream = TestUpstream.forClass();
+
     @RegisterExtension
     static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url);
 
@@ -59,25 +61,32 @@ class AuthFlowTest {
     void schemeIsCaseInsensitive() throws Exception {
         HttpResponse<String> r = sidecar.get("/ping", "Authorization", "bEaReR " + RunningSidecar.OTHER_KEY);
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(JSON.readTree(r.body()).get("headers").get("x-auth-subject").get(0).asText()).isEqualTo("bob");
+        assertThat(JSON.readTree(r.body())
+                        .get("headers")
+                        .get("x-auth-subject")
+                        .get(0)
+                        .asText())
+                .isEqualTo("bob");
     }
 
     @Test
     void spoofedIdentityHeadersInEverySpellingAreReplaced() throws Exception {
         try (RawHttp raw = new RawHttp(sidecar.port())) {
             String response = raw.send("GET /whoami HTTP/1.1\r\nHost: app\r\n"
-                    + "Authorization: Bearer " + RunningSidecar.KEY + "\r\n"
-                    + "X-Auth-Subject: admin\r\n"
-                    + "x_auth_subject: admin\r\n"
-                    + "X.Auth.Subject: admin\r\n"
-                    + "x~auth|subject: admin\r\n"
-                    + "X'Auth`Subject: admin\r\n"
-                    + "x_forwarded_for: 6.6.6.6\r\n"
-                    + "X-AUTH-METHOD: none\r\n"
-                    + "X-Auth-Roles: superuser\r\n"
-                    + "Connection: close\r\n\r\n").readToEnd();
+                            + "Authorization: Bearer " + RunningSidecar.KEY + "\r\n"
+                            + "X-Auth-Subject: admin\r\n"
+                            + "x_auth_subject: admin\r\n"
+                            + "X.Auth.Subject: admin\r\n"
+                            + "x~auth|subject: admin\r\n"
+                            + "X'Auth`Subject: admin\r\n"
+                            + "x_forwarded_for: 6.6.6.6\r\n"
+                            + "X-AUTH-METHOD: none\r\n"
+                            + "X-Auth-Roles: superuser\r\n"
+                            + "Connection: close\r\n\r\n")
+                    .readToEnd();
             assertThat(response).startsWith("HTTP/1.1 200");
-            JsonNode h = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4)).get("headers");
+            JsonNode h = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4))
+                    .get("headers");
             assertThat(h.get("x-auth-subject")).hasSize(1);
             assertThat(h.get("x-auth-subject").get(0).asText()).isEqualTo("alice");
             assertThat(h.get("x-auth-method").get(0).asText()).isEqualTo("api-key");
@@ -94,10 +103,12 @@ class AuthFlowTest {
     void connectionHeaderCannotRemoveTheSidecarsIdentity() throws Exception {
         try (RawHttp raw = new RawHttp(sidecar.port())) {
             String response = raw.send("GET /whoami HTTP/1.1\r\nHost: app\r\n"
-                    + "Authorization: Bearer " + RunningSidecar.KEY + "\r\n"
-                    + "Connection: X-Auth-Subject, x_auth_method, X~Forwarded~For, close\r\n"
-                    + "X-Auth-Subject: admin\r\n\r\n").readToEnd();
-            JsonNode h = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4)).get("headers");
+                            + "Authorization: Bearer " + RunningSidecar.KEY + "\r\n"
+                            + "Connection: X-Auth-Subject, x_auth_method, X~Forwarded~For, close\r\n"
+                            + "X-Auth-Subject: admin\r\n\r\n")
+                    .readToEnd();
+            JsonNode h = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4))
+                    .get("headers");
             assertThat(h.get("x-auth-subject").get(0).asText()).isEqualTo("alice");
             assertThat(h.get("x-auth-method").get(0).asText()).isEqualTo("api-key");
             assertThat(h.get("x-forwarded-for").get(0).asText()).isEqualTo("127.0.0.1");
@@ -139,7 +150,8 @@ class AuthFlowTest {
     void theApplicationReceivesTheNormalizedPathAndTheQueryAsSent() throws Exception {
         try (RawHttp raw = new RawHttp(sidecar.port())) {
             String response = raw.send("GET /a/./b//c/../d%7e?x=%2F&y=1 HTTP/1.1\r\nHost: app\r\n"
-                    + "Authorization: Bearer " + RunningSidecar.KEY + "\r\nConnection: close\r\n\r\n").readToEnd();
+                            + "Authorization: Bearer " + RunningSidecar.KEY + "\r\nConnection: close\r\n\r\n")
+                    .readToEnd();
             JsonNode body = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
             assertThat(body.get("uri").asText()).isEqualTo("/a/b/d~?x=%2F&y=1");
         }
@@ -149,8 +161,8 @@ class AuthFlowTest {
     void multipleAuthorizationHeadersAreRefused() throws Exception {
         try (RawHttp raw = new RawHttp(sidecar.port())) {
             String response = raw.send("GET /ping HTTP/1.1\r\nHost: app\r\n"
-                    + "Authorization: Bearer " + RunningSidecar.KEY + "\r\n"
-                    + "Authorization: Bearer " + RunningSidecar.OTHER_KEY + "\r\nConnection: close\r\n\r\n")
+                            + "Authorization: Bearer " + RunningSidecar.KEY + "\r\n"
+                            + "Authorization: Bearer " + RunningSidecar.OTHER_KEY + "\r\nConnection: close\r\n\r\n")
                     .readToEnd();
             assertThat(response).startsWith("HTTP/1.1 400");
         }

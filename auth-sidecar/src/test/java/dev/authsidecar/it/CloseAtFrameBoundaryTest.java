@@ -42,7 +42,8 @@ class CloseAtFrameBoundaryTest {
         byte[] first = frame(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[100])));
         byte[] second = frame(new TextWebSocketFrame("never delivered"));
         try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-                RunningSidecar proxy = RunningSidecar.start("http://127.0.0.1:" + listener.getLocalPort(),
+                RunningSidecar proxy = RunningSidecar.start(
+                        "http://127.0.0.1:" + listener.getLocalPort(),
                         "server:\n  listen: 127.0.0.1:0\n  tunnelIdleTimeout: 300ms\n");
                 RawHttp client = new RawHttp(proxy.port())) {
             client.send(HANDSHAKE);
@@ -66,8 +67,11 @@ class CloseAtFrameBoundaryTest {
                 assertThat(((CloseWebSocketFrame) received.get(1)).statusCode()).isEqualTo(1001);
                 received.forEach(WebSocketFrame::release);
                 List<WebSocketFrame> toApp = decode(app.getInputStream().readAllBytes(), true);
-                assertThat(toApp).as("the application gets a (masked) close too, then the connection ends")
-                        .hasSize(1).first().isInstanceOf(CloseWebSocketFrame.class);
+                assertThat(toApp)
+                        .as("the application gets a (masked) close too, then the connection ends")
+                        .hasSize(1)
+                        .first()
+                        .isInstanceOf(CloseWebSocketFrame.class);
                 assertThat(((CloseWebSocketFrame) toApp.get(0)).statusCode()).isEqualTo(1001);
                 toApp.forEach(WebSocketFrame::release);
             }
@@ -78,7 +82,8 @@ class CloseAtFrameBoundaryTest {
     void aFrameThatNeverEndsGetsNoCloseFrameButTheConnectionCloses() throws Exception {
         byte[] first = frame(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[100])));
         try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-                RunningSidecar proxy = RunningSidecar.start("http://127.0.0.1:" + listener.getLocalPort(),
+                RunningSidecar proxy = RunningSidecar.start(
+                        "http://127.0.0.1:" + listener.getLocalPort(),
                         "server:\n  listen: 127.0.0.1:0\n  tunnelIdleTimeout: 300ms\n");
                 RawHttp client = new RawHttp(proxy.port())) {
             client.send(HANDSHAKE);
@@ -88,7 +93,8 @@ class CloseAtFrameBoundaryTest {
                 app.getOutputStream().flush();
                 long start = System.nanoTime();
                 byte[] got = client.input().readAllBytes();
-                assertThat(got).as("the partial frame, and no close frame inside it")
+                assertThat(got)
+                        .as("the partial frame, and no close frame inside it")
                         .isEqualTo(Arrays.copyOf(first, 60));
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
             }
@@ -99,14 +105,16 @@ class CloseAtFrameBoundaryTest {
     void theApplicationGetsNoCloseFrameInsideAFrameTheClientLeftUnfinished() throws Exception {
         byte[] masked = frame(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[100])), true);
         try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-                RunningSidecar proxy = RunningSidecar.start("http://127.0.0.1:" + listener.getLocalPort(),
+                RunningSidecar proxy = RunningSidecar.start(
+                        "http://127.0.0.1:" + listener.getLocalPort(),
                         "server:\n  listen: 127.0.0.1:0\n  tunnelIdleTimeout: 300ms\n");
                 RawHttp client = new RawHttp(proxy.port())) {
             client.send(HANDSHAKE);
             try (Socket app = accept(listener)) {
                 assertThat(client.readUntil("\r\n\r\n")).startsWith("HTTP/1.1 101 ");
                 client.send(Arrays.copyOf(masked, 60));
-                assertThat(app.getInputStream().readAllBytes()).as("the partial frame, then the end")
+                assertThat(app.getInputStream().readAllBytes())
+                        .as("the partial frame, then the end")
                         .isEqualTo(Arrays.copyOf(masked, 60));
                 List<WebSocketFrame> toClient = decode(client.input().readAllBytes(), false);
                 assertThat(toClient).as("the client still gets its close frame").hasSize(1);

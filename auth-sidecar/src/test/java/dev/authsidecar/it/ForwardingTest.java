@@ -16,8 +16,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ForwardingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String AUTH = "Authorization: Bearer " + RunningSidecar.KEY + "\r\n";
+
     @RegisterExtension
     static final TestUpstream upstream = TestUpstream.forClass();
+
     @RegisterExtension
     static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url);
 
@@ -29,8 +31,9 @@ class ForwardingTest {
     void forwardedHeadersAreAddedAndHostIsPreserved() throws Exception {
         try (RawHttp raw = new RawHttp(sidecar.port())) {
             String response = raw.send("GET /echo HTTP/1.1\r\nHost: shop.example:8443\r\n" + AUTH
-                    + "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil\r\n"
-                    + "Connection: close\r\n\r\n").readToEnd();
+                            + "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil\r\n"
+                            + "Connection: close\r\n\r\n")
+                    .readToEnd();
             JsonNode h = body(response).get("headers");
             assertThat(h.get("host").get(0).asText()).isEqualTo("shop.example:8443");
             assertThat(h.get("x-forwarded-for").get(0).asText()).isEqualTo("203.0.113.7, 127.0.0.1");
@@ -42,8 +45,14 @@ class ForwardingTest {
     @Test
     void traceContextPassesThroughUnchanged() throws Exception {
         String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        HttpResponse<String> r = sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY,
-                "traceparent", traceparent, "tracestate", "vendor=opaque,other=x");
+        HttpResponse<String> r = sidecar.get(
+                "/echo",
+                "Authorization",
+                "Bearer " + RunningSidecar.KEY,
+                "traceparent",
+                traceparent,
+                "tracestate",
+                "vendor=opaque,other=x");
         JsonNode h = JSON.readTree(r.body()).get("headers");
         assertThat(h.get("traceparent").get(0).asText()).isEqualTo(traceparent);
         assertThat(h.get("tracestate").get(0).asText()).isEqualTo("vendor=opaque,other=x");
@@ -54,12 +63,21 @@ class ForwardingTest {
         HttpResponse<String> generated = sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY);
         String id = generated.headers().firstValue("x-request-id").orElseThrow();
         assertThat(id).matches("[0-9a-f-]{36}");
-        assertThat(JSON.readTree(generated.body()).get("headers").get("x-request-id").get(0).asText()).isEqualTo(id);
+        assertThat(JSON.readTree(generated.body())
+                        .get("headers")
+                        .get("x-request-id")
+                        .get(0)
+                        .asText())
+                .isEqualTo(id);
 
-        HttpResponse<String> given = sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY,
-                "X-Request-Id", "trace-42");
+        HttpResponse<String> given =
+                sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY, "X-Request-Id", "trace-42");
         assertThat(given.headers().firstValue("x-request-id")).hasValue("trace-42");
-        assertThat(JSON.readTree(given.body()).get("headers").get("x-request-id").get(0).asText())
+        assertThat(JSON.readTree(given.body())
+                        .get("headers")
+                        .get("x-request-id")
+                        .get(0)
+                        .asText())
                 .isEqualTo("trace-42");
 
         HttpResponse<String> denied = sidecar.get("/echo", "X-Request-Id", "denied-1");
@@ -71,26 +89,34 @@ class ForwardingTest {
     void hopByHopHeadersAreRemovedBothWays() throws Exception {
         try (RawHttp raw = new RawHttp(sidecar.port())) {
             String response = raw.send("GET /echo HTTP/1.1\r\nHost: app\r\n" + AUTH
-                    + "Connection: X-Private, close\r\nX-Private: secret\r\nKeep-Alive: timeout=5\r\n"
-                    + "Proxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: websocket\r\n"
-                    + "Proxy-Authorization: Basic eA==\r\n\r\n").readToEnd();
+                            + "Connection: X-Private, close\r\nX-Private: secret\r\nKeep-Alive: timeout=5\r\n"
+                            + "Proxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: websocket\r\n"
+                            + "Proxy-Authorization: Basic eA==\r\n\r\n")
+                    .readToEnd();
             JsonNode h = body(response).get("headers");
-            for (String name : new String[] {"x-private", "keep-alive", "proxy-connection", "te", "upgrade",
-                "proxy-authorization", "connection"}) {
+            for (String name : new String[] {
+                "x-private", "keep-alive", "proxy-connection", "te", "upgrade", "proxy-authorization", "connection"
+            }) {
                 assertThat(h.has(name)).as(name).isFalse();
             }
             // The application's own Connection-listed header does not reach the client either.
-            assertThat(response.toLowerCase()).doesNotContain("x-upstream-private").contains("x-upstream: test");
+            assertThat(response.toLowerCase())
+                    .doesNotContain("x-upstream-private")
+                    .contains("x-upstream: test");
         }
     }
 
     @Test
     void keepAliveConnectionsToTheApplicationAreReused() throws Exception {
-        try (TestUpstream app = new TestUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url())) {
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url())) {
             HttpRequest request = HttpRequest.newBuilder(proxy.uri("/echo"))
-                    .header("Authorization", "Bearer " + RunningSidecar.KEY).build();
+                    .header("Authorization", "Bearer " + RunningSidecar.KEY)
+                    .build();
             for (int i = 0; i < 50; i++) {
-                assertThat(proxy.client().send(request, HttpResponse.BodyHandlers.ofString()).statusCode())
+                assertThat(proxy.client()
+                                .send(request, HttpResponse.BodyHandlers.ofString())
+                                .statusCode())
                         .isEqualTo(200);
             }
             assertThat(app.requests()).isEqualTo(50);
@@ -102,8 +128,9 @@ class ForwardingTest {
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         try (RawHttp raw = new RawHttp(sidecar.port())) {
             String response = raw.send("GET /echo?n=1 HTTP/1.1\r\nHost: app\r\n" + AUTH + "\r\n"
-                    + "GET /nope HTTP/1.1\r\nHost: app\r\n\r\n"
-                    + "GET /echo?n=3 HTTP/1.1\r\nHost: app\r\n" + AUTH + "Connection: close\r\n\r\n").readToEnd();
+                            + "GET /nope HTTP/1.1\r\nHost: app\r\n\r\n"
+                            + "GET /echo?n=3 HTTP/1.1\r\nHost: app\r\n" + AUTH + "Connection: close\r\n\r\n")
+                    .readToEnd();
             int first = response.indexOf("\"uri\":\"/echo?n=1\"");
             int second = response.indexOf("HTTP/1.1 401");
             int third = response.indexOf("\"uri\":\"/echo?n=3\"");
@@ -126,13 +153,19 @@ class ForwardingTest {
 
     @Test
     void headRequestsGetHeadersOnly() throws Exception {
-        HttpResponse<String> r = sidecar.client().send(HttpRequest.newBuilder(sidecar.uri("/echo"))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody())
-                .header("Authorization", "Bearer " + RunningSidecar.KEY).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = sidecar.client()
+                .send(
+                        HttpRequest.newBuilder(sidecar.uri("/echo"))
+                                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                                .header("Authorization", "Bearer " + RunningSidecar.KEY)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEmpty();
         // The connection is still usable afterwards.
-        assertThat(sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode()).isEqualTo(200);
+        assertThat(sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY)
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     @Test
@@ -147,7 +180,8 @@ class ForwardingTest {
         }
         try (RawHttp raw = new RawHttp(sidecar.port())) {
             String response = raw.send("POST /upload HTTP/1.1\r\nHost: app\r\n"
-                    + "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n").readToEnd();
+                            + "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+                    .readToEnd();
             assertThat(response).startsWith("HTTP/1.1 401").doesNotContain("100 Continue");
         }
     }
@@ -156,8 +190,9 @@ class ForwardingTest {
     void chunkedRequestBodiesAreForwarded() throws Exception {
         try (RawHttp raw = new RawHttp(sidecar.port())) {
             String response = raw.send("POST /upload HTTP/1.1\r\nHost: app\r\n" + AUTH
-                    + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                    + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").readToEnd();
+                            + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                            + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+                    .readToEnd();
             assertThat(response).startsWith("HTTP/1.1 200").contains("\"bytes\":11");
         }
     }
@@ -177,8 +212,8 @@ class ForwardingTest {
     @Test
     void idleKeepAliveConnectionsAreClosed() throws Exception {
         try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(),
-                        "server:\n  listen: 127.0.0.1:0\n  idleTimeout: 300ms\n");
+                RunningSidecar proxy =
+                        RunningSidecar.start(app.url(), "server:\n  listen: 127.0.0.1:0\n  idleTimeout: 300ms\n");
                 RawHttp raw = new RawHttp(proxy.port())) {
             raw.send("GET /echo HTTP/1.1\r\nHost: app\r\n" + AUTH + "\r\n");
             assertThat(raw.readUntil("}}")).startsWith("HTTP/1.1 200");
@@ -192,14 +227,18 @@ class ForwardingTest {
     @Test
     void idlePooledConnectionsToTheApplicationAreClosed() throws Exception {
         try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(),
-                        "upstream:\n  url: URL\n  idleTimeout: 300ms\n")) {
-            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode())
+                RunningSidecar proxy =
+                        RunningSidecar.start(app.url(), "upstream:\n  url: URL\n  idleTimeout: 300ms\n")) {
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY)
+                            .statusCode())
                     .isEqualTo(200);
             assertThat(app.closedConnections()).isZero();
             UpstreamFailureTest.waitFor(() -> app.closedConnections() == 1);
-            assertThat(app.closedConnections()).as("the sidecar closed its idle upstream connection").isEqualTo(1);
-            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode())
+            assertThat(app.closedConnections())
+                    .as("the sidecar closed its idle upstream connection")
+                    .isEqualTo(1);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY)
+                            .statusCode())
                     .isEqualTo(200);
             assertThat(app.connections()).isEqualTo(2);
         }
@@ -208,8 +247,8 @@ class ForwardingTest {
     @Test
     void aSlowClientIsCutOffAtTheClientDeadlines() throws Exception {
         try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(),
-                        "server:\n  listen: 127.0.0.1:0\n  requestHeadTimeout: 500ms\n");
+                RunningSidecar proxy = RunningSidecar.start(
+                        app.url(), "server:\n  listen: 127.0.0.1:0\n  requestHeadTimeout: 500ms\n");
                 RawHttp raw = new RawHttp(proxy.port())) {
             long start = System.nanoTime();
             raw.send("GET /echo HTTP/1.1\r\nHost: app\r\n");
@@ -234,15 +273,17 @@ class ForwardingTest {
     @Test
     void aClientThatStopsSendingItsBodyGets408AndTheApplicationConnectionIsClosed() throws Exception {
         try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(),
-                        "server:\n  listen: 127.0.0.1:0\n  requestBodyTimeout: 300ms\n");
+                RunningSidecar proxy = RunningSidecar.start(
+                        app.url(), "server:\n  listen: 127.0.0.1:0\n  requestBodyTimeout: 300ms\n");
                 RawHttp raw = new RawHttp(proxy.port())) {
             long start = System.nanoTime();
             raw.send("POST /upload HTTP/1.1\r\nHost: app\r\n" + AUTH + "Content-Length: 100\r\n\r\n0123456789");
             raw.soTimeout(3000);
             String answer = raw.readToEnd();
 
-            assertThat(answer).startsWith("HTTP/1.1 408").containsIgnoringCase("connection: close")
+            assertThat(answer)
+                    .startsWith("HTTP/1.1 408")
+                    .containsIgnoringCase("connection: close")
                     .contains("Request body not received in time")
                     .contains("no more of the request body arrived within 300 ms");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
@@ -261,8 +302,8 @@ class ForwardingTest {
     void anApplicationSlowToReadTheBodyDoesNotTimeTheClientOut() throws Exception {
         byte[] body = new byte[32 << 20];
         java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
-        try (java.net.ServerSocket slowApp = new java.net.ServerSocket(0, 1,
-                java.net.InetAddress.getLoopbackAddress())) {
+        try (java.net.ServerSocket slowApp =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Thread appThread = new Thread(() -> {
                 try (java.net.Socket s = slowApp.accept()) {
                     java.io.InputStream in = s.getInputStream();
@@ -278,8 +319,9 @@ class ForwardingTest {
                         n += r;
                     }
                     received.set(n);
-                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    s.getOutputStream()
+                            .write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                     s.getOutputStream().flush();
                     Thread.sleep(500);
                 } catch (Exception e) {
@@ -287,13 +329,18 @@ class ForwardingTest {
                 }
             });
             appThread.start();
-            try (RunningSidecar proxy = RunningSidecar.start("http://127.0.0.1:" + slowApp.getLocalPort(),
+            try (RunningSidecar proxy = RunningSidecar.start(
+                    "http://127.0.0.1:" + slowApp.getLocalPort(),
                     "server:\n  listen: 127.0.0.1:0\n  requestBodyTimeout: 300ms\n")) {
                 HttpResponse<String> r = java.net.http.HttpClient.newBuilder()
-                        .version(java.net.http.HttpClient.Version.HTTP_1_1).build()
-                        .send(HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + proxy.port() + "/upload"))
-                                .header("Authorization", "Bearer " + RunningSidecar.KEY)
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                        .build()
+                        .send(
+                                HttpRequest.newBuilder(
+                                                java.net.URI.create("http://127.0.0.1:" + proxy.port() + "/upload"))
+                                        .header("Authorization", "Bearer " + RunningSidecar.KEY)
+                                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                        .build(),
                                 HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).isEqualTo(200);
                 assertThat(r.body()).isEqualTo("ok");

@@ -52,13 +52,17 @@ public final class H2Client implements AutoCloseable {
     private volatile Http2GoAwayFrame goAway;
 
     public H2Client(int port) throws InterruptedException {
-        parent = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        parent = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
-                                .initialSettings(Http2Settings.defaultSettings().initialWindowSize(1 << 20))
-                                .build());
+                        ch.pipeline()
+                                .addLast(Http2FrameCodecBuilder.forClient()
+                                        .initialSettings(
+                                                Http2Settings.defaultSettings().initialWindowSize(1 << 20))
+                                        .build());
                         ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override
@@ -71,7 +75,9 @@ public final class H2Client implements AutoCloseable {
                         });
                     }
                 })
-                .connect("127.0.0.1", port).sync().channel();
+                .connect("127.0.0.1", port)
+                .sync()
+                .channel();
         // A large connection window, so that one stream the test leaves unread cannot stall the others here.
         parent.writeAndFlush(new DefaultHttp2WindowUpdateFrame(64 << 20)).sync();
     }
@@ -100,37 +106,44 @@ public final class H2Client implements AutoCloseable {
 
     public StalledStream sendStalled(FullHttpRequest request) {
         StalledStream s = new StalledStream();
-        new Http2StreamChannelBootstrap(parent).handler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel ch) {
-                ch.config().setAutoRead(false);
-                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new ChannelInboundHandlerAdapter() {
-                    private long n;
-
+        new Http2StreamChannelBootstrap(parent)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        if (msg instanceof io.netty.handler.codec.http.HttpResponse r) {
-                            s.status.complete(r.status().code());
-                        }
-                        if (msg instanceof io.netty.handler.codec.http.HttpContent c) {
-                            n += c.content().readableBytes();
-                            if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
-                                s.bytes.complete(n);
-                            }
-                        }
-                        ReferenceCountUtil.release(msg);
-                    }
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.config().setAutoRead(false);
+                        ch.pipeline()
+                                .addLast(
+                                        new Http2StreamFrameToHttpObjectCodec(false),
+                                        new ChannelInboundHandlerAdapter() {
+                                            private long n;
 
-                    @Override
-                    public void channelInactive(ChannelHandlerContext ctx) {
-                        s.bytes.completeExceptionally(new IllegalStateException("stream closed after " + n));
+                                            @Override
+                                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                                if (msg instanceof io.netty.handler.codec.http.HttpResponse r) {
+                                                    s.status.complete(r.status().code());
+                                                }
+                                                if (msg instanceof io.netty.handler.codec.http.HttpContent c) {
+                                                    n += c.content().readableBytes();
+                                                    if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
+                                                        s.bytes.complete(n);
+                                                    }
+                                                }
+                                                ReferenceCountUtil.release(msg);
+                                            }
+
+                                            @Override
+                                            public void channelInactive(ChannelHandlerContext ctx) {
+                                                s.bytes.completeExceptionally(
+                                                        new IllegalStateException("stream closed after " + n));
+                                            }
+                                        });
                     }
+                })
+                .open()
+                .addListener(f -> {
+                    s.channel = (Channel) f.getNow();
+                    s.channel.writeAndFlush(request);
                 });
-            }
-        }).open().addListener(f -> {
-            s.channel = (Channel) f.getNow();
-            s.channel.writeAndFlush(request);
-        });
         return s;
     }
 
@@ -160,49 +173,63 @@ public final class H2Client implements AutoCloseable {
 
     public CompletableFuture<Response> send(FullHttpRequest request) {
         CompletableFuture<Response> result = new CompletableFuture<>();
-        new Http2StreamChannelBootstrap(parent).handler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel ch) {
-                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false),
-                        new HttpObjectAggregator(64 << 20), new ChannelInboundHandlerAdapter() {
-                            @Override
-                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                if (msg instanceof FullHttpResponse r) {
-                                    result.complete(new Response(r.status().code(), r.headers().copy(),
-                                            r.content().toString(StandardCharsets.ISO_8859_1),
-                                            r.trailingHeaders().copy(), null));
-                                }
-                                ReferenceCountUtil.release(msg);
-                            }
+        new Http2StreamChannelBootstrap(parent)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.pipeline()
+                                .addLast(
+                                        new Http2StreamFrameToHttpObjectCodec(false),
+                                        new HttpObjectAggregator(64 << 20),
+                                        new ChannelInboundHandlerAdapter() {
+                                            @Override
+                                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                                if (msg instanceof FullHttpResponse r) {
+                                                    result.complete(new Response(
+                                                            r.status().code(),
+                                                            r.headers().copy(),
+                                                            r.content().toString(StandardCharsets.ISO_8859_1),
+                                                            r.trailingHeaders().copy(),
+                                                            null));
+                                                }
+                                                ReferenceCountUtil.release(msg);
+                                            }
 
-                            @Override
-                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                if (evt instanceof Http2ResetFrame reset) {
-                                    result.complete(new Response(0, new DefaultHttpHeaders(), "",
-                                            new DefaultHttpHeaders(), "RST_STREAM " + reset.errorCode()));
-                                }
-                            }
+                                            @Override
+                                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                                                if (evt instanceof Http2ResetFrame reset) {
+                                                    result.complete(new Response(
+                                                            0,
+                                                            new DefaultHttpHeaders(),
+                                                            "",
+                                                            new DefaultHttpHeaders(),
+                                                            "RST_STREAM " + reset.errorCode()));
+                                                }
+                                            }
 
-                            @Override
-                            public void channelInactive(ChannelHandlerContext ctx) {
-                                result.completeExceptionally(new IllegalStateException("stream closed"));
-                            }
+                                            @Override
+                                            public void channelInactive(ChannelHandlerContext ctx) {
+                                                result.completeExceptionally(
+                                                        new IllegalStateException("stream closed"));
+                                            }
 
-                            @Override
-                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                result.completeExceptionally(cause);
-                                ctx.close();
-                            }
-                        });
-            }
-        }).open().addListener(f -> {
-            if (f.isSuccess()) {
-                ((Channel) f.getNow()).writeAndFlush(request);
-            } else {
-                ReferenceCountUtil.release(request);
-                result.completeExceptionally(f.cause());
-            }
-        });
+                                            @Override
+                                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                                result.completeExceptionally(cause);
+                                                ctx.close();
+                                            }
+                                        });
+                    }
+                })
+                .open()
+                .addListener(f -> {
+                    if (f.isSuccess()) {
+                        ((Channel) f.getNow()).writeAndFlush(request);
+                    } else {
+                        ReferenceCountUtil.release(request);
+                        result.completeExceptionally(f.cause());
+                    }
+                });
         return result;
     }
 

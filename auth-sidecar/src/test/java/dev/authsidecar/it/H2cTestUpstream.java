@@ -63,7 +63,9 @@ public final class H2cTestUpstream implements AutoCloseable {
     /** @param tls a server context whose ALPN offers h2: the application then speaks HTTP/2 over TLS only */
     public H2cTestUpstream(int maxConcurrentStreams, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
         this.tls = tls;
-        listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        listener = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -71,21 +73,27 @@ public final class H2cTestUpstream implements AutoCloseable {
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                         }
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
-                                .initialSettings(Http2Settings.defaultSettings()
-                                        .maxConcurrentStreams(maxConcurrentStreams))
-                                .build());
+                        ch.pipeline()
+                                .addLast(Http2FrameCodecBuilder.forServer()
+                                        .initialSettings(Http2Settings.defaultSettings()
+                                                .maxConcurrentStreams(maxConcurrentStreams))
+                                        .build());
                         ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                             @Override
                             protected void initChannel(Http2StreamChannel s) {
                                 streams.incrementAndGet();
-                                s.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                                        new HttpObjectAggregator(16 << 20), new Handler());
+                                s.pipeline()
+                                        .addLast(
+                                                new Http2StreamFrameToHttpObjectCodec(true),
+                                                new HttpObjectAggregator(16 << 20),
+                                                new Handler());
                             }
                         }));
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .sync()
+                .channel();
     }
 
     public String url() {
@@ -112,7 +120,8 @@ public final class H2cTestUpstream implements AutoCloseable {
                     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                     head.headers().set("content-type", "application/grpc");
                     head.headers().set("x-seen-te", String.valueOf(req.headers().get("te")));
-                    head.headers().set("x-seen-subject", String.valueOf(req.headers().get("x-auth-subject")));
+                    head.headers()
+                            .set("x-seen-subject", String.valueOf(req.headers().get("x-auth-subject")));
                     ctx.write(head);
                     ctx.write(new DefaultHttpContent(req.content().retain()));
                     LastHttpContent end = new DefaultLastHttpContent();
@@ -120,7 +129,9 @@ public final class H2cTestUpstream implements AutoCloseable {
                     ctx.writeAndFlush(end);
                 } else if (path.startsWith("/grpc.Fail/")) {
                     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-                    r.headers().set("content-type", "application/grpc").set("grpc-status", "5")
+                    r.headers()
+                            .set("content-type", "application/grpc")
+                            .set("grpc-status", "5")
                             .set("grpc-message", "not%20found");
                     ctx.writeAndFlush(r);
                 } else if (path.equals("/slow")) {
@@ -128,8 +139,10 @@ public final class H2cTestUpstream implements AutoCloseable {
                     FullHttpResponse r = echo(req);
                     ctx.executor().schedule(() -> ctx.writeAndFlush(r), ms, TimeUnit.MILLISECONDS);
                 } else if (path.equals("/goaway")) {
-                    ctx.writeAndFlush(echo(req)).addListener(f -> ctx.channel().parent()
-                            .writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)));
+                    ctx.writeAndFlush(echo(req))
+                            .addListener(f -> ctx.channel()
+                                    .parent()
+                                    .writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)));
                 } else {
                     ctx.writeAndFlush(echo(req));
                 }
@@ -145,9 +158,11 @@ public final class H2cTestUpstream implements AutoCloseable {
             StringBuilder sb = new StringBuilder("uri: ").append(req.uri()).append('\n');
             seen.keySet().removeIf(k -> k.startsWith("x-http2-"));
             seen.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    Unpooled.copiedBuffer(sb, StandardCharsets.UTF_8));
-            r.headers().set("content-type", "text/plain").setInt("content-length", r.content().readableBytes());
+            FullHttpResponse r = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.copiedBuffer(sb, StandardCharsets.UTF_8));
+            r.headers()
+                    .set("content-type", "text/plain")
+                    .setInt("content-length", r.content().readableBytes());
             return r;
         }
     }

@@ -38,8 +38,11 @@ class H2cUpstreamTest {
     void http11ClientToH2cApplication() throws Exception {
         HttpResponse<String> r = sidecar.get("/echo?a=1", "Authorization", BEARER);
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body()).contains("uri: /echo?a=1").contains("x-auth-subject: alice")
-                .doesNotContain("authorization").doesNotContain("x-http2");
+        assertThat(r.body())
+                .contains("uri: /echo?a=1")
+                .contains("x-auth-subject: alice")
+                .doesNotContain("authorization")
+                .doesNotContain("x-http2");
         assertThat(sidecar.get("/echo").statusCode()).isEqualTo(401);
     }
 
@@ -50,9 +53,17 @@ class H2cUpstreamTest {
             message[i] = (byte) i;
         }
         try (H2Client client = new H2Client(sidecar.port())) {
-            H2Client.Response r = client.send(H2Client.request(HttpMethod.POST, "/grpc.Echo/Say",
-                    Unpooled.wrappedBuffer(message), AUTH, BEARER, "content-type", "application/grpc",
-                    "te", "trailers")).get(20, TimeUnit.SECONDS);
+            H2Client.Response r = client.send(H2Client.request(
+                            HttpMethod.POST,
+                            "/grpc.Echo/Say",
+                            Unpooled.wrappedBuffer(message),
+                            AUTH,
+                            BEARER,
+                            "content-type",
+                            "application/grpc",
+                            "te",
+                            "trailers"))
+                    .get(20, TimeUnit.SECONDS);
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.bodyBytes()).isEqualTo(message);
             assertThat(r.headers().get("x-seen-te")).isEqualTo("trailers");
@@ -67,7 +78,8 @@ class H2cUpstreamTest {
         try (H2Client client = new H2Client(sidecar.port())) {
             H2Client.Response r = client.get("/grpc.Fail/Find", AUTH, BEARER, "content-type", "application/grpc");
             assertThat(r.status()).isEqualTo(200);
-            String status = r.trailers().contains("grpc-status") ? r.trailers().get("grpc-status")
+            String status = r.trailers().contains("grpc-status")
+                    ? r.trailers().get("grpc-status")
                     : r.headers().get("grpc-status");
             assertThat(status).isEqualTo("5");
             assertThat(r.trailers().get("grpc-message")).isEqualTo("not%20found");
@@ -109,8 +121,8 @@ class H2cUpstreamTest {
     void grpcTimeoutShortensTheResponseDeadline() throws Exception {
         try (H2Client client = new H2Client(sidecar.port())) {
             long t0 = System.nanoTime();
-            H2Client.Response r = client.get("/slow?ms=3000", AUTH, BEARER, "content-type", "application/grpc",
-                    "grpc-timeout", "300m");
+            H2Client.Response r = client.get(
+                    "/slow?ms=3000", AUTH, BEARER, "content-type", "application/grpc", "grpc-timeout", "300m");
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertThat(r.headers().get("grpc-status")).isEqualTo("4");
             assertThat(ms).isLessThan(2500);

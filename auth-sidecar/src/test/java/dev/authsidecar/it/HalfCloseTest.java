@@ -22,21 +22,27 @@ class HalfCloseTest {
 
     @Test
     void aCompleteRequestFollowedByAHalfCloseStillGetsItsAnswerThenTheConnectionCloses() throws Exception {
-        try (TestUpstream app = new TestUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url());
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url());
                 RawHttp raw = new RawHttp(proxy.port())) {
             raw.send("GET /echo HTTP/1.1\r\nHost: a\r\n" + AUTH + "\r\n");
             raw.shutdownOutput();
             long start = System.nanoTime();
             String answer = raw.readToEnd();
-            assertThat(answer).startsWith("HTTP/1.1 200 ").contains("\"uri\":\"/echo\"").endsWith("}");
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("closed after the answer, not timed out")
+            assertThat(answer)
+                    .startsWith("HTTP/1.1 200 ")
+                    .contains("\"uri\":\"/echo\"")
+                    .endsWith("}");
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .as("closed after the answer, not timed out")
                     .isLessThan(Duration.ofSeconds(5));
         }
     }
 
     @Test
     void aHalfCloseInTheMiddleOfABodyAbortsTheRequest() throws Exception {
-        try (TestUpstream app = new TestUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url());
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url());
                 RawHttp raw = new RawHttp(proxy.port())) {
             raw.send("POST /upload HTTP/1.1\r\nHost: a\r\n" + AUTH + "Content-Length: 1000\r\n\r\n0123456789");
             UpstreamFailureTest.waitFor(() -> app.requests() == 1);
@@ -44,7 +50,8 @@ class HalfCloseTest {
             String answer = raw.readToEnd();
             assertThat(answer).startsWith("HTTP/1.1 400 ").contains("before the request body was complete");
             UpstreamFailureTest.waitFor(() -> app.closedConnections() == 1);
-            assertThat(app.closedConnections()).as("the application's connection is closed, body unfinished")
+            assertThat(app.closedConnections())
+                    .as("the application's connection is closed, body unfinished")
                     .isEqualTo(1);
         }
     }
@@ -61,21 +68,27 @@ class HalfCloseTest {
                 String head = readUntil(in, "\r\n\r\n");
                 assertThat(head.toLowerCase()).contains("upgrade: websocket").contains("connection: upgrade");
                 Thread.sleep(300);
-                assertThat(in.available()).as("nothing after the upgrade request before the 101").isZero();
-                app.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                        + "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
-                        .getBytes(StandardCharsets.ISO_8859_1));
+                assertThat(in.available())
+                        .as("nothing after the upgrade request before the 101")
+                        .isZero();
+                app.getOutputStream()
+                        .write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                        + "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+                                .getBytes(StandardCharsets.ISO_8859_1));
                 assertThat(client.readUntil("\r\n\r\n")).startsWith("HTTP/1.1 101 ");
                 assertThat(readN(in, 5)).isEqualTo("EARLY");
 
                 client.send("more");
                 client.shutdownOutput();
                 assertThat(readN(in, 4)).isEqualTo("more");
-                assertThat(in.read()).as("the client's FIN reached the application").isEqualTo(-1);
+                assertThat(in.read())
+                        .as("the client's FIN reached the application")
+                        .isEqualTo(-1);
 
                 app.getOutputStream().write("still answering".getBytes(StandardCharsets.ISO_8859_1));
                 app.shutdownOutput();
-                assertThat(client.readToEnd()).as("the other direction kept going until its own FIN")
+                assertThat(client.readToEnd())
+                        .as("the other direction kept going until its own FIN")
                         .isEqualTo("still answering");
             }
             WebSocketTunnelTest.await(() -> WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_tunnels_active") == 0);

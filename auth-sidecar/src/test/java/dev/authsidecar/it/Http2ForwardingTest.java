@@ -21,8 +21,10 @@ class Http2ForwardingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String AUTH = "authorization";
     private static final String BEARER = "Bearer " + RunningSidecar.KEY;
+
     @RegisterExtension
     static final TestUpstream upstream = TestUpstream.forClass();
+
     @RegisterExtension
     static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url);
 
@@ -64,8 +66,9 @@ class Http2ForwardingTest {
         CRC32 crc = new CRC32();
         crc.update(body);
         try (H2Client client = new H2Client(sidecar.port())) {
-            H2Client.Response up = client.send(H2Client.request(HttpMethod.POST, "/upload",
-                    Unpooled.wrappedBuffer(body), AUTH, BEARER)).get(30, TimeUnit.SECONDS);
+            H2Client.Response up = client.send(
+                            H2Client.request(HttpMethod.POST, "/upload", Unpooled.wrappedBuffer(body), AUTH, BEARER))
+                    .get(30, TimeUnit.SECONDS);
             assertThat(up.status()).isEqualTo(200);
             JsonNode sum = JSON.readTree(up.body());
             assertThat(sum.get("bytes").asLong()).isEqualTo(body.length);
@@ -111,12 +114,13 @@ class Http2ForwardingTest {
     void aStreamNobodyReadsHoldsOnlyItsWindowAndDoesNotStallItsSiblings() throws Exception {
         long total = 64L << 20;
         try (H2Client client = new H2Client(sidecar.port())) {
-            H2Client.StalledStream slow = client.sendStalled(H2Client.request(HttpMethod.GET,
-                    "/download?bytes=" + total, AUTH, BEARER));
+            H2Client.StalledStream slow =
+                    client.sendStalled(H2Client.request(HttpMethod.GET, "/download?bytes=" + total, AUTH, BEARER));
             long before = upstream.downloadBytesProduced();
             Thread.sleep(1500);
             for (int i = 0; i < 10; i++) {
-                assertThat(client.get("/echo?sibling=" + i, AUTH, BEARER).status()).isEqualTo(200);
+                assertThat(client.get("/echo?sibling=" + i, AUTH, BEARER).status())
+                        .isEqualTo(200);
             }
             long held = upstream.downloadBytesProduced() - before;
             // The client's 1 MiB stream window, the sidecar's outbound high-water mark and the loopback socket
@@ -136,8 +140,7 @@ class Http2ForwardingTest {
         assertThat(sidecar.get("/echo", "Authorization", BEARER).statusCode()).isEqualTo(200);
         String metrics = sidecar.admin("/metrics").body();
         assertThat(metrics).containsPattern("auth_sidecar_requests_total\\{[^}]*protocol=\"h2c\"[^}]*\\} [1-9]");
-        assertThat(metrics).containsPattern(
-                "auth_sidecar_requests_total\\{[^}]*protocol=\"http/1.1\"[^}]*\\} [1-9]");
+        assertThat(metrics).containsPattern("auth_sidecar_requests_total\\{[^}]*protocol=\"http/1.1\"[^}]*\\} [1-9]");
     }
 
     @Test

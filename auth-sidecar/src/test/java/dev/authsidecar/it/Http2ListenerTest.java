@@ -17,11 +17,12 @@ class Http2ListenerTest {
     @Test
     void withHttp2OffThePrefaceIsAMalformedHttp11Request() throws Exception {
         try (TestUpstream upstream = new TestUpstream();
-                RunningSidecar sidecar = RunningSidecar.start(upstream.url(),
-                        "server:\n  listen: 127.0.0.1:0\n  http2:\n    enabled: false\n")) {
+                RunningSidecar sidecar = RunningSidecar.start(
+                        upstream.url(), "server:\n  listen: 127.0.0.1:0\n  http2:\n    enabled: false\n")) {
             String answer = exchange(sidecar.port(), PREFACE);
             assertThat(answer).startsWith("HTTP/1.1 400 ");
-            assertThat(sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode())
+            assertThat(sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY)
+                            .statusCode())
                     .isEqualTo(200);
         }
     }
@@ -57,14 +58,13 @@ class Http2ListenerTest {
     @Test
     void anIdleHttp2ConnectionIsClosedWithGoAway() throws Exception {
         try (TestUpstream upstream = new TestUpstream();
-                RunningSidecar sidecar = RunningSidecar.start(upstream.url(),
-                        "server:\n  listen: 127.0.0.1:0\n  idleTimeout: 300ms\n");
+                RunningSidecar sidecar =
+                        RunningSidecar.start(upstream.url(), "server:\n  listen: 127.0.0.1:0\n  idleTimeout: 300ms\n");
                 dev.authsidecar.h2.RawH2 h2 = new dev.authsidecar.h2.RawH2(sidecar.port()).hello()) {
             h2.headers(1, dev.authsidecar.h2.RawH2.get("/ping"), true);
             assertThat(h2.nextOn(1)).startsWith("HEADERS 1 :status=401");
             java.util.List<String> rest = h2.until(3000);
-            assertThat(rest).anyMatch(f -> f.startsWith("GOAWAY NO_ERROR"))
-                    .contains(dev.authsidecar.h2.RawH2.CLOSED);
+            assertThat(rest).anyMatch(f -> f.startsWith("GOAWAY NO_ERROR")).contains(dev.authsidecar.h2.RawH2.CLOSED);
         }
     }
 
@@ -73,15 +73,20 @@ class Http2ListenerTest {
         try (TestUpstream upstream = new TestUpstream()) {
             RunningSidecar sidecar = RunningSidecar.start(upstream.url());
             try (H2Client client = new H2Client(sidecar.port())) {
-                var inFlight = client.send(H2Client.request(io.netty.handler.codec.http.HttpMethod.GET,
-                        "/slow?ms=1000", "authorization", "Bearer " + RunningSidecar.KEY));
+                var inFlight = client.send(H2Client.request(
+                        io.netty.handler.codec.http.HttpMethod.GET,
+                        "/slow?ms=1000",
+                        "authorization",
+                        "Bearer " + RunningSidecar.KEY));
                 // Shut down only once the stream is in flight (reached the application): a fixed sleep let a
                 // loaded machine start the shutdown before the stream arrived, and it was then refused.
                 long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
                 while (upstream.requests() == 0 && System.nanoTime() < deadline) {
                     Thread.sleep(5);
                 }
-                assertThat(upstream.requests()).as("the stream reached the application").isEqualTo(1);
+                assertThat(upstream.requests())
+                        .as("the stream reached the application")
+                        .isEqualTo(1);
                 Thread stopper = new Thread(sidecar::close);
                 stopper.start();
                 H2Client.Response r = inFlight.get(10, java.util.concurrent.TimeUnit.SECONDS);

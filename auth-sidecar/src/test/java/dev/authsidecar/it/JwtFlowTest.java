@@ -22,8 +22,10 @@ class JwtFlowTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String ISSUER = "https://idp.test/realms/shop";
     private static final RSAKey key = Tokens.rsa("k1");
+
     @RegisterExtension
     static final TestUpstream upstream = TestUpstream.forClass();
+
     @RegisterExtension
     static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url, () -> new String[] {
         "auth:\n" + RunningSidecar.keys()
@@ -36,7 +38,8 @@ class JwtFlowTest {
                 + "  - path: /admin/**\n    require: {scopes: [admin]}\n"
                 + "  - path: /reports/*\n    methods: [GET]\n    require: {claims: {groups: [finance]}}\n"
                 + "  - path: /closed/**\n    deny: true\n",
-        "cors:\n  allowPreflight: true\n"});
+        "cors:\n  allowPreflight: true\n"
+    });
 
     /** The flow tests' caller: alice at the shop issuer, for main-service, with these claims added or replaced. */
     static String token(RSAKey signingKey, Map<String, Object> extra, Instant exp) {
@@ -66,17 +69,25 @@ class JwtFlowTest {
         assertThat(h.get("x-auth-client").get(0).asText()).isEqualTo("web-app");
         assertThat(h.get("x-auth-email").get(0).asText()).isEqualTo("alice@example.com");
         assertThat(h.get("x-auth-groups").get(0).asText()).isEqualTo("finance,staff");
-        JsonNode payload = JSON.readTree(Base64.getUrlDecoder().decode(h.get("x-auth-claims").get(0).asText()));
+        JsonNode payload = JSON.readTree(
+                Base64.getUrlDecoder().decode(h.get("x-auth-claims").get(0).asText()));
         assertThat(payload.get("sub").asText()).isEqualTo("alice");
         assertThat(h.has("authorization")).as("the token is removed").isFalse();
         // Cached now: the same token again is still accepted.
-        assertThat(sidecar.get("/echo", "Authorization", "Bearer " + jwt).statusCode()).isEqualTo(200);
+        assertThat(sidecar.get("/echo", "Authorization", "Bearer " + jwt).statusCode())
+                .isEqualTo(200);
     }
 
     @Test
     void spoofedClaimHeadersAreReplaced() throws Exception {
-        HttpResponse<String> r = sidecar.get("/echo", "Authorization", "Bearer " + valid(),
-                "X-Auth-Email", "ceo@example.com", "X-Auth-Claims", "e30");
+        HttpResponse<String> r = sidecar.get(
+                "/echo",
+                "Authorization",
+                "Bearer " + valid(),
+                "X-Auth-Email",
+                "ceo@example.com",
+                "X-Auth-Claims",
+                "e30");
         JsonNode h = JSON.readTree(r.body()).get("headers");
         assertThat(h.get("x-auth-email")).hasSize(1);
         assertThat(h.get("x-auth-email").get(0).asText()).isEqualTo("alice@example.com");
@@ -85,13 +96,17 @@ class JwtFlowTest {
 
     @Test
     void anExpiredOrForeignTokenIs401() throws Exception {
-        HttpResponse<String> expired = sidecar.get("/echo", "Authorization",
+        HttpResponse<String> expired = sidecar.get(
+                "/echo",
+                "Authorization",
                 "Bearer " + token(key, Map.of(), Instant.now().minusSeconds(3600)));
         assertThat(expired.statusCode()).isEqualTo(401);
         assertThat(expired.headers().firstValue("www-authenticate").orElse("")).contains("invalid_token");
 
         RSAKey stranger = Tokens.rsa("k1");
-        HttpResponse<String> forged = sidecar.get("/echo", "Authorization",
+        HttpResponse<String> forged = sidecar.get(
+                "/echo",
+                "Authorization",
                 "Bearer " + token(stranger, Map.of(), Instant.now().plusSeconds(600)));
         assertThat(forged.statusCode()).isEqualTo(401);
     }
@@ -103,19 +118,32 @@ class JwtFlowTest {
         assertThat(r.headers().firstValue("www-authenticate"))
                 .hasValue("Bearer realm=\"auth-sidecar\", error=\"insufficient_scope\", scope=\"admin\"");
         String admin = token(key, Map.of("scope", "read admin"), Instant.now().plusSeconds(600));
-        assertThat(sidecar.get("/admin/users", "Authorization", "Bearer " + admin).statusCode()).isEqualTo(200);
-        assertThat(sidecar.get("/admin/users").statusCode()).as("no token at all").isEqualTo(401);
+        assertThat(sidecar.get("/admin/users", "Authorization", "Bearer " + admin)
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(sidecar.get("/admin/users").statusCode())
+                .as("no token at all")
+                .isEqualTo(401);
     }
 
     @Test
     void claimRequirementsAndMethodsAreEnforced() throws Exception {
-        assertThat(sidecar.get("/reports/q3", "Authorization", "Bearer " + valid()).statusCode()).isEqualTo(200);
-        String engineer = token(key, Map.of("groups", List.of("eng")), Instant.now().plusSeconds(600));
-        assertThat(sidecar.get("/reports/q3", "Authorization", "Bearer " + engineer).statusCode()).isEqualTo(403);
+        assertThat(sidecar.get("/reports/q3", "Authorization", "Bearer " + valid())
+                        .statusCode())
+                .isEqualTo(200);
+        String engineer =
+                token(key, Map.of("groups", List.of("eng")), Instant.now().plusSeconds(600));
+        assertThat(sidecar.get("/reports/q3", "Authorization", "Bearer " + engineer)
+                        .statusCode())
+                .isEqualTo(403);
         // The rule is for GET only; other methods fall through to the default (authenticated).
-        HttpResponse<String> post = sidecar.client().send(HttpRequest.newBuilder(sidecar.uri("/reports/q3"))
-                .header("Authorization", "Bearer " + engineer).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> post = sidecar.client()
+                .send(
+                        HttpRequest.newBuilder(sidecar.uri("/reports/q3"))
+                                .header("Authorization", "Bearer " + engineer)
+                                .POST(HttpRequest.BodyPublishers.ofString("x"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(200);
     }
 
@@ -128,24 +156,35 @@ class JwtFlowTest {
     @Test
     void anonymousRulesAllowNoTokenButNotABadOne() throws Exception {
         assertThat(sidecar.get("/open/page").statusCode()).isEqualTo(200);
-        assertThat(sidecar.get("/open/page", "Authorization", "Bearer eyJhbGciOi.bad.token").statusCode())
+        assertThat(sidecar.get("/open/page", "Authorization", "Bearer eyJhbGciOi.bad.token")
+                        .statusCode())
                 .isEqualTo(401);
     }
 
     @Test
     void corsPreflightsPassWithoutACredentialWhenSwitchedOn() throws Exception {
-        HttpResponse<String> preflight = sidecar.client().send(HttpRequest.newBuilder(sidecar.uri("/api/orders"))
-                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
-                .header("Origin", "https://shop.example").header("Access-Control-Request-Method", "POST").build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> preflight = sidecar.client()
+                .send(
+                        HttpRequest.newBuilder(sidecar.uri("/api/orders"))
+                                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                                .header("Origin", "https://shop.example")
+                                .header("Access-Control-Request-Method", "POST")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(preflight.statusCode()).isEqualTo(200);
-        HttpResponse<String> plainOptions = sidecar.client().send(HttpRequest.newBuilder(sidecar.uri("/api/orders"))
-                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> plainOptions = sidecar.client()
+                .send(
+                        HttpRequest.newBuilder(sidecar.uri("/api/orders"))
+                                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(plainOptions.statusCode()).isEqualTo(401);
     }
 
     @Test
     void apiKeysKeepWorkingBesideJwts() throws Exception {
-        assertThat(sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode()).isEqualTo(200);
+        assertThat(sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY)
+                        .statusCode())
+                .isEqualTo(200);
     }
 }

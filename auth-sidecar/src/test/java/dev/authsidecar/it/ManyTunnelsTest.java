@@ -43,7 +43,8 @@ class ManyTunnelsTest {
     @Test
     void aThousandConcurrentTunnelsOpenRelayAndCloseWithoutLeaks() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        try (WebSocketUpstream app = new WebSocketUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url())) {
+        try (WebSocketUpstream app = new WebSocketUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url())) {
             List<CompletableFuture<WsClient>> opening = new ArrayList<>();
             for (int i = 0; i < TUNNELS; i++) {
                 opening.add(WsClient.openAsync(http, proxy.port(), "/ws", WebSocketTunnelTest.AUTH));
@@ -52,8 +53,11 @@ class ManyTunnelsTest {
             for (CompletableFuture<WsClient> f : opening) {
                 clients.add(f.get(30, TimeUnit.SECONDS));
             }
-            assertThat(app.connections()).as("one application connection per tunnel").isEqualTo(TUNNELS);
-            assertThat(WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_tunnels_active")).isEqualTo(TUNNELS);
+            assertThat(app.connections())
+                    .as("one application connection per tunnel")
+                    .isEqualTo(TUNNELS);
+            assertThat(WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_tunnels_active"))
+                    .isEqualTo(TUNNELS);
 
             for (int i = 0; i < TUNNELS; i++) {
                 clients.get(i).socket().sendText("message " + i, true);
@@ -70,9 +74,13 @@ class ManyTunnelsTest {
             WebSocketTunnelTest.await(() -> app.openConnections() == 0
                     && WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_tunnels_active") == 0
                     && WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_open_connections") == 0);
-            assertThat(app.openConnections()).as("application connections left open").isZero();
-            assertThat(WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_tunnels_active")).isZero();
-            assertThat(WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_open_connections")).isZero();
+            assertThat(app.openConnections())
+                    .as("application connections left open")
+                    .isZero();
+            assertThat(WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_tunnels_active"))
+                    .isZero();
+            assertThat(WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_open_connections"))
+                    .isZero();
             long ended = 0;
             for (String result : List.of("client_closed", "upstream_closed")) {
                 ended += WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_tunnels_total{result=\"" + result + "\"}");

@@ -33,13 +33,15 @@ class RemoteKeysFlowTest {
                     JwksServer.respond(ex, 200, "application/json", Tokens.jwks(key));
                 });
                 TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(), provider(idp.jwksUri().toString()))) {
+                RunningSidecar proxy =
+                        RunningSidecar.start(app.url(), provider(idp.jwksUri().toString()))) {
             String jwt = JwtFlowTest.token(key, Map.of(), Instant.now().plusSeconds(600));
             HttpResponse<String> r = proxy.get("/echo", "Authorization", "Bearer " + jwt);
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).contains("\"x-auth-method\":[\"jwt\"]");
             // Other connections are served meanwhile and afterwards: nothing blocked an event loop.
-            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode())
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY)
+                            .statusCode())
                     .isEqualTo(200);
             assertThat(idp.jwksRequests()).isEqualTo(1);
         }
@@ -49,8 +51,8 @@ class RemoteKeysFlowTest {
     void anUnreachableIdentityProviderIs503NotAnAllow() throws Exception {
         RSAKey key = Tokens.rsa("k");
         try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(),
-                        provider("http://127.0.0.1:" + FreePorts.one() + "/jwks"))) {
+                RunningSidecar proxy =
+                        RunningSidecar.start(app.url(), provider("http://127.0.0.1:" + FreePorts.one() + "/jwks"))) {
             String jwt = JwtFlowTest.token(key, Map.of(), Instant.now().plusSeconds(600));
             HttpResponse<String> r = proxy.get("/echo", "Authorization", "Bearer " + jwt);
             assertThat(r.statusCode()).isEqualTo(503);
@@ -64,15 +66,20 @@ class RemoteKeysFlowTest {
         Path secret = Files.createTempFile("secret", ".txt");
         Files.writeString(secret, "s3cret\n");
         try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
-                        + "  introspection:\n    endpoint: http://127.0.0.1:" + FreePorts.one() + "/introspect\n"
-                        + "    clientId: sidecar\n    clientSecretFile: " + secret + "\n    timeout: 1s\n")) {
+                RunningSidecar proxy = RunningSidecar.start(
+                        app.url(),
+                        "auth:\n" + RunningSidecar.keys()
+                                + "  introspection:\n    endpoint: http://127.0.0.1:" + FreePorts.one()
+                                + "/introspect\n"
+                                + "    clientId: sidecar\n    clientSecretFile: " + secret + "\n    timeout: 1s\n")) {
             HttpResponse<String> r = proxy.get("/echo", "Authorization", "Bearer opaque-token-123");
             assertThat(r.statusCode()).isEqualTo(503);
             assertThat(r.body()).doesNotContain("s3cret").doesNotContain("opaque-token-123");
             assertThat(app.requests()).isZero();
-            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY).statusCode())
-                    .as("API keys never need the endpoint").isEqualTo(200);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY)
+                            .statusCode())
+                    .as("API keys never need the endpoint")
+                    .isEqualTo(200);
         }
     }
 
@@ -93,8 +100,10 @@ class RemoteKeysFlowTest {
         idp.createContext("/introspect", ex -> {
             calls.incrementAndGet();
             ex.getRequestBody().readAllBytes();
-            byte[] body = (active.get() ? "{\"active\":true,\"sub\":\"alice\",\"exp\":" + exp + "}"
-                    : "{\"active\":false}").getBytes(StandardCharsets.UTF_8);
+            byte[] body = (active.get()
+                            ? "{\"active\":true,\"sub\":\"alice\",\"exp\":" + exp + "}"
+                            : "{\"active\":false}")
+                    .getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "application/json");
             ex.sendResponseHeaders(200, body.length);
             ex.getResponseBody().write(body);
@@ -104,17 +113,26 @@ class RemoteKeysFlowTest {
         Path secret = Files.createTempFile("secret", ".txt");
         Files.writeString(secret, "s3cret\n");
         try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
-                        + "  introspection:\n    endpoint: http://127.0.0.1:" + idp.getAddress().getPort()
-                        + "/introspect\n    clientId: sidecar\n    clientSecretFile: " + secret + "\n"
-                        + "    cacheTtl: 1s\n")) {
+                RunningSidecar proxy = RunningSidecar.start(
+                        app.url(),
+                        "auth:\n" + RunningSidecar.keys()
+                                + "  introspection:\n    endpoint: http://127.0.0.1:"
+                                + idp.getAddress().getPort()
+                                + "/introspect\n    clientId: sidecar\n    clientSecretFile: " + secret + "\n"
+                                + "    cacheTtl: 1s\n")) {
             // The first answer is awaited, the second comes from the introspection cache.
-            assertThat(proxy.get("/echo", "Authorization", "Bearer opaque-token-123").statusCode()).isEqualTo(200);
-            assertThat(proxy.get("/echo", "Authorization", "Bearer opaque-token-123").statusCode()).isEqualTo(200);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer opaque-token-123")
+                            .statusCode())
+                    .isEqualTo(200);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer opaque-token-123")
+                            .statusCode())
+                    .isEqualTo(200);
             active.set(false);
             Thread.sleep(1300);
-            assertThat(proxy.get("/echo", "Authorization", "Bearer opaque-token-123").statusCode())
-                    .as("asked again after cacheTtl, on the same connection").isEqualTo(401);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer opaque-token-123")
+                            .statusCode())
+                    .as("asked again after cacheTtl, on the same connection")
+                    .isEqualTo(401);
             assertThat(calls.get()).isEqualTo(2);
         } finally {
             idp.stop(0);

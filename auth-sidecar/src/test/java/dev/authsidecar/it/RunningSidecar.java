@@ -27,8 +27,10 @@ public final class RunningSidecar implements ClassFixture {
     public static final String KEY = "sk_alice_0123456789abcdef";
     public static final String OTHER_KEY = "sk_bob_fedcba9876543210";
 
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private final Supplier<String> upstreamUrl;
     private final Supplier<String[]> sections;
     private volatile Sidecar sidecar;
@@ -71,10 +73,15 @@ public final class RunningSidecar implements ClassFixture {
         String upstream = find(sections, "upstream:", "upstream:\n  url: " + upstreamUrl + "\n");
         String auth = find(sections, "auth:", "auth:\n" + keys() + "  publicPaths: [\"/public/**\", \"/healthz\"]\n");
         String shutdown = find(sections, "shutdown:", "shutdown:\n  drainDelay: 0s\n  timeout: 5s\n");
-        yaml.append(server).append(upstream.replace("URL", upstreamUrl)).append(auth.replace("KEYS\n", keys()))
-                .append("admin:\n  listen: 127.0.0.1:0\n").append(shutdown);
+        yaml.append(server)
+                .append(upstream.replace("URL", upstreamUrl))
+                .append(auth.replace("KEYS\n", keys()))
+                .append("admin:\n  listen: 127.0.0.1:0\n")
+                .append(shutdown);
         for (String s : sections) {
-            if (!s.startsWith("server:") && !s.startsWith("upstream:") && !s.startsWith("auth:")
+            if (!s.startsWith("server:")
+                    && !s.startsWith("upstream:")
+                    && !s.startsWith("auth:")
                     && !s.startsWith("shutdown:")) {
                 yaml.append(s.endsWith("\n") ? s : s + "\n");
             }
@@ -110,8 +117,8 @@ public final class RunningSidecar implements ClassFixture {
 
     public static String sha256(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(StandardCharsets.US_ASCII)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.US_ASCII)));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -150,8 +157,11 @@ public final class RunningSidecar implements ClassFixture {
     }
 
     public HttpResponse<String> admin(String path) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort() + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort() + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Override

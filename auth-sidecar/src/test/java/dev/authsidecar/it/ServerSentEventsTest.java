@@ -19,12 +19,15 @@ class ServerSentEventsTest {
     @Test
     void eventsArriveOneByOneBeforeTheStreamEnds() throws Exception {
         try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(),
-                        "upstream:\n  url: URL\n  responseHeadTimeout: 300ms\n")) {
+                RunningSidecar proxy =
+                        RunningSidecar.start(app.url(), "upstream:\n  url: URL\n  responseHeadTimeout: 300ms\n")) {
             long start = System.nanoTime();
-            HttpResponse<Stream<String>> r = proxy.client().send(HttpRequest.newBuilder(proxy.uri("/events?n=4&ms=500"))
-                    .header("Authorization", "Bearer " + RunningSidecar.KEY).build(),
-                    HttpResponse.BodyHandlers.ofLines());
+            HttpResponse<Stream<String>> r = proxy.client()
+                    .send(
+                            HttpRequest.newBuilder(proxy.uri("/events?n=4&ms=500"))
+                                    .header("Authorization", "Bearer " + RunningSidecar.KEY)
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofLines());
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("content-type")).hasValue("text/event-stream");
             List<String> data = new ArrayList<>();
@@ -39,10 +42,13 @@ class ServerSentEventsTest {
             }
             long end = Duration.ofNanos(System.nanoTime() - start).toMillis();
             assertThat(data).containsExactly("data: event 1", "data: event 2", "data: event 3", "data: event 4");
-            assertThat(end).as("the stream outlived upstream.responseHeadTimeout").isGreaterThan(1500);
+            assertThat(end)
+                    .as("the stream outlived upstream.responseHeadTimeout")
+                    .isGreaterThan(1500);
             for (int i = 1; i < arrivals.size(); i++) {
-                assertThat(arrivals.get(i) - arrivals.get(i - 1)).as("events arrive apart, as they were sent, "
-                        + "not held back until the stream ends").isGreaterThan(250);
+                assertThat(arrivals.get(i) - arrivals.get(i - 1))
+                        .as("events arrive apart, as they were sent, " + "not held back until the stream ends")
+                        .isGreaterThan(250);
             }
         }
     }

@@ -19,8 +19,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(60)
 class StreamingTest {
     private static final long SIZE = 64L * 1024 * 1024;
+
     @RegisterExtension
     static final TestUpstream upstream = TestUpstream.forClass();
+
     @RegisterExtension
     static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url);
 
@@ -32,9 +34,13 @@ class StreamingTest {
             all[i] = TestUpstream.patternByte(i);
         }
         expected.update(all);
-        HttpResponse<String> r = sidecar.client().send(HttpRequest.newBuilder(sidecar.uri("/upload"))
-                .header("Authorization", "Bearer " + RunningSidecar.KEY)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(all)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = sidecar.client()
+                .send(
+                        HttpRequest.newBuilder(sidecar.uri("/upload"))
+                                .header("Authorization", "Bearer " + RunningSidecar.KEY)
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(all))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         JsonNode body = new ObjectMapper().readTree(r.body());
         assertThat(body.get("bytes").asLong()).isEqualTo(SIZE);
         assertThat(body.get("crc32").asLong()).isEqualTo(expected.getValue());
@@ -42,9 +48,12 @@ class StreamingTest {
 
     @Test
     void downloadArrivesComplete() throws Exception {
-        HttpResponse<InputStream> r = sidecar.client().send(HttpRequest.newBuilder(sidecar.uri("/download?bytes=" + SIZE))
-                .header("Authorization", "Bearer " + RunningSidecar.KEY).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r = sidecar.client()
+                .send(
+                        HttpRequest.newBuilder(sidecar.uri("/download?bytes=" + SIZE))
+                                .header("Authorization", "Bearer " + RunningSidecar.KEY)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         long n = 0;
         boolean intact = true;

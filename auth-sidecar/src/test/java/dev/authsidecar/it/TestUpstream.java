@@ -105,7 +105,9 @@ public final class TestUpstream implements ClassFixture {
                         ch.pipeline().addLast(new HttpServerCodec(), new ChunkedWriteHandler(), new Handler());
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .sync()
+                .channel();
     }
 
     /** Opens the upstream first if it is a fixture not opened yet: another fixture may need the address sooner. */
@@ -193,17 +195,21 @@ public final class TestUpstream implements ClassFixture {
             QueryStringDecoder q = new QueryStringDecoder(request.uri());
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             switch (q.path()) {
-                case "/upload" -> json(ctx, JSON.createObjectNode().put("bytes", uploaded).put("crc32", crc.getValue()),
-                        keepAlive);
-                case "/download" -> download(ctx, Long.parseLong(q.parameters().get("bytes").get(0)));
+                case "/upload" ->
+                    json(ctx, JSON.createObjectNode().put("bytes", uploaded).put("crc32", crc.getValue()), keepAlive);
+                case "/download" ->
+                    download(ctx, Long.parseLong(q.parameters().get("bytes").get(0)));
                 case "/slow" -> {
                     long ms = Long.parseLong(q.parameters().get("ms").get(0));
                     ObjectNode echo = echo();
                     ctx.executor().schedule(() -> json(ctx, echo, keepAlive), ms, TimeUnit.MILLISECONDS);
                 }
                 case "/hangup" -> ctx.close();
-                case "/events" -> events(ctx, Integer.parseInt(q.parameters().get("n").get(0)),
-                        Long.parseLong(q.parameters().get("ms").get(0)));
+                case "/events" ->
+                    events(
+                            ctx,
+                            Integer.parseInt(q.parameters().get("n").get(0)),
+                            Long.parseLong(q.parameters().get("ms").get(0)));
                 default -> json(ctx, echo(), keepAlive);
             }
         }
@@ -224,13 +230,12 @@ public final class TestUpstream implements ClassFixture {
 
         private void json(ChannelHandlerContext ctx, ObjectNode body, boolean keepAlive) {
             byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    Unpooled.wrappedBuffer(bytes));
+            FullHttpResponse r = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(bytes));
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
             r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
             r.headers().set("X-Upstream", "test");
-            r.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? "keep-alive, X-Upstream-Private"
-                    : "close");
+            r.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? "keep-alive, X-Upstream-Private" : "close");
             r.headers().set("X-Upstream-Private", "hop-by-hop, must not reach the client");
             var f = ctx.writeAndFlush(r);
             if (!keepAlive) {
@@ -245,13 +250,19 @@ public final class TestUpstream implements ClassFixture {
             ctx.writeAndFlush(r);
             for (int i = 1; i <= n; i++) {
                 int id = i;
-                ctx.executor().schedule(() -> {
-                    ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(Unpooled.copiedBuffer(
-                            "id: " + id + "\ndata: event " + id + "\n\n", StandardCharsets.UTF_8)));
-                    if (id == n) {
-                        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-                    }
-                }, ms * i, TimeUnit.MILLISECONDS);
+                ctx.executor()
+                        .schedule(
+                                () -> {
+                                    ctx.writeAndFlush(
+                                            new io.netty.handler.codec.http.DefaultHttpContent(Unpooled.copiedBuffer(
+                                                    "id: " + id + "\ndata: event " + id + "\n\n",
+                                                    StandardCharsets.UTF_8)));
+                                    if (id == n) {
+                                        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                                    }
+                                },
+                                ms * i,
+                                TimeUnit.MILLISECONDS);
             }
         }
 
@@ -282,8 +293,7 @@ public final class TestUpstream implements ClassFixture {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
 
         @Override
         @Deprecated

@@ -31,7 +31,8 @@ class TunnelLimitsTest {
     @Test
     void theTunnelClosesWith1008WhenTheTokenExpires() throws Exception {
         RSAKey key = signingKey();
-        try (WebSocketUpstream app = new WebSocketUpstream(); RunningSidecar proxy = jwtSidecar(app, key, true)) {
+        try (WebSocketUpstream app = new WebSocketUpstream();
+                RunningSidecar proxy = jwtSidecar(app, key, true)) {
             String token = JwtFlowTest.token(key, Map.of(), Instant.now().plusSeconds(2));
             WsClient ws = WsClient.open(HTTP, proxy.port(), "/ws", "Authorization", "Bearer " + token);
             ws.sendText("before expiry");
@@ -40,7 +41,9 @@ class TunnelLimitsTest {
             assertThat(close.status()).isEqualTo(1008);
             assertThat(close.reason()).isEqualTo("credential expired");
             WebSocketTunnelTest.await(() -> app.openConnections() == 0);
-            assertThat(app.openConnections()).as("the application's connection is closed too").isZero();
+            assertThat(app.openConnections())
+                    .as("the application's connection is closed too")
+                    .isZero();
             assertThat(WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_tunnels_total{result=\"expired\"}"))
                     .isEqualTo(1);
         }
@@ -49,7 +52,8 @@ class TunnelLimitsTest {
     @Test
     void withCloseTunnelsAtExpiryOffTheTunnelOutlivesTheToken() throws Exception {
         RSAKey key = signingKey();
-        try (WebSocketUpstream app = new WebSocketUpstream(); RunningSidecar proxy = jwtSidecar(app, key, false)) {
+        try (WebSocketUpstream app = new WebSocketUpstream();
+                RunningSidecar proxy = jwtSidecar(app, key, false)) {
             String token = JwtFlowTest.token(key, Map.of(), Instant.now().plusSeconds(1));
             WsClient ws = WsClient.open(HTTP, proxy.port(), "/ws", "Authorization", "Bearer " + token);
             Thread.sleep(2200);
@@ -62,7 +66,8 @@ class TunnelLimitsTest {
 
     @Test
     void aSixtyFourMiBMessageIsEchoedWithBoundedSidecarMemory() throws Exception {
-        try (WebSocketUpstream app = new WebSocketUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url())) {
+        try (WebSocketUpstream app = new WebSocketUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url())) {
             WsClient ws = WsClient.open(HTTP, proxy.port(), "/ws", WebSocketTunnelTest.AUTH);
             byte[] message = new byte[MESSAGE];
             new Random(64).nextBytes(message);
@@ -71,7 +76,9 @@ class TunnelLimitsTest {
                 ws.sendBinary(message);
                 Object echo = ws.next(30_000);
                 assertThat(echo).isInstanceOf(byte[].class);
-                assertThat(java.util.Arrays.equals((byte[]) echo, message)).as("64 MiB came back intact").isTrue();
+                assertThat(java.util.Arrays.equals((byte[]) echo, message))
+                        .as("64 MiB came back intact")
+                        .isTrue();
                 peak = watch.peakGrowth();
             }
             assertThat(peak).as("growth of the sidecar's direct buffers").isLessThan(DIRECT_BOUND);
@@ -81,7 +88,8 @@ class TunnelLimitsTest {
 
     @Test
     void anApplicationThatStopsReadingStopsTheSidecarReadingTheClient() throws Exception {
-        try (WebSocketUpstream app = new WebSocketUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url())) {
+        try (WebSocketUpstream app = new WebSocketUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url())) {
             WsClient ws = WsClient.open(HTTP, proxy.port(), "/ws/stalled", WebSocketTunnelTest.AUTH);
             long peak;
             CompletableFuture<?> sent;
@@ -90,7 +98,9 @@ class TunnelLimitsTest {
                 Thread.sleep(1500);
                 peak = watch.peakGrowth();
             }
-            assertThat(sent).as("the client cannot push 64 MiB into a stalled application").isNotDone();
+            assertThat(sent)
+                    .as("the client cannot push 64 MiB into a stalled application")
+                    .isNotDone();
             long relayed = WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_tunnel_bytes_total{direction=\"in\"}");
             assertThat(relayed).as("only what socket buffers hold was relayed").isLessThan(MESSAGE / 2);
             assertThat(peak).as("growth of the sidecar's direct buffers").isLessThan(DIRECT_BOUND);
@@ -105,7 +115,8 @@ class TunnelLimitsTest {
     private static RunningSidecar jwtSidecar(WebSocketUpstream app, RSAKey key, boolean closeAtExpiry)
             throws Exception {
         Path jwks = Tokens.jwksFile(key);
-        return RunningSidecar.start(app.url(),
+        return RunningSidecar.start(
+                app.url(),
                 "auth:\n" + RunningSidecar.keys() + "  closeTunnelsAtExpiry: " + closeAtExpiry + "\n"
                         + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER + "\n"
                         + "        audiences: [main-service]\n        jwksFile: " + jwks + "\n");
@@ -136,7 +147,9 @@ class TunnelLimitsTest {
         }
 
         static long used() {
-            return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric().usedDirectMemory();
+            return ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT)
+                    .metric()
+                    .usedDirectMemory();
         }
 
         long peakGrowth() {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authsidecar.testing.FreePorts;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -32,19 +31,22 @@ class UpstreamFailureTest {
     @Test
     void slowApplicationIs504AfterTheResponseHeadTimeout() throws Exception {
         try (TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(),
-                        "upstream:\n  url: URL\n  responseHeadTimeout: 300ms\n")) {
+                RunningSidecar proxy =
+                        RunningSidecar.start(app.url(), "upstream:\n  url: URL\n  responseHeadTimeout: 300ms\n")) {
             long start = System.nanoTime();
             HttpResponse<String> r = proxy.get("/slow?ms=3000", AUTH);
             assertThat(r.statusCode()).isEqualTo(504);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2000));
-            assertThat(proxy.get("/slow?ms=10", AUTH).statusCode()).as("fast enough").isEqualTo(200);
+            assertThat(proxy.get("/slow?ms=10", AUTH).statusCode())
+                    .as("fast enough")
+                    .isEqualTo(200);
         }
     }
 
     @Test
     void applicationHangingUpIs502() throws Exception {
-        try (TestUpstream app = new TestUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url())) {
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url())) {
             HttpResponse<String> r = proxy.get("/hangup", AUTH);
             assertThat(r.statusCode()).isEqualTo(502);
             assertThat(proxy.get("/echo", AUTH).statusCode()).isEqualTo(200);
@@ -53,13 +55,15 @@ class UpstreamFailureTest {
 
     @Test
     void aPooledConnectionTheApplicationClosedIsRetriedForBodilessRequests() throws Exception {
-        try (TestUpstream app = new TestUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url())) {
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url())) {
             assertThat(proxy.get("/echo", AUTH).statusCode()).isEqualTo(200);
             // The application drops its idle keep-alive connection; the sidecar must not turn that into a 502.
             app.seen().clear();
             try (RawHttp raw = new RawHttp(proxy.port())) {
                 raw.send("GET /hangup HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + RunningSidecar.KEY
-                        + "\r\nConnection: close\r\n\r\n").readToEnd();
+                                + "\r\nConnection: close\r\n\r\n")
+                        .readToEnd();
             }
             for (int i = 0; i < 5; i++) {
                 assertThat(proxy.get("/echo", AUTH).statusCode()).isEqualTo(200);
@@ -69,7 +73,8 @@ class UpstreamFailureTest {
 
     @Test
     void aClientLeavingMidUploadClosesTheApplicationConnectionInsteadOfPoolingIt() throws Exception {
-        try (TestUpstream app = new TestUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url())) {
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url())) {
             try (RawHttp raw = new RawHttp(proxy.port())) {
                 raw.send("POST /upload HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + RunningSidecar.KEY
                         + "\r\nContent-Length: 10000000\r\n\r\n");
@@ -79,7 +84,9 @@ class UpstreamFailureTest {
             waitFor(() -> app.closedConnections() == 1);
             assertThat(app.closedConnections()).isEqualTo(1);
             assertThat(proxy.get("/echo", AUTH).statusCode()).isEqualTo(200);
-            assertThat(app.connections()).as("a fresh connection, not the half-used one").isEqualTo(2);
+            assertThat(app.connections())
+                    .as("a fresh connection, not the half-used one")
+                    .isEqualTo(2);
         }
     }
 
@@ -120,7 +127,9 @@ class UpstreamFailureTest {
                 readInto(seen, upstream, "hello\r\n");
                 raw.send("ZZ\r\nmore\r\n0\r\n\r\n");
                 raw.soTimeout(5000);
-                assertThat(raw.readToEnd()).startsWith("HTTP/1.1 400").contains("Malformed request")
+                assertThat(raw.readToEnd())
+                        .startsWith("HTTP/1.1 400")
+                        .contains("Malformed request")
                         .contains("the request body's framing is invalid");
                 readInto(seen, upstream, null);
             }
@@ -134,7 +143,8 @@ class UpstreamFailureTest {
     private static void readInto(java.io.ByteArrayOutputStream seen, java.net.Socket upstream, String marker)
             throws java.io.IOException {
         byte[] buf = new byte[4096];
-        while (marker == null || !seen.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith(marker)) {
+        while (marker == null
+                || !seen.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith(marker)) {
             int n = upstream.getInputStream().read(buf);
             if (n == -1) {
                 assertThat(marker).as("the connection ended before " + marker).isNull();

@@ -22,15 +22,21 @@ class WeakFetchedKeyTest {
         RSAKey good = Tokens.rsa("good");
         KeyPairGenerator weakGenerator = KeyPairGenerator.getInstance("RSA");
         weakGenerator.initialize(1024);
-        RSAKey weak = new RSAKey.Builder((RSAPublicKey) weakGenerator.generateKeyPair().getPublic()).keyID("weak")
+        RSAKey weak = new RSAKey.Builder(
+                        (RSAPublicKey) weakGenerator.generateKeyPair().getPublic())
+                .keyID("weak")
                 .build();
         try (JwksServer idp = new JwksServer().serve(good, weak);
                 TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(), "auth:\n" + RunningSidecar.keys()
-                        + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER + "\n"
-                        + "        audiences: [main-service]\n        jwksUri: " + idp.jwksUri() + "\n")) {
+                RunningSidecar proxy = RunningSidecar.start(
+                        app.url(),
+                        "auth:\n" + RunningSidecar.keys()
+                                + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER
+                                + "\n"
+                                + "        audiences: [main-service]\n        jwksUri: " + idp.jwksUri() + "\n")) {
             String jwt = JwtFlowTest.token(good, Map.of(), Instant.now().plusSeconds(600));
-            assertThat(proxy.get("/echo", "Authorization", "Bearer " + jwt).statusCode()).isEqualTo(200);
+            assertThat(proxy.get("/echo", "Authorization", "Bearer " + jwt).statusCode())
+                    .isEqualTo(200);
 
             HttpResponse<String> ready = proxy.admin("/readyz");
             assertThat(ready.body()).contains("\"provider\":\"shop\"", "\"hasKeys\":true", "\"weakKeysSkipped\":1");

@@ -28,7 +28,8 @@ class WebSocketTunnelTest {
     @BeforeAll
     static void start() throws Exception {
         app = new WebSocketUpstream();
-        proxy = RunningSidecar.start(app.url(),
+        proxy = RunningSidecar.start(
+                app.url(),
                 "rules:\n"
                         + "  - path: /feed\n    methods: [GET]\n    upgrade: none\n    allow: authenticated\n"
                         + "  - path: /feed\n    deny: true\n");
@@ -44,18 +45,24 @@ class WebSocketTunnelTest {
     void textAndBinaryMessagesAreEchoedThroughTheTunnel() throws Exception {
         int before = app.connections();
         WsClient ws = WsClient.open(HTTP, proxy.port(), "/ws", AUTH);
-        assertThat(ws.socket().getSubprotocol()).as("Sec-WebSocket-Protocol passes both ways").isEqualTo("chat");
+        assertThat(ws.socket().getSubprotocol())
+                .as("Sec-WebSocket-Protocol passes both ways")
+                .isEqualTo("chat");
         ws.sendText("hello, tunnel");
         assertThat(ws.next(5000)).isEqualTo("hello, tunnel");
         byte[] blob = new byte[300_000];
         new Random(7).nextBytes(blob);
         ws.sendBinary(blob);
         assertThat((byte[]) ws.next(5000)).isEqualTo(blob);
-        assertThat(app.connections() - before).as("one dedicated application connection").isEqualTo(1);
+        assertThat(app.connections() - before)
+                .as("one dedicated application connection")
+                .isEqualTo(1);
 
         var seen = app.handshakes().get(app.handshakes().size() - 1);
         assertThat(seen.get("X-Auth-Subject")).isEqualTo("alice");
-        assertThat(seen.get("Authorization")).as("the credential is stripped as for any request").isNull();
+        assertThat(seen.get("Authorization"))
+                .as("the credential is stripped as for any request")
+                .isNull();
         assertThat(seen.get("Upgrade")).isEqualToIgnoringCase("websocket");
         assertThat(seen.get("Connection")).isEqualToIgnoringCase("upgrade");
         assertThat(seen.get("Sec-WebSocket-Key")).isNotBlank();
@@ -83,8 +90,10 @@ class WebSocketTunnelTest {
         int before = app.connections();
         assertThatThrownBy(() -> WsClient.open(HTTP, proxy.port(), "/ws"))
                 .isInstanceOf(ExecutionException.class)
-                .cause().isInstanceOf(WebSocketHandshakeException.class)
-                .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode())
+                .cause()
+                .isInstanceOf(WebSocketHandshakeException.class)
+                .satisfies(e -> assertThat(
+                                ((WebSocketHandshakeException) e).getResponse().statusCode())
                         .isEqualTo(401));
         assertThat(app.connections()).isEqualTo(before);
     }
@@ -95,26 +104,35 @@ class WebSocketTunnelTest {
         assertThat(proxy.get("/feed", AUTH).body()).isEqualTo("plain /feed");
         int afterPlain = app.connections();
         assertThatThrownBy(() -> WsClient.open(HTTP, proxy.port(), "/feed", AUTH))
-                .cause().isInstanceOf(WebSocketHandshakeException.class)
-                .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode())
+                .cause()
+                .isInstanceOf(WebSocketHandshakeException.class)
+                .satisfies(e -> assertThat(
+                                ((WebSocketHandshakeException) e).getResponse().statusCode())
                         .isEqualTo(403));
         assertThat(afterPlain - before).isLessThanOrEqualTo(1);
-        assertThat(app.connections()).as("the refused upgrade made no connection").isEqualTo(afterPlain);
+        assertThat(app.connections())
+                .as("the refused upgrade made no connection")
+                .isEqualTo(afterPlain);
     }
 
     @Test
     void anApplicationAnsweringOtherThan101IsRelayedAsAResponseAndTheConnectionCloses() throws Exception {
-        try (WebSocketUpstream app = new WebSocketUpstream(); RunningSidecar proxy = RunningSidecar.start(app.url());
+        try (WebSocketUpstream app = new WebSocketUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url());
                 RawHttp raw = new RawHttp(proxy.port())) {
             raw.send("GET /nows HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + RunningSidecar.KEY
                     + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
             String answer = raw.readToEnd();
-            assertThat(answer).startsWith("HTTP/1.1 403 ").contains("no websocket here")
+            assertThat(answer)
+                    .startsWith("HTTP/1.1 403 ")
+                    .contains("no websocket here")
                     .containsIgnoringCase("connection: close");
             await(() -> app.openConnections() == 0);
             assertThat(app.connections()).isEqualTo(1);
-            assertThat(app.openConnections()).as("the application's connection is closed, not pooled").isZero();
+            assertThat(app.openConnections())
+                    .as("the application's connection is closed, not pooled")
+                    .isZero();
             assertThat(metricOf(proxy, "auth_sidecar_tunnels_active")).isZero();
         }
     }
@@ -128,8 +146,8 @@ class WebSocketTunnelTest {
                     + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
             assertThat(raw.readUntil("plain /feed")).startsWith("HTTP/1.1 200 ");
             assertThat(raw.readUntil("\r\n\r\n")).startsWith("HTTP/1.1 101 ");
-            raw.send(CloseAtFrameBoundaryTest.frame(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame(
-                    "through the tunnel"), true));
+            raw.send(CloseAtFrameBoundaryTest.frame(
+                    new io.netty.handler.codec.http.websocketx.TextWebSocketFrame("through the tunnel"), true));
             byte[] echo = raw.input().readNBytes(2 + "through the tunnel".length());
             var frames = CloseAtFrameBoundaryTest.decode(echo, false);
             assertThat(frames).hasSize(1);
@@ -141,7 +159,8 @@ class WebSocketTunnelTest {
 
     @Test
     void h2cIsNeverTunneledAndTheApplicationDoesNotSeeIt() throws Exception {
-        try (TestUpstream echo = new TestUpstream(); RunningSidecar p = RunningSidecar.start(echo.url())) {
+        try (TestUpstream echo = new TestUpstream();
+                RunningSidecar p = RunningSidecar.start(echo.url())) {
             try (RawHttp raw = new RawHttp(p.port())) {
                 raw.send("GET /echo HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + RunningSidecar.KEY
                         + "\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
@@ -159,8 +178,8 @@ class WebSocketTunnelTest {
     @Test
     void withUpgradesOffAWebSocketRequestIsAPlainRequest() throws Exception {
         try (TestUpstream echo = new TestUpstream();
-                RunningSidecar p = RunningSidecar.start(echo.url(),
-                        "server:\n  listen: 127.0.0.1:0\n  upgrades: []\n")) {
+                RunningSidecar p =
+                        RunningSidecar.start(echo.url(), "server:\n  listen: 127.0.0.1:0\n  upgrades: []\n")) {
             try (RawHttp raw = new RawHttp(p.port())) {
                 raw.send("GET /echo HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " + RunningSidecar.KEY
                         + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
@@ -174,8 +193,8 @@ class WebSocketTunnelTest {
     @Test
     void anIdleTunnelIsClosedWith1001() throws Exception {
         try (WebSocketUpstream a = new WebSocketUpstream();
-                RunningSidecar p = RunningSidecar.start(a.url(),
-                        "server:\n  listen: 127.0.0.1:0\n  tunnelIdleTimeout: 400ms\n")) {
+                RunningSidecar p =
+                        RunningSidecar.start(a.url(), "server:\n  listen: 127.0.0.1:0\n  tunnelIdleTimeout: 400ms\n")) {
             WsClient ws = WsClient.open(HTTP, p.port(), "/ws", AUTH);
             for (int i = 0; i < 4; i++) {
                 Thread.sleep(200);
@@ -187,7 +206,8 @@ class WebSocketTunnelTest {
             assertThat(close.status()).isEqualTo(1001);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2000));
             await(() -> a.openConnections() == 0);
-            assertThat(metricOf(p, "auth_sidecar_tunnels_total{result=\"idle_timeout\"}")).isEqualTo(1);
+            assertThat(metricOf(p, "auth_sidecar_tunnels_total{result=\"idle_timeout\"}"))
+                    .isEqualTo(1);
         }
     }
 
@@ -206,7 +226,8 @@ class WebSocketTunnelTest {
             assertThat(close.status()).isEqualTo(1001);
             shutdown.join(5000);
             assertThat(shutdown.isAlive()).isFalse();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the tunnel did not hold the process")
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .as("the tunnel did not hold the process")
                     .isLessThan(Duration.ofSeconds(4));
         }
     }
@@ -226,7 +247,8 @@ class WebSocketTunnelTest {
     static long metricOf(RunningSidecar p, String name) throws Exception {
         for (String line : p.admin("/metrics").body().split("\n")) {
             if (line.startsWith(name + " ")) {
-                return (long) Double.parseDouble(line.substring(name.length() + 1).trim());
+                return (long)
+                        Double.parseDouble(line.substring(name.length() + 1).trim());
             }
         }
         return 0;

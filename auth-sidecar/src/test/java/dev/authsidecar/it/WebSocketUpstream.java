@@ -75,11 +75,12 @@ public final class WebSocketUpstream implements AutoCloseable {
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                         }
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                new Route());
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new Route());
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .sync()
+                .channel();
     }
 
     public String url() {
@@ -120,23 +121,35 @@ public final class WebSocketUpstream implements AutoCloseable {
             String path = request.uri();
             if (!request.headers().contains(HttpHeaderNames.UPGRADE)) {
                 request.release();
-                DefaultFullHttpResponse plain = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                        HttpResponseStatus.OK, ctx.alloc().buffer().writeBytes(("plain " + path).getBytes()));
-                plain.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, plain.content().readableBytes());
+                DefaultFullHttpResponse plain = new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.OK,
+                        ctx.alloc().buffer().writeBytes(("plain " + path).getBytes()));
+                plain.headers()
+                        .setInt(HttpHeaderNames.CONTENT_LENGTH, plain.content().readableBytes());
                 ctx.writeAndFlush(plain);
                 return;
             }
             if (!path.startsWith("/ws")) {
                 request.release();
-                DefaultFullHttpResponse refused = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                        HttpResponseStatus.FORBIDDEN, ctx.alloc().buffer().writeBytes("no websocket here".getBytes()));
-                refused.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, refused.content().readableBytes());
+                DefaultFullHttpResponse refused = new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.FORBIDDEN,
+                        ctx.alloc().buffer().writeBytes("no websocket here".getBytes()));
+                refused.headers()
+                        .setInt(
+                                HttpHeaderNames.CONTENT_LENGTH,
+                                refused.content().readableBytes());
                 ctx.writeAndFlush(refused);
                 return;
             }
             WebSocketServerProtocolConfig config = WebSocketServerProtocolConfig.newBuilder()
-                    .websocketPath(path).subprotocols("chat").checkStartsWith(false)
-                    .maxFramePayloadLength(MAX_MESSAGE).handleCloseFrames(true).dropPongFrames(true)
+                    .websocketPath(path)
+                    .subprotocols("chat")
+                    .checkStartsWith(false)
+                    .maxFramePayloadLength(MAX_MESSAGE)
+                    .handleCloseFrames(true)
+                    .dropPongFrames(true)
                     .build();
             ctx.pipeline().addLast(new WebSocketServerProtocolHandler(config));
             switch (path) {

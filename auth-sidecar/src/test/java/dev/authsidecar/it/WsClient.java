@@ -13,8 +13,7 @@ import java.util.concurrent.TimeUnit;
 /** The JDK's WebSocket client, with what it receives collected for assertions: whole messages and the close. */
 public final class WsClient implements WebSocket.Listener {
     /** A close frame received: its status code and reason. */
-    public record Close(int status, String reason) {
-    }
+    public record Close(int status, String reason) {}
 
     private final LinkedBlockingQueue<Object> messages = new LinkedBlockingQueue<>();
     private final CompletableFuture<Close> closed = new CompletableFuture<>();
@@ -23,25 +22,29 @@ public final class WsClient implements WebSocket.Listener {
     private WebSocket socket;
 
     /** What an HttpClient without {@code sslContext(…)} uses: such a client opens ws://, any other wss://. */
-    private static final javax.net.ssl.SSLContext SSL_DEFAULT = HttpClient.newHttpClient().sslContext();
+    private static final javax.net.ssl.SSLContext SSL_DEFAULT =
+            HttpClient.newHttpClient().sslContext();
 
     /** Opens {@code ws://localhost:port/path} ({@code wss://} with a client given its own SSLContext) with the given extra headers (name, value, …). */
     public static WsClient open(HttpClient http, int port, String path, String... headers) throws Exception {
         return openAsync(http, port, path, headers).get(10, TimeUnit.SECONDS);
     }
 
-    public static CompletableFuture<WsClient> openAsync(HttpClient http, int port, String path,
-            String... headers) {
+    public static CompletableFuture<WsClient> openAsync(HttpClient http, int port, String path, String... headers) {
         WsClient c = new WsClient();
-        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10)).subprotocols("chat");
+        WebSocket.Builder b = http.newWebSocketBuilder()
+                .connectTimeout(Duration.ofSeconds(10))
+                .subprotocols("chat");
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
-        return b.buildAsync(URI.create((http.sslContext() == SSL_DEFAULT ? "ws" : "wss") + "://localhost:" + port
-                + path), c).thenApply(ws -> {
-            c.socket = ws;
-            return c;
-        });
+        return b.buildAsync(
+                        URI.create((http.sslContext() == SSL_DEFAULT ? "ws" : "wss") + "://localhost:" + port + path),
+                        c)
+                .thenApply(ws -> {
+                    c.socket = ws;
+                    return c;
+                });
     }
 
     public WebSocket socket() {

@@ -14,20 +14,23 @@ class UpgradesTest {
     private static final Upgrades ON = new Upgrades(true, 1000);
 
     @ParameterizedTest(name = "{0} {1} Connection: {2} / Upgrade: {3} body={4} -> {5}")
-    @CsvSource(delimiter = '|', nullValues = "-", value = {
-        "GET    | HTTP/1.1 | Upgrade               | websocket            | false | true",
-        "GET    | HTTP/1.1 | keep-alive, Upgrade   | WebSocket            | false | true",
-        "GET    | HTTP/1.1 | UPGRADE               | websocket            | false | true",
-        "GET    | HTTP/1.1 | Upgrade               | h2c                  | false | false",
-        "GET    | HTTP/1.1 | Upgrade               | websocket, h2c       | false | false",
-        "GET    | HTTP/1.1 | Upgrade               | websocket/13         | false | false",
-        "GET    | HTTP/1.1 | keep-alive            | websocket            | false | false",
-        "GET    | HTTP/1.1 | -                     | websocket            | false | false",
-        "GET    | HTTP/1.1 | Upgrade               | -                    | false | false",
-        "GET    | HTTP/1.0 | Upgrade               | websocket            | false | false",
-        "POST   | HTTP/1.1 | Upgrade               | websocket            | false | false",
-        "GET    | HTTP/1.1 | Upgrade               | websocket            | true  | false",
-    })
+    @CsvSource(
+            delimiter = '|',
+            nullValues = "-",
+            value = {
+                "GET    | HTTP/1.1 | Upgrade               | websocket            | false | true",
+                "GET    | HTTP/1.1 | keep-alive, Upgrade   | WebSocket            | false | true",
+                "GET    | HTTP/1.1 | UPGRADE               | websocket            | false | true",
+                "GET    | HTTP/1.1 | Upgrade               | h2c                  | false | false",
+                "GET    | HTTP/1.1 | Upgrade               | websocket, h2c       | false | false",
+                "GET    | HTTP/1.1 | Upgrade               | websocket/13         | false | false",
+                "GET    | HTTP/1.1 | keep-alive            | websocket            | false | false",
+                "GET    | HTTP/1.1 | -                     | websocket            | false | false",
+                "GET    | HTTP/1.1 | Upgrade               | -                    | false | false",
+                "GET    | HTTP/1.0 | Upgrade               | websocket            | false | false",
+                "POST   | HTTP/1.1 | Upgrade               | websocket            | false | false",
+                "GET    | HTTP/1.1 | Upgrade               | websocket            | true  | false",
+            })
     void detects(String method, String version, String connection, String upgrade, boolean body, boolean expected) {
         HttpRequest r = new DefaultHttpRequest(HttpVersion.valueOf(version), HttpMethod.valueOf(method), "/ws");
         if (connection != null) {
@@ -37,7 +40,9 @@ class UpgradesTest {
             r.headers().set("Upgrade", upgrade);
         }
         assertThat(ON.isWebSocket(r, body)).isEqualTo(expected);
-        assertThat(new Upgrades(false, 1000).isWebSocket(r, body)).as("server.upgrades: []").isFalse();
+        assertThat(new Upgrades(false, 1000).isWebSocket(r, body))
+                .as("server.upgrades: []")
+                .isFalse();
     }
 
     @ParameterizedTest(name = "two Upgrade headers")

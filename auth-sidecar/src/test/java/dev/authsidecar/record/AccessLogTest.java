@@ -55,8 +55,11 @@ class AccessLogTest {
         assertThat(j.get("tunnelEnd").asText()).isEqualTo("idle_timeout");
         assertThat(j.get("bytesIn").asLong()).isEqualTo(5);
         assertThat(written(AccessLogConfig.Format.TEXT, r)).contains(" 101 ").contains(" tunnel=idle_timeout");
-        assertThat(new ObjectMapper().readTree(written(AccessLogConfig.Format.JSON, answered())).has("tunnelEnd"))
-                .as("plain requests have no tunnel field").isFalse();
+        assertThat(new ObjectMapper()
+                        .readTree(written(AccessLogConfig.Format.JSON, answered()))
+                        .has("tunnelEnd"))
+                .as("plain requests have no tunnel field")
+                .isFalse();
     }
 
     @Test
@@ -94,8 +97,9 @@ class AccessLogTest {
     @Test
     void textLinesAreOneReadableLine() {
         String line = written(AccessLogConfig.Format.TEXT, answered());
-        assertThat(line).contains(" GET /orders/42 200 1.234ms in=5 out=18 subject=alice auth=jwt/allowed "
-                + "upstream=200 id=req-1 proto=http/1.1 trace=4bf92f3577b34da6a3ce929d0e0e4736\n");
+        assertThat(line)
+                .contains(" GET /orders/42 200 1.234ms in=5 out=18 subject=alice auth=jwt/allowed "
+                        + "upstream=200 id=req-1 proto=http/1.1 trace=4bf92f3577b34da6a3ce929d0e0e4736\n");
     }
 
     @Test
@@ -120,8 +124,10 @@ class AccessLogTest {
     void traceIdsAreTakenOnlyFromWellFormedTraceparents() {
         assertThat(TraceContext.traceId(TRACEPARENT)).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
         assertThat(TraceContext.traceId(null)).isNull();
-        assertThat(TraceContext.traceId("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01")).isNull();
-        assertThat(TraceContext.traceId("00-00000000000000000000000000000000-00f067aa0ba902b7-01")).isNull();
+        assertThat(TraceContext.traceId("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"))
+                .isNull();
+        assertThat(TraceContext.traceId("00-00000000000000000000000000000000-00f067aa0ba902b7-01"))
+                .isNull();
         assertThat(TraceContext.traceId("garbage")).isNull();
     }
 

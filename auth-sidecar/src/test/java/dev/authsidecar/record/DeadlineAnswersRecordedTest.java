@@ -55,16 +55,18 @@ class DeadlineAnswersRecordedTest {
     void start() throws Exception {
         upstream = new TestUpstream();
         Path file = Files.createTempFile("sidecar", ".yaml");
-        Files.writeString(file, "server:\n  listen: 127.0.0.1:0\n  requestHeadTimeout: 300ms\n"
-                + "  requestBodyTimeout: 300ms\nupstream:\n  url: " + upstream.url() + "\nauth:\n"
-                + RunningSidecar.keys());
+        Files.writeString(
+                file,
+                "server:\n  listen: 127.0.0.1:0\n  requestHeadTimeout: 300ms\n"
+                        + "  requestBodyTimeout: 300ms\nupstream:\n  url: " + upstream.url() + "\nauth:\n"
+                        + RunningSidecar.keys());
         SidecarConfig config = ConfigLoader.load(file, List.of());
         Files.delete(file);
         group = Transport.NIO.newGroup(1, "deadline-test");
         authExecutor = Executors.newSingleThreadScheduledExecutor();
         authentication = new Authentication(config.auth(), authExecutor);
-        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", upstream.port()),
-                Transport.NIO, null);
+        UpstreamPool pool = new UpstreamPool(
+                config.upstream(), new InetSocketAddress("127.0.0.1", upstream.port()), Transport.NIO, null);
         Stages stages = Stages.of(config, authentication, dev.authsidecar.forward.Upstreams.of(pool));
         server = ProxyServer.bind(config.server(), () -> stages, group, Transport.NIO, recorder, null);
     }
@@ -95,8 +97,9 @@ class DeadlineAnswersRecordedTest {
         assertThat(line.get("authResult").asText()).isEqualTo("skipped");
         assertThat(line.get("requestId").asText()).isNotEmpty();
         assertThat(line.get("bytesOut").asLong()).isPositive();
-        assertThat(scrape()).contains("auth_sidecar_requests_total{auth_result=\"skipped\",method=\"INVALID\","
-                + "protocol=\"http/1.1\",status_class=\"4xx\"} 1.0");
+        assertThat(scrape())
+                .contains("auth_sidecar_requests_total{auth_result=\"skipped\",method=\"INVALID\","
+                        + "protocol=\"http/1.1\",status_class=\"4xx\"} 1.0");
         assertThat(upstream.requests()).isZero();
     }
 
@@ -113,15 +116,21 @@ class DeadlineAnswersRecordedTest {
         assertThat(line.get("method").asText()).isEqualTo("POST");
         assertThat(line.get("path").asText()).isEqualTo("/upload");
         assertThat(line.get("bytesIn").asLong()).isEqualTo(10);
-        assertThat(scrape()).contains("auth_sidecar_requests_total{auth_result=\"allowed\",method=\"POST\","
-                + "protocol=\"http/1.1\",status_class=\"4xx\"} 1.0");
+        assertThat(scrape())
+                .contains("auth_sidecar_requests_total{auth_result=\"allowed\",method=\"POST\","
+                        + "protocol=\"http/1.1\",status_class=\"4xx\"} 1.0");
     }
 
     @Test
     void anHttp2StreamWhoseBodyStopsGets408AndIsRecorded() throws Exception {
         try (RawH2 h2 = new RawH2(server.localAddress().getPort()).hello()) {
-            h2.headers(1, RawH2.get("/upload").method("POST").add("authorization", "Bearer " + RunningSidecar.KEY)
-                    .add("content-length", "100"), false);
+            h2.headers(
+                    1,
+                    RawH2.get("/upload")
+                            .method("POST")
+                            .add("authorization", "Bearer " + RunningSidecar.KEY)
+                            .add("content-length", "100"),
+                    false);
             h2.data(1, new byte[10], false);
             assertThat(h2.nextOn(1)).startsWith("HEADERS 1 :status=408");
         }
@@ -129,8 +138,9 @@ class DeadlineAnswersRecordedTest {
         assertThat(line.get("status").asInt()).isEqualTo(408);
         assertThat(line.get("protocol").asText()).isEqualTo("h2c");
         assertThat(line.get("path").asText()).isEqualTo("/upload");
-        assertThat(scrape()).contains("auth_sidecar_requests_total{auth_result=\"allowed\",method=\"POST\","
-                + "protocol=\"h2c\",status_class=\"4xx\"} 1.0");
+        assertThat(scrape())
+                .contains("auth_sidecar_requests_total{auth_result=\"allowed\",method=\"POST\","
+                        + "protocol=\"h2c\",status_class=\"4xx\"} 1.0");
     }
 
     /** Sends a header line every 50 ms (each one is activity; the head deadline is absolute) until answered. */

@@ -21,8 +21,14 @@ final class MetricsDocsTest {
     @Test
     void everyMetricIsDocumented() throws IOException {
         Metrics metrics = new Metrics();
-        metrics.bind(() -> 0, () -> List.of(new dev.authsidecar.authenticate.jwt.KeySetStatus("p", true,
-                java.time.Duration.ofSeconds(1), null, 1, 0)), () -> 0, () -> 0, () -> 0, () -> 0);
+        metrics.bind(
+                () -> 0,
+                () -> List.of(new dev.authsidecar.authenticate.jwt.KeySetStatus(
+                        "p", true, java.time.Duration.ofSeconds(1), null, 1, 0)),
+                () -> 0,
+                () -> 0,
+                () -> 0,
+                () -> 0);
         RequestRecord r = new RequestRecord();
         r.begin("GET", "id", null, "127.0.0.1");
         r.auth(RequestRecord.AuthResult.ALLOWED, "jwt", "alice");
@@ -32,7 +38,8 @@ final class MetricsDocsTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         metrics.write(out);
         String doc = Files.readString(DOC);
-        Matcher m = Pattern.compile("(?m)^# TYPE (auth_sidecar_\\w+) (\\w+)").matcher(out.toString(StandardCharsets.UTF_8));
+        Matcher m =
+                Pattern.compile("(?m)^# TYPE (auth_sidecar_\\w+) (\\w+)").matcher(out.toString(StandardCharsets.UTF_8));
         int found = 0;
         while (m.find()) {
             found++;

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.authsidecar.accept.TestPipelines;
-import dev.authsidecar.net.Transport;
 import dev.authsidecar.config.AccessLogConfig;
 import dev.authsidecar.config.ConfigLoader;
 import dev.authsidecar.config.SidecarConfig;
 import dev.authsidecar.forward.UpstreamPool;
+import dev.authsidecar.net.Transport;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.testing.ApiKeysOnly;
 import io.netty.buffer.ByteBuf;
@@ -59,14 +59,16 @@ final class RecordedAnswersTest {
 
         assertThat(line.get("method").isNull()).as(line.toString()).isTrue();
         assertThat(scrape.toString(StandardCharsets.UTF_8))
-                .contains("auth_sidecar_requests_total{auth_result=\"skipped\",method=\"INVALID\",protocol=\"http/1.1\",status_class=\"4xx\"} 1.0")
+                .contains(
+                        "auth_sidecar_requests_total{auth_result=\"skipped\",method=\"INVALID\",protocol=\"http/1.1\",status_class=\"4xx\"} 1.0")
                 .doesNotContain("method=\"GET\"");
         ch.finishAndReleaseAll();
     }
 
     private EmbeddedChannel channel() throws Exception {
         SidecarConfig config = ConfigLoader.defaults();
-        UpstreamPool pool = new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO, null);
+        UpstreamPool pool =
+                new UpstreamPool(config.upstream(), new InetSocketAddress("127.0.0.1", 9), Transport.NIO, null);
         Stages stages = ApiKeysOnly.stages(config, pool);
         return TestPipelines.client(config.server(), () -> stages, recorder);
     }

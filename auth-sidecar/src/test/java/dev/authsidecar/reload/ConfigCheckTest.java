@@ -89,9 +89,12 @@ class ConfigCheckTest {
             long open = opened - IdpClient.closed();
             assertThatThrownBy(() -> ConfigCheck.check(new ConfigSource(file, List.of())))
                     .isInstanceOf(ConfigException.class);
-            assertThat(IdpClient.opened()).as(file + ": the remote provider's client was opened")
+            assertThat(IdpClient.opened())
+                    .as(file + ": the remote provider's client was opened")
                     .isEqualTo(opened + 1);
-            assertThat(IdpClient.opened() - IdpClient.closed()).as(file + ": and closed again").isEqualTo(open);
+            assertThat(IdpClient.opened() - IdpClient.closed())
+                    .as(file + ": and closed again")
+                    .isEqualTo(open);
         }
     }
 }

@@ -63,14 +63,20 @@ final class ConfigReloaderTest {
             sidecar.await("the reload counted", SOON, () -> sidecar.reloads().successes() == 1);
 
             keys.write(Map.of("jwks.json", "{\"keys\": \"not a list\"}"));
-            sidecar.await("the broken key set refused", SOON, () -> sidecar.reloads().failures() == 1);
+            sidecar.await(
+                    "the broken key set refused", SOON, () -> sidecar.reloads().failures() == 1);
 
-            assertThat(sidecar.status("/echo", token(newKey))).as("the keys in force stay").isEqualTo(200);
-            assertThat(sidecar.reloads().lastFailure()).startsWith(config + ": auth.jwt.providers[0]: cannot use "
-                    + "jwksFile " + dir.resolve("jwt/jwks.json"));
+            assertThat(sidecar.status("/echo", token(newKey)))
+                    .as("the keys in force stay")
+                    .isEqualTo(200);
+            assertThat(sidecar.reloads().lastFailure())
+                    .startsWith(config + ": auth.jwt.providers[0]: cannot use " + "jwksFile "
+                            + dir.resolve("jwt/jwks.json"));
             Thread.sleep(500);
             assertThat(sidecar.reloads().failures()).as("polls retry quietly").isEqualTo(1);
-            assertThat(sidecar.logged()).filteredOn(l -> l.startsWith("WARN invalid configuration")).hasSize(1);
+            assertThat(sidecar.logged())
+                    .filteredOn(l -> l.startsWith("WARN invalid configuration"))
+                    .hasSize(1);
         }
     }
 
@@ -81,7 +87,8 @@ final class ConfigReloaderTest {
         JwksServer idp = new JwksServer().serve(key);
         String remote = "  jwt:\n    providers:\n      - name: shop\n        issuer: " + ISSUER + "\n"
                 + "        jwksUri: " + idp.jwksUri() + "\n";
-        Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(remote + "        audiences: [main-service]\n"));
+        Path config =
+                Files.writeString(dir.resolve("sidecar.yaml"), yaml(remote + "        audiences: [main-service]\n"));
         String misses = "auth_sidecar_credential_cache_requests_total{result=\"miss\"}";
         String fetches = "auth_sidecar_keyset_fetches_total{provider=\"shop\",result=\"success\"}";
 
@@ -115,7 +122,8 @@ final class ConfigReloaderTest {
         JwksServer idp = new JwksServer().serve(key);
         String remote = "  jwt:\n    providers:\n      - name: shop\n        issuer: " + ISSUER + "\n"
                 + "        jwksUri: " + idp.jwksUri() + "\n";
-        Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml(remote + "        audiences: [main-service]\n"));
+        Path config =
+                Files.writeString(dir.resolve("sidecar.yaml"), yaml(remote + "        audiences: [main-service]\n"));
         String opened = "auth_sidecar_idp_clients_opened_total";
         String closed = "auth_sidecar_idp_clients_closed_total";
 
@@ -125,15 +133,19 @@ final class ConfigReloaderTest {
             double closedBefore = sidecar.metric(closed);
 
             // Whole, in one rename: a reload that read the file half-written would build a stage without the provider.
-            Path next = Files.writeString(dir.resolve("sidecar.next"),
-                    yaml(remote + "        audiences: [main-service, billing]\n"));
+            Path next = Files.writeString(
+                    dir.resolve("sidecar.next"), yaml(remote + "        audiences: [main-service, billing]\n"));
             Files.move(next, config, StandardCopyOption.ATOMIC_MOVE);
             sidecar.await("the reload", SOON, () -> sidecar.reloads().successes() == 1);
 
             assertThat(sidecar.metric(opened)).as("the new stage's client").isEqualTo(openedBefore + 1);
-            sidecar.await("the replaced stage's client closed after its grace period", SOON,
+            sidecar.await(
+                    "the replaced stage's client closed after its grace period",
+                    SOON,
                     () -> metric(sidecar, closed) == closedBefore + 1);
-            assertThat(sidecar.status("/echo", token(key))).as("the new stage's client in use").isEqualTo(200);
+            assertThat(sidecar.status("/echo", token(key)))
+                    .as("the new stage's client in use")
+                    .isEqualTo(200);
             assertThat(idp.jwksRequests()).as("one fetch per stage").isEqualTo(2);
         } finally {
             idp.close();
@@ -154,29 +166,44 @@ final class ConfigReloaderTest {
 
         try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {
             assertThat(sidecar.status("/public/x", null)).isEqualTo(401);
-            Files.writeString(config, yaml("127.0.0.1:1", "  connectTimeout: 1s\n  responseHeadTimeout: 5s\n",
-                    "  publicPaths: [/public/**]\n"));
+            Files.writeString(
+                    config,
+                    yaml(
+                            "127.0.0.1:1",
+                            "  connectTimeout: 1s\n  responseHeadTimeout: 5s\n",
+                            "  publicPaths: [/public/**]\n"));
 
             sidecar.awaitStatus("/public/x", null, 200, SOON);
             sidecar.await("logged", SOON, () -> sidecar.logged().stream().anyMatch(l -> l.startsWith("WARN")));
 
             assertThat(sidecar.reloads().successes()).isEqualTo(1);
-            assertThat(sidecar.logged()).contains("WARN server.listen, upstream.connectTimeout changed in " + config
-                    + " but take effect only after a restart; the rest is applied");
-            assertThat(sidecar.logged()).anyMatch(l -> l.startsWith("INFO configuration reloaded from " + config
-                    + " after a change to " + config + ": "));
+            assertThat(sidecar.logged())
+                    .contains("WARN server.listen, upstream.connectTimeout changed in " + config
+                            + " but take effect only after a restart; the rest is applied");
+            assertThat(sidecar.logged())
+                    .anyMatch(l -> l.startsWith(
+                            "INFO configuration reloaded from " + config + " after a change to " + config + ": "));
 
             // Another change: the pending restart was reported already; only what is new is.
-            Files.writeString(config, yaml("127.0.0.1:1", "  connectTimeout: 1s\n  responseHeadTimeout: 5s\n",
-                    "  publicPaths: [/public/**, /more/**]\n"));
+            Files.writeString(
+                    config,
+                    yaml(
+                            "127.0.0.1:1",
+                            "  connectTimeout: 1s\n  responseHeadTimeout: 5s\n",
+                            "  publicPaths: [/public/**, /more/**]\n"));
             sidecar.awaitStatus("/more/x", null, 200, SOON);
-            Files.writeString(config, yaml("127.0.0.1:2", "  connectTimeout: 1s\n  responseHeadTimeout: 5s\n",
-                    "  publicPaths: [/public/**, /more/**]\n"));
+            Files.writeString(
+                    config,
+                    yaml(
+                            "127.0.0.1:2",
+                            "  connectTimeout: 1s\n  responseHeadTimeout: 5s\n",
+                            "  publicPaths: [/public/**, /more/**]\n"));
             sidecar.await("third reload", SOON, () -> sidecar.reloads().successes() == 3);
 
             assertThat(sidecar.logged().stream().filter(l -> l.contains("only after a restart")))
-                    .containsExactly("WARN server.listen, upstream.connectTimeout changed in " + config
-                            + " but take effect only after a restart; the rest is applied",
+                    .containsExactly(
+                            "WARN server.listen, upstream.connectTimeout changed in " + config
+                                    + " but take effect only after a restart; the rest is applied",
                             "WARN server.listen changed in " + config + " but takes effect only after a restart; "
                                     + "the rest is applied");
         }
@@ -186,8 +213,8 @@ final class ConfigReloaderTest {
     void pollingAloneNoticesAChange() throws Exception {
         Path keys = Files.writeString(dir.resolve("keys.yaml"), ReloadingSidecar.keys("bob", OTHER_KEY));
         Path config = Files.writeString(dir.resolve("sidecar.yaml"), yaml("  apiKeysFile: keys.yaml\n"));
-        ReloadTiming pollOnly = new ReloadTiming(Duration.ofMillis(50), Duration.ofMillis(100),
-                Duration.ofMillis(100), Duration.ofSeconds(1), false);
+        ReloadTiming pollOnly = new ReloadTiming(
+                Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1), false);
 
         try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, pollOnly)) {
             assertThat(sidecar.status("/echo", OTHER_KEY)).isEqualTo(200);
@@ -202,14 +229,20 @@ final class ConfigReloaderTest {
     @Test
     void fileEventsAloneNoticeAFolderSwap() throws Exception {
         KubernetesVolume volume = new KubernetesVolume(dir.resolve("config"));
-        volume.write(Map.of("sidecar.yaml", yaml("  apiKeysFile: keys.yaml\n"),
-                "keys.yaml", ReloadingSidecar.keys("bob", OTHER_KEY)));
-        ReloadTiming eventsOnly = new ReloadTiming(Duration.ofMillis(50), Duration.ofHours(1),
-                Duration.ofMillis(100), Duration.ofSeconds(1), true);
+        volume.write(Map.of(
+                "sidecar.yaml",
+                yaml("  apiKeysFile: keys.yaml\n"),
+                "keys.yaml",
+                ReloadingSidecar.keys("bob", OTHER_KEY)));
+        ReloadTiming eventsOnly = new ReloadTiming(
+                Duration.ofMillis(50), Duration.ofHours(1), Duration.ofMillis(100), Duration.ofSeconds(1), true);
 
         try (ReloadingSidecar sidecar = ReloadingSidecar.start(volume.file("sidecar.yaml"), eventsOnly)) {
-            volume.write(Map.of("sidecar.yaml", yaml("  apiKeysFile: keys.yaml\n"),
-                    "keys.yaml", ReloadingSidecar.keys("bob", OTHER_KEY, "carol", NEW_KEY)));
+            volume.write(Map.of(
+                    "sidecar.yaml",
+                    yaml("  apiKeysFile: keys.yaml\n"),
+                    "keys.yaml",
+                    ReloadingSidecar.keys("bob", OTHER_KEY, "carol", NEW_KEY)));
 
             Duration took = sidecar.awaitStatus("/echo", NEW_KEY, 200, Duration.ofSeconds(15));
 
@@ -226,7 +259,10 @@ final class ConfigReloaderTest {
 
         try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {
             Files.writeString(config, yaml(provider(jwks.toString())));
-            sidecar.await("refused while the file is missing", SOON, () -> sidecar.reloads().failures() == 1);
+            sidecar.await(
+                    "refused while the file is missing",
+                    SOON,
+                    () -> sidecar.reloads().failures() == 1);
             assertThat(sidecar.reloads().lastFailure()).contains("auth.jwt.providers[0].jwksFile: file not found");
 
             Files.createDirectories(jwks.getParent());
@@ -253,8 +289,8 @@ final class ConfigReloaderTest {
         }
 
         assertThat(heard.get(0).success()).isFalse();
-        assertThat(heard.get(0).reason()).isEqualTo(config + ": auth.forwardCredential: expected true or false, "
-                + "got 'maybe'");
+        assertThat(heard.get(0).reason())
+                .isEqualTo(config + ": auth.forwardCredential: expected true or false, " + "got 'maybe'");
         assertThat(heard.get(1)).isEqualTo(new ConfigReloads.Result(true, null));
     }
 
@@ -278,6 +314,8 @@ final class ConfigReloaderTest {
     }
 
     private static String token(RSAKey key) {
-        return Tokens.token(key, Tokens.claims(ISSUER, "alice", "main-service", Instant.now().plusSeconds(600)));
+        return Tokens.token(
+                key,
+                Tokens.claims(ISSUER, "alice", "main-service", Instant.now().plusSeconds(600)));
     }
 }

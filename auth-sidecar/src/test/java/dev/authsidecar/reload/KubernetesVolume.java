@@ -41,8 +41,8 @@ final class KubernetesVolume {
         try {
             Path data = dir.resolve("..data");
             Path old = Files.isSymbolicLink(data) ? dir.resolve(Files.readSymbolicLink(data)) : null;
-            Path fresh = dir.resolve("..2025_01_01_00_00_" + String.format("%02d", ++generation) + "."
-                    + System.nanoTime());
+            Path fresh =
+                    dir.resolve("..2025_01_01_00_00_" + String.format("%02d", ++generation) + "." + System.nanoTime());
             Files.createDirectory(fresh);
             for (Map.Entry<String, String> f : files.entrySet()) {
                 Files.writeString(fresh.resolve(f.getKey()), f.getValue());

@@ -3,6 +3,7 @@ package dev.authsidecar.reload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.authsidecar.it.TestUpstream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,8 +49,7 @@ final class ReloadUnderLoadTest {
         }
     }
 
-    private record Sample(Kind kind, long startNanos, long endNanos, int status, String error) {
-    }
+    private record Sample(Kind kind, long startNanos, long endNanos, int status, String error) {}
 
     @TempDir
     Path dir;
@@ -62,8 +61,8 @@ final class ReloadUnderLoadTest {
         try (TestUpstream app = new TestUpstream()) {
             secret.write(Map.of("keys.yaml", ReloadingSidecar.keys("stays", STAYS, "removed", REMOVED)));
             config.write(Map.of("sidecar.yaml", sidecarYaml(app.url(), "")));
-            try (ReloadingSidecar sidecar = ReloadingSidecar.start(config.file("sidecar.yaml"),
-                    ReloadingSidecar.FAST)) {
+            try (ReloadingSidecar sidecar =
+                    ReloadingSidecar.start(config.file("sidecar.yaml"), ReloadingSidecar.FAST)) {
                 ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
                 AtomicBoolean running = new AtomicBoolean(true);
                 ExecutorService load = Executors.newFixedThreadPool(4);
@@ -88,13 +87,20 @@ final class ReloadUnderLoadTest {
 
                 // An invalid ConfigMap is refused, counted once, and changes nothing.
                 config.write(Map.of("sidecar.yaml", sidecarYaml(app.url(), "  publicPath: [/public/**]\n")));
-                sidecar.await("the failure counted", Duration.ofSeconds(5), () -> sidecar.reloads().failures() == 1);
+                sidecar.await(
+                        "the failure counted",
+                        Duration.ofSeconds(5),
+                        () -> sidecar.reloads().failures() == 1);
                 Thread.sleep(600);
 
                 // Fixed again.
-                config.write(Map.of("sidecar.yaml", sidecarYaml(app.url(), "  publicPaths: [/public/**]\n"
-                        + "  forwardCredential: false\n")));
-                sidecar.await("the fix applied", Duration.ofSeconds(5), () -> sidecar.reloads().successes() == 3);
+                config.write(Map.of(
+                        "sidecar.yaml",
+                        sidecarYaml(app.url(), "  publicPaths: [/public/**]\n" + "  forwardCredential: false\n")));
+                sidecar.await(
+                        "the fix applied",
+                        Duration.ofSeconds(5),
+                        () -> sidecar.reloads().successes() == 3);
                 Thread.sleep(300);
 
                 running.set(false);
@@ -108,8 +114,10 @@ final class ReloadUnderLoadTest {
                 assertThat(sidecar.reloads().successes()).isEqualTo(3);
                 assertThat(sidecar.reloads().failures()).isEqualTo(1);
                 assertThat(sidecar.reloads().lastFailure()).isNull();
-                assertThat(sidecar.logged()).anySatisfy(line -> assertThat(line).startsWith("WARN invalid "
-                        + "configuration: " + config.file("sidecar.yaml") + ": auth.publicPath: unknown key"));
+                assertThat(sidecar.logged())
+                        .anySatisfy(line -> assertThat(line)
+                                .startsWith("WARN invalid " + "configuration: " + config.file("sidecar.yaml")
+                                        + ": auth.publicPath: unknown key"));
 
                 List<Sample> all = new ArrayList<>(samples);
                 assertThat(all).hasSizeGreaterThan(200);
@@ -129,8 +137,11 @@ final class ReloadUnderLoadTest {
     private static void checkOneChange(List<Sample> all, Kind kind, long changedAt) {
         List<Sample> mine = all.stream().filter(s -> s.kind() == kind).toList();
         assertThat(mine).as(kind + " samples").hasSizeGreaterThan(20);
-        long firstNew = mine.stream().filter(s -> s.status() == kind.after && s.status() != kind.before)
-                .mapToLong(Sample::endNanos).min().orElse(Long.MAX_VALUE);
+        long firstNew = mine.stream()
+                .filter(s -> s.status() == kind.after && s.status() != kind.before)
+                .mapToLong(Sample::endNanos)
+                .min()
+                .orElse(Long.MAX_VALUE);
         for (Sample s : mine) {
             assertThat(s.status()).as(kind + " answer").isIn(kind.before, kind.after);
             if (s.endNanos() < changedAt) {
@@ -145,8 +156,8 @@ final class ReloadUnderLoadTest {
         }
     }
 
-    private static void send(ReloadingSidecar sidecar, int first, AtomicBoolean running,
-            ConcurrentLinkedQueue<Sample> samples) {
+    private static void send(
+            ReloadingSidecar sidecar, int first, AtomicBoolean running, ConcurrentLinkedQueue<Sample> samples) {
         Kind[] kinds = Kind.values();
         for (int i = first; running.get(); i++) {
             Kind k = kinds[i % kinds.length];

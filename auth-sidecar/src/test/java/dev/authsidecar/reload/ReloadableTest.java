@@ -60,13 +60,22 @@ final class ReloadableTest {
         assertThat(e.upstream().responseHeadTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(e.server().listen()).isEqualTo(new HostPort("127.0.0.1", 1));
         assertThat(e.server().ioThreads()).isZero();
-        assertThat(e.upstream()).usingRecursiveComparison().ignoringFields("responseHeadTimeout")
+        assertThat(e.upstream())
+                .usingRecursiveComparison()
+                .ignoringFields("responseHeadTimeout")
                 .isEqualTo(running.upstream());
         assertThat(e.admin()).isEqualTo(running.admin());
         assertThat(e.shutdown()).isEqualTo(running.shutdown());
         assertThat(e.accessLog()).isEqualTo(running.accessLog());
-        assertThat(plan.needRestart()).containsExactly("server.listen", "server.ioThreads", "upstream.url",
-                "upstream.idleTimeout", "admin.listen", "shutdown.drainDelay", "accessLog.format");
+        assertThat(plan.needRestart())
+                .containsExactly(
+                        "server.listen",
+                        "server.ioThreads",
+                        "upstream.url",
+                        "upstream.idleTimeout",
+                        "admin.listen",
+                        "shutdown.drainDelay",
+                        "accessLog.format");
     }
 
     @Test
@@ -108,13 +117,16 @@ final class ReloadableTest {
             // The upstream's TLS files need an https:// url, and the client certificate comes with its key.
             boolean upstreamTls = key.path().matches("upstream\\.(caFile|certFile|keyFile)");
             List<ConfigOverride> base = upstreamTls
-                    ? List.of(new ConfigOverride("upstream.url", "https://127.0.0.1:8443", "test")) : List.of();
+                    ? List.of(new ConfigOverride("upstream.url", "https://127.0.0.1:8443", "test"))
+                    : List.of();
             SidecarConfig running = ConfigLoader.load(file, base);
             List<ConfigOverride> changed = new java.util.ArrayList<>(base);
             changed.add(new ConfigOverride(key.path(), otherValue(key), "test"));
             if (key.path().equals("upstream.certFile") || key.path().equals("upstream.keyFile")) {
-                changed.add(new ConfigOverride(key.path().equals("upstream.certFile") ? "upstream.keyFile"
-                        : "upstream.certFile", "other.pem", "test"));
+                changed.add(new ConfigOverride(
+                        key.path().equals("upstream.certFile") ? "upstream.keyFile" : "upstream.certFile",
+                        "other.pem",
+                        "test"));
             }
             SidecarConfig loaded = ConfigLoader.load(file, changed);
             assertThat(loaded).as(key.path() + ": " + changed).isNotEqualTo(running);
@@ -138,10 +150,11 @@ final class ReloadableTest {
     /** A valid value that differs from the one {@link #eachKeyIsAppliedOrWaitsForARestartAsDeclared} runs with. */
     private static String otherValue(ConfigKey key) {
         String special = Map.of(
-                "server.tls.clientAuth", "optional",
-                "auth.payloadHeader", "X-Auth-Claims",
-                "auth.apiKeysFile", "keys.yaml",
-                "auth.introspection.endpoint", "https://other.example/introspect").get(key.path());
+                        "server.tls.clientAuth", "optional",
+                        "auth.payloadHeader", "X-Auth-Claims",
+                        "auth.apiKeysFile", "keys.yaml",
+                        "auth.introspection.endpoint", "https://other.example/introspect")
+                .get(key.path());
         if (special != null) {
             return special;
         }
@@ -175,6 +188,7 @@ final class ReloadableTest {
         Reloadable.Plan plan = Reloadable.plan(running, loaded);
 
         assertThat(plan.needRestart()).containsExactly("upstream.grpc");
-        assertThat(plan.effective().upstream().grpc()).isEqualTo(running.upstream().grpc());
+        assertThat(plan.effective().upstream().grpc())
+                .isEqualTo(running.upstream().grpc());
     }
 }

@@ -19,14 +19,16 @@ import org.slf4j.LoggerFactory;
 /** The sidecar started in-process from a file, with reload on, and what the reload tests look at. */
 final class ReloadingSidecar implements AutoCloseable {
     /** Reacts within a few hundred milliseconds, so the tests stay short. */
-    static final ReloadTiming FAST = new ReloadTiming(Duration.ofMillis(50), Duration.ofMillis(200),
-            Duration.ofMillis(500), Duration.ofSeconds(2), true);
+    static final ReloadTiming FAST = new ReloadTiming(
+            Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofSeconds(2), true);
 
     private final Sidecar sidecar;
     private final ConfigReloads reloads;
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private ReloadingSidecar(Path config, ReloadTiming timing) throws Exception {
         log.start();
@@ -51,13 +53,16 @@ final class ReloadingSidecar implements AutoCloseable {
 
     /** What the reloader logged: "LEVEL message". */
     List<String> logged() {
-        return log.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
+        return log.list.stream()
+                .map(e -> e.getLevel() + " " + e.getFormattedMessage())
+                .toList();
     }
 
     /** The status of {@code GET path}, with {@code key} as bearer token unless null. */
     int status(String path, String key) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + sidecar.proxyAddress().getPort() + path)).timeout(Duration.ofSeconds(10));
+        HttpRequest.Builder b = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + sidecar.proxyAddress().getPort() + path))
+                .timeout(Duration.ofSeconds(10));
         if (key != null) {
             b.header("Authorization", "Bearer " + key);
         }
@@ -66,11 +71,19 @@ final class ReloadingSidecar implements AutoCloseable {
 
     /** The value of one sample on the admin port's /metrics, e.g. {@code name{label="v"}}; 0 when absent. */
     double metric(String sample) throws Exception {
-        String body = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + sidecar.adminAddress().getPort() + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return body.lines().filter(l -> l.startsWith(sample + " ")).mapToDouble(l -> Double.parseDouble(
-                l.substring(sample.length() + 1).strip())).findFirst().orElse(0);
+        String body = client.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                        + sidecar.adminAddress().getPort() + "/metrics"))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        return body.lines()
+                .filter(l -> l.startsWith(sample + " "))
+                .mapToDouble(
+                        l -> Double.parseDouble(l.substring(sample.length() + 1).strip()))
+                .findFirst()
+                .orElse(0);
     }
 
     /** @return how long it took until {@code GET path} with {@code key} was answered {@code expected} */
@@ -102,8 +115,11 @@ final class ReloadingSidecar implements AutoCloseable {
     static String keys(String... nameThenKey) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < nameThenKey.length; i += 2) {
-            sb.append("- name: ").append(nameThenKey[i]).append("\n  sha256: ")
-                    .append(RunningSidecar.sha256(nameThenKey[i + 1])).append('\n');
+            sb.append("- name: ")
+                    .append(nameThenKey[i])
+                    .append("\n  sha256: ")
+                    .append(RunningSidecar.sha256(nameThenKey[i + 1]))
+                    .append('\n');
         }
         return sb.toString();
     }

@@ -60,10 +60,13 @@ final class TlsRotationTest {
         ((Logger) LoggerFactory.getLogger(ServerTls.class)).addAppender(tlsLog);
 
         try (TestUpstream upstream = new TestUpstream()) {
-            Files.writeString(config, "server:\n  listen: 127.0.0.1:0\n  tls:\n    provider: " + provider + "\n"
-                    + "    certFile: tls/tls.crt\n"
-                    + "    keyFile: tls/tls.key\nupstream:\n  url: " + upstream.url() + "\nadmin:\n  listen: 127.0.0.1:0\n"
-                    + "auth:\n" + RunningSidecar.keys() + "shutdown:\n  drainDelay: 0s\n  timeout: 2s\n");
+            Files.writeString(
+                    config,
+                    "server:\n  listen: 127.0.0.1:0\n  tls:\n    provider: " + provider + "\n"
+                            + "    certFile: tls/tls.crt\n"
+                            + "    keyFile: tls/tls.key\nupstream:\n  url: " + upstream.url()
+                            + "\nadmin:\n  listen: 127.0.0.1:0\n"
+                            + "auth:\n" + RunningSidecar.keys() + "shutdown:\n  drainDelay: 0s\n  timeout: 2s\n");
             try (ReloadingSidecar sidecar = ReloadingSidecar.start(config, ReloadingSidecar.FAST)) {
                 int port = sidecar.sidecar().proxyAddress().getPort();
                 SSLContext trust = TestCertificates.clientContext(ca.cert(), null);
@@ -74,21 +77,28 @@ final class TlsRotationTest {
 
                     secret.write(Map.of("tls.crt", pem(second, "chain"), "tls.key", pem(second, "key")));
                     awaitServing(load, second, sidecar);
-                    assertThat(sidecar.metric("auth_sidecar_tls_reloads_total{result=\"success\"}")).isEqualTo(1);
+                    assertThat(sidecar.metric("auth_sidecar_tls_reloads_total{result=\"success\"}"))
+                            .isEqualTo(1);
                     assertThat(sidecar.metric(
-                            "auth_sidecar_tls_certificate_expiry_timestamp_seconds{certificate=\"serving\"}"))
+                                    "auth_sidecar_tls_certificate_expiry_timestamp_seconds{certificate=\"serving\"}"))
                             .isEqualTo(second.cert().getNotAfter().toInstant().getEpochSecond());
 
                     // A broken update: the third certificate with the second's key.
                     secret.write(Map.of("tls.crt", pem(third, "chain"), "tls.key", pem(second, "key")));
-                    sidecar.await("the broken update counted", Duration.ofSeconds(10), () -> metricQuietly(sidecar,
-                            "auth_sidecar_tls_reloads_total{result=\"failure\"}") == 1);
+                    sidecar.await(
+                            "the broken update counted",
+                            Duration.ofSeconds(10),
+                            () -> metricQuietly(sidecar, "auth_sidecar_tls_reloads_total{result=\"failure\"}") == 1);
                     int served = load.handshakes.get();
                     sidecar.await("more handshakes", Duration.ofSeconds(10), () -> load.handshakes.get() > served + 5);
                     assertThat(load.lastSerial.get()).isEqualTo(second.cert().getSerialNumber());
                     Thread.sleep(1000); // several polls: the broken file is reported once, not once per poll
-                    assertThat(warnings(tlsLog)).hasSize(1).first().asString()
-                            .contains("server.tls.keyFile").contains("keeping the certificate in force");
+                    assertThat(warnings(tlsLog))
+                            .hasSize(1)
+                            .first()
+                            .asString()
+                            .contains("server.tls.keyFile")
+                            .contains("keeping the certificate in force");
 
                     secret.write(Map.of("tls.crt", pem(third, "chain"), "tls.key", pem(third, "key")));
                     awaitServing(load, third, sidecar);
@@ -98,9 +108,11 @@ final class TlsRotationTest {
                 assertThat(load.failures).as("failed requests").isEmpty();
                 assertThat(load.handshakes.get()).isGreaterThan(20);
                 assertThat(load.keepAliveRequests.get()).isGreaterThan(20);
-                assertThat(load.keepAliveSerial.get()).as("the keep-alive connection kept its first certificate")
+                assertThat(load.keepAliveSerial.get())
+                        .as("the keep-alive connection kept its first certificate")
                         .isEqualTo(first.cert().getSerialNumber());
-                assertThat(sidecar.metric("auth_sidecar_tls_handshake_failures_total{reason=\"other\"}")).isZero();
+                assertThat(sidecar.metric("auth_sidecar_tls_handshake_failures_total{reason=\"other\"}"))
+                        .isZero();
             }
         } finally {
             ((Logger) LoggerFactory.getLogger(ServerTls.class)).detachAppender(tlsLog);
@@ -108,8 +120,10 @@ final class TlsRotationTest {
     }
 
     private static List<String> warnings(ListAppender<ILoggingEvent> log) {
-        return log.list.stream().filter(e -> e.getLevel().toString().equals("WARN"))
-                .map(ILoggingEvent::getFormattedMessage).toList();
+        return log.list.stream()
+                .filter(e -> e.getLevel().toString().equals("WARN"))
+                .map(ILoggingEvent::getFormattedMessage)
+                .toList();
     }
 
     private static double metricQuietly(ReloadingSidecar s, String sample) {
@@ -122,7 +136,9 @@ final class TlsRotationTest {
 
     private static void awaitServing(Load load, TestCertificates.Issued cert, ReloadingSidecar sidecar)
             throws InterruptedException {
-        sidecar.await("new connections get " + cert.cert().getSerialNumber(), Duration.ofSeconds(10),
+        sidecar.await(
+                "new connections get " + cert.cert().getSerialNumber(),
+                Duration.ofSeconds(10),
                 () -> cert.cert().getSerialNumber().equals(load.lastSerial.get()));
     }
 
@@ -168,10 +184,12 @@ final class TlsRotationTest {
                     s.startHandshake();
                     OutputStream out = s.getOutputStream();
                     out.write(("GET /ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer "
-                            + RunningSidecar.KEY + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                                    + RunningSidecar.KEY + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
                     out.flush();
-                    String status = new BufferedReader(new InputStreamReader(s.getInputStream(),
-                            StandardCharsets.US_ASCII)).readLine();
+                    String status = new BufferedReader(
+                                    new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                            .readLine();
                     if (status == null || !status.startsWith("HTTP/1.1 200")) {
                         failures.add("new connection: " + status);
                     }
@@ -184,20 +202,27 @@ final class TlsRotationTest {
         }
 
         private void keepAlive() {
-            HttpClient client = HttpClient.newBuilder().sslContext(trust).version(HttpClient.Version.HTTP_1_1).build();
+            HttpClient client = HttpClient.newBuilder()
+                    .sslContext(trust)
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build();
             while (running.get()) {
                 try {
-                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-                            URI.create("https://localhost:" + port + "/ping"))
-                            .header("Authorization", "Bearer " + RunningSidecar.KEY)
-                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r = client.send(
+                            HttpRequest.newBuilder(URI.create("https://localhost:" + port + "/ping"))
+                                    .header("Authorization", "Bearer " + RunningSidecar.KEY)
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() != 200) {
                         failures.add("keep-alive: " + r.statusCode());
                     }
-                    keepAliveSerial.compareAndSet(null, ((X509Certificate) r.sslSession().orElseThrow()
-                            .getPeerCertificates()[0]).getSerialNumber());
-                    BigInteger now = ((X509Certificate) r.sslSession().orElseThrow().getPeerCertificates()[0])
-                            .getSerialNumber();
+                    keepAliveSerial.compareAndSet(
+                            null,
+                            ((X509Certificate) r.sslSession().orElseThrow().getPeerCertificates()[0])
+                                    .getSerialNumber());
+                    BigInteger now =
+                            ((X509Certificate) r.sslSession().orElseThrow().getPeerCertificates()[0]).getSerialNumber();
                     if (!now.equals(keepAliveSerial.get())) {
                         failures.add("keep-alive connection was replaced: " + now);
                     }

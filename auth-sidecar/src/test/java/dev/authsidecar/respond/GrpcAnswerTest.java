@@ -51,14 +51,16 @@ class GrpcAnswerTest {
 
     @Test
     void trailersOnlyShapeKeepsTheChallenge() {
-        FullHttpResponse r = ProblemResponses.of(Failure.INSUFFICIENT_SCOPE, "needs scope write", "id-1", "write",
-                true);
+        FullHttpResponse r =
+                ProblemResponses.of(Failure.INSUFFICIENT_SCOPE, "needs scope write", "id-1", "write", true);
         assertThat(r.status().code()).isEqualTo(200);
         assertThat(r.content().readableBytes()).isZero();
         assertThat(r.headers().get("content-type")).isEqualTo("application/grpc");
         assertThat(r.headers().get("grpc-status")).isEqualTo("7");
         assertThat(r.headers().get("grpc-message")).isEqualTo("Insufficient scope: needs scope write");
-        assertThat(r.headers().get("www-authenticate")).contains("insufficient_scope").contains("scope=\"write\"");
+        assertThat(r.headers().get("www-authenticate"))
+                .contains("insufficient_scope")
+                .contains("scope=\"write\"");
         assertThat(r.headers().get("x-request-id")).isEqualTo("id-1");
         r.release();
     }

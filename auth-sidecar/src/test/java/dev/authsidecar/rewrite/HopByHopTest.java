@@ -11,11 +11,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 final class HopByHopTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
-        "Proxy-Authenticate", "Proxy-Authorization", "CONNECTION", "keep-alive", "proxy-connection", "te",
-        "PROXY-AUTHORIZATION", "upgrade",
-    })
+    @ValueSource(
+            strings = {
+                "Connection",
+                "Keep-Alive",
+                "Proxy-Connection",
+                "TE",
+                "Trailer",
+                "Transfer-Encoding",
+                "Upgrade",
+                "Proxy-Authenticate",
+                "Proxy-Authorization",
+                "CONNECTION",
+                "keep-alive",
+                "proxy-connection",
+                "te",
+                "PROXY-AUTHORIZATION",
+                "upgrade",
+            })
     void stripsTheFixedSetInAnyCase(String name) {
         HttpHeaders h = headers().add(name, "x");
 
@@ -28,7 +41,11 @@ final class HopByHopTest {
     @ParameterizedTest
     @ValueSource(strings = {"X-A, X-B", "x-a,x-b", "X-A ,\tX-B", ",X-A,, X-B,", "close, X-A, x-b"})
     void stripsHeadersListedInConnection(String connection) {
-        HttpHeaders h = headers().add("Connection", connection).add("X-A", "1").add("x-b", "2").add("X-C", "3");
+        HttpHeaders h = headers()
+                .add("Connection", connection)
+                .add("X-A", "1")
+                .add("x-b", "2")
+                .add("X-C", "3");
 
         HopByHop.strip(h);
 
@@ -37,8 +54,14 @@ final class HopByHopTest {
 
     @Test
     void stripsHeadersListedInEveryConnectionHeader() {
-        HttpHeaders h = headers().add("Connection", "X-A").add("connection", "x-b").add("CONNECTION", "keep-alive")
-                .add("X-A", "1").add("X-A", "2").add("X-B", "3").add("X-C", "4");
+        HttpHeaders h = headers()
+                .add("Connection", "X-A")
+                .add("connection", "x-b")
+                .add("CONNECTION", "keep-alive")
+                .add("X-A", "1")
+                .add("X-A", "2")
+                .add("X-B", "3")
+                .add("X-C", "4");
 
         HopByHop.strip(h);
 

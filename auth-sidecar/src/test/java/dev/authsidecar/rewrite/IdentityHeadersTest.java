@@ -13,19 +13,40 @@ import org.junit.jupiter.params.provider.ValueSource;
 final class IdentityHeadersTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "X-Auth-Subject", "x-auth-subject", "X-AUTH-SUBJECT", "x_auth_subject", "X.Auth.User", "X-Auth-Method",
-        "X-AUTH-anything", "x_Auth.m", "X.auth_Roles", "x-auth--subject",
-    })
+    @ValueSource(
+            strings = {
+                "X-Auth-Subject",
+                "x-auth-subject",
+                "X-AUTH-SUBJECT",
+                "x_auth_subject",
+                "X.Auth.User",
+                "X-Auth-Method",
+                "X-AUTH-anything",
+                "x_Auth.m",
+                "X.auth_Roles",
+                "x-auth--subject",
+            })
     void recognizesAliases(String name) {
         assertThat(IdentityHeaders.isIdentityAlias(name)).isTrue();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "X-Authorization", "X-Auth", "X-Auth-", "x_auth_", "Authorization", "X-Author", "XAuth-Subject",
-        "X-Auth Subject", "Y-Auth-Subject", "X-Aut-Subject", "X-Forwarded-For", "Auth-Subject", "",
-    })
+    @ValueSource(
+            strings = {
+                "X-Authorization",
+                "X-Auth",
+                "X-Auth-",
+                "x_auth_",
+                "Authorization",
+                "X-Author",
+                "XAuth-Subject",
+                "X-Auth Subject",
+                "Y-Auth-Subject",
+                "X-Aut-Subject",
+                "X-Forwarded-For",
+                "Auth-Subject",
+                "",
+            })
     void ignoresOtherNames(String name) {
         assertThat(IdentityHeaders.isIdentityAlias(name)).isFalse();
     }
@@ -35,14 +56,23 @@ final class IdentityHeadersTest {
 
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> everyTcharInEveryReservedHeader() {
         java.util.List<org.junit.jupiter.params.provider.Arguments> rows = new java.util.ArrayList<>();
-        for (String header : java.util.List.of("x-auth-subject", "x-auth-method", "x-auth-issuer", "x-auth-scopes",
-                "x-auth-client", "x-auth-email", "x-auth-claims", "x-forwarded-for", "x-forwarded-proto",
+        for (String header : java.util.List.of(
+                "x-auth-subject",
+                "x-auth-method",
+                "x-auth-issuer",
+                "x-auth-scopes",
+                "x-auth-client",
+                "x-auth-email",
+                "x-auth-claims",
+                "x-forwarded-for",
+                "x-forwarded-proto",
                 "x-forwarded-host")) {
             for (char p : TCHAR_PUNCTUATION.toCharArray()) {
                 rows.add(org.junit.jupiter.params.provider.Arguments.of(header, header.replace('-', p)));
-                rows.add(org.junit.jupiter.params.provider.Arguments.of(header,
-                        header.toUpperCase(java.util.Locale.ROOT).replaceFirst("-",
-                                java.util.regex.Matcher.quoteReplacement(String.valueOf(p)))));
+                rows.add(org.junit.jupiter.params.provider.Arguments.of(
+                        header,
+                        header.toUpperCase(java.util.Locale.ROOT)
+                                .replaceFirst("-", java.util.regex.Matcher.quoteReplacement(String.valueOf(p)))));
             }
         }
         return rows.stream();
@@ -62,8 +92,16 @@ final class IdentityHeadersTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"X-Forwarded-Fo", "X-Forwarded-Form", "X-Forwarded-Port", "XForwarded-For",
-        "X-ForwardedFor", "Forwarded-For", "X-Forwarded"})
+    @ValueSource(
+            strings = {
+                "X-Forwarded-Fo",
+                "X-Forwarded-Form",
+                "X-Forwarded-Port",
+                "XForwarded-For",
+                "X-ForwardedFor",
+                "Forwarded-For",
+                "X-Forwarded"
+            })
     void namesThatDoNotFoldToAForwardedHeaderAreKept(String name) {
         HttpHeaders h = new DefaultHttpHeaders().add(name, "v");
 
@@ -74,10 +112,16 @@ final class IdentityHeadersTest {
 
     @Test
     void stripIncomingRemovesEveryAliasAndEveryValue() {
-        HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders()
-                .add("X-Auth-Subject", "admin").add("x-auth-subject", "root")
-                .add("x_auth_subject", "admin").add("X.Auth.User", "admin").add("X-AUTH-METHOD", "api-key")
-                .add("X-Authorization", "keep").add("Host", "keep");
+        HttpHeaders h = DefaultHttpHeadersFactory.headersFactory()
+                .withValidation(false)
+                .newHeaders()
+                .add("X-Auth-Subject", "admin")
+                .add("x-auth-subject", "root")
+                .add("x_auth_subject", "admin")
+                .add("X.Auth.User", "admin")
+                .add("X-AUTH-METHOD", "api-key")
+                .add("X-Authorization", "keep")
+                .add("Host", "keep");
 
         IdentityHeaders.stripIncoming(h);
 

@@ -20,8 +20,22 @@ final class RequestIdsTest {
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
-    @ValueSource(strings = {"", "a b", "a\tb", "a\r\nb", "a\nX-Injected: 1", "a,b", "a;b", "\"a\"", "a\u0000",
-        "\u00e9", "a\u007f", "<script>", "a%0d"})
+    @ValueSource(
+            strings = {
+                "",
+                "a b",
+                "a\tb",
+                "a\r\nb",
+                "a\nX-Injected: 1",
+                "a,b",
+                "a;b",
+                "\"a\"",
+                "a\u0000",
+                "\u00e9",
+                "a\u007f",
+                "<script>",
+                "a%0d"
+            })
     void replacesInsaneIds(String id) {
         assertThat(RequestIds.isSane(id)).isFalse();
         assertThat(RequestIds.accept(id)).matches(UUID_V4);

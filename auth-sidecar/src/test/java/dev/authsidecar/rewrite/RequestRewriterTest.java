@@ -22,15 +22,21 @@ final class RequestRewriterTest {
     @Test
     void replacesSpoofedIdentityWithTheVerifiedOne() {
         HttpRequest r = request();
-        r.headers().add("X-Auth-Subject", "admin").add("x_auth_subject", "admin").add("X.Auth.User", "root")
-                .add("X-Auth-Method", "none").add("X-Auth-Roles", "admin");
+        r.headers()
+                .add("X-Auth-Subject", "admin")
+                .add("x_auth_subject", "admin")
+                .add("X.Auth.User", "root")
+                .add("X-Auth-Method", "none")
+                .add("X-Auth-Roles", "admin");
 
         rewrite(rewriter, r, ALICE);
 
         assertThat(r.headers().getAll("x-auth-subject")).containsExactly("alice");
         assertThat(r.headers().getAll("x-auth-method")).containsExactly("api-key");
-        assertThat(r.headers().names()).noneMatch(n -> IdentityHeaders.isIdentityAlias(n)
-                && !n.equalsIgnoreCase("x-auth-subject") && !n.equalsIgnoreCase("x-auth-method"));
+        assertThat(r.headers().names())
+                .noneMatch(n -> IdentityHeaders.isIdentityAlias(n)
+                        && !n.equalsIgnoreCase("x-auth-subject")
+                        && !n.equalsIgnoreCase("x-auth-method"));
     }
 
     @Test
@@ -121,7 +127,9 @@ final class RequestRewriterTest {
     @Test
     void lookAlikesOfTheForwardedHeadersNeverReachTheApplication() {
         HttpRequest r = request();
-        r.headers().add("X_Forwarded_For", "6.6.6.6").add("x.forwarded.proto", "https")
+        r.headers()
+                .add("X_Forwarded_For", "6.6.6.6")
+                .add("x.forwarded.proto", "https")
                 .add("X~Forwarded~Host", "evil.example");
 
         rewrite(new RequestRewriter(false, true, "127.0.0.1:8080"), r, ALICE);

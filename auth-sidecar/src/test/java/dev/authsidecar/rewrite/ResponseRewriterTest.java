@@ -29,8 +29,14 @@ final class ResponseRewriterTest {
         "false, true,  false, true,  true,         , keep-alive",
         "false, true,  true,  false, false,        , close",
     })
-    void framesTheBodyForTheClient(boolean length, boolean bodiless, boolean http11, boolean keepAlive,
-            boolean expectedKeepAlive, String expectedTe, String expectedConnection) {
+    void framesTheBodyForTheClient(
+            boolean length,
+            boolean bodiless,
+            boolean http11,
+            boolean keepAlive,
+            boolean expectedKeepAlive,
+            String expectedTe,
+            String expectedConnection) {
         HttpResponse r = response();
         if (length) {
             r.headers().set("Content-Length", "5");
@@ -118,7 +124,9 @@ final class ResponseRewriterTest {
         boolean keepAlive = ResponseRewriter.rewrite(r, ID, false, true, true);
 
         boolean framed = h.contains("content-length") || h.contains("transfer-encoding");
-        assertThat(framed || !keepAlive).as("body length known, or delimited by close").isTrue();
+        assertThat(framed || !keepAlive)
+                .as("body length known, or delimited by close")
+                .isTrue();
     }
 
     private static HttpResponse response() {

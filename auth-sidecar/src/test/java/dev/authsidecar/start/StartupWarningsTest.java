@@ -24,9 +24,10 @@ final class StartupWarningsTest {
     void noCredentialSourceAtAllIsAWarning() throws Exception {
         List<String> warnings = warningsAtStart(ConfigLoader.load(null, EPHEMERAL));
 
-        assertThat(warnings).containsExactly("no credential source is configured (no API keys, JWT providers, "
-                + "introspection or client certificates): every request that a public path or an anonymous rule does not let in will be "
-                + "refused with 401");
+        assertThat(warnings)
+                .containsExactly("no credential source is configured (no API keys, JWT providers, "
+                        + "introspection or client certificates): every request that a public path or an anonymous rule does not let in will be "
+                        + "refused with 401");
     }
 
     @Test
@@ -39,14 +40,16 @@ final class StartupWarningsTest {
         String rule = "rules:\n  - path: /internal/**\n    require: {authMethods: [mtls]}\n";
         java.nio.file.Path file = dir.resolve("sidecar.yaml");
 
-        java.nio.file.Files.writeString(file, tls + "    clientCaFile: " + ca.writeCert(dir.resolve("ca.pem")) + "\n" + rule);
+        java.nio.file.Files.writeString(
+                file, tls + "    clientCaFile: " + ca.writeCert(dir.resolve("ca.pem")) + "\n" + rule);
         assertThat(warningsAtStart(ConfigLoader.load(file, EPHEMERAL))).isEmpty();
 
-        java.nio.file.Files.writeString(file, tls + "auth:\n  apiKeys:\n    - {name: a, sha256: " + "a".repeat(64) + "}\n"
-                + rule);
-        assertThat(warningsAtStart(ConfigLoader.load(file, EPHEMERAL))).containsExactly("rules[0] (/internal/**) "
-                + "requires authMethods mtls, but the listener asks for no client certificate (server.tls.clientCaFile): "
-                + "every request it matches will be refused with 403");
+        java.nio.file.Files.writeString(
+                file, tls + "auth:\n  apiKeys:\n    - {name: a, sha256: " + "a".repeat(64) + "}\n" + rule);
+        assertThat(warningsAtStart(ConfigLoader.load(file, EPHEMERAL)))
+                .containsExactly("rules[0] (/internal/**) "
+                        + "requires authMethods mtls, but the listener asks for no client certificate (server.tls.clientCaFile): "
+                        + "every request it matches will be refused with 403");
     }
 
     @Test
@@ -67,8 +70,10 @@ final class StartupWarningsTest {
         Logger logger = (Logger) LoggerFactory.getLogger(Sidecar.class);
         logger.addAppender(log);
         try (Sidecar sidecar = Sidecar.start(config)) {
-            return log.list.stream().filter(e -> e.getLevel().toString().equals("WARN"))
-                    .map(ILoggingEvent::getFormattedMessage).toList();
+            return log.list.stream()
+                    .filter(e -> e.getLevel().toString().equals("WARN"))
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .toList();
         } finally {
             logger.detachAppender(log);
         }

@@ -27,15 +27,24 @@ public final class ApiKeysOnly {
      */
     private static final ScheduledExecutorService UNUSED = new ScheduledThreadPoolExecutor(0);
 
-    private ApiKeysOnly() {
-    }
+    private ApiKeysOnly() {}
 
     /** The production defaults for everything under {@code auth} except these three. */
     public static AuthConfig auth(List<ApiKey> apiKeys, List<String> publicPaths, boolean forwardCredential) {
         AuthConfig d = defaults().auth();
-        return new AuthConfig(apiKeys, publicPaths, forwardCredential, d.jwtProviders(), d.maxTokenBytes(),
-                d.introspection(), d.cacheMaxEntries(), d.claimHeaders(), d.payloadHeader(), d.apiKeysFile(),
-                d.closeTunnelsAtExpiry(), d.mtls());
+        return new AuthConfig(
+                apiKeys,
+                publicPaths,
+                forwardCredential,
+                d.jwtProviders(),
+                d.maxTokenBytes(),
+                d.introspection(),
+                d.cacheMaxEntries(),
+                d.claimHeaders(),
+                d.payloadHeader(),
+                d.apiKeysFile(),
+                d.closeTunnelsAtExpiry(),
+                d.mtls());
     }
 
     public static Authentication authentication(AuthConfig auth) {

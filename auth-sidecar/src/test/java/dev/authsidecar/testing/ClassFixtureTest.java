@@ -35,30 +35,39 @@ class ClassFixtureTest {
     static final AfterAllCallback CLOSED_AFTERWARDS = context -> {
         assertThat(PORTS).as("ports seen by the tests").hasSize(3);
         for (int port : PORTS) {
-            assertThatThrownBy(() -> connect(port)).as("port %d after the class", port)
+            assertThatThrownBy(() -> connect(port))
+                    .as("port %d after the class", port)
                     .isInstanceOf(ConnectException.class);
         }
     };
 
     @RegisterExtension
     static final TestUpstream upstream = TestUpstream.forClass();
+
     private static final RSAKey KEY = Tokens.rsa("fixture");
+
     @RegisterExtension
     static final JwksServer idp = JwksServer.forClass().serve(KEY);
+
     @RegisterExtension
-    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url,
-            () -> new String[] {"auth:\n" + RunningSidecar.keys() + "  jwt:\n    providers:\n      - name: fixture\n"
-                    + "        issuer: " + idp.issuer() + "\n        audiences: [api]\n        jwksUri: " + idp.jwksUri()
-                    + "\n"});
+    static final RunningSidecar sidecar = RunningSidecar.forClass(upstream::url, () -> new String[] {
+        "auth:\n" + RunningSidecar.keys() + "  jwt:\n    providers:\n      - name: fixture\n"
+                + "        issuer: " + idp.issuer() + "\n        audiences: [api]\n        jwksUri: " + idp.jwksUri()
+                + "\n"
+    });
 
     @Test
     void theFixturesAreOpenAndInOrder() throws Exception {
-        PORTS.addAll(List.of(upstream.port(), sidecar.port(), URI.create(idp.issuer()).getPort()));
+        PORTS.addAll(List.of(
+                upstream.port(), sidecar.port(), URI.create(idp.issuer()).getPort()));
         HttpResponse<String> r = sidecar.get("/echo", "Authorization", "Bearer " + RunningSidecar.KEY);
         assertThat(r.statusCode()).as("through the sidecar to the upstream").isEqualTo(200);
-        String jwt = Tokens.token(KEY, Tokens.claims(idp.issuer(), "alice", "api", Instant.now().plusSeconds(600)));
+        String jwt = Tokens.token(
+                KEY, Tokens.claims(idp.issuer(), "alice", "api", Instant.now().plusSeconds(600)));
         HttpResponse<String> signed = sidecar.get("/echo", "Authorization", "Bearer " + jwt);
-        assertThat(signed.statusCode()).as("with keys from the identity provider's fixture").isEqualTo(200);
+        assertThat(signed.statusCode())
+                .as("with keys from the identity provider's fixture")
+                .isEqualTo(200);
         assertThat(upstream.requests()).isEqualTo(2);
         assertThat(idp.jwksRequests()).isPositive();
     }

@@ -9,8 +9,7 @@ import java.net.ServerSocket;
  * refuses connections (an application or identity provider that is down).
  */
 public final class FreePorts {
-    private FreePorts() {
-    }
+    private FreePorts() {}
 
     /**
      * A port that was free on every interface a moment ago. Another process may take it before the caller does,

@@ -104,8 +104,11 @@ public class JwksServer implements ClassFixture {
                 jwksRequests.incrementAndGet();
                 jwks.handle(ex);
             } else if (ex.getRequestURI().getPath().equals("/.well-known/openid-configuration")) {
-                respond(ex, 200, "application/json", "{\"issuer\":\"" + discoveryIssuer + "\",\"jwks_uri\":\""
-                        + jwksUri() + "\"}");
+                respond(
+                        ex,
+                        200,
+                        "application/json",
+                        "{\"issuer\":\"" + discoveryIssuer + "\",\"jwks_uri\":\"" + jwksUri() + "\"}");
             } else {
                 respond(ex, 404, "text/plain", "not found");
             }
@@ -124,7 +127,8 @@ public class JwksServer implements ClassFixture {
             }
         }
         HttpServer s = server;
-        return (tls != null ? "https" : "http") + "://127.0.0.1:" + s.getAddress().getPort();
+        return (tls != null ? "https" : "http") + "://127.0.0.1:"
+                + s.getAddress().getPort();
     }
 
     public URI jwksUri() {
@@ -199,7 +203,8 @@ public class JwksServer implements ClassFixture {
     public static void endless(HttpExchange ex) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(200, 0);
-        byte[] chunk = "{\"keys\":[                                                      ".repeat(1024)
+        byte[] chunk = "{\"keys\":[                                                      "
+                .repeat(1024)
                 .getBytes(StandardCharsets.UTF_8);
         try (OutputStream out = ex.getResponseBody()) {
             for (long sent = 0; sent < 256L << 20; sent += chunk.length) {

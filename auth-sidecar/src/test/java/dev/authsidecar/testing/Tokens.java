@@ -42,8 +42,7 @@ public class Tokens {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Only for {@code Jwts}, which extends this so the JWT tests keep their short names. */
-    protected Tokens() {
-    }
+    protected Tokens() {}
 
     public static RSAKey rsa(String kid) {
         try {
@@ -70,7 +69,11 @@ public class Tokens {
             KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
             byte[] spki = pair.getPublic().getEncoded();
             byte[] x = Arrays.copyOfRange(spki, spki.length - 32, spki.length);
-            return new Ed25519(pair, new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(x)).keyID(kid).build());
+            return new Ed25519(
+                    pair,
+                    new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(x))
+                            .keyID(kid)
+                            .build());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
@@ -175,8 +178,9 @@ public class Tokens {
     public static String hmac(byte[] secret, String headerJson, String payloadJson) {
         String input = b64(headerJson) + "." + b64(payloadJson);
         try {
-            return input + "." + new MACSigner(secret).sign(new JWSHeader(JWSAlgorithm.HS256),
-                    input.getBytes(StandardCharsets.US_ASCII));
+            return input + "."
+                    + new MACSigner(secret)
+                            .sign(new JWSHeader(JWSAlgorithm.HS256), input.getBytes(StandardCharsets.US_ASCII));
         } catch (JOSEException e) {
             throw new IllegalStateException(e);
         }

@@ -42,6 +42,7 @@ final class MtlsTest {
 
     @TempDir
     static Path dir;
+
     static TestCertificates.Issued serverCa;
     static TestCertificates.Issued clientCa;
     static TestCertificates.Issued payments;
@@ -51,6 +52,7 @@ final class MtlsTest {
     static RunningSidecar optional;
     static RunningSidecar required;
     static String provider;
+
     @Parameter
     String providerName;
 
@@ -95,16 +97,25 @@ final class MtlsTest {
     }
 
     static TestCertificates.Issued client(String spiffeId, Instant notAfter) {
-        return TestCertificates.leaf(clientCa, "workload", "EC", Instant.now().minus(Duration.ofDays(2)), notAfter,
+        return TestCertificates.leaf(
+                clientCa,
+                "workload",
+                "EC",
+                Instant.now().minus(Duration.ofDays(2)),
+                notAfter,
                 List.of(TestCertificates.uri(spiffeId), TestCertificates.dns("api.payments.svc")));
     }
 
     static HttpResponse<String> get(RunningSidecar s, TestCertificates.Issued cert, String path, String... headers)
             throws Exception {
         SSLContext ctx = TestCertificates.clientContext(serverCa.cert(), cert);
-        HttpClient c = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient c = HttpClient.newBuilder()
+                .sslContext(ctx)
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
         java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(
-                URI.create("https://localhost:" + s.port() + path)).timeout(Duration.ofSeconds(10));
+                        URI.create("https://localhost:" + s.port() + path))
+                .timeout(Duration.ofSeconds(10));
         if (headers.length > 0) {
             b.headers(headers);
         }
@@ -120,15 +131,16 @@ final class MtlsTest {
     }
 
     static String jwt(Map<String, Object> extra) {
-        Map<String, Object> claims = Tokens.claims(ISSUER, "alice", "api", Instant.now().plusSeconds(300));
+        Map<String, Object> claims =
+                Tokens.claims(ISSUER, "alice", "api", Instant.now().plusSeconds(300));
         claims.putAll(extra);
         return Tokens.token(signingKey, claims);
     }
 
     @Test
     void theProviderAskedForVerifiesTheCertificates() throws Exception {
-        assertThat(required.admin("/metrics").body()).contains("auth_sidecar_tls_info{provider=\"" + providerName
-                + "\"} 1.0");
+        assertThat(required.admin("/metrics").body())
+                .contains("auth_sidecar_tls_info{provider=\"" + providerName + "\"} 1.0");
     }
 
     @Test
@@ -145,10 +157,15 @@ final class MtlsTest {
     @Test
     void theCertificateIsTheIdentityOnHttp2StreamsToo() throws Exception {
         SSLContext ctx = TestCertificates.clientContext(serverCa.cert(), payments);
-        HttpClient c = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_2).build();
+        HttpClient c = HttpClient.newBuilder()
+                .sslContext(ctx)
+                .version(HttpClient.Version.HTTP_2)
+                .build();
 
-        HttpResponse<String> r = c.send(java.net.http.HttpRequest.newBuilder(
-                URI.create("https://localhost:" + optional.port() + "/ping")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse<String> r = c.send(
+                java.net.http.HttpRequest.newBuilder(URI.create("https://localhost:" + optional.port() + "/ping"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
@@ -169,7 +186,8 @@ final class MtlsTest {
     @Test
     void optionalListenerWithoutCertificateNeedsAToken() throws Exception {
         assertThat(get(optional, null, "/ping").statusCode()).isEqualTo(401);
-        assertThat(get(optional, null, "/ping", "Authorization", bearer(RunningSidecar.KEY)).statusCode())
+        assertThat(get(optional, null, "/ping", "Authorization", bearer(RunningSidecar.KEY))
+                        .statusCode())
                 .isEqualTo(200);
     }
 
@@ -178,8 +196,12 @@ final class MtlsTest {
         assertThat(get(required, payments, "/ping").statusCode()).isEqualTo(200);
         int before = upstream.requests();
         TestCertificates.Issued otherCa = TestCertificates.ca("client-ca"); // same name, different key
-        TestCertificates.Issued foreign = TestCertificates.leaf(otherCa, "workload", "EC",
-                Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)),
+        TestCertificates.Issued foreign = TestCertificates.leaf(
+                otherCa,
+                "workload",
+                "EC",
+                Instant.now().minus(Duration.ofDays(1)),
+                Instant.now().plus(Duration.ofDays(1)),
                 List.of(TestCertificates.uri(PAYMENTS)));
         TestCertificates.Issued expired = client(PAYMENTS, Instant.now().minus(Duration.ofHours(1)));
 
@@ -189,18 +211,27 @@ final class MtlsTest {
         assertThatThrownBy(() -> get(required, expired, "/ping")).isInstanceOf(IOException.class);
         assertThat(upstream.requests()).isEqualTo(before);
         String metrics = required.admin("/metrics").body();
-        assertThat(metrics).contains("auth_sidecar_tls_certificate_expiry_timestamp_seconds{certificate=\"client_ca\"} "
-                + (double) clientCa.cert().getNotAfter().toInstant().getEpochSecond());
-        assertThat(metrics.lines().filter(l -> l.startsWith(
-                "auth_sidecar_tls_handshake_failures_total{reason=\"client_certificate\"}")).findFirst().orElseThrow())
+        assertThat(metrics)
+                .contains("auth_sidecar_tls_certificate_expiry_timestamp_seconds{certificate=\"client_ca\"} "
+                        + (double) clientCa.cert().getNotAfter().toInstant().getEpochSecond());
+        assertThat(metrics.lines()
+                        .filter(l -> l.startsWith(
+                                "auth_sidecar_tls_handshake_failures_total{reason=\"client_certificate\"}"))
+                        .findFirst()
+                        .orElseThrow())
                 .doesNotEndWith(" 0.0");
     }
 
     @Test
     void optionalListenerRefusesACertificateTheCaDidNotIssue() throws Exception {
-        // Named like the real CA, so the JDK client offers it (it only offers certificates of the CAs the server lists).
-        TestCertificates.Issued foreign = TestCertificates.leaf(TestCertificates.ca("client-ca"), "x", "EC",
-                Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)),
+        // Named like the real CA, so the JDK client offers it (it only offers certificates of the CAs the server
+        // lists).
+        TestCertificates.Issued foreign = TestCertificates.leaf(
+                TestCertificates.ca("client-ca"),
+                "x",
+                "EC",
+                Instant.now().minus(Duration.ofDays(1)),
+                Instant.now().plus(Duration.ofDays(1)),
                 List.of(TestCertificates.uri(PAYMENTS)));
 
         assertThatThrownBy(() -> get(optional, foreign, "/ping")).isInstanceOf(IOException.class);
@@ -209,14 +240,19 @@ final class MtlsTest {
     @Test
     void authMethodsRule() throws Exception {
         assertThat(get(optional, payments, "/mtls-only/x").statusCode()).isEqualTo(200);
-        assertThat(get(optional, payments, "/mtls-only/x", "Authorization", bearer(RunningSidecar.KEY)).statusCode())
-                .as("a token over a client certificate: mtls proved the request too").isEqualTo(200);
-        assertThat(get(optional, null, "/mtls-only/x", "Authorization", bearer(RunningSidecar.KEY)).statusCode())
+        assertThat(get(optional, payments, "/mtls-only/x", "Authorization", bearer(RunningSidecar.KEY))
+                        .statusCode())
+                .as("a token over a client certificate: mtls proved the request too")
+                .isEqualTo(200);
+        assertThat(get(optional, null, "/mtls-only/x", "Authorization", bearer(RunningSidecar.KEY))
+                        .statusCode())
                 .isEqualTo(403);
 
-        assertThat(get(optional, payments, "/jwt-and-mtls/x", "Authorization", bearer(jwt(Map.of()))).statusCode())
+        assertThat(get(optional, payments, "/jwt-and-mtls/x", "Authorization", bearer(jwt(Map.of())))
+                        .statusCode())
                 .isEqualTo(200);
-        assertThat(get(optional, null, "/jwt-and-mtls/x", "Authorization", bearer(jwt(Map.of()))).statusCode())
+        assertThat(get(optional, null, "/jwt-and-mtls/x", "Authorization", bearer(jwt(Map.of())))
+                        .statusCode())
                 .isEqualTo(403);
         assertThat(get(optional, payments, "/jwt-and-mtls/x").statusCode()).isEqualTo(403);
     }
@@ -225,30 +261,48 @@ final class MtlsTest {
     void subjectsRule() throws Exception {
         assertThat(get(optional, payments, "/payments/charge").statusCode()).isEqualTo(200);
         assertThat(get(optional, shop, "/payments/charge").statusCode()).isEqualTo(403);
-        assertThat(get(optional, null, "/payments/charge", "Authorization", bearer(RunningSidecar.KEY)).statusCode())
-                .as("alice is not under spiffe://cluster.local/ns/payments/").isEqualTo(403);
+        assertThat(get(optional, null, "/payments/charge", "Authorization", bearer(RunningSidecar.KEY))
+                        .statusCode())
+                .as("alice is not under spiffe://cluster.local/ns/payments/")
+                .isEqualTo(403);
     }
 
     @Test
     void theVerifiedCertificateIsForwardedAndASpoofedOneStripped() throws Exception {
-        get(optional, payments, "/ping", "X-Forwarded-Client-Cert", "Hash=forged;URI=spiffe://evil",
-                "X_Forwarded_Client_Cert", "Hash=forged2");
+        get(
+                optional,
+                payments,
+                "/ping",
+                "X-Forwarded-Client-Cert",
+                "Hash=forged;URI=spiffe://evil",
+                "X_Forwarded_Client_Cert",
+                "Hash=forged2");
         HttpRequest seen = lastSeen();
         ClientCertificate expected = ClientCertificate.of(payments.cert());
 
-        assertThat(seen.headers().getAll("X-Forwarded-Client-Cert")).containsExactly(
-                "Hash=" + expected.hash() + ";Subject=\"CN=workload\";URI=" + PAYMENTS + ";DNS=api.payments.svc");
+        assertThat(seen.headers().getAll("X-Forwarded-Client-Cert"))
+                .containsExactly("Hash=" + expected.hash() + ";Subject=\"CN=workload\";URI=" + PAYMENTS
+                        + ";DNS=api.payments.svc");
         assertThat(seen.headers().names()).noneMatch(n -> n.equalsIgnoreCase("X_Forwarded_Client_Cert"));
 
-        get(optional, null, "/ping", "Authorization", bearer(RunningSidecar.KEY), "X-Forwarded-Client-Cert",
-                "Hash=forged;URI=" + PAYMENTS, "x-forwarded.client-cert", "Hash=forged2");
-        assertThat(lastSeen().headers().names()).noneMatch(n -> n.replaceAll("[^a-zA-Z]", "")
-                .equalsIgnoreCase("xforwardedclientcert"));
+        get(
+                optional,
+                null,
+                "/ping",
+                "Authorization",
+                bearer(RunningSidecar.KEY),
+                "X-Forwarded-Client-Cert",
+                "Hash=forged;URI=" + PAYMENTS,
+                "x-forwarded.client-cert",
+                "Hash=forged2");
+        assertThat(lastSeen().headers().names())
+                .noneMatch(n -> n.replaceAll("[^a-zA-Z]", "").equalsIgnoreCase("xforwardedclientcert"));
     }
 
     @Test
     void aCertificateBoundTokenNeedsThatCertificate() throws Exception {
-        String bound = jwt(Map.of("cnf", Map.of("x5t#S256", ClientCertificate.of(payments.cert()).thumbprint())));
+        String bound = jwt(Map.of(
+                "cnf", Map.of("x5t#S256", ClientCertificate.of(payments.cert()).thumbprint())));
 
         HttpResponse<String> ok = get(optional, payments, "/ping", "Authorization", bearer(bound));
         assertThat(ok.statusCode()).isEqualTo(200);
@@ -256,7 +310,10 @@ final class MtlsTest {
 
         HttpResponse<String> missing = get(optional, null, "/ping", "Authorization", bearer(bound));
         assertThat(missing.statusCode()).isEqualTo(401);
-        assertThat(missing.headers().firstValue("WWW-Authenticate")).get().asString().contains("invalid_token");
+        assertThat(missing.headers().firstValue("WWW-Authenticate"))
+                .get()
+                .asString()
+                .contains("invalid_token");
         assertThat(missing.body()).contains("bound to a client certificate");
 
         HttpResponse<String> other = get(optional, shop, "/ping", "Authorization", bearer(bound));
@@ -264,6 +321,8 @@ final class MtlsTest {
         assertThat(other.body()).contains("bound to a different client certificate");
 
         String malformed = jwt(Map.of("cnf", Map.of("x5t#S256", 42)));
-        assertThat(get(optional, payments, "/ping", "Authorization", bearer(malformed)).statusCode()).isEqualTo(401);
+        assertThat(get(optional, payments, "/ping", "Authorization", bearer(malformed))
+                        .statusCode())
+                .isEqualTo(401);
     }
 }

@@ -17,8 +17,7 @@ import javax.net.ssl.SSLSocket;
  * ClientHello with an alert or closes; an accepting one completes it and then waits for a request (a timeout).
  */
 public final class RenegotiationProbe {
-    private RenegotiationProbe() {
-    }
+    private RenegotiationProbe() {}
 
     public static void main(String[] args) throws Exception {
         X509Certificate ca;
@@ -26,10 +25,13 @@ public final class RenegotiationProbe {
             ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
         try (TestUpstream upstream = new TestUpstream();
-                RunningSidecar sidecar = RunningSidecar.start(upstream.url(), "server:\n  listen: 127.0.0.1:0\n"
-                        + "  tls:\n    certFile: " + args[0] + "\n    keyFile: " + args[1] + "\n"
-                        + "    provider: " + args[3] + "\n");
-                SSLSocket s = (SSLSocket) TestCertificates.clientContext(ca, null).getSocketFactory()
+                RunningSidecar sidecar = RunningSidecar.start(
+                        upstream.url(),
+                        "server:\n  listen: 127.0.0.1:0\n"
+                                + "  tls:\n    certFile: " + args[0] + "\n    keyFile: " + args[1] + "\n"
+                                + "    provider: " + args[3] + "\n");
+                SSLSocket s = (SSLSocket) TestCertificates.clientContext(ca, null)
+                        .getSocketFactory()
                         .createSocket("127.0.0.1", sidecar.port())) {
             s.setSoTimeout(3000);
             s.setEnabledProtocols(new String[] {"TLSv1.2"});

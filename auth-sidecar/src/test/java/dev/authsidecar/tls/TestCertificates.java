@@ -50,7 +50,9 @@ public final class TestCertificates {
 
         /** PKCS#8, {@code BEGIN PRIVATE KEY}. */
         public Path writeKey(Path file) {
-            return write(file, pemObject(new PemObject("PRIVATE KEY", keys.getPrivate().getEncoded())));
+            return write(
+                    file,
+                    pemObject(new PemObject("PRIVATE KEY", keys.getPrivate().getEncoded())));
         }
 
         /** OpenSSL's traditional format: {@code BEGIN RSA PRIVATE KEY} or {@code BEGIN EC PRIVATE KEY}. */
@@ -64,28 +66,53 @@ public final class TestCertificates {
         }
     }
 
-    private TestCertificates() {
-    }
+    private TestCertificates() {}
 
     public static Issued ca(String cn) {
         KeyPair keys = keys("EC");
         Instant now = Instant.now();
-        return new Issued(keys, sign(new X500Name("CN=" + cn), keys, new X500Name("CN=" + cn), keys.getPrivate(),
-                now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(2)), true, List.of()), null);
+        return new Issued(
+                keys,
+                sign(
+                        new X500Name("CN=" + cn),
+                        keys,
+                        new X500Name("CN=" + cn),
+                        keys.getPrivate(),
+                        now.minus(Duration.ofHours(1)),
+                        now.plus(Duration.ofDays(2)),
+                        true,
+                        List.of()),
+                null);
     }
 
     /** A leaf for 127.0.0.1/localhost, valid now, EC key. */
     public static Issued server(Issued ca) {
-        return leaf(ca, "localhost", "EC", Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),
-                List.of(new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")));
+        return leaf(
+                ca,
+                "localhost",
+                "EC",
+                Instant.now().minus(Duration.ofHours(1)),
+                Instant.now().plus(Duration.ofDays(1)),
+                List.of(
+                        new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                        new GeneralName(GeneralName.dNSName, "localhost")));
     }
 
-    public static Issued leaf(Issued ca, String cn, String keyAlgorithm, Instant notBefore, Instant notAfter,
-            List<GeneralName> sans) {
+    public static Issued leaf(
+            Issued ca, String cn, String keyAlgorithm, Instant notBefore, Instant notAfter, List<GeneralName> sans) {
         KeyPair keys = keys(keyAlgorithm);
-        return new Issued(keys, sign(new X500Name("CN=" + cn), keys, X500Name.getInstance(
-                ca.cert.getSubjectX500Principal().getEncoded()), ca.keys.getPrivate(), notBefore, notAfter, false,
-                sans), ca);
+        return new Issued(
+                keys,
+                sign(
+                        new X500Name("CN=" + cn),
+                        keys,
+                        X500Name.getInstance(ca.cert.getSubjectX500Principal().getEncoded()),
+                        ca.keys.getPrivate(),
+                        notBefore,
+                        notAfter,
+                        false,
+                        sans),
+                ca);
     }
 
     public static GeneralName uri(String uri) {
@@ -110,26 +137,37 @@ public final class TestCertificates {
         }
     }
 
-    private static X509Certificate sign(X500Name subject, KeyPair keys, X500Name issuer,
-            java.security.PrivateKey issuerKey, Instant notBefore, Instant notAfter, boolean ca,
+    private static X509Certificate sign(
+            X500Name subject,
+            KeyPair keys,
+            X500Name issuer,
+            java.security.PrivateKey issuerKey,
+            Instant notBefore,
+            Instant notAfter,
+            boolean ca,
             List<GeneralName> sans) {
         try {
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, new BigInteger(64, RANDOM),
-                    Date.from(notBefore), Date.from(notAfter), subject, keys.getPublic());
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    issuer,
+                    new BigInteger(64, RANDOM),
+                    Date.from(notBefore),
+                    Date.from(notAfter),
+                    subject,
+                    keys.getPublic());
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
             if (ca) {
                 b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
             } else {
-                b.addExtension(Extension.keyUsage, true,
-                        new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+                b.addExtension(
+                        Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
             }
             if (!sans.isEmpty()) {
-                b.addExtension(Extension.subjectAlternativeName, false,
-                        new GeneralNames(sans.toArray(GeneralName[]::new)));
+                b.addExtension(
+                        Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
             }
             String alg = issuerKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-            return new JcaX509CertificateConverter().getCertificate(
-                    b.build(new JcaContentSignerBuilder(alg).build(issuerKey)));
+            return new JcaX509CertificateConverter()
+                    .getCertificate(b.build(new JcaContentSignerBuilder(alg).build(issuerKey)));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -146,8 +184,8 @@ public final class TestCertificates {
             if (client != null) {
                 KeyStore ks = KeyStore.getInstance("PKCS12");
                 ks.load(null, null);
-                ks.setKeyEntry("client", client.keys.getPrivate(), "pw".toCharArray(),
-                        new X509Certificate[] {client.cert});
+                ks.setKeyEntry(
+                        "client", client.keys.getPrivate(), "pw".toCharArray(), new X509Certificate[] {client.cert});
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(ks, "pw".toCharArray());
             }

@@ -23,36 +23,67 @@ final class TlsMaterialTest {
     }
 
     static TlsConfig config(Path cert, Path key, Path ca, TlsConfig.Provider provider) {
-        return new TlsConfig(cert, key, List.of("TLSv1.3", "TLSv1.2"), List.of("TLS_AES_128_GCM_SHA256",
-                "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
-                Duration.ofSeconds(10), ca, ca == null ? TlsConfig.ClientAuth.NONE : TlsConfig.ClientAuth.REQUIRE,
-                TlsConfig.alpn(true), provider);
+        return new TlsConfig(
+                cert,
+                key,
+                List.of("TLSv1.3", "TLSv1.2"),
+                List.of(
+                        "TLS_AES_128_GCM_SHA256",
+                        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+                Duration.ofSeconds(10),
+                ca,
+                ca == null ? TlsConfig.ClientAuth.NONE : TlsConfig.ClientAuth.REQUIRE,
+                TlsConfig.alpn(true),
+                provider);
     }
 
     @ParameterizedTest(name = "{0} key, {1}")
-    @org.junit.jupiter.params.provider.CsvSource({"EC, JDK", "RSA, JDK", "Ed25519, JDK", "EC, OPENSSL", "RSA, OPENSSL",
-        "Ed25519, OPENSSL"})
+    @org.junit.jupiter.params.provider.CsvSource({
+        "EC, JDK",
+        "RSA, JDK",
+        "Ed25519, JDK",
+        "EC, OPENSSL",
+        "RSA, OPENSSL",
+        "Ed25519, OPENSSL"
+    })
     void pkcs8KeysAndChainsLoad(String algorithm, TlsConfig.Provider provider) throws Exception {
         TestCertificates.Issued ca = TestCertificates.ca("ca");
-        TestCertificates.Issued leaf = TestCertificates.leaf(ca, "svc", algorithm, java.time.Instant.now(),
-                java.time.Instant.now().plus(Duration.ofDays(3)), List.of(TestCertificates.dns("svc")));
-        TlsMaterial m = TlsMaterial.load(config(leaf.writeChain(dir.resolve("c.pem")), leaf.writeKey(dir.resolve("k.pem")),
-                ca.writeCert(dir.resolve("ca.pem")), provider));
+        TestCertificates.Issued leaf = TestCertificates.leaf(
+                ca,
+                "svc",
+                algorithm,
+                java.time.Instant.now(),
+                java.time.Instant.now().plus(Duration.ofDays(3)),
+                List.of(TestCertificates.dns("svc")));
+        TlsMaterial m = TlsMaterial.load(config(
+                leaf.writeChain(dir.resolve("c.pem")),
+                leaf.writeKey(dir.resolve("k.pem")),
+                ca.writeCert(dir.resolve("ca.pem")),
+                provider));
 
         assertThat(m.chain()).hasSize(2);
         assertThat(m.servingExpiry()).isEqualTo(leaf.cert().getNotAfter().toInstant());
         assertThat(m.clientCaExpiry()).isEqualTo(ca.cert().getNotAfter().toInstant());
         assertThat(m.context().isServer()).isTrue();
-        assertThat(m.context()).isInstanceOf(provider == TlsConfig.Provider.OPENSSL
-                ? io.netty.handler.ssl.OpenSslContext.class : io.netty.handler.ssl.JdkSslContext.class);
+        assertThat(m.context())
+                .isInstanceOf(
+                        provider == TlsConfig.Provider.OPENSSL
+                                ? io.netty.handler.ssl.OpenSslContext.class
+                                : io.netty.handler.ssl.JdkSslContext.class);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"EC", "RSA"})
     void traditionalKeysAreRefusedWithTheCommandThatConvertsThem(String algorithm) {
         TestCertificates.Issued ca = TestCertificates.ca("ca");
-        TestCertificates.Issued leaf = TestCertificates.leaf(ca, "svc", algorithm, java.time.Instant.now(),
-                java.time.Instant.now().plus(Duration.ofDays(3)), List.of());
+        TestCertificates.Issued leaf = TestCertificates.leaf(
+                ca,
+                "svc",
+                algorithm,
+                java.time.Instant.now(),
+                java.time.Instant.now().plus(Duration.ofDays(3)),
+                List.of());
         Path key = leaf.writeTraditionalKey(dir.resolve("k.pem"));
 
         assertThatThrownBy(() -> TlsMaterial.load(config(leaf.writeCert(dir.resolve("c.pem")), key, null)))
@@ -67,8 +98,8 @@ final class TlsMaterialTest {
         TestCertificates.Issued a = TestCertificates.server(ca);
         TestCertificates.Issued b = TestCertificates.server(ca);
 
-        assertThatThrownBy(() -> TlsMaterial.load(config(a.writeCert(dir.resolve("c.pem")),
-                b.writeKey(dir.resolve("k.pem")), null)))
+        assertThatThrownBy(() -> TlsMaterial.load(
+                        config(a.writeCert(dir.resolve("c.pem")), b.writeKey(dir.resolve("k.pem")), null)))
                 .hasMessageContaining("this private key does not belong to the certificate in certFile")
                 .satisfies(e -> assertThat(((TlsException) e).keyPath()).isEqualTo("server.tls.keyFile"));
     }
@@ -80,7 +111,8 @@ final class TlsMaterialTest {
         Path key = leaf.writeKey(dir.resolve("k.pem"));
 
         assertThatThrownBy(() -> TlsMaterial.load(config(key, cert, null)))
-                .hasMessageContaining("holds a PRIVATE KEY block; expected only CERTIFICATE blocks (is this the key file?)");
+                .hasMessageContaining(
+                        "holds a PRIVATE KEY block; expected only CERTIFICATE blocks (is this the key file?)");
         Files.writeString(dir.resolve("empty.pem"), "");
         assertThatThrownBy(() -> TlsMaterial.load(config(dir.resolve("empty.pem"), key, null)))
                 .hasMessageContaining("no PEM certificate");
@@ -97,9 +129,12 @@ final class TlsMaterialTest {
         TestCertificates.Issued leaf = TestCertificates.server(ca);
         String keyPem = TestCertificates.write(dir.resolve("k.pem"), "").toString();
         Path key = leaf.writeTraditionalKey(dir.resolve("k.pem"));
-        String body = TestCertificates.pem(leaf.keys()).lines().skip(1).findFirst().orElseThrow();
+        String body =
+                TestCertificates.pem(leaf.keys()).lines().skip(1).findFirst().orElseThrow();
 
         assertThatThrownBy(() -> TlsMaterial.load(config(leaf.writeCert(dir.resolve("c.pem")), key, null)))
-                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(body.substring(0, 20)).contains(keyPem));
+                .satisfies(e -> assertThat(e.getMessage())
+                        .doesNotContain(body.substring(0, 20))
+                        .contains(keyPem));
     }
 }

@@ -21,16 +21,23 @@ final class TlsMetricsDocsTest {
         TestCertificates.Issued ca = TestCertificates.ca("ca");
         TestCertificates.Issued leaf = TestCertificates.server(ca);
         PrometheusRegistry registry = new PrometheusRegistry();
-        ServerTls tls = ServerTls.start(TlsMaterialTest.config(leaf.writeChain(dir.resolve("c.pem")),
-                leaf.writeKey(dir.resolve("k.pem")), ca.writeCert(dir.resolve("ca.pem"))), registry);
+        ServerTls tls = ServerTls.start(
+                TlsMaterialTest.config(
+                        leaf.writeChain(dir.resolve("c.pem")),
+                        leaf.writeKey(dir.resolve("k.pem")),
+                        ca.writeCert(dir.resolve("ca.pem"))),
+                registry);
         tls.reload();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrometheusTextFormatWriter.create().write(out, registry.scrape());
         String scraped = out.toString(StandardCharsets.UTF_8);
         String doc = Files.readString(Path.of("..", "docs", "observability.md"));
 
-        for (String name : new String[] {"auth_sidecar_tls_handshake_failures", "auth_sidecar_tls_reloads",
-                "auth_sidecar_tls_certificate_expiry_timestamp_seconds"}) {
+        for (String name : new String[] {
+            "auth_sidecar_tls_handshake_failures",
+            "auth_sidecar_tls_reloads",
+            "auth_sidecar_tls_certificate_expiry_timestamp_seconds"
+        }) {
             assertThat(scraped).contains("# TYPE " + name);
             assertThat(doc).contains("`" + name);
         }

@@ -35,8 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 final class UpstreamTlsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] AUTH = {"Authorization", "Bearer " + RunningSidecar.KEY};
+
     @TempDir
     static Path dir;
+
     static TestCertificates.Issued ca;
     static Path caFile;
 
@@ -47,12 +49,14 @@ final class UpstreamTlsTest {
     }
 
     static SslContext serverContext(TestCertificates.Issued leaf, String... alpn) throws Exception {
-        SslContextBuilder b = SslContextBuilder.forServer(leaf.keys().getPrivate(), leaf.cert(),
-                leaf.issuer().cert());
+        SslContextBuilder b = SslContextBuilder.forServer(
+                leaf.keys().getPrivate(), leaf.cert(), leaf.issuer().cert());
         if (alpn.length > 0) {
-            b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            b.applicationProtocolConfig(new ApplicationProtocolConfig(
+                    ApplicationProtocolConfig.Protocol.ALPN,
                     ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    alpn));
         }
         return b.build();
     }
@@ -68,8 +72,12 @@ final class UpstreamTlsTest {
 
     static double upstreamErrors(RunningSidecar s, String kind) throws Exception {
         String line = "auth_sidecar_upstream_errors_total{kind=\"" + kind + "\"} ";
-        return s.admin("/metrics").body().lines().filter(l -> l.startsWith(line))
-                .mapToDouble(l -> Double.parseDouble(l.substring(line.length()))).sum();
+        return s.admin("/metrics")
+                .body()
+                .lines()
+                .filter(l -> l.startsWith(line))
+                .mapToDouble(l -> Double.parseDouble(l.substring(line.length())))
+                .sum();
     }
 
     @Test
@@ -82,8 +90,12 @@ final class UpstreamTlsTest {
                 assertThat(r.statusCode()).isEqualTo(200);
                 assertThat(r.body()).contains("\"x-auth-subject\":[\"alice\"]");
             }
-            assertThat(app.connections()).as("the pooled connection keeps its TLS session").isEqualTo(1);
-            assertThat(sidecar.get("/echo").statusCode()).as("still authenticated first").isEqualTo(401);
+            assertThat(app.connections())
+                    .as("the pooled connection keeps its TLS session")
+                    .isEqualTo(1);
+            assertThat(sidecar.get("/echo").statusCode())
+                    .as("still authenticated first")
+                    .isEqualTo(401);
         }
     }
 
@@ -115,8 +127,12 @@ final class UpstreamTlsTest {
 
     @Test
     void aCertificateForAnotherHostIs502() throws Exception {
-        TestCertificates.Issued elsewhere = TestCertificates.leaf(ca, "elsewhere", "EC",
-                Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),
+        TestCertificates.Issued elsewhere = TestCertificates.leaf(
+                ca,
+                "elsewhere",
+                "EC",
+                Instant.now().minus(Duration.ofHours(1)),
+                Instant.now().plus(Duration.ofDays(1)),
                 List.of(TestCertificates.dns("elsewhere.example")));
         try (TestUpstream app = new TestUpstream(serverContext(elsewhere));
                 RunningSidecar sidecar = RunningSidecar.start(app.url(), upstream(""))) {
@@ -130,21 +146,30 @@ final class UpstreamTlsTest {
     @Test
     void theHostNameIsCheckedAgainstDnsNamesToo() throws Exception {
         // localhost in the url: SNI carries it, and the certificate's DNS SAN must match it.
-        TestCertificates.Issued named = TestCertificates.leaf(ca, "app", "EC",
-                Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),
+        TestCertificates.Issued named = TestCertificates.leaf(
+                ca,
+                "app",
+                "EC",
+                Instant.now().minus(Duration.ofHours(1)),
+                Instant.now().plus(Duration.ofDays(1)),
                 List.of(TestCertificates.dns("localhost")));
         try (TestUpstream app = new TestUpstream(serverContext(named));
-                RunningSidecar good = RunningSidecar.start(app.url(),
-                        upstream("").replace("URL", "https://localhost:" + app.port()))) {
+                RunningSidecar good = RunningSidecar.start(
+                        app.url(), upstream("").replace("URL", "https://localhost:" + app.port()))) {
             assertThat(good.get("/echo", AUTH).statusCode()).isEqualTo(200);
         }
     }
 
     @Test
     void anExpiredCertificateIs502() throws Exception {
-        TestCertificates.Issued expired = TestCertificates.leaf(ca, "localhost", "EC",
-                Instant.now().minus(Duration.ofDays(3)), Instant.now().minus(Duration.ofDays(1)),
-                List.of(TestCertificates.dns("localhost"),
+        TestCertificates.Issued expired = TestCertificates.leaf(
+                ca,
+                "localhost",
+                "EC",
+                Instant.now().minus(Duration.ofDays(3)),
+                Instant.now().minus(Duration.ofDays(1)),
+                List.of(
+                        TestCertificates.dns("localhost"),
                         new org.bouncycastle.asn1.x509.GeneralName(
                                 org.bouncycastle.asn1.x509.GeneralName.iPAddress, "127.0.0.1")));
         try (TestUpstream app = new TestUpstream(serverContext(expired));
@@ -163,7 +188,8 @@ final class UpstreamTlsTest {
             HttpResponse<String> r = sidecar.get("/echo", AUTH);
             assertThat(r.statusCode()).isEqualTo(502);
             assertThat(problem(r).get("title").asText()).isEqualTo("Upstream TLS handshake failed");
-            assertThat(app.seen()).as("the request never went out in cleartext (the TLS hello is no request)")
+            assertThat(app.seen())
+                    .as("the request never went out in cleartext (the TLS hello is no request)")
                     .noneMatch(seen -> seen.uri().startsWith("/echo"));
         }
     }
@@ -174,8 +200,8 @@ final class UpstreamTlsTest {
      */
     @Test
     void anApplicationOfferingOnlyTls11IsRefusedAndTls12IsServed() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(Path.of("/usr/bin/openssl")),
-                "openssl is not installed");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.nio.file.Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is not installed");
         TestCertificates.Issued leaf = TestCertificates.server(ca);
         Path cert = leaf.writeCert(dir.resolve("s_server.crt"));
         Path key = leaf.writeKey(dir.resolve("s_server.key"));
@@ -184,9 +210,23 @@ final class UpstreamTlsTest {
             try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
                 port = free.getLocalPort();
             }
-            Process server = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + port, version,
-                    "-cipher", "DEFAULT:@SECLEVEL=0", "-cert", cert.toString(), "-key", key.toString(), "-www",
-                    "-naccept", "10").redirectErrorStream(true).start();
+            Process server = new ProcessBuilder(
+                            "openssl",
+                            "s_server",
+                            "-accept",
+                            "127.0.0.1:" + port,
+                            version,
+                            "-cipher",
+                            "DEFAULT:@SECLEVEL=0",
+                            "-cert",
+                            cert.toString(),
+                            "-key",
+                            key.toString(),
+                            "-www",
+                            "-naccept",
+                            "10")
+                    .redirectErrorStream(true)
+                    .start();
             try {
                 awaitPort(port);
                 try (RunningSidecar sidecar = RunningSidecar.start("https://127.0.0.1:" + port, upstream(""))) {
@@ -236,8 +276,8 @@ final class UpstreamTlsTest {
 
     @Test
     void protocolH2SpeaksHttp2OverTlsChosenByAlpn() throws Exception {
-        try (H2cTestUpstream app = new H2cTestUpstream(8,
-                serverContext(TestCertificates.server(ca), ApplicationProtocolNames.HTTP_2));
+        try (H2cTestUpstream app = new H2cTestUpstream(
+                        8, serverContext(TestCertificates.server(ca), ApplicationProtocolNames.HTTP_2));
                 RunningSidecar sidecar = RunningSidecar.start(app.url(), upstream("  protocol: h2\n"))) {
             for (int i = 0; i < 3; i++) {
                 HttpResponse<String> r = sidecar.get("/echo?i=" + i, AUTH);
@@ -251,8 +291,8 @@ final class UpstreamTlsTest {
 
     @Test
     void protocolH2AgainstAnApplicationWithoutHttp2Is502() throws Exception {
-        try (TestUpstream app = new TestUpstream(serverContext(TestCertificates.server(ca),
-                ApplicationProtocolNames.HTTP_1_1));
+        try (TestUpstream app = new TestUpstream(
+                        serverContext(TestCertificates.server(ca), ApplicationProtocolNames.HTTP_1_1));
                 RunningSidecar sidecar = RunningSidecar.start(app.url(), upstream("  protocol: h2\n"))) {
             HttpResponse<String> r = sidecar.get("/echo", AUTH);
             assertThat(r.statusCode()).isEqualTo(502);
@@ -264,26 +304,36 @@ final class UpstreamTlsTest {
     @Test
     void aClientCertificateIsPresentedWhenTheApplicationAsksForOne() throws Exception {
         TestCertificates.Issued clientCa = TestCertificates.ca("sidecar-clients");
-        TestCertificates.Issued client = TestCertificates.leaf(clientCa, "sidecar", "EC",
-                Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),
+        TestCertificates.Issued client = TestCertificates.leaf(
+                clientCa,
+                "sidecar",
+                "EC",
+                Instant.now().minus(Duration.ofHours(1)),
+                Instant.now().plus(Duration.ofDays(1)),
                 List.of(TestCertificates.uri("spiffe://test/sidecar")));
         TestCertificates.Issued leaf = TestCertificates.server(ca);
         SslContext requiring = SslContextBuilder.forServer(leaf.keys().getPrivate(), leaf.cert(), ca.cert())
-                .trustManager(clientCa.cert()).clientAuth(ClientAuth.REQUIRE).build();
+                .trustManager(clientCa.cert())
+                .clientAuth(ClientAuth.REQUIRE)
+                .build();
         try (TestUpstream app = new TestUpstream(requiring)) {
-            try (RunningSidecar with = RunningSidecar.start(app.url(), upstream("  certFile: "
-                    + client.writeChain(dir.resolve("client.crt")) + "\n  keyFile: "
-                    + client.writeKey(dir.resolve("client.key")) + "\n"))) {
+            try (RunningSidecar with = RunningSidecar.start(
+                    app.url(),
+                    upstream("  certFile: "
+                            + client.writeChain(dir.resolve("client.crt")) + "\n  keyFile: "
+                            + client.writeKey(dir.resolve("client.key")) + "\n"))) {
                 assertThat(with.get("/echo", AUTH).statusCode()).isEqualTo(200);
             }
             try (RunningSidecar without = RunningSidecar.start(app.url(), upstream(""))) {
                 HttpResponse<String> r = without.get("/echo", AUTH);
                 assertThat(r.statusCode()).isEqualTo(502);
-                    JsonNode p = problem(r);
+                JsonNode p = problem(r);
                 assertThat(p.get("title").asText()).isEqualTo("Upstream TLS handshake failed");
                 assertThat(p.get("detail").asText()).contains("client certificate");
             }
-            assertThat(app.requests()).as("only the request with the certificate got through").isEqualTo(1);
+            assertThat(app.requests())
+                    .as("only the request with the certificate got through")
+                    .isEqualTo(1);
         }
     }
 }

@@ -21,14 +21,23 @@ final class WssTunnelTest {
     void aWebSocketTunnelWorksOverTlsWithAClientCertificateIdentity() throws Exception {
         TestCertificates.Issued ca = TestCertificates.ca("ca");
         TestCertificates.Issued server = TestCertificates.server(ca);
-        TestCertificates.Issued client = TestCertificates.leaf(ca, "w", "EC", java.time.Instant.now(),
-                java.time.Instant.now().plusSeconds(3600), java.util.List.of(TestCertificates.uri("spiffe://td/w")));
+        TestCertificates.Issued client = TestCertificates.leaf(
+                ca,
+                "w",
+                "EC",
+                java.time.Instant.now(),
+                java.time.Instant.now().plusSeconds(3600),
+                java.util.List.of(TestCertificates.uri("spiffe://td/w")));
         try (WebSocketUpstream app = new WebSocketUpstream();
-                RunningSidecar proxy = RunningSidecar.start(app.url(), "server:\n  listen: 127.0.0.1:0\n  tls:\n"
-                        + "    certFile: " + server.writeChain(dir.resolve("c.pem")) + "\n    keyFile: "
-                        + server.writeKey(dir.resolve("k.pem")) + "\n    clientCaFile: "
-                        + ca.writeCert(dir.resolve("ca.pem")) + "\n    clientAuth: optional\n")) {
-            HttpClient https = HttpClient.newBuilder().sslContext(client.clientContext(ca.cert())).build();
+                RunningSidecar proxy = RunningSidecar.start(
+                        app.url(),
+                        "server:\n  listen: 127.0.0.1:0\n  tls:\n"
+                                + "    certFile: " + server.writeChain(dir.resolve("c.pem")) + "\n    keyFile: "
+                                + server.writeKey(dir.resolve("k.pem")) + "\n    clientCaFile: "
+                                + ca.writeCert(dir.resolve("ca.pem")) + "\n    clientAuth: optional\n")) {
+            HttpClient https = HttpClient.newBuilder()
+                    .sslContext(client.clientContext(ca.cert()))
+                    .build();
             WsClient ws = WsClient.open(https, proxy.port(), "/ws");
             byte[] blob = new byte[200_000];
             new Random(3).nextBytes(blob);

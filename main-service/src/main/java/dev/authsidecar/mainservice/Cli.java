@@ -13,7 +13,8 @@ final class Cli {
     /** The value that turns the gRPC port off. */
     static final String OFF = "off";
 
-    static final String USAGE = String.join(System.lineSeparator(),
+    static final String USAGE = String.join(
+            System.lineSeparator(),
             "Usage: java -jar main-service.jar [--listen HOST:PORT] [--grpc-listen HOST:PORT|off] [--help]",
             "",
             "The application behind the auth sidecar. Serves GET /ping, /whoami and /healthz,",
@@ -74,13 +75,15 @@ final class Cli {
                 throw new UsageException("unknown argument '" + arg + "'");
             }
         }
-        return new Options(address(flagValue, "--listen", listenEnv, LISTEN_ENV, DEFAULT_LISTEN),
-                grpcAddress(grpcFlagValue, grpcListenEnv), false);
+        return new Options(
+                address(flagValue, "--listen", listenEnv, LISTEN_ENV, DEFAULT_LISTEN),
+                grpcAddress(grpcFlagValue, grpcListenEnv),
+                false);
     }
 
     /** The flag, else the variable, else the default. */
-    private static InetSocketAddress address(String flagValue, String flag, String env, String envName,
-            String fallback) throws UsageException {
+    private static InetSocketAddress address(String flagValue, String flag, String env, String envName, String fallback)
+            throws UsageException {
         if (flagValue != null) {
             return parseHostPort(flagValue, flag);
         }

@@ -19,11 +19,10 @@ final class EchoService {
     /** Answers with the text it received. */
     static final MethodDescriptor<StringValue, StringValue> SAY = method("Say", MethodDescriptor.MethodType.UNARY);
     /** Answers with {@value #REPEATS} messages, {@code 1/3 text} to {@code 3/3 text}. */
-    static final MethodDescriptor<StringValue, StringValue> REPEAT = method("Repeat",
-            MethodDescriptor.MethodType.SERVER_STREAMING);
+    static final MethodDescriptor<StringValue, StringValue> REPEAT =
+            method("Repeat", MethodDescriptor.MethodType.SERVER_STREAMING);
 
-    private EchoService() {
-    }
+    private EchoService() {}
 
     private static MethodDescriptor<StringValue, StringValue> method(String name, MethodDescriptor.MethodType type) {
         MethodDescriptor.Marshaller<StringValue> marshaller = ProtoUtils.marshaller(StringValue.getDefaultInstance());

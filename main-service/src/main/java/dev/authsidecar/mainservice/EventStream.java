@@ -45,8 +45,8 @@ final class EventStream {
     private ScheduledFuture<?> ticks;
     private boolean ended;
 
-    EventStream(ChannelHandlerContext ctx, boolean keepAlive, long firstId, long count, String subject,
-            Runnable onEnd) {
+    EventStream(
+            ChannelHandlerContext ctx, boolean keepAlive, long firstId, long count, String subject, Runnable onEnd) {
         this.ctx = ctx;
         this.keepAlive = keepAlive;
         this.nextId = firstId;

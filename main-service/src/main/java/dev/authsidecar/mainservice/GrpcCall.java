@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * Prints the answer and exits 0, or prints the gRPC status (e.g. {@code UNAUTHENTICATED: …}) and exits 1.
  */
 public final class GrpcCall {
-    static final String USAGE = String.join(System.lineSeparator(),
+    static final String USAGE = String.join(
+            System.lineSeparator(),
             "Usage: java -cp main-service.jar " + GrpcCall.class.getName()
                     + " [--target HOST:PORT] [--token TOKEN] COMMAND",
             "",
@@ -37,11 +38,10 @@ public final class GrpcCall {
             "  --target HOST:PORT  where to call, in h2c (default 127.0.0.1:8081, the sidecar)",
             "  --token TOKEN       sent as authorization: Bearer TOKEN",
             "");
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
-            Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
-    private GrpcCall() {
-    }
+    private GrpcCall() {}
 
     public static void main(String[] args) {
         GrpcEndpoint.preferNio();
@@ -82,7 +82,8 @@ public final class GrpcCall {
         if (!valid) {
             return usage(err, "expected health [SERVICE], say TEXT or repeat TEXT, got " + command);
         }
-        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        ManagedChannel channel =
+                NettyChannelBuilder.forTarget(target).usePlaintext().build();
         try {
             Metadata headers = new Metadata();
             if (token != null) {
@@ -91,15 +92,20 @@ public final class GrpcCall {
             Channel authed = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
             CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS);
             switch (verb) {
-                case "health" -> out.println(HealthGrpc.newBlockingStub(authed).withDeadline(options.getDeadline())
-                        .check(HealthCheckRequest.newBuilder()
-                                .setService(command.size() == 2 ? command.get(1) : "").build())
-                        .getStatus());
-                case "say" -> out.println(ClientCalls.blockingUnaryCall(authed, EchoService.SAY, options,
-                        StringValue.of(command.get(1))).getValue());
+                case "health" ->
+                    out.println(HealthGrpc.newBlockingStub(authed)
+                            .withDeadline(options.getDeadline())
+                            .check(HealthCheckRequest.newBuilder()
+                                    .setService(command.size() == 2 ? command.get(1) : "")
+                                    .build())
+                            .getStatus());
+                case "say" ->
+                    out.println(ClientCalls.blockingUnaryCall(
+                                    authed, EchoService.SAY, options, StringValue.of(command.get(1)))
+                            .getValue());
                 default -> {
-                    Iterator<StringValue> answers = ClientCalls.blockingServerStreamingCall(authed,
-                            EchoService.REPEAT, options, StringValue.of(command.get(1)));
+                    Iterator<StringValue> answers = ClientCalls.blockingServerStreamingCall(
+                            authed, EchoService.REPEAT, options, StringValue.of(command.get(1)));
                     while (answers.hasNext()) {
                         out.println(answers.next().getValue());
                     }
@@ -108,8 +114,10 @@ public final class GrpcCall {
             out.flush();
             return 0;
         } catch (StatusRuntimeException e) {
-            err.println(e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
-                    : ": " + e.getStatus().getDescription()));
+            err.println(e.getStatus().getCode()
+                    + (e.getStatus().getDescription() == null
+                            ? ""
+                            : ": " + e.getStatus().getDescription()));
             err.flush();
             return 1;
         } finally {

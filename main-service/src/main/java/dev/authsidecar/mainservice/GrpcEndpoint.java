@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
 final class GrpcEndpoint {
     /** grpc-java's Netty is shaded, and so are the system properties it reads. */
     private static final String NO_NATIVE = "io.grpc.netty.shaded.io.netty.transport.noNative";
-    private static final Metadata.Key<String> SUBJECT = Metadata.Key.of("x-auth-subject",
-            Metadata.ASCII_STRING_MARSHALLER);
+
+    private static final Metadata.Key<String> SUBJECT =
+            Metadata.Key.of("x-auth-subject", Metadata.ASCII_STRING_MARSHALLER);
 
     private final Server server;
     private final HealthStatusManager health;
@@ -94,22 +95,28 @@ final class GrpcEndpoint {
         }
 
         @Override
-        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                ServerCallHandler<Q, R> next) {
+        public <Q, R> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
             Instant started = Instant.now();
             long startNanos = System.nanoTime();
             String subject = headers.get(SUBJECT);
-            return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-                @Override
-                public void close(Status status, Metadata trailers) {
-                    // One println per line: PrintStream synchronizes it, so concurrent calls do not interleave.
-                    out.println(String.format(Locale.ROOT, "%s grpc /%s %s %.2fms subject=%s",
-                            RequestLog.TIME.format(started), call.getMethodDescriptor().getFullMethodName(),
-                            status.getCode(), (System.nanoTime() - startNanos) / 1e6,
-                            subject == null || subject.isEmpty() ? "-" : RequestLog.printable(subject)));
-                    super.close(status, trailers);
-                }
-            }, headers);
+            return next.startCall(
+                    new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                        @Override
+                        public void close(Status status, Metadata trailers) {
+                            // One println per line: PrintStream synchronizes it, so concurrent calls do not interleave.
+                            out.println(String.format(
+                                    Locale.ROOT,
+                                    "%s grpc /%s %s %.2fms subject=%s",
+                                    RequestLog.TIME.format(started),
+                                    call.getMethodDescriptor().getFullMethodName(),
+                                    status.getCode(),
+                                    (System.nanoTime() - startNanos) / 1e6,
+                                    subject == null || subject.isEmpty() ? "-" : RequestLog.printable(subject)));
+                            super.close(status, trailers);
+                        }
+                    },
+                    headers);
         }
     }
 }

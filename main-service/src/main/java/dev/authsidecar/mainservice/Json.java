@@ -34,21 +34,28 @@ final class Json {
         }
     }
 
-    static ChannelFuture send(ChannelHandlerContext ctx, HttpMethod method, boolean keepAlive, int status,
-            Object body) {
-        return send(ctx, method, keepAlive, status, body, headers -> { });
+    static ChannelFuture send(
+            ChannelHandlerContext ctx, HttpMethod method, boolean keepAlive, int status, Object body) {
+        return send(ctx, method, keepAlive, status, body, headers -> {});
     }
 
     /**
      * A HEAD answer carries the headers of the GET, with its Content-Length, and no body. Without keep-alive the
      * connection is closed once the response is written.
      */
-    static ChannelFuture send(ChannelHandlerContext ctx, HttpMethod method, boolean keepAlive, int status,
-            Object body, Consumer<HttpHeaders> extraHeaders) {
+    static ChannelFuture send(
+            ChannelHandlerContext ctx,
+            HttpMethod method,
+            boolean keepAlive,
+            int status,
+            Object body,
+            Consumer<HttpHeaders> extraHeaders) {
         byte[] bytes = bytes(body);
         boolean head = HttpMethod.HEAD.equals(method);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(status), head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
+        FullHttpResponse response = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(status),
+                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE);
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
         extraHeaders.accept(response.headers());

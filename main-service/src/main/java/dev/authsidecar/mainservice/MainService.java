@@ -61,8 +61,13 @@ public final class MainService implements AutoCloseable {
     /** The gRPC port, or {@code null} when it is off. */
     private final GrpcEndpoint grpc;
 
-    private MainService(EventLoopGroup group, Channel listener, ChannelGroup connections, InFlight inFlight,
-            AtomicBoolean stopping, GrpcEndpoint grpc) {
+    private MainService(
+            EventLoopGroup group,
+            Channel listener,
+            ChannelGroup connections,
+            InFlight inFlight,
+            AtomicBoolean stopping,
+            GrpcEndpoint grpc) {
         this.grpc = grpc;
         this.group = group;
         this.listener = listener;
@@ -87,8 +92,8 @@ public final class MainService implements AutoCloseable {
     static MainService start(InetSocketAddress listen, InetSocketAddress grpcListen, PrintStream accessLog)
             throws IOException {
         // Daemon threads, so that a stuck connection can never keep the JVM alive after stop().
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(0,
-                new DefaultThreadFactory("main-service-io", true), NioIoHandler.newFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(
+                0, new DefaultThreadFactory("main-service-io", true), NioIoHandler.newFactory());
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         InFlight inFlight = new InFlight();
         AtomicBoolean stopping = new AtomicBoolean();
@@ -143,8 +148,10 @@ public final class MainService implements AutoCloseable {
     /** The gRPC port could not be opened; says which address, since there are two. */
     static final class GrpcListenException extends IOException {
         GrpcListenException(String address, Throwable cause) {
-            super("cannot serve gRPC on " + address + ": " + (cause.getCause() != null
-                    ? cause.getCause().getMessage() : cause.getMessage()), cause);
+            super(
+                    "cannot serve gRPC on " + address + ": "
+                            + (cause.getCause() != null ? cause.getCause().getMessage() : cause.getMessage()),
+                    cause);
         }
     }
 

@@ -92,8 +92,14 @@ final class RequestLog extends ChannelDuplexHandler {
     }
 
     static String format(Instant time, String method, String path, int status, long nanos, String subject) {
-        return String.format(Locale.ROOT, "%s %s %s %d %.2fms subject=%s",
-                TIME.format(time), printable(method), printable(path), status, nanos / 1_000_000.0,
+        return String.format(
+                Locale.ROOT,
+                "%s %s %s %d %.2fms subject=%s",
+                TIME.format(time),
+                printable(method),
+                printable(path),
+                status,
+                nanos / 1_000_000.0,
                 subject == null || subject.isEmpty() ? "-" : printable(subject));
     }
 

@@ -132,8 +132,8 @@ final class Routes extends ChannelInboundHandlerAdapter {
         return false;
     }
 
-    private void events(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder target,
-            boolean keepAlive) {
+    private void events(
+            ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder target, boolean keepAlive) {
         HttpMethod method = request.method();
         if (!isGetOrHead(method)) {
             methodNotAllowed(ctx, method, keepAlive, ALLOW);
@@ -155,8 +155,8 @@ final class Routes extends ChannelInboundHandlerAdapter {
             return;
         }
         long firstId = EventStream.firstId(request.headers().get(EventStream.LAST_EVENT_ID));
-        stream = new EventStream(ctx, keepAlive, firstId, count, request.headers().get("X-Auth-Subject"),
-                () -> streamEnded(ctx));
+        stream = new EventStream(
+                ctx, keepAlive, firstId, count, request.headers().get("X-Auth-Subject"), () -> streamEnded(ctx));
         // Nothing more is read while the stream runs (a pipelined request waits for it); a client that leaves
         // is noticed when the next event cannot be written.
         ctx.channel().config().setAutoRead(false);
@@ -171,7 +171,11 @@ final class Routes extends ChannelInboundHandlerAdapter {
         } else if (!headers.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
                 || !headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
             // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
-            Json.send(ctx, method, keepAlive, 426,
+            Json.send(
+                    ctx,
+                    method,
+                    keepAlive,
+                    426,
                     Map.of("error", "this is a WebSocket endpoint: send Connection: Upgrade and Upgrade: websocket"),
                     h -> h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET)
                             .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE));
@@ -214,9 +218,14 @@ final class Routes extends ChannelInboundHandlerAdapter {
         return HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method);
     }
 
-    private static void methodNotAllowed(ChannelHandlerContext ctx, HttpMethod method, boolean keepAlive,
-            String allow) {
-        Json.send(ctx, method, keepAlive, 405, Map.of("error", "method not allowed"),
+    private static void methodNotAllowed(
+            ChannelHandlerContext ctx, HttpMethod method, boolean keepAlive, String allow) {
+        Json.send(
+                ctx,
+                method,
+                keepAlive,
+                405,
+                Map.of("error", "method not allowed"),
                 h -> h.set(HttpHeaderNames.ALLOW, allow));
     }
 
@@ -227,7 +236,8 @@ final class Routes extends ChannelInboundHandlerAdapter {
         headers.forEach(header -> {
             String name = header.getKey();
             if (name.toLowerCase(Locale.ROOT).startsWith(IDENTITY_PREFIX)) {
-                merged.computeIfAbsent(canonicalName(name), k -> new ArrayList<>()).add(header.getValue());
+                merged.computeIfAbsent(canonicalName(name), k -> new ArrayList<>())
+                        .add(header.getValue());
             }
         });
         Map<String, String> result = new TreeMap<>();

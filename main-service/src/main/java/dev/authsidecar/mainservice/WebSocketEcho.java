@@ -33,13 +33,16 @@ final class WebSocketEcho extends ChannelInboundHandlerAdapter {
                 // Routes has already matched the path exactly; this only lets a query string through.
                 .checkStartsWith(true)
                 .handshakeTimeoutMillis(10_000)
-                .decoderConfig(WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(MAX_FRAME_BYTES).build())
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(MAX_FRAME_BYTES)
+                        .build())
                 .build());
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame
+        if (msg instanceof TextWebSocketFrame
+                || msg instanceof BinaryWebSocketFrame
                 || msg instanceof ContinuationWebSocketFrame) {
             // The frame goes back as it came (the encoder sends it unmasked); its buffer is released once written.
             ctx.write(msg);

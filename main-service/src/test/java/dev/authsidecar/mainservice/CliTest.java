@@ -25,13 +25,20 @@ class CliTest {
     @Test
     void grpcDefaultsToLoopback9090AndCanBeMovedOrTurnedOff() throws Exception {
         assertThat(Cli.parse(List.of(), null).grpcListen()).isEqualTo(new InetSocketAddress("127.0.0.1", 9090));
-        assertThat(Cli.parse(List.of("--grpc-listen", "127.0.0.1:0"), null, "127.0.0.1:9191").grpcListen().getPort())
+        assertThat(Cli.parse(List.of("--grpc-listen", "127.0.0.1:0"), null, "127.0.0.1:9191")
+                        .grpcListen()
+                        .getPort())
                 .isZero();
-        assertThat(Cli.parse(List.of("--grpc-listen=127.0.0.1:9192"), null, null).grpcListen().getPort())
+        assertThat(Cli.parse(List.of("--grpc-listen=127.0.0.1:9192"), null, null)
+                        .grpcListen()
+                        .getPort())
                 .isEqualTo(9192);
-        assertThat(Cli.parse(List.of(), null, "127.0.0.1:9191").grpcListen().getPort()).isEqualTo(9191);
+        assertThat(Cli.parse(List.of(), null, "127.0.0.1:9191").grpcListen().getPort())
+                .isEqualTo(9191);
         assertThat(Cli.parse(List.of(), null, " ").grpcListen().getPort()).isEqualTo(9090);
-        assertThat(Cli.parse(List.of("--grpc-listen", "off"), null, "127.0.0.1:9191").grpcListen()).isNull();
+        assertThat(Cli.parse(List.of("--grpc-listen", "off"), null, "127.0.0.1:9191")
+                        .grpcListen())
+                .isNull();
         assertThat(Cli.parse(List.of(), null, "off").grpcListen()).isNull();
         assertThatThrownBy(() -> Cli.parse(List.of("--grpc-listen", "9090"), null, null))
                 .isInstanceOf(Cli.UsageException.class)
@@ -46,9 +53,13 @@ class CliTest {
 
     @Test
     void flagBeatsEnvironment() throws Exception {
-        assertThat(Cli.parse(List.of("--listen", "127.0.0.1:9000"), "127.0.0.1:9001").listen().getPort())
+        assertThat(Cli.parse(List.of("--listen", "127.0.0.1:9000"), "127.0.0.1:9001")
+                        .listen()
+                        .getPort())
                 .isEqualTo(9000);
-        assertThat(Cli.parse(List.of("--listen=127.0.0.1:9002"), "127.0.0.1:9001").listen().getPort())
+        assertThat(Cli.parse(List.of("--listen=127.0.0.1:9002"), "127.0.0.1:9001")
+                        .listen()
+                        .getPort())
                 .isEqualTo(9002);
     }
 
@@ -67,13 +78,24 @@ class CliTest {
 
     @Test
     void helpWins() throws Exception {
-        assertThat(Cli.parse(List.of("--listen", "garbage", "--help"), null).help()).isTrue();
+        assertThat(Cli.parse(List.of("--listen", "garbage", "--help"), null).help())
+                .isTrue();
         assertThat(Cli.parse(List.of("-h"), null).help()).isTrue();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"8080", "127.0.0.1", "127.0.0.1:", ":8080", "127.0.0.1:http",
-            "127.0.0.1:65536", "127.0.0.1:-1", "::1:8080", "no-such-host.invalid:8080"})
+    @ValueSource(
+            strings = {
+                "8080",
+                "127.0.0.1",
+                "127.0.0.1:",
+                ":8080",
+                "127.0.0.1:http",
+                "127.0.0.1:65536",
+                "127.0.0.1:-1",
+                "::1:8080",
+                "no-such-host.invalid:8080"
+            })
     void rejectsBadListenValues(String value) {
         assertThatThrownBy(() -> Cli.parse(List.of("--listen", value), null))
                 .isInstanceOf(Cli.UsageException.class)
@@ -91,15 +113,15 @@ class CliTest {
     void rejectsMissingValueAndUnknownArguments() {
         assertThatThrownBy(() -> Cli.parse(List.of("--listen"), null))
                 .hasMessage("--listen requires a value HOST:PORT");
-        assertThatThrownBy(() -> Cli.parse(List.of("--port", "1"), null))
-                .hasMessage("unknown argument '--port'");
+        assertThatThrownBy(() -> Cli.parse(List.of("--port", "1"), null)).hasMessage("unknown argument '--port'");
     }
 
     @Test
     void usageErrorPrintsOneLineAndExitsWith2() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-        int code = MainService.reportUsageError(new Cli.UsageException("invalid --listen value 'x': expected HOST:PORT"),
+        int code = MainService.reportUsageError(
+                new Cli.UsageException("invalid --listen value 'x': expected HOST:PORT"),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
 
         assertThat(code).isEqualTo(2);

@@ -25,7 +25,9 @@ class GrpcEndpointTest {
 
     @BeforeEach
     void start() throws Exception {
-        service = MainService.start(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
+        service = MainService.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                new InetSocketAddress("127.0.0.1", 0),
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         target = MainService.hostPort(service.grpcAddress());
     }
@@ -35,13 +37,14 @@ class GrpcEndpointTest {
         service.stop();
     }
 
-    private record Result(int exit, String out, String err) {
-    }
+    private record Result(int exit, String out, String err) {}
 
     private static Result call(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = GrpcCall.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int exit = GrpcCall.run(
+                List.of(args),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -58,25 +61,28 @@ class GrpcEndpointTest {
     @Test
     void sayIsUnaryAndRepeatStreams() {
         assertThat(call("--target", target, "say", "héllo, gRPC")).isEqualTo(new Result(0, "héllo, gRPC\n", ""));
-        assertThat(call("--target", target, "repeat", "x"))
-                .isEqualTo(new Result(0, "1/3 x\n2/3 x\n3/3 x\n", ""));
+        assertThat(call("--target", target, "repeat", "x")).isEqualTo(new Result(0, "1/3 x\n2/3 x\n3/3 x\n", ""));
     }
 
     @Test
     void eachCallIsLoggedWithTheCallersSubject() throws Exception {
         call("--target", target, "say", "hi");
         String lines = log.toString(StandardCharsets.UTF_8);
-        assertThat(lines).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z grpc /demo.Echo/Say OK [\\d.]+ms "
-                + "subject=-$");
+        assertThat(lines)
+                .containsPattern(
+                        "(?m)^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z grpc /demo.Echo/Say OK [\\d.]+ms " + "subject=-$");
     }
 
     @Test
     void theHttpPortStillServesAlongside() throws Exception {
-        try (Socket s = new Socket(service.address().getAddress(), service.address().getPort())) {
-            s.getOutputStream().write("GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
+        try (Socket s =
+                new Socket(service.address().getAddress(), service.address().getPort())) {
+            s.getOutputStream()
+                    .write("GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
             assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
-                    .startsWith("HTTP/1.1 200").contains("pong");
+                    .startsWith("HTTP/1.1 200")
+                    .contains("pong");
         }
     }
 
@@ -94,8 +100,10 @@ class GrpcEndpointTest {
     void aTakenGrpcPortIsAnErrorNamingIt() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", taken.getLocalPort());
-            assertThatThrownBy(() -> MainService.start(new InetSocketAddress("127.0.0.1", 0), address,
-                    new PrintStream(new ByteArrayOutputStream())))
+            assertThatThrownBy(() -> MainService.start(
+                            new InetSocketAddress("127.0.0.1", 0),
+                            address,
+                            new PrintStream(new ByteArrayOutputStream())))
                     .isInstanceOf(IOException.class)
                     .hasMessageStartingWith("cannot serve gRPC on 127.0.0.1:" + taken.getLocalPort() + ": ");
         }

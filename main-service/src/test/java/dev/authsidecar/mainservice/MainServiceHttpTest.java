@@ -27,8 +27,8 @@ class MainServiceHttpTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        service = MainService.start(new InetSocketAddress("127.0.0.1", 0),
-                new PrintStream(LOG, true, StandardCharsets.UTF_8));
+        service = MainService.start(
+                new InetSocketAddress("127.0.0.1", 0), new PrintStream(LOG, true, StandardCharsets.UTF_8));
         client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
@@ -43,7 +43,8 @@ class MainServiceHttpTest {
     @Test
     void boundToAnEphemeralLoopbackPort() {
         assertThat(service.address().getPort()).isPositive();
-        assertThat(service.hostPort()).isEqualTo("127.0.0.1:" + service.address().getPort());
+        assertThat(service.hostPort())
+                .isEqualTo("127.0.0.1:" + service.address().getPort());
     }
 
     @Test
@@ -74,10 +75,11 @@ class MainServiceHttpTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
-        assertThat(json(response)).isEqualTo(Map.of(
-                "X-Auth-Subject", "alice",
-                "X-Auth-Email", "alice@example.com",
-                "X-Auth-Tenant-Id", "acme"));
+        assertThat(json(response))
+                .isEqualTo(Map.of(
+                        "X-Auth-Subject", "alice",
+                        "X-Auth-Email", "alice@example.com",
+                        "X-Auth-Tenant-Id", "acme"));
     }
 
     @Test
@@ -128,9 +130,8 @@ class MainServiceHttpTest {
 
     @Test
     void otherMethodOnKnownPathIs405WithAllow() throws Exception {
-        HttpResponse<String> response = send(request("/ping")
-                .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                .build());
+        HttpResponse<String> response = send(
+                request("/ping").POST(HttpRequest.BodyPublishers.ofString("{}")).build());
 
         assertThat(response.statusCode()).isEqualTo(405);
         assertThat(response.headers().firstValue("Allow")).hasValue("GET, HEAD");
@@ -164,7 +165,10 @@ class MainServiceHttpTest {
 
     @Test
     void logsOneLinePerRequestWithSubject() throws Exception {
-        send(get("/healthz").header("X-Auth-Subject", "carol").header("X-Trace", "log-test").build());
+        send(get("/healthz")
+                .header("X-Auth-Subject", "carol")
+                .header("X-Trace", "log-test")
+                .build());
 
         // The filter writes the line after the response has been sent, so allow it a moment.
         String expected = " GET /healthz 200 ";
@@ -174,9 +178,11 @@ class MainServiceHttpTest {
         }
         assertThat(logText().lines().filter(line -> line.contains("subject=carol")))
                 .singleElement()
-                .satisfies(line -> assertThat(line)
-                        .contains(expected)
-                        .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z GET /healthz 200 \\d+\\.\\d{2}ms subject=carol"));
+                .satisfies(
+                        line -> assertThat(line)
+                                .contains(expected)
+                                .matches(
+                                        "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z GET /healthz 200 \\d+\\.\\d{2}ms subject=carol"));
     }
 
     private static String logText() {

@@ -17,8 +17,8 @@ class StopTest {
 
     @Test
     void idleStopIsPromptAndReleasesThePort() throws Exception {
-        MainService service = MainService.start(new InetSocketAddress("127.0.0.1", 0),
-                new PrintStream(new ByteArrayOutputStream()));
+        MainService service =
+                MainService.start(new InetSocketAddress("127.0.0.1", 0), new PrintStream(new ByteArrayOutputStream()));
         InetSocketAddress address = service.address();
 
         long started = System.nanoTime();

@@ -36,14 +36,16 @@ import org.junit.jupiter.api.Timeout;
 class StreamingEndpointsTest {
 
     private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private MainService service;
 
     @BeforeEach
     void start() throws Exception {
-        service = MainService.start(new InetSocketAddress("127.0.0.1", 0),
-                new PrintStream(log, true, StandardCharsets.UTF_8));
+        service = MainService.start(
+                new InetSocketAddress("127.0.0.1", 0), new PrintStream(log, true, StandardCharsets.UTF_8));
     }
 
     @AfterEach
@@ -79,7 +81,8 @@ class StreamingEndpointsTest {
     @Test
     void aStopClosesOpenWebSocketsWithGoingAway() throws Exception {
         Recorder recorder = new Recorder();
-        client.newWebSocketBuilder().buildAsync(URI.create("ws://" + service.hostPort() + "/ws/echo"), recorder)
+        client.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://" + service.hostPort() + "/ws/echo"), recorder)
                 .get(5, TimeUnit.SECONDS);
 
         long started = System.nanoTime();
@@ -92,34 +95,43 @@ class StreamingEndpointsTest {
     @Test
     void theHandshakeIsTheStandardOne() throws Exception {
         // RFC 6455's own example key and accept value.
-        String response = raw("GET /ws/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", "\r\n\r\n");
+        String response = raw(
+                "GET /ws/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                        + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+                "\r\n\r\n");
 
-        assertThat(response).startsWith("HTTP/1.1 101 ")
+        assertThat(response)
+                .startsWith("HTTP/1.1 101 ")
                 .containsIgnoringCase("upgrade: websocket")
                 .containsIgnoringCase("sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     }
 
     @Test
     void aPlainRequestToTheWebSocketPathIs426() throws Exception {
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-                URI.create("http://" + service.hostPort() + "/ws/echo")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = client.send(
+                HttpRequest.newBuilder(URI.create("http://" + service.hostPort() + "/ws/echo"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(426);
         assertThat(response.headers().firstValue("Upgrade")).hasValue("websocket");
         assertThat(response.body()).contains("WebSocket endpoint");
 
-        HttpResponse<String> post = client.send(HttpRequest.newBuilder(
-                URI.create("http://" + service.hostPort() + "/ws/echo"))
-                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> post = client.send(
+                HttpRequest.newBuilder(URI.create("http://" + service.hostPort() + "/ws/echo"))
+                        .POST(HttpRequest.BodyPublishers.ofString("x"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
         assertThat(post.headers().firstValue("Allow")).hasValue("GET");
     }
 
     @Test
     void anUnsupportedWebSocketVersionIsRefused() throws Exception {
-        String response = raw("GET /ws/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                + "Sec-WebSocket-Version: 99\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", "\r\n\r\n");
+        String response = raw(
+                "GET /ws/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                        + "Sec-WebSocket-Version: 99\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+                "\r\n\r\n");
 
         assertThat(response).startsWith("HTTP/1.1 426 ").containsIgnoringCase("sec-websocket-version: 13");
     }
@@ -129,7 +141,8 @@ class StreamingEndpointsTest {
         long started = System.nanoTime();
         HttpResponse<java.util.stream.Stream<String>> response = client.send(
                 HttpRequest.newBuilder(URI.create("http://" + service.hostPort() + "/events"))
-                        .header("X-Auth-Subject", "alice").build(),
+                        .header("X-Auth-Subject", "alice")
+                        .build(),
                 HttpResponse.BodyHandlers.ofLines());
 
         assertThat(response.statusCode()).isEqualTo(200);
@@ -155,19 +168,26 @@ class StreamingEndpointsTest {
     void countEndsTheStreamAndTheConnectionIsReused() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", service.address().getPort())) {
             socket.setSoTimeout(5000);
-            socket.getOutputStream().write(("GET /events?count=2 HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 41\r\n\r\n"
-                    + "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("GET /events?count=2 HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 41\r\n\r\n"
+                                    + "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             String text = readUntil(socket.getInputStream(), "{\"message\":\"pong\"}");
-            assertThat(text).contains("transfer-encoding: chunked").contains("id: 42\n").contains("id: 43\n")
-                    .doesNotContain("id: 44").contains("\r\n0\r\n\r\n");
+            assertThat(text)
+                    .contains("transfer-encoding: chunked")
+                    .contains("id: 42\n")
+                    .contains("id: 43\n")
+                    .doesNotContain("id: 44")
+                    .contains("\r\n0\r\n\r\n");
         }
     }
 
     @Test
     void aBadCountIs400() throws Exception {
         for (String count : List.of("0", "-1", "x", "100001")) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-                    URI.create("http://" + service.hostPort() + "/events?count=" + count)).build(),
+            HttpResponse<String> response = client.send(
+                    HttpRequest.newBuilder(URI.create("http://" + service.hostPort() + "/events?count=" + count))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as("count=" + count).isEqualTo(400);
             assertThat(response.body()).contains("count must be a whole number");
@@ -178,7 +198,8 @@ class StreamingEndpointsTest {
     void aStopEndsOpenEventStreamsCleanly() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", service.address().getPort())) {
             socket.setSoTimeout(5000);
-            socket.getOutputStream().write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             readUntil(socket.getInputStream(), "id: 1\n");
             CompletableFuture<Void> stop = CompletableFuture.runAsync(service::stop);
             String rest = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -191,8 +212,9 @@ class StreamingEndpointsTest {
     void aClientLeavingEndsItsStream() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", service.address().getPort())) {
             socket.setSoTimeout(5000);
-            socket.getOutputStream().write("GET /events HTTP/1.1\r\nHost: x\r\nX-Auth-Subject: leaver\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write("GET /events HTTP/1.1\r\nHost: x\r\nX-Auth-Subject: leaver\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
             readUntil(socket.getInputStream(), "id: 1\n");
         }
         // Logged once the server notices; the exchange no longer counts as in flight.

@@ -45,8 +45,8 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
         for (ByteBuffer buffer : buffers) {
             if (collected.size() + buffer.remaining() > maxBytes) {
                 subscription.cancel();
-                body.completeExceptionally(new IdpFailure("the response from " + from + " is larger than " + maxBytes
-                        + " bytes"));
+                body.completeExceptionally(
+                        new IdpFailure("the response from " + from + " is larger than " + maxBytes + " bytes"));
                 return;
             }
             byte[] chunk = new byte[buffer.remaining()];

@@ -57,8 +57,13 @@ public final class IdpClient implements AutoCloseable {
      * @param caFile a PEM bundle that replaces the JDK's trust store, or {@code null}
      * @param version HTTP/1.1 only, or HTTP/2 where the endpoint offers it
      */
-    public record Settings(Duration connectTimeout, Duration responseTimeout, Duration deadline, int maxBytes,
-            Path caFile, HttpClient.Version version) {
+    public record Settings(
+            Duration connectTimeout,
+            Duration responseTimeout,
+            Duration deadline,
+            int maxBytes,
+            Path caFile,
+            HttpClient.Version version) {
         public Settings {
             Objects.requireNonNull(connectTimeout, "connectTimeout");
             Objects.requireNonNull(responseTimeout, "responseTimeout");
@@ -122,17 +127,20 @@ public final class IdpClient implements AutoCloseable {
         }
         // The request's own timeout stops counting once the response head arrives; this one also bounds a body that
         // trickles in, and abandons the exchange when it fires.
-        exchange.copy().orTimeout(settings.deadline().toMillis(), TimeUnit.MILLISECONDS).whenComplete((response, e) -> {
-            inFlight.remove(exchange);
-            if (e != null) {
-                exchange.cancel(true);
-                result.completeExceptionally(failure(e, endpoint));
-            } else if (response.statusCode() != 200) {
-                result.completeExceptionally(new IdpFailure("HTTP " + response.statusCode() + " from " + endpoint));
-            } else {
-                result.complete(response.body());
-            }
-        });
+        exchange.copy()
+                .orTimeout(settings.deadline().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((response, e) -> {
+                    inFlight.remove(exchange);
+                    if (e != null) {
+                        exchange.cancel(true);
+                        result.completeExceptionally(failure(e, endpoint));
+                    } else if (response.statusCode() != 200) {
+                        result.completeExceptionally(
+                                new IdpFailure("HTTP " + response.statusCode() + " from " + endpoint));
+                    } else {
+                        result.complete(response.body());
+                    }
+                });
         return result;
     }
 
@@ -149,8 +157,8 @@ public final class IdpClient implements AutoCloseable {
                     + settings.connectTimeout().toMillis() + " ms");
         }
         if (e instanceof HttpTimeoutException) {
-            return new IdpFailure("no response from " + endpoint + " within " + settings.responseTimeout().toMillis()
-                    + " ms");
+            return new IdpFailure("no response from " + endpoint + " within "
+                    + settings.responseTimeout().toMillis() + " ms");
         }
         if (e instanceof TimeoutException) {
             return new IdpFailure("no complete response from " + endpoint + " within "
@@ -160,17 +168,18 @@ public final class IdpClient implements AutoCloseable {
             return new IdpFailure("the call to " + endpoint + " was abandoned: the client is closed");
         }
         if (e instanceof ConnectException) {
-            return new IdpFailure("cannot connect to " + endpoint
-                    + (e.getMessage() != null ? ": " + e.getMessage() : ""));
+            return new IdpFailure(
+                    "cannot connect to " + endpoint + (e.getMessage() != null ? ": " + e.getMessage() : ""));
         }
         if (e instanceof SSLException) {
             return new IdpFailure("TLS with " + endpoint + " failed: " + e.getMessage());
         }
         if (e instanceof IOException) {
-            return new IdpFailure("fetching " + endpoint + " failed: " + e.getClass().getSimpleName()
-                    + (e.getMessage() != null ? " " + e.getMessage() : ""));
+            return new IdpFailure("fetching " + endpoint + " failed: "
+                    + e.getClass().getSimpleName() + (e.getMessage() != null ? " " + e.getMessage() : ""));
         }
-        return new IdpFailure("fetching " + endpoint + " failed: " + e.getClass().getSimpleName());
+        return new IdpFailure(
+                "fetching " + endpoint + " failed: " + e.getClass().getSimpleName());
     }
 
     /**

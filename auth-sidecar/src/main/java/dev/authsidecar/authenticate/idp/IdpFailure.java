@@ -27,6 +27,8 @@ public final class IdpFailure extends Exception {
         while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
             e = e.getCause();
         }
-        return e instanceof IdpFailure known ? known : new IdpFailure("unexpected " + e.getClass().getSimpleName());
+        return e instanceof IdpFailure known
+                ? known
+                : new IdpFailure("unexpected " + e.getClass().getSimpleName());
     }
 }

@@ -28,8 +28,15 @@ final class IntrospectionClient implements AutoCloseable {
         this.endpoint = config.endpoint();
         this.authorization = basic(config.clientId(), readSecret(config.clientSecretFile()));
         // One timeout for connecting, for the answer's head and for all of it: a request waits for no more.
-        this.http = new IdpClient(new IdpClient.Settings(config.timeout(), config.timeout(), config.timeout(),
-                config.maxResponseBytes(), config.caFile(), HttpClient.Version.HTTP_2), executor);
+        this.http = new IdpClient(
+                new IdpClient.Settings(
+                        config.timeout(),
+                        config.timeout(),
+                        config.timeout(),
+                        config.maxResponseBytes(),
+                        config.caFile(),
+                        HttpClient.Version.HTTP_2),
+                executor);
     }
 
     /**

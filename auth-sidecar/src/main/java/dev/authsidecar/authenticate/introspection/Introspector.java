@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class Introspector implements AutoCloseable {
     /** The {@link dev.authsidecar.authenticate.Identity#method()} of identities it grants. */
     public static final String METHOD = "introspection";
-    static final AuthOutcome.Unavailable UNAVAILABLE = new AuthOutcome.Unavailable(
-            "the token introspection endpoint is unavailable");
+
+    static final AuthOutcome.Unavailable UNAVAILABLE =
+            new AuthOutcome.Unavailable("the token introspection endpoint is unavailable");
 
     private static final Logger LOG = LoggerFactory.getLogger(Introspector.class);
 

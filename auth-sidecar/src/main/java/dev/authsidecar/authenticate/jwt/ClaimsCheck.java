@@ -59,8 +59,15 @@ final class ClaimsCheck {
                 throw Reject.MISSING_CLAIM;
             }
         }
-        return new Identity((String) sub, METHOD, issuer, scopes(claims), client(claims),
-                Collections.unmodifiableMap(claims), exp, token.payloadSegment());
+        return new Identity(
+                (String) sub,
+                METHOD,
+                issuer,
+                scopes(claims),
+                client(claims),
+                Collections.unmodifiableMap(claims),
+                exp,
+                token.payloadSegment());
     }
 
     /** Seconds since the epoch; fractions are allowed by RFC 7519 and dropped. */

@@ -25,7 +25,7 @@ final class CompactJwt {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build()
-            .readerFor(new TypeReference<LinkedHashMap<String, Object>>() { });
+            .readerFor(new TypeReference<LinkedHashMap<String, Object>>() {});
     private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
 
     final Map<String, Object> header;
@@ -34,8 +34,8 @@ final class CompactJwt {
     private final byte[] ascii;
     private final int secondDot;
 
-    private CompactJwt(String token, byte[] ascii, int secondDot, Map<String, Object> header,
-            Map<String, Object> claims) {
+    private CompactJwt(
+            String token, byte[] ascii, int secondDot, Map<String, Object> header, Map<String, Object> claims) {
         this.token = token;
         this.ascii = ascii;
         this.secondDot = secondDot;
@@ -65,7 +65,8 @@ final class CompactJwt {
                 throw Reject.NOT_BASE64URL;
             }
         }
-        if (!canonical(token, 0, first) || !canonical(token, first + 1, second)
+        if (!canonical(token, 0, first)
+                || !canonical(token, first + 1, second)
                 || !canonical(token, second + 1, token.length())) {
             throw Reject.NOT_CANONICAL;
         }
@@ -120,8 +121,8 @@ final class CompactJwt {
             throw Reject.NOT_BASE64URL;
         }
         try {
-            Map<String, Object> map = STRICT_OBJECT.readValue(decoded.array(),
-                    decoded.arrayOffset() + decoded.position(), decoded.remaining());
+            Map<String, Object> map = STRICT_OBJECT.readValue(
+                    decoded.array(), decoded.arrayOffset() + decoded.position(), decoded.remaining());
             if (map == null) {
                 throw Reject.NOT_JSON;
             }

@@ -17,6 +17,7 @@ final class HeaderPolicy {
 
     /** Headers that would make the token carry or point at its own key. They are never fetched. */
     private static final List<String> KEY_CARRYING = List.of("jwk", "jku", "x5u", "x5c");
+
     private static final Set<String> JWT_TYPES = Set.of("jwt", "at+jwt", "application/jwt", "application/at+jwt");
 
     private final Map<String, JWSAlgorithm> allowed = new HashMap<>();

@@ -32,6 +32,7 @@ final class JdkEd25519Verifier implements JWSVerifier {
      * 1.3.101.112 }, BIT STRING of 33 bytes, the first saying no bits are unused }. The raw 32-byte key follows.
      */
     private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
+
     private static final int KEY_BYTES = 32;
     private static final int SIGNATURE_BYTES = 64;
 

@@ -60,8 +60,9 @@ public final class JwtAuthenticator implements AutoCloseable {
 
     /** A provider configured only for HMAC has its secret and nothing to fetch. */
     private static boolean needsKeySet(JwtProviderConfig c) {
-        return c.hmacSecretFile() == null || !HeaderPolicy.HMAC.containsAll(
-                c.algorithms().stream().map(JWSAlgorithm::parse).toList());
+        return c.hmacSecretFile() == null
+                || !HeaderPolicy.HMAC.containsAll(
+                        c.algorithms().stream().map(JWSAlgorithm::parse).toList());
     }
 
     /** Starts the first key fetch of every provider and, after it, the background refreshes. */
@@ -112,9 +113,17 @@ public final class JwtAuthenticator implements AutoCloseable {
         List<KeySetStatus> out = new ArrayList<>(verifiers.size());
         for (int i = 0; i < verifiers.size(); i++) {
             KeySetCache keys = verifiers.get(i).keys;
-            out.add(keys != null ? keys.status()
-                    : new KeySetStatus(names.get(i), true, Duration.ofNanos(System.nanoTime() - createdNanos), null,
-                            0, 0, 0));
+            out.add(
+                    keys != null
+                            ? keys.status()
+                            : new KeySetStatus(
+                                    names.get(i),
+                                    true,
+                                    Duration.ofNanos(System.nanoTime() - createdNanos),
+                                    null,
+                                    0,
+                                    0,
+                                    0));
         }
         return out;
     }

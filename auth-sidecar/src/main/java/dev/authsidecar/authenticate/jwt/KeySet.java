@@ -102,8 +102,10 @@ final class KeySet {
             if (jwk instanceof RSAKey rsa && rsa.size() < MIN_RSA_BITS && isForSigning(jwk)) {
                 String which = describe(jwk, i) + " (RSA " + rsa.size() + " bits)";
                 if (source == Source.FILE) {
-                    throw new ParseException(which + " is weaker than the " + MIN_RSA_BITS
-                            + " bits required; remove it or replace it with a stronger key", i);
+                    throw new ParseException(
+                            which + " is weaker than the " + MIN_RSA_BITS
+                                    + " bits required; remove it or replace it with a stronger key",
+                            i);
                 }
                 weak.add(which);
                 continue;
@@ -118,9 +120,14 @@ final class KeySet {
             }
         }
         if (keys.isEmpty()) {
-            throw new ParseException("the key set has no key that can verify signatures (" + entries.size()
-                    + " entries" + (weak.isEmpty() ? "" : "; skipped as weaker than " + MIN_RSA_BITS + " bits: "
-                    + String.join(", ", weak)) + ")", 0);
+            throw new ParseException(
+                    "the key set has no key that can verify signatures (" + entries.size()
+                            + " entries"
+                            + (weak.isEmpty()
+                                    ? ""
+                                    : "; skipped as weaker than " + MIN_RSA_BITS + " bits: " + String.join(", ", weak))
+                            + ")",
+                    0);
         }
         return new KeySet(keys, weak, nowNanos);
     }

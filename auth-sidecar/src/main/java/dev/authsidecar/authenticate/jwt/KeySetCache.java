@@ -41,7 +41,8 @@ final class KeySetCache {
     private boolean demandFetched;
     private int failures;
     private volatile String lastError;
-    private final java.util.concurrent.atomic.AtomicLong fetchesSucceeded = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong fetchesSucceeded =
+            new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong fetchesFailed = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.Set<String> warnedWeak = new java.util.HashSet<>();
     private ScheduledFuture<?> scheduled;
@@ -67,8 +68,8 @@ final class KeySetCache {
     static KeySetCache file(JwtProviderConfig c) {
         try {
             String json = BoundedFiles.readString(c.jwksFile());
-            KeySetCache cache = new KeySetCache(c, null,
-                    KeySet.parse(json, c.name(), KeySet.Source.FILE, System.nanoTime()), null);
+            KeySetCache cache =
+                    new KeySetCache(c, null, KeySet.parse(json, c.name(), KeySet.Source.FILE, System.nanoTime()), null);
             // A key set read from a file counts as a successful fetch, so the metric agrees with readiness.
             cache.fetchesSucceeded.incrementAndGet();
             return cache;
@@ -146,11 +147,14 @@ final class KeySetCache {
                 fetchesSucceeded.incrementAndGet();
                 current = loaded;
                 if (failures > 0) {
-                    log.info("JWT provider '{}': keys fetched from {} again after {} failed attempts", provider,
-                            fetcher.source(), failures);
+                    log.info(
+                            "JWT provider '{}': keys fetched from {} again after {} failed attempts",
+                            provider,
+                            fetcher.source(),
+                            failures);
                 }
-                log.debug("JWT provider '{}': loaded {} signing keys from {}", provider, loaded.size(),
-                        fetcher.source());
+                log.debug(
+                        "JWT provider '{}': loaded {} signing keys from {}", provider, loaded.size(), fetcher.source());
                 warnWeak(loaded);
                 failures = 0;
                 lastError = null;
@@ -179,8 +183,12 @@ final class KeySetCache {
     private void warnWeak(KeySet loaded) {
         for (String weak : loaded.weakKeys) {
             if (warnedWeak.add(weak)) {
-                log.warn("JWT provider '{}': skipping {} from {}: RSA keys under 2048 bits are refused; tokens "
-                        + "signed with it get 401", provider, weak, fetcher.source());
+                log.warn(
+                        "JWT provider '{}': skipping {} from {}: RSA keys under 2048 bits are refused; tokens "
+                                + "signed with it get 401",
+                        provider,
+                        weak,
+                        fetcher.source());
             }
         }
     }
@@ -188,11 +196,18 @@ final class KeySetCache {
     private void warn(String reason) {
         KeySet keys = current;
         if (keys == null) {
-            log.warn("JWT provider '{}': cannot fetch signing keys: {}; no keys yet, its tokens are refused with "
-                    + "503 until a fetch succeeds", provider, reason);
+            log.warn(
+                    "JWT provider '{}': cannot fetch signing keys: {}; no keys yet, its tokens are refused with "
+                            + "503 until a fetch succeeds",
+                    provider,
+                    reason);
         } else {
-            log.warn("JWT provider '{}': cannot fetch signing keys: {}; keeping the {} keys loaded {} s ago", provider,
-                    reason, keys.size(), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - keys.loadedAtNanos));
+            log.warn(
+                    "JWT provider '{}': cannot fetch signing keys: {}; keeping the {} keys loaded {} s ago",
+                    provider,
+                    reason,
+                    keys.size(),
+                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - keys.loadedAtNanos));
         }
     }
 
@@ -228,8 +243,14 @@ final class KeySetCache {
         long now = System.nanoTime();
         KeySet keys = current;
         Duration age = keys == null ? null : Duration.ofNanos(now - keys.loadedAtNanos);
-        return new KeySetStatus(provider, usable(keys, now), age, lastError, fetchesSucceeded.get(),
-                fetchesFailed.get(), keys == null ? 0 : keys.weakKeys.size());
+        return new KeySetStatus(
+                provider,
+                usable(keys, now),
+                age,
+                lastError,
+                fetchesSucceeded.get(),
+                fetchesFailed.get(),
+                keys == null ? 0 : keys.weakKeys.size());
     }
 
     /** Stops refreshing, answers whoever waits for a fetch with the keys at hand, and closes the HTTP client. */

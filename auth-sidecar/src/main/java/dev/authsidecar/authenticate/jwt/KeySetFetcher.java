@@ -38,16 +38,22 @@ final class KeySetFetcher implements AutoCloseable {
         this.provider = c.name();
         this.issuer = c.issuer();
         this.configuredJwksUri = c.jwksUri();
-        this.discoveryUri = c.usesDiscovery() ? URI.create(stripSlash(c.issuer())
-                + "/.well-known/openid-configuration") : null;
+        this.discoveryUri =
+                c.usesDiscovery() ? URI.create(stripSlash(c.issuer()) + "/.well-known/openid-configuration") : null;
         this.tokenFile = c.tokenFile();
         this.executor = executor;
         try {
             // HTTP/1.1: a key set is one small GET every few minutes, and plain http (loopback only) would otherwise
             // offer every IdP an h2c upgrade it may not expect.
-            this.client = new IdpClient(new IdpClient.Settings(c.fetchConnectTimeout(), c.fetchReadTimeout(),
-                    c.fetchConnectTimeout().plus(c.fetchReadTimeout()), c.fetchMaxBytes(), c.caFile(),
-                    HttpClient.Version.HTTP_1_1), executor);
+            this.client = new IdpClient(
+                    new IdpClient.Settings(
+                            c.fetchConnectTimeout(),
+                            c.fetchReadTimeout(),
+                            c.fetchConnectTimeout().plus(c.fetchReadTimeout()),
+                            c.fetchMaxBytes(),
+                            c.caFile(),
+                            HttpClient.Version.HTTP_1_1),
+                    executor);
         } catch (IOException e) {
             throw new UnusableProvider(c.name(), "cannot use caFile: " + e.getMessage(), e);
         }
@@ -132,13 +138,13 @@ final class KeySetFetcher implements AutoCloseable {
         try {
             token = BoundedFiles.readString(tokenFile).strip();
         } catch (IOException e) {
-            throw new CompletionException(new IdpFailure("cannot read tokenFile " + tokenFile + ": "
-                    + e.getClass().getSimpleName()));
+            throw new CompletionException(new IdpFailure(
+                    "cannot read tokenFile " + tokenFile + ": " + e.getClass().getSimpleName()));
         }
         // Checked here so an invalid value never reaches an exception message that might echo it.
         if (token.isEmpty() || !token.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
-            throw new CompletionException(new IdpFailure("tokenFile " + tokenFile
-                    + " is empty or holds characters not allowed in a header"));
+            throw new CompletionException(
+                    new IdpFailure("tokenFile " + tokenFile + " is empty or holds characters not allowed in a header"));
         }
         return token;
     }

@@ -13,10 +13,21 @@ import java.time.Duration;
  * @param fetchesFailed key-set fetches that failed, since start
  * @param weakKeysSkipped keys in the fetched set in use that were skipped as too weak (RSA under 2048 bits)
  */
-public record KeySetStatus(String provider, boolean hasKeys, Duration age, String lastError, long fetchesSucceeded,
-        long fetchesFailed, int weakKeysSkipped) {
+public record KeySetStatus(
+        String provider,
+        boolean hasKeys,
+        Duration age,
+        String lastError,
+        long fetchesSucceeded,
+        long fetchesFailed,
+        int weakKeysSkipped) {
     /** A status with no weak keys skipped: key files (which refuse weak keys) and HMAC-only providers. */
-    public KeySetStatus(String provider, boolean hasKeys, Duration age, String lastError, long fetchesSucceeded,
+    public KeySetStatus(
+            String provider,
+            boolean hasKeys,
+            Duration age,
+            String lastError,
+            long fetchesSucceeded,
             long fetchesFailed) {
         this(provider, hasKeys, age, lastError, fetchesSucceeded, fetchesFailed, 0);
     }

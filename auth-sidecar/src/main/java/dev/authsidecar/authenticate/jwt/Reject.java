@@ -14,13 +14,13 @@ final class Reject extends Exception {
     static final Reject NOT_BASE64URL = invalid("the token has characters outside base64url (padding, whitespace)");
     static final Reject NOT_CANONICAL = invalid("the token is not in canonical base64url (a part has a length or "
             + "final character that no encoder produces)");
-    static final Reject NOT_JSON = invalid("the token's header or payload is not a single JSON object "
-            + "without duplicate members");
+    static final Reject NOT_JSON =
+            invalid("the token's header or payload is not a single JSON object " + "without duplicate members");
     static final Reject UNKNOWN_ISSUER = invalid("the token's issuer is not trusted");
     static final Reject ALG_NONE = invalid("unsigned tokens (alg none) are not accepted");
     static final Reject ALG_NOT_ACCEPTED = invalid("the token's algorithm is not accepted for its issuer");
-    static final Reject EMBEDDED_KEY = invalid("tokens naming or embedding their own key (jwk, jku, x5u, x5c) "
-            + "are not accepted");
+    static final Reject EMBEDDED_KEY =
+            invalid("tokens naming or embedding their own key (jwk, jku, x5u, x5c) " + "are not accepted");
     static final Reject CRIT = invalid("the token has critical header parameters that are not understood");
     static final Reject TYP = invalid("the token's typ is not a JWT type");
     static final Reject NESTED = invalid("nested, encrypted or compressed content (cty, enc, zip) is not accepted");
@@ -37,8 +37,8 @@ final class Reject extends Exception {
     static final Reject KEY_MISMATCH = invalid("the token's signing key does not fit its algorithm");
     static final Reject BAD_SIGNATURE = invalid("the token's signature does not verify");
     static final Reject UNVERIFIABLE = invalid("the token could not be verified");
-    static final Reject KEYS_UNAVAILABLE = new Reject(new AuthOutcome.Unavailable(
-            "the issuer's signing keys cannot be obtained"));
+    static final Reject KEYS_UNAVAILABLE =
+            new Reject(new AuthOutcome.Unavailable("the issuer's signing keys cannot be obtained"));
 
     /** A {@link AuthOutcome.Rejected} or an {@link AuthOutcome.Unavailable}. */
     final transient AuthOutcome outcome;

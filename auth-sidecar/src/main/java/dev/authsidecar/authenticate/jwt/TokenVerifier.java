@@ -30,7 +30,12 @@ final class TokenVerifier {
     private static final Logger log = LoggerFactory.getLogger(TokenVerifier.class);
     private static final Map<JWSAlgorithm, JWSHeader> BARE_HEADERS = bareHeaders();
 
-    private enum Match { VERIFIED, BAD_SIGNATURE, KEY_MISMATCH, NO_KEY }
+    private enum Match {
+        VERIFIED,
+        BAD_SIGNATURE,
+        KEY_MISMATCH,
+        NO_KEY
+    }
 
     private final HeaderPolicy headers;
     private final ClaimsCheck claims;
@@ -135,8 +140,9 @@ final class TokenVerifier {
 
     private static Map<JWSAlgorithm, JWSHeader> bareHeaders() {
         Map<JWSAlgorithm, JWSHeader> headers = new HashMap<>();
-        for (String name : List.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
-                "EdDSA", "Ed25519", "HS256", "HS384", "HS512")) {
+        for (String name : List.of(
+                "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519",
+                "HS256", "HS384", "HS512")) {
             JWSAlgorithm alg = JWSAlgorithm.parse(name);
             headers.put(alg, new JWSHeader(alg));
         }
@@ -148,8 +154,11 @@ final class TokenVerifier {
         try {
             secret = BoundedFiles.readAllBytes(c.hmacSecretFile());
         } catch (IOException e) {
-            throw new UnusableProvider(c.name(), "cannot read hmacSecretFile " + c.hmacSecretFile() + ": "
-                    + e.getClass().getSimpleName(), e);
+            throw new UnusableProvider(
+                    c.name(),
+                    "cannot read hmacSecretFile " + c.hmacSecretFile() + ": "
+                            + e.getClass().getSimpleName(),
+                    e);
         }
         int end = secret.length;
         // Editors and `echo` end files with a newline that is not meant to be part of the secret.
@@ -160,15 +169,20 @@ final class TokenVerifier {
         Arrays.fill(secret, (byte) 0);
         int needed = 32;
         for (String alg : c.algorithms()) {
-            needed = Math.max(needed, switch (alg) {
-                case "HS384" -> 48;
-                case "HS512" -> 64;
-                default -> 32;
-            });
+            needed = Math.max(
+                    needed,
+                    switch (alg) {
+                        case "HS384" -> 48;
+                        case "HS512" -> 64;
+                        default -> 32;
+                    });
         }
         if (trimmed.length < needed) {
-            throw new UnusableProvider(c.name(), "hmacSecretFile " + c.hmacSecretFile() + " holds " + trimmed.length
-                    + " bytes; the configured HMAC algorithms need at least " + needed, null);
+            throw new UnusableProvider(
+                    c.name(),
+                    "hmacSecretFile " + c.hmacSecretFile() + " holds " + trimmed.length
+                            + " bytes; the configured HMAC algorithms need at least " + needed,
+                    null);
         }
         try {
             return new MACVerifier(trimmed);

@@ -85,14 +85,16 @@ class IdpClientTest {
     @Test
     void aTwoHundredAnswerIsItsBody() throws Exception {
         try (IdpClient client = client(LONG, LONG)) {
-            assertThat(new String(client.send(get("/keys")).get(), StandardCharsets.UTF_8)).isEqualTo("{\"keys\":[]}");
+            assertThat(new String(client.send(get("/keys")).get(), StandardCharsets.UTF_8))
+                    .isEqualTo("{\"keys\":[]}");
         }
     }
 
     @Test
     void anyOtherStatusIsAFailureNamingTheStatusAndTheEndpointButNotTheBody() throws Exception {
         try (IdpClient client = client(LONG, LONG)) {
-            assertThat(failure(client.send(get("/down")))).isEqualTo("HTTP 503 from " + url("/down"))
+            assertThat(failure(client.send(get("/down"))))
+                    .isEqualTo("HTTP 503 from " + url("/down"))
                     .doesNotContain("maintenance");
         }
     }
@@ -107,8 +109,8 @@ class IdpClientTest {
 
     @Test
     void aBodyOverTheLimitIsRefused() throws Exception {
-        try (IdpClient client = new IdpClient(new IdpClient.Settings(LONG, LONG, LONG, 16, null,
-                HttpClient.Version.HTTP_1_1), executor)) {
+        try (IdpClient client = new IdpClient(
+                new IdpClient.Settings(LONG, LONG, LONG, 16, null, HttpClient.Version.HTTP_1_1), executor)) {
             assertThat(failure(client.send(get("/large"))))
                     .isEqualTo("the response from " + url("/large") + " is larger than 16 bytes");
         }
@@ -141,8 +143,9 @@ class IdpClientTest {
             closedPort = s.getLocalPort();
         }
         try (IdpClient client = client(LONG, LONG)) {
-            assertThat(failure(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + closedPort
-                    + "/keys"))))).startsWith("cannot connect to http://127.0.0.1:" + closedPort + "/keys");
+            assertThat(failure(client.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + closedPort + "/keys")))))
+                    .startsWith("cannot connect to http://127.0.0.1:" + closedPort + "/keys");
         }
     }
 
@@ -150,7 +153,8 @@ class IdpClientTest {
     void theQueryNeverReachesAMessage() throws Exception {
         try (IdpClient client = client(LONG, LONG)) {
             assertThat(failure(client.send(get("/down?client_secret=s3cret"))))
-                    .isEqualTo("HTTP 503 from " + url("/down")).doesNotContain("s3cret");
+                    .isEqualTo("HTTP 503 from " + url("/down"))
+                    .doesNotContain("s3cret");
         }
     }
 
@@ -168,7 +172,8 @@ class IdpClientTest {
         client.close();
 
         assertThat(failure(waiting)).contains("abandoned");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not held until a timeout")
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .as("not held until a timeout")
                 .isLessThan(Duration.ofSeconds(5));
         assertThat(failure(client.send(get("/keys")))).isEqualTo("the client for " + url("/keys") + " is closed");
         client.close();
@@ -177,16 +182,18 @@ class IdpClientTest {
 
     @Test
     void aFailureFromAStageAfterTheCallIsNamedByClassOnly() {
-        IdpFailure f = IdpFailure.of(new java.util.concurrent.CompletionException(
-                new IllegalStateException("token=abc")));
+        IdpFailure f =
+                IdpFailure.of(new java.util.concurrent.CompletionException(new IllegalStateException("token=abc")));
         assertThat(f.getMessage()).isEqualTo("unexpected IllegalStateException");
         IdpFailure known = new IdpFailure("discovery document names another issuer");
-        assertThat(IdpFailure.of(new java.util.concurrent.CompletionException(known))).isSameAs(known);
+        assertThat(IdpFailure.of(new java.util.concurrent.CompletionException(known)))
+                .isSameAs(known);
     }
 
     private IdpClient client(Duration responseTimeout, Duration deadline) throws IOException {
-        return new IdpClient(new IdpClient.Settings(LONG, responseTimeout, deadline, 1 << 16, null,
-                HttpClient.Version.HTTP_1_1), executor);
+        return new IdpClient(
+                new IdpClient.Settings(LONG, responseTimeout, deadline, 1 << 16, null, HttpClient.Version.HTTP_1_1),
+                executor);
     }
 
     private HttpRequest.Builder get(String path) {

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** One hand-moved time for both the wall clock ({@code exp}) and the cache ticker, so expiry tests need no sleeping. */
 final class FakeTime extends Clock implements Ticker {
-    private final AtomicLong nanos = new AtomicLong(Instant.parse("2030-01-01T00:00:00Z").getEpochSecond() * 1_000_000_000L);
+    private final AtomicLong nanos =
+            new AtomicLong(Instant.parse("2030-01-01T00:00:00Z").getEpochSecond() * 1_000_000_000L);
     private final AtomicLong wallOffset = new AtomicLong();
 
     long epochSecond() {

@@ -29,6 +29,7 @@ final class IntrospectionFixture implements AfterEachCallback, AutoCloseable {
     static final Duration NEGATIVE_CACHE_TTL = Duration.ofSeconds(10);
     /** Short enough for the timeout tests to stay quick, long enough for a loaded CI machine. */
     static final Duration TIMEOUT = Duration.ofSeconds(1);
+
     static final int MAX_BYTES = 16 * 1024;
 
     final Rfc7662Server server;
@@ -49,8 +50,16 @@ final class IntrospectionFixture implements AfterEachCallback, AutoCloseable {
     }
 
     IntrospectionConfig config() {
-        return new IntrospectionConfig(server.endpoint(), Rfc7662Server.CLIENT_ID, secretFile, CACHE_TTL,
-                NEGATIVE_CACHE_TTL, TIMEOUT, MAX_BYTES, null, List.of());
+        return new IntrospectionConfig(
+                server.endpoint(),
+                Rfc7662Server.CLIENT_ID,
+                secretFile,
+                CACHE_TTL,
+                NEGATIVE_CACHE_TTL,
+                TIMEOUT,
+                MAX_BYTES,
+                null,
+                List.of());
     }
 
     Introspector introspector() throws IOException {
@@ -82,8 +91,11 @@ final class IntrospectionFixture implements AfterEachCallback, AutoCloseable {
         assertThat(result).isInstanceOf(Refusal.class);
         Failure failure = ((Refusal) result).failure();
         // The type says what the failure says: a refused token, or an endpoint that could not answer.
-        assertThat(result).isInstanceOf(failure == Failure.AUTH_BACKEND_UNAVAILABLE
-                ? AuthOutcome.Unavailable.class : AuthOutcome.Rejected.class);
+        assertThat(result)
+                .isInstanceOf(
+                        failure == Failure.AUTH_BACKEND_UNAVAILABLE
+                                ? AuthOutcome.Unavailable.class
+                                : AuthOutcome.Rejected.class);
         return failure;
     }
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class IntrospectionRequestTest {
     @TempDir
     Path dir;
+
     @RegisterExtension
     final IntrospectionFixture f = new IntrospectionFixture();
 
@@ -43,8 +44,8 @@ class IntrospectionRequestTest {
             assertThat(request.header("Authorization")).isEqualTo(Rfc7662Server.EXPECTED_AUTHORIZATION);
             assertThat(request.header("Content-Type")).isEqualTo("application/x-www-form-urlencoded");
             assertThat(request.header("Accept")).isEqualTo("application/json");
-            assertThat(request.form()).containsExactly(
-                    Map.entry("token", token), Map.entry("token_type_hint", "access_token"));
+            assertThat(request.form())
+                    .containsExactly(Map.entry("token", token), Map.entry("token_type_hint", "access_token"));
         });
     }
 
@@ -68,14 +69,17 @@ class IntrospectionRequestTest {
     void emptySecretFileStopsStartUp() throws Exception {
         Files.writeString(f.secretFile, "\n");
 
-        assertThatThrownBy(() -> f.introspector()).isInstanceOf(IOException.class).hasMessageContaining("empty");
+        assertThatThrownBy(() -> f.introspector())
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("empty");
     }
 
     @Test
     void unreadableCaFileStopsStartUp() throws Exception {
         Path caFile = Files.writeString(dir.resolve("ca.pem"), "not a certificate\n");
 
-        assertThatThrownBy(() -> f.introspector(withCaFile(f.config(), caFile))).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> f.introspector(withCaFile(f.config(), caFile)))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("ca.pem");
     }
 
@@ -88,10 +92,19 @@ class IntrospectionRequestTest {
             https.answer("token", active(Map.of("sub", "alice")));
             IntrospectionConfig c = f.config();
             // A first TLS handshake can be slow on a busy machine; this test is not about timeouts.
-            IntrospectionConfig config = new IntrospectionConfig(https.endpoint(), c.clientId(), c.clientSecretFile(),
-                    c.cacheTtl(), c.negativeCacheTtl(), Duration.ofSeconds(10), c.maxResponseBytes(), null, List.of());
+            IntrospectionConfig config = new IntrospectionConfig(
+                    https.endpoint(),
+                    c.clientId(),
+                    c.clientSecretFile(),
+                    c.cacheTtl(),
+                    c.negativeCacheTtl(),
+                    Duration.ofSeconds(10),
+                    c.maxResponseBytes(),
+                    null,
+                    List.of());
 
-            assertThat(identity(f.introspector(withCaFile(config, caFile)).authenticate("token")).subject())
+            assertThat(identity(f.introspector(withCaFile(config, caFile)).authenticate("token"))
+                            .subject())
                     .isEqualTo("alice");
             // The JDK's own trust store does not know this CA: without the caFile the endpoint is not trusted.
             assertThat(failure(f.introspector(config).authenticate("token")))
@@ -101,15 +114,24 @@ class IntrospectionRequestTest {
     }
 
     private static IntrospectionConfig withCaFile(IntrospectionConfig c, Path caFile) {
-        return new IntrospectionConfig(c.endpoint(), c.clientId(), c.clientSecretFile(), c.cacheTtl(),
-                c.negativeCacheTtl(), c.timeout(), c.maxResponseBytes(), caFile, List.of());
+        return new IntrospectionConfig(
+                c.endpoint(),
+                c.clientId(),
+                c.clientSecretFile(),
+                c.cacheTtl(),
+                c.negativeCacheTtl(),
+                c.timeout(),
+                c.maxResponseBytes(),
+                caFile,
+                List.of());
     }
 
     private static String pem(KeyStore keyStore) throws Exception {
         String alias = keyStore.aliases().nextElement();
         byte[] der = keyStore.getCertificate(alias).getEncoded();
         return "-----BEGIN CERTIFICATE-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der)
                 + "\n-----END CERTIFICATE-----\n";
     }
 }

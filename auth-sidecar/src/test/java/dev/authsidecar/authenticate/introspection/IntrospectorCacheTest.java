@@ -129,8 +129,16 @@ class IntrospectorCacheTest {
     @Test
     void zeroTtlsTurnCachingOff() throws Exception {
         IntrospectionConfig c = f.config();
-        Introspector introspector = f.introspector(new IntrospectionConfig(c.endpoint(), c.clientId(),
-                c.clientSecretFile(), Duration.ZERO, Duration.ZERO, c.timeout(), c.maxResponseBytes(), null, List.of()));
+        Introspector introspector = f.introspector(new IntrospectionConfig(
+                c.endpoint(),
+                c.clientId(),
+                c.clientSecretFile(),
+                Duration.ZERO,
+                Duration.ZERO,
+                c.timeout(),
+                c.maxResponseBytes(),
+                null,
+                List.of()));
         f.server.answer("token", active(Map.of("sub", "alice")));
 
         Identity identity = identity(introspector.authenticate("token"));

@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
 /** Whenever the endpoint cannot give a proper answer, the request gets 503 and nobody gets in. */
 class IntrospectorFailClosedTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final AuthOutcome.Unavailable UNAVAILABLE = new AuthOutcome.Unavailable(
-            "the token introspection endpoint is unavailable");
+    private static final AuthOutcome.Unavailable UNAVAILABLE =
+            new AuthOutcome.Unavailable("the token introspection endpoint is unavailable");
 
     @RegisterExtension
     final IntrospectionFixture f = new IntrospectionFixture();
@@ -52,8 +52,15 @@ class IntrospectorFailClosedTest {
         int closedPort = FreePorts.one();
         IntrospectionConfig c = f.config();
         Introspector introspector = f.introspector(new IntrospectionConfig(
-                URI.create("http://127.0.0.1:" + closedPort + "/introspect"), c.clientId(), c.clientSecretFile(),
-                c.cacheTtl(), c.negativeCacheTtl(), c.timeout(), c.maxResponseBytes(), null, List.of()));
+                URI.create("http://127.0.0.1:" + closedPort + "/introspect"),
+                c.clientId(),
+                c.clientSecretFile(),
+                c.cacheTtl(),
+                c.negativeCacheTtl(),
+                c.timeout(),
+                c.maxResponseBytes(),
+                null,
+                List.of()));
 
         assertThat(await(introspector.authenticate("token"))).isEqualTo(UNAVAILABLE);
     }
@@ -88,8 +95,12 @@ class IntrospectorFailClosedTest {
     static Stream<Arguments> brokenAnswers() throws Exception {
         byte[] activeJson = JSON.writeValueAsBytes(Map.of("active", true, "sub", "alice"));
         return Stream.of(
-                Arguments.of("HTML error page", raw(200, "text/html",
-                        "<html><body>Bad gateway</body></html>".getBytes(StandardCharsets.UTF_8))),
+                Arguments.of(
+                        "HTML error page",
+                        raw(
+                                200,
+                                "text/html",
+                                "<html><body>Bad gateway</body></html>".getBytes(StandardCharsets.UTF_8))),
                 Arguments.of("HTTP 500 with an active body", json(500, Map.of("active", true, "sub", "alice"))),
                 Arguments.of("HTTP 401 (our credentials refused)", json(401, Map.of("error", "invalid_client"))),
                 Arguments.of("HTTP 302 to elsewhere", (Rfc7662Server.Answer) exchange -> {
@@ -99,8 +110,9 @@ class IntrospectorFailClosedTest {
                 Arguments.of("empty body", raw(200, "application/json", new byte[0])),
                 Arguments.of("JSON array", json(200, List.of(Map.of("active", true, "sub", "alice")))),
                 Arguments.of("JSON string", json(200, "active")),
-                Arguments.of("truncated JSON", raw(200, "application/json",
-                        Arrays.copyOf(activeJson, activeJson.length - 3))),
+                Arguments.of(
+                        "truncated JSON",
+                        raw(200, "application/json", Arrays.copyOf(activeJson, activeJson.length - 3))),
                 Arguments.of("trailing garbage", raw(200, "application/json", concat(activeJson, " x".getBytes()))),
                 Arguments.of("duplicate active", raw(200, "application/json", duplicateActive())));
     }
@@ -134,8 +146,12 @@ class IntrospectorFailClosedTest {
     void failuresAreLoggedOncePerStreakWithoutTokenOrSecret() throws Exception {
         String token = "tok-do-not-log-7f3a";
         // An endpoint that echoes the token back in its error page, as some do.
-        f.server.answer(token, raw(502, "text/html",
-                ("<html>upstream failed for " + token + "</html>").getBytes(StandardCharsets.UTF_8)));
+        f.server.answer(
+                token,
+                raw(
+                        502,
+                        "text/html",
+                        ("<html>upstream failed for " + token + "</html>").getBytes(StandardCharsets.UTF_8)));
         Introspector introspector = f.introspector();
         ListAppender<ILoggingEvent> logs = capture();
         try {
@@ -150,11 +166,22 @@ class IntrospectorFailClosedTest {
             logger.setLevel(null);
         }
 
-        assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.WARN).hasSize(1)
-                .first().extracting(ILoggingEvent::getFormattedMessage).asString().contains("HTTP 502");
-        assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.INFO).hasSize(1)
-                .first().extracting(ILoggingEvent::getFormattedMessage).asString().contains("recovered after 3");
-        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+        assertThat(logs.list)
+                .filteredOn(e -> e.getLevel() == Level.WARN)
+                .hasSize(1)
+                .first()
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .asString()
+                .contains("HTTP 502");
+        assertThat(logs.list)
+                .filteredOn(e -> e.getLevel() == Level.INFO)
+                .hasSize(1)
+                .first()
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .asString()
+                .contains("recovered after 3");
+        assertThat(logs.list)
+                .extracting(ILoggingEvent::getFormattedMessage)
                 .noneMatch(m -> m.contains(token) || m.contains(Rfc7662Server.CLIENT_SECRET));
     }
 
@@ -184,7 +211,9 @@ class IntrospectorFailClosedTest {
             logger.detachAppender(logs);
             logger.setLevel(null);
         }
-        assertThat(logs.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).isEmpty();
+        assertThat(logs.list)
+                .filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .isEmpty();
     }
 
     private static ListAppender<ILoggingEvent> capture() {

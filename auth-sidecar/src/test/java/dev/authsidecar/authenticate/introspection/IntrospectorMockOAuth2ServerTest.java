@@ -41,6 +41,7 @@ class IntrospectorMockOAuth2ServerTest {
 
     @TempDir
     Path dir;
+
     private ExecutorService executor;
     private Introspector introspector;
 
@@ -59,8 +60,17 @@ class IntrospectorMockOAuth2ServerTest {
     void setUp() throws Exception {
         Path secret = Files.writeString(dir.resolve("secret"), "sidecar-secret\n");
         executor = Executors.newFixedThreadPool(2);
-        introspector = new Introspector(new IntrospectionConfig(idp.url(ISSUER_ID + "/introspect").uri(), "sidecar",
-                secret, Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(3), 64 * 1024, null, List.of()),
+        introspector = new Introspector(
+                new IntrospectionConfig(
+                        idp.url(ISSUER_ID + "/introspect").uri(),
+                        "sidecar",
+                        secret,
+                        Duration.ofMinutes(5),
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(3),
+                        64 * 1024,
+                        null,
+                        List.of()),
                 executor);
     }
 
@@ -72,8 +82,8 @@ class IntrospectorMockOAuth2ServerTest {
 
     @Test
     void issuedTokenIntrospectsToItsIdentity() throws Exception {
-        SignedJWT token = idp.issueToken(ISSUER_ID, "alice", "main-service",
-                Map.of("scope", "read write", "client_id", "web-app"));
+        SignedJWT token = idp.issueToken(
+                ISSUER_ID, "alice", "main-service", Map.of("scope", "read write", "client_id", "web-app"));
 
         Identity identity = identity(introspector.authenticate(token.serialize()));
 
@@ -83,7 +93,8 @@ class IntrospectorMockOAuth2ServerTest {
         assertThat(identity.scopes()).containsExactlyInAnyOrder("read", "write");
         assertThat(identity.client()).isEqualTo("web-app");
         assertThat(identity.expiresAtEpochSecond())
-                .isEqualTo(token.getJWTClaimsSet().getExpirationTime().toInstant().getEpochSecond());
+                .isEqualTo(
+                        token.getJWTClaimsSet().getExpirationTime().toInstant().getEpochSecond());
         // This server writes a single audience as a string; RFC 7662 allows either form.
         assertThat(identity.claims().get("aud")).isIn("main-service", List.of("main-service"));
         JsonNode payload = JSON.readTree(Base64.getUrlDecoder().decode(identity.payload()));
@@ -112,12 +123,13 @@ class IntrospectorMockOAuth2ServerTest {
     private static String clientCredentialsToken(String clientId, String scope) throws Exception {
         String form = "grant_type=client_credentials&client_id=" + URLEncoder.encode(clientId, StandardCharsets.UTF_8)
                 + "&client_secret=secret&scope=" + URLEncoder.encode(scope, StandardCharsets.UTF_8);
-        HttpResponse<byte[]> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(idp.tokenEndpointUrl(ISSUER_ID).uri())
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(HttpRequest.BodyPublishers.ofString(form))
-                        .build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(idp.tokenEndpointUrl(ISSUER_ID).uri())
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .POST(HttpRequest.BodyPublishers.ofString(form))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
         assertThat(response.statusCode()).isEqualTo(200);
         return JSON.readTree(response.body()).get("access_token").textValue();
     }

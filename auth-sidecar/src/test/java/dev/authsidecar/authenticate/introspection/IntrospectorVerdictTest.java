@@ -68,8 +68,9 @@ class IntrospectorVerdictTest {
     void anActiveRefreshTokenIsNotAnAccessToken(String type) throws Exception {
         f.server.answer("refresh", json(200, Map.of("active", true, "sub", "alice", "token_type", type)));
 
-        assertThat(await(f.introspector().authenticate("refresh"))).isEqualTo(
-                new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "a refresh token is not an access token"));
+        assertThat(await(f.introspector().authenticate("refresh")))
+                .isEqualTo(
+                        new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "a refresh token is not an access token"));
         f.server.answer("access", json(200, Map.of("active", true, "sub", "alice", "token_type", "access_token")));
         assertThat(identity(f.introspector().authenticate("access")).subject()).isEqualTo("alice");
     }
@@ -94,8 +95,9 @@ class IntrospectorVerdictTest {
         if (allowed) {
             assertThat(outcome).isInstanceOf(Identity.class);
         } else {
-            assertThat(outcome).isEqualTo(new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID,
-                    "the token was not issued for this service"));
+            assertThat(outcome)
+                    .isEqualTo(new AuthOutcome.Rejected(
+                            Failure.CREDENTIAL_INVALID, "the token was not issued for this service"));
         }
     }
 
@@ -104,7 +106,8 @@ class IntrospectorVerdictTest {
         Introspector introspector = f.introspector(withAudiences(List.of("main-service")));
         f.server.answer("no-aud", json(200, Map.of("active", true, "sub", "alice")));
         f.server.answer("number-aud", json(200, Map.of("active", true, "sub", "alice", "aud", 7)));
-        f.server.answer("mixed-aud", json(200, Map.of("active", true, "sub", "alice", "aud", List.of("main-service", 7))));
+        f.server.answer(
+                "mixed-aud", json(200, Map.of("active", true, "sub", "alice", "aud", List.of("main-service", 7))));
 
         assertThat(failure(introspector.authenticate("no-aud"))).isEqualTo(Failure.CREDENTIAL_INVALID);
         assertThat(failure(introspector.authenticate("number-aud"))).isEqualTo(Failure.AUTH_BACKEND_UNAVAILABLE);
@@ -120,8 +123,16 @@ class IntrospectorVerdictTest {
 
     private dev.authsidecar.config.IntrospectionConfig withAudiences(List<String> audiences) {
         dev.authsidecar.config.IntrospectionConfig c = f.config();
-        return new dev.authsidecar.config.IntrospectionConfig(c.endpoint(), c.clientId(), c.clientSecretFile(),
-                c.cacheTtl(), c.negativeCacheTtl(), c.timeout(), c.maxResponseBytes(), c.caFile(), audiences);
+        return new dev.authsidecar.config.IntrospectionConfig(
+                c.endpoint(),
+                c.clientId(),
+                c.clientSecretFile(),
+                c.cacheTtl(),
+                c.negativeCacheTtl(),
+                c.timeout(),
+                c.maxResponseBytes(),
+                c.caFile(),
+                audiences);
     }
 
     @Test
@@ -182,8 +193,8 @@ class IntrospectorVerdictTest {
 
         AuthOutcome outcome = await(f.introspector().authenticate("anonymous"));
 
-        assertThat(outcome).isEqualTo(
-                new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the token does not name a subject"));
+        assertThat(outcome)
+                .isEqualTo(new AuthOutcome.Rejected(Failure.CREDENTIAL_INVALID, "the token does not name a subject"));
     }
 
     static Stream<Object> notBooleans() {

@@ -34,10 +34,11 @@ import javax.net.ssl.SSLContext;
 final class Rfc7662Server implements AutoCloseable {
     /** Both need form-encoding under RFC 6749 §2.3.1. */
     static final String CLIENT_ID = "sidecar:one";
+
     static final String CLIENT_SECRET = "s3cr+t/ü x";
     /** Written out by hand from the two above, so the test does not share the code under test's encoder. */
-    static final String EXPECTED_AUTHORIZATION = "Basic " + Base64.getEncoder()
-            .encodeToString("sidecar%3Aone:s3cr%2Bt%2F%C3%BC+x".getBytes(StandardCharsets.UTF_8));
+    static final String EXPECTED_AUTHORIZATION = "Basic "
+            + Base64.getEncoder().encodeToString("sidecar%3Aone:s3cr%2Bt%2F%C3%BC+x".getBytes(StandardCharsets.UTF_8));
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -126,7 +127,8 @@ final class Rfc7662Server implements AutoCloseable {
         for (String pair : body.split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
-                form.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                form.put(
+                        URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
                         URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
             }
         }
@@ -134,7 +136,8 @@ final class Rfc7662Server implements AutoCloseable {
     }
 
     static Answer json(int status, Object value) {
-        return exchange -> raw(status, "application/json", JSON.writeValueAsBytes(value)).send(exchange);
+        return exchange ->
+                raw(status, "application/json", JSON.writeValueAsBytes(value)).send(exchange);
     }
 
     static Answer active(Map<String, ?> claims) {

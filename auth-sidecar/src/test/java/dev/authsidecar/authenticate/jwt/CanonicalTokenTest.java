@@ -51,6 +51,7 @@ final class CanonicalTokenTest {
 
     @TempDir
     static Path dir;
+
     private static ScheduledExecutorService executor;
     private static JwtAuthenticator jwt;
 
@@ -59,7 +60,8 @@ final class CanonicalTokenTest {
         Providers keys = Providers.of(ISSUER, null);
         keys.name = "keys";
         keys.algorithms = List.of("RS256", "ES256", "EdDSA");
-        keys.jwksFile = Files.writeString(dir.resolve("keys.jwks"),
+        keys.jwksFile = Files.writeString(
+                dir.resolve("keys.jwks"),
                 new JWKSet(List.of(RSA.toPublicJWK(), EC.toPublicJWK(), ED.jwk())).toString(true));
         Providers hmac = Providers.of(HMAC_ISSUER, null);
         hmac.name = "hmac";
@@ -90,7 +92,9 @@ final class CanonicalTokenTest {
         assertThat(jwt.authenticate(token)).as("the canonical token").isInstanceOf(Identity.class);
         String[] parts = token.split("\\.");
         for (int part = 0; part < 3; part++) {
-            assertThat(parts[part].length() % 4).as("part %d leaves unused bits", part).isNotZero();
+            assertThat(parts[part].length() % 4)
+                    .as("part %d leaves unused bits", part)
+                    .isNotZero();
             List<String> sameBytes = new ArrayList<>();
             for (char c : ALPHABET.toCharArray()) {
                 String variant = withLastChar(parts, part, c);
@@ -98,17 +102,20 @@ final class CanonicalTokenTest {
                     continue;
                 }
                 AuthOutcome outcome = jwt.authenticate(variant);
-                assertThat(outcome).as("%s part %d ending in %s", alg, part, c)
+                assertThat(outcome)
+                        .as("%s part %d ending in %s", alg, part, c)
                         .isInstanceOf(AuthOutcome.Rejected.class);
                 assertThat(((AuthOutcome.Rejected) outcome).failure()).isEqualTo(Failure.CREDENTIAL_INVALID);
                 if (Arrays.equals(decode(variant.split("\\.")[part]), decode(parts[part]))) {
                     sameBytes.add(variant);
-                    assertThat(outcome).as("%s part %d ending in %s", alg, part, c)
+                    assertThat(outcome)
+                            .as("%s part %d ending in %s", alg, part, c)
                             .isEqualTo(Reject.NOT_CANONICAL.outcome);
                 }
             }
             // 2 unused bits give 3 other spellings of the same bytes, 4 unused bits 15.
-            assertThat(sameBytes).as("%s part %d: other spellings of the same bytes", alg, part)
+            assertThat(sameBytes)
+                    .as("%s part %d: other spellings of the same bytes", alg, part)
                     .hasSize(parts[part].length() % 4 == 2 ? 15 : 3);
         }
     }
@@ -153,7 +160,8 @@ final class CanonicalTokenTest {
                         jwksFile: keys.jwks
                         algorithms: [RS256]
                 """.formatted(ISSUER));
-        try (Authentication auth = new Authentication(ConfigLoader.load(config, List.of()).auth(), executor)) {
+        try (Authentication auth =
+                new Authentication(ConfigLoader.load(config, List.of()).auth(), executor)) {
             auth.start();
             String token = signed("RS256", "rsa-1");
             // The lowest bit of the last character's sextet is never part of a byte.
@@ -184,11 +192,14 @@ final class CanonicalTokenTest {
                 for (char c : ALPHABET.toCharArray()) {
                     String other = encoded.substring(0, encoded.length() - 1) + c;
                     assertThat(CompactJwt.canonical(other, 0, other.length()))
-                            .as("%s", other).isEqualTo(encoder.encodeToString(decode(other)).equals(other));
+                            .as("%s", other)
+                            .isEqualTo(encoder.encodeToString(decode(other)).equals(other));
                 }
             }
         }
-        assertThat(CompactJwt.canonical("A", 0, 1)).as("a length no encoder produces").isFalse();
+        assertThat(CompactJwt.canonical("A", 0, 1))
+                .as("a length no encoder produces")
+                .isFalse();
     }
 
     /** Header and payload texts padded with JSON whitespace until no part is a multiple of 4 characters long. */

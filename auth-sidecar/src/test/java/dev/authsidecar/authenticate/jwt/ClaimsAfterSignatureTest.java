@@ -44,6 +44,7 @@ final class ClaimsAfterSignatureTest {
 
     @TempDir
     static Path dir;
+
     private static ScheduledExecutorService executor;
     private static JwtAuthenticator jwt;
 
@@ -94,19 +95,23 @@ final class ClaimsAfterSignatureTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badClaims")
-    void aCorrectlySignedTokenGetsTheSpecificAnswer(String name, Consumer<Map<String, Object>> change,
-            Reject specific) {
+    void aCorrectlySignedTokenGetsTheSpecificAnswer(
+            String name, Consumer<Map<String, Object>> change, Reject specific) {
         assertThat(answer(Jwts.token(KEY, claims(ISSUER, change)))).as("RS256").isEqualTo(specific.outcome);
-        assertThat(answer(hmac(SECRET, claims(HMAC_ISSUER, change)))).as("HS256").isEqualTo(specific.outcome);
+        assertThat(answer(hmac(SECRET, claims(HMAC_ISSUER, change))))
+                .as("HS256")
+                .isEqualTo(specific.outcome);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badClaims")
-    void aForgedTokenGetsTheBadSignatureAnswerWhateverItClaims(String name, Consumer<Map<String, Object>> change,
-            Reject specific) {
-        assertThat(answer(Jwts.token(FORGER, claims(ISSUER, change)))).as("RS256")
+    void aForgedTokenGetsTheBadSignatureAnswerWhateverItClaims(
+            String name, Consumer<Map<String, Object>> change, Reject specific) {
+        assertThat(answer(Jwts.token(FORGER, claims(ISSUER, change))))
+                .as("RS256")
                 .isEqualTo(Reject.BAD_SIGNATURE.outcome);
-        assertThat(answer(hmac(WRONG_SECRET, claims(HMAC_ISSUER, change)))).as("HS256")
+        assertThat(answer(hmac(WRONG_SECRET, claims(HMAC_ISSUER, change))))
+                .as("HS256")
                 .isEqualTo(Reject.BAD_SIGNATURE.outcome);
         String good = Jwts.token(KEY, claims(ISSUER, change));
         String truncated = good.substring(0, good.lastIndexOf('.') + 1) + "AAAA";
@@ -115,21 +120,40 @@ final class ClaimsAfterSignatureTest {
 
     @Test
     void goodClaimsWithAGoodSignatureAreAccepted() {
-        assertThat(answer(Jwts.token(KEY, claims(ISSUER, c -> { })))).isInstanceOf(Identity.class);
-        assertThat(answer(hmac(SECRET, claims(HMAC_ISSUER, c -> { })))).isInstanceOf(Identity.class);
-        assertThat(answer(Jwts.token(FORGER, claims(ISSUER, c -> { })))).isEqualTo(Reject.BAD_SIGNATURE.outcome);
+        assertThat(answer(Jwts.token(KEY, claims(ISSUER, c -> {})))).isInstanceOf(Identity.class);
+        assertThat(answer(hmac(SECRET, claims(HMAC_ISSUER, c -> {})))).isInstanceOf(Identity.class);
+        assertThat(answer(Jwts.token(FORGER, claims(ISSUER, c -> {})))).isEqualTo(Reject.BAD_SIGNATURE.outcome);
     }
 
     @Test
     void noAnswerNamesAConfiguredValue() {
-        for (Reject r : List.of(Reject.AUDIENCE, Reject.EXPIRED, Reject.NO_EXP, Reject.NOT_YET_VALID,
-                Reject.ISSUED_IN_FUTURE, Reject.NO_SUBJECT, Reject.MISSING_CLAIM, Reject.CLAIM_TYPES,
-                Reject.UNKNOWN_ISSUER, Reject.UNKNOWN_KEY, Reject.BAD_SIGNATURE, Reject.KEY_MISMATCH,
-                Reject.ALG_NOT_ACCEPTED, Reject.NOT_CANONICAL, Reject.KEYS_UNAVAILABLE)) {
-            assertThat(r.getMessage()).doesNotContain(ISSUER, HMAC_ISSUER, AUDIENCE, REQUIRED, "order-key-1",
-                    "order-keys-provider", "order-hmac-provider");
+        for (Reject r : List.of(
+                Reject.AUDIENCE,
+                Reject.EXPIRED,
+                Reject.NO_EXP,
+                Reject.NOT_YET_VALID,
+                Reject.ISSUED_IN_FUTURE,
+                Reject.NO_SUBJECT,
+                Reject.MISSING_CLAIM,
+                Reject.CLAIM_TYPES,
+                Reject.UNKNOWN_ISSUER,
+                Reject.UNKNOWN_KEY,
+                Reject.BAD_SIGNATURE,
+                Reject.KEY_MISMATCH,
+                Reject.ALG_NOT_ACCEPTED,
+                Reject.NOT_CANONICAL,
+                Reject.KEYS_UNAVAILABLE)) {
+            assertThat(r.getMessage())
+                    .doesNotContain(
+                            ISSUER,
+                            HMAC_ISSUER,
+                            AUDIENCE,
+                            REQUIRED,
+                            "order-key-1",
+                            "order-keys-provider",
+                            "order-hmac-provider");
         }
-        Map<String, Object> c = claims(ISSUER, x -> { });
+        Map<String, Object> c = claims(ISSUER, x -> {});
         c.put("iss", "https://unknown.example");
         assertThat(answer(Jwts.token(KEY, c))).isEqualTo(Reject.UNKNOWN_ISSUER.outcome);
     }

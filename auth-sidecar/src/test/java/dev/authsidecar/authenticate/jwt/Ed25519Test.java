@@ -46,11 +46,12 @@ final class Ed25519Test {
     private static final RSAKey RSA = Jwts.rsa("rsa-1");
     private static final ECKey EC = Jwts.ec("ec-1");
     /** Ed448 keys are left out of key sets: the JDK could verify them, but nothing here asks for them. */
-    private static final String ED448 = "{\"kty\":\"OKP\",\"crv\":\"Ed448\",\"kid\":\"ed448\",\"x\":\""
-            + Base64URL.encode(new byte[57]) + "\"}";
+    private static final String ED448 =
+            "{\"kty\":\"OKP\",\"crv\":\"Ed448\",\"kid\":\"ed448\",\"x\":\"" + Base64URL.encode(new byte[57]) + "\"}";
 
     @TempDir
     Path dir;
+
     private final ScheduledExecutorService executor = Jwts.executor();
 
     @AfterEach
@@ -66,8 +67,11 @@ final class Ed25519Test {
             assertThat(identity.scopes()).containsExactlyInAnyOrder("read", "write");
 
             String withoutKid = ED.sign(json(header(JWSAlgorithm.EdDSA, null)), json(claims(ISSUER)));
-            assertThat(jwt.authenticate(withoutKid)).as("tried against every fitting key").isInstanceOf(Identity.class);
-            assertThat(jwt.authenticate(Jwts.token(RSA, claims(ISSUER)))).as("RSA beside it")
+            assertThat(jwt.authenticate(withoutKid))
+                    .as("tried against every fitting key")
+                    .isInstanceOf(Identity.class);
+            assertThat(jwt.authenticate(Jwts.token(RSA, claims(ISSUER))))
+                    .as("RSA beside it")
                     .isInstanceOf(Identity.class);
         }
     }
@@ -102,10 +106,10 @@ final class Ed25519Test {
                     Arrays.fill(sig, (byte) 0xff);
                     return withSignature(sig);
                 }),
-                Arguments.of("signed by another key with the same kid",
-                        (Supplier<String>) () -> ATTACKER.token(claims(ISSUER))),
-                Arguments.of("alg changed to Ed25519 (not listed)", (Supplier<String>) () -> ED.sign(
-                        json(header(JWSAlgorithm.Ed25519, "ed-1")), json(claims(ISSUER)))));
+                Arguments.of("signed by another key with the same kid", (Supplier<String>)
+                        () -> ATTACKER.token(claims(ISSUER))),
+                Arguments.of("alg changed to Ed25519 (not listed)", (Supplier<String>)
+                        () -> ED.sign(json(header(JWSAlgorithm.Ed25519, "ed-1")), json(claims(ISSUER)))));
     }
 
     @Test
@@ -133,7 +137,8 @@ final class Ed25519Test {
 
     @Test
     void onlyEd25519KeysThatArePointsOfTheCurveAreKept() throws Exception {
-        List<String> unusable = List.of(ED448,
+        List<String> unusable = List.of(
+                ED448,
                 okp("Ed25519", "not-a-point", filled(32, 0xff)),
                 okp("Ed25519", "short", filled(31, 1)),
                 okp("X25519", "x25519", filled(32, 9)));
@@ -143,8 +148,8 @@ final class Ed25519Test {
         assertThat(keys.size()).isEqualTo(1);
         assertThat(keys.withKid("ed-1").get(0).algorithms())
                 .containsExactlyInAnyOrder(JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519);
-        assertThatThrownBy(() -> KeySet.parse("{\"keys\":[" + String.join(",", unusable) + "]}", "test",
-                KeySet.Source.FETCHED, 0))
+        assertThatThrownBy(() -> KeySet.parse(
+                        "{\"keys\":[" + String.join(",", unusable) + "]}", "test", KeySet.Source.FETCHED, 0))
                 .isInstanceOf(ParseException.class);
     }
 
@@ -158,8 +163,9 @@ final class Ed25519Test {
     /** RFC 8037 appendix A.4: the key of A.1 and its signed example, as published. */
     @Test
     void theRfc8037ExampleVerifies() throws Exception {
-        OctetKeyPair key = new OctetKeyPair.Builder(Curve.Ed25519,
-                new Base64URL("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")).build();
+        OctetKeyPair key = new OctetKeyPair.Builder(
+                        Curve.Ed25519, new Base64URL("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"))
+                .build();
         String jws = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIb"
                 + "QR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
         int dot = jws.lastIndexOf('.');
@@ -167,10 +173,13 @@ final class Ed25519Test {
         Base64URL signature = new Base64URL(jws.substring(dot + 1));
         JdkEd25519Verifier verifier = new JdkEd25519Verifier(key);
 
-        assertThat(verifier.verify(new JWSHeader(JWSAlgorithm.EdDSA), input, signature)).isTrue();
-        assertThat(verifier.verify(new JWSHeader(JWSAlgorithm.Ed25519), input, signature)).isTrue();
+        assertThat(verifier.verify(new JWSHeader(JWSAlgorithm.EdDSA), input, signature))
+                .isTrue();
+        assertThat(verifier.verify(new JWSHeader(JWSAlgorithm.Ed25519), input, signature))
+                .isTrue();
         input[input.length - 1] ^= 1;
-        assertThat(verifier.verify(new JWSHeader(JWSAlgorithm.EdDSA), input, signature)).isFalse();
+        assertThat(verifier.verify(new JWSHeader(JWSAlgorithm.EdDSA), input, signature))
+                .isFalse();
         assertThatThrownBy(() -> verifier.verify(new JWSHeader(JWSAlgorithm.RS256), input, signature))
                 .isInstanceOf(JOSEException.class);
         assertThatThrownBy(() -> new JdkEd25519Verifier(OctetKeyPair.parse(ED448)))

@@ -49,20 +49,23 @@ import org.junit.jupiter.params.provider.ValueSource;
 final class JwtAttackTableTest {
     private static final RSAKey RSA = Jwts.rsa("rsa-1");
     private static final ECKey EC = Jwts.ec("ec-1");
-    private static final RSAKey RSA_RS256_ONLY = generate(new RSAKeyGenerator(2048).keyID("rsa-alg")
-            .algorithm(JWSAlgorithm.RS256));
-    private static final RSAKey RSA_FOR_ENCRYPTION = generate(new RSAKeyGenerator(2048).keyID("rsa-enc")
-            .keyUse(KeyUse.ENCRYPTION));
+    private static final RSAKey RSA_RS256_ONLY =
+            generate(new RSAKeyGenerator(2048).keyID("rsa-alg").algorithm(JWSAlgorithm.RS256));
+    private static final RSAKey RSA_FOR_ENCRYPTION =
+            generate(new RSAKeyGenerator(2048).keyID("rsa-enc").keyUse(KeyUse.ENCRYPTION));
     private static final RSAKey ATTACKER = Jwts.rsa("rsa-1");
     private static final RSAKey OTHER_PROVIDER = Jwts.rsa("other-1");
     private static final String OTHER_ISSUER = "https://other.example";
 
     @TempDir
     static Path dir;
+
     @RegisterExtension
     static final JwksServer idp = JwksServer.forClass().serve(RSA, EC, RSA_RS256_ONLY, RSA_FOR_ENCRYPTION);
+
     @RegisterExtension
     static final JwksServer attackerHost = JwksServer.forClass().serve(ATTACKER);
+
     private static ScheduledExecutorService executor;
     private static JwtAuthenticator jwt;
     private static String issuer;
@@ -92,10 +95,13 @@ final class JwtAttackTableTest {
     void theUntamperedTokensAreAccepted() {
         assertThat(resolve(jwt.authenticate(token(RSA, claims(issuer))))).isInstanceOf(Identity.class);
         assertThat(resolve(jwt.authenticate(token(EC, claims(issuer))))).isInstanceOf(Identity.class);
-        assertThat(resolve(jwt.authenticate(sign(JWSAlgorithm.PS256, RSA, header(JWSAlgorithm.PS256, "rsa-1"),
-                claims(issuer))))).isInstanceOf(Identity.class);
-        assertThat(resolve(jwt.authenticate(token(RSA_RS256_ONLY, claims(issuer))))).isInstanceOf(Identity.class);
-        assertThat(resolve(jwt.authenticate(token(OTHER_PROVIDER, claims(OTHER_ISSUER))))).isInstanceOf(Identity.class);
+        assertThat(resolve(jwt.authenticate(
+                        sign(JWSAlgorithm.PS256, RSA, header(JWSAlgorithm.PS256, "rsa-1"), claims(issuer)))))
+                .isInstanceOf(Identity.class);
+        assertThat(resolve(jwt.authenticate(token(RSA_RS256_ONLY, claims(issuer)))))
+                .isInstanceOf(Identity.class);
+        assertThat(resolve(jwt.authenticate(token(OTHER_PROVIDER, claims(OTHER_ISSUER)))))
+                .isInstanceOf(Identity.class);
     }
 
     @ParameterizedTest
@@ -113,7 +119,9 @@ final class JwtAttackTableTest {
         int attackerRequests = attackerHost.allRequests();
         AuthOutcome outcome = resolve(jwt.authenticate(token.get()));
         assertRejected(outcome, Failure.CREDENTIAL_INVALID);
-        assertThat(attackerHost.allRequests()).as("requests to URLs named in the token").isEqualTo(attackerRequests);
+        assertThat(attackerHost.allRequests())
+                .as("requests to URLs named in the token")
+                .isEqualTo(attackerRequests);
         assertThat(idp.paths()).allMatch(p -> p.equals("/jwks"));
     }
 
@@ -123,7 +131,8 @@ final class JwtAttackTableTest {
         Map<String, Object> c = claims("https://unknown.example");
         assertRejected(jwt.authenticate(token(RSA, c)), Failure.CREDENTIAL_INVALID);
         c.put("kid", "never-seen");
-        assertRejected(jwt.authenticate(sign(JWSAlgorithm.RS256, RSA, header(JWSAlgorithm.RS256, "nope"), c)),
+        assertRejected(
+                jwt.authenticate(sign(JWSAlgorithm.RS256, RSA, header(JWSAlgorithm.RS256, "nope"), c)),
                 Failure.CREDENTIAL_INVALID);
         assertThat(idp.allRequests()).isEqualTo(before);
     }
@@ -134,39 +143,69 @@ final class JwtAttackTableTest {
                 attack("alg None", () -> unsigned("None")),
                 attack("alg NONE", () -> unsigned("NONE")),
                 attack("alg nOnE", () -> unsigned("nOnE")),
-                attack("alg none, empty signature", () -> unsigned("none").substring(0,
-                        unsigned("none").lastIndexOf('.') + 1)),
-                attack("HS256 keyed with the RSA public key (DER)", () -> Jwts.hmac(
-                        publicKeyDer(), hdr("HS256", "rsa-1"), json(claims(issuer)))),
-                attack("HS256 keyed with the RSA public key (JWK JSON)", () -> Jwts.hmac(
-                        RSA.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8), hdr("HS256", "rsa-1"),
-                        json(claims(issuer)))),
-                attack("embedded jwk", () -> withHeader(ATTACKER, h -> put(h, "jwk",
-                        ATTACKER.toPublicJWK().toJSONObject()))),
-                attack("jku to another host", () -> withHeader(ATTACKER, h -> put(h, "jku",
-                        attackerHost.jwksUri().toString()))),
-                attack("x5u to another host", () -> withHeader(ATTACKER, h -> put(h, "x5u",
-                        attackerHost.issuer() + "/cert.pem"))),
-                attack("x5c chain", () -> withHeader(ATTACKER, h -> put(h, "x5c",
-                        List.of(Base64.getEncoder().encodeToString(new byte[64]))))),
-                attack("jku on a token signed with the real key", () -> withHeader(RSA, h -> put(h, "jku",
-                        attackerHost.jwksUri().toString()))),
-                attack("kid path traversal", () -> sign(JWSAlgorithm.RS256, RSA,
-                        header(JWSAlgorithm.RS256, "../../etc/passwd"), claims(issuer))),
+                attack(
+                        "alg none, empty signature",
+                        () -> unsigned("none").substring(0, unsigned("none").lastIndexOf('.') + 1)),
+                attack(
+                        "HS256 keyed with the RSA public key (DER)",
+                        () -> Jwts.hmac(publicKeyDer(), hdr("HS256", "rsa-1"), json(claims(issuer)))),
+                attack(
+                        "HS256 keyed with the RSA public key (JWK JSON)",
+                        () -> Jwts.hmac(
+                                RSA.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8),
+                                hdr("HS256", "rsa-1"),
+                                json(claims(issuer)))),
+                attack(
+                        "embedded jwk",
+                        () -> withHeader(
+                                ATTACKER,
+                                h -> put(h, "jwk", ATTACKER.toPublicJWK().toJSONObject()))),
+                attack(
+                        "jku to another host",
+                        () -> withHeader(
+                                ATTACKER,
+                                h -> put(h, "jku", attackerHost.jwksUri().toString()))),
+                attack(
+                        "x5u to another host",
+                        () -> withHeader(ATTACKER, h -> put(h, "x5u", attackerHost.issuer() + "/cert.pem"))),
+                attack(
+                        "x5c chain",
+                        () -> withHeader(
+                                ATTACKER,
+                                h -> put(h, "x5c", List.of(Base64.getEncoder().encodeToString(new byte[64]))))),
+                attack(
+                        "jku on a token signed with the real key",
+                        () -> withHeader(
+                                RSA, h -> put(h, "jku", attackerHost.jwksUri().toString()))),
+                attack(
+                        "kid path traversal",
+                        () -> sign(
+                                JWSAlgorithm.RS256,
+                                RSA,
+                                header(JWSAlgorithm.RS256, "../../etc/passwd"),
+                                claims(issuer))),
                 attack("kid of another type", () -> withHeader(RSA, h -> put(h, "kid", 1))),
-                attack("alg outside the allow-list (RS512)", () -> sign(JWSAlgorithm.RS512, RSA,
-                        header(JWSAlgorithm.RS512, "rsa-1"), claims(issuer))),
+                attack(
+                        "alg outside the allow-list (RS512)",
+                        () -> sign(JWSAlgorithm.RS512, RSA, header(JWSAlgorithm.RS512, "rsa-1"), claims(issuer))),
                 attack("alg in another casing (rs256)", () -> withHeader(RSA, h -> put(h, "alg", "rs256"))),
                 attack("alg EdDSA", () -> withHeader(RSA, h -> put(h, "alg", "EdDSA"))),
                 attack("alg not a string", () -> withHeader(RSA, h -> put(h, "alg", 256))),
-                attack("ES256 on an RSA key", () -> sign(JWSAlgorithm.ES256, EC,
-                        header(JWSAlgorithm.ES256, "rsa-1"), claims(issuer))),
-                attack("PS256 on a key restricted to RS256", () -> sign(JWSAlgorithm.PS256, RSA_RS256_ONLY,
-                        header(JWSAlgorithm.PS256, "rsa-alg"), claims(issuer))),
+                attack(
+                        "ES256 on an RSA key",
+                        () -> sign(JWSAlgorithm.ES256, EC, header(JWSAlgorithm.ES256, "rsa-1"), claims(issuer))),
+                attack(
+                        "PS256 on a key restricted to RS256",
+                        () -> sign(
+                                JWSAlgorithm.PS256,
+                                RSA_RS256_ONLY,
+                                header(JWSAlgorithm.PS256, "rsa-alg"),
+                                claims(issuer))),
                 attack("key published for encryption", () -> token(RSA_FOR_ENCRYPTION, claims(issuer))),
                 attack("signed by an unknown key reusing a known kid", () -> token(ATTACKER, claims(issuer))),
-                attack("signed by an unknown key without kid", () -> sign(JWSAlgorithm.RS256, ATTACKER,
-                        header(JWSAlgorithm.RS256, null), claims(issuer))),
+                attack(
+                        "signed by an unknown key without kid",
+                        () -> sign(JWSAlgorithm.RS256, ATTACKER, header(JWSAlgorithm.RS256, null), claims(issuer))),
                 attack("expired", () -> withClaims(c -> put(c, "exp", now() - 3600))),
                 attack("nbf in the future", () -> withClaims(c -> put(c, "nbf", now() + 3600))),
                 attack("iat in the future", () -> withClaims(c -> put(c, "iat", now() + 3600))),
@@ -174,8 +213,9 @@ final class JwtAttackTableTest {
                 attack("exp as a string", () -> withClaims(c -> put(c, "exp", String.valueOf(now() + 600)))),
                 attack("exp as a boolean", () -> withClaims(c -> put(c, "exp", true))),
                 attack("nbf as a string", () -> withClaims(c -> put(c, "nbf", "0"))),
-                attack("wrong iss (another configured issuer, signed with this one's key)", () -> token(RSA,
-                        claims(OTHER_ISSUER))),
+                attack(
+                        "wrong iss (another configured issuer, signed with this one's key)",
+                        () -> token(RSA, claims(OTHER_ISSUER))),
                 attack("unknown iss", () -> token(RSA, claims("https://evil.example"))),
                 attack("iss not a string", () -> withClaims(c -> put(c, "iss", List.of(issuer)))),
                 attack("no iss", () -> withClaims(c -> remove(c, "iss"))),
@@ -196,8 +236,13 @@ final class JwtAttackTableTest {
                 attack("typ not a JWT", () -> withHeader(RSA, h -> put(h, "typ", "dpop+jwt"))),
                 attack("typ not a string", () -> withHeader(RSA, h -> put(h, "typ", 1))),
                 attack("cty JWT (nested)", () -> withHeader(RSA, h -> put(h, "cty", "JWT"))),
-                attack("nested token as payload", () -> sign(JWSAlgorithm.RS256, RSA,
-                        json(put(header(JWSAlgorithm.RS256, "rsa-1"), "cty", "JWT")), token(RSA, claims(issuer)))),
+                attack(
+                        "nested token as payload",
+                        () -> sign(
+                                JWSAlgorithm.RS256,
+                                RSA,
+                                json(put(header(JWSAlgorithm.RS256, "rsa-1"), "cty", "JWT")),
+                                token(RSA, claims(issuer)))),
                 attack("ES256 signature r = s = 0", () -> {
                     String t = token(EC, claims(issuer));
                     return t.substring(0, t.lastIndexOf('.') + 1)
@@ -211,8 +256,7 @@ final class JwtAttackTableTest {
                 attack("payload with one character changed", () -> {
                     String t = token(RSA, claims(issuer));
                     String[] parts = t.split("\\.");
-                    return parts[0] + "." + Jwts.b64(json(claims(issuer)).replace("alice", "alicf")) + "."
-                            + parts[2];
+                    return parts[0] + "." + Jwts.b64(json(claims(issuer)).replace("alice", "alicf")) + "." + parts[2];
                 }),
                 attack("payload of another valid token", () -> {
                     String[] a = token(RSA, claims(issuer)).split("\\.");
@@ -230,8 +274,10 @@ final class JwtAttackTableTest {
                     String t = token(RSA, claims(issuer));
                     return t.substring(0, t.lastIndexOf('.') + 1);
                 }),
-                attack("empty header", () -> token(RSA, claims(issuer)).substring(
-                        token(RSA, claims(issuer)).indexOf('.'))),
+                attack(
+                        "empty header",
+                        () -> token(RSA, claims(issuer))
+                                .substring(token(RSA, claims(issuer)).indexOf('.'))),
                 attack("only dots", () -> ".."),
                 attack("padding (=) in the signature", () -> token(RSA, claims(issuer)) + "="),
                 attack("standard base64 + in the signature", () -> replaceInSignature(token(RSA, claims(issuer)), '+')),
@@ -241,20 +287,45 @@ final class JwtAttackTableTest {
                     int dot = t.indexOf('.');
                     return t.substring(0, dot + 5) + " " + t.substring(dot + 5);
                 }),
-                attack("percent-encoded character", () -> token(RSA, claims(issuer)).replaceFirst("\\.", ".%41")),
+                attack(
+                        "percent-encoded character",
+                        () -> token(RSA, claims(issuer)).replaceFirst("\\.", ".%41")),
                 attack("non-ASCII character", () -> token(RSA, claims(issuer)).replaceFirst("\\.", ".\u00e9")),
-                attack("duplicate sub in the payload", () -> sign(JWSAlgorithm.RS256, RSA, hdr("RS256", "rsa-1"),
-                        json(claims(issuer)).replace("\"sub\":\"alice\"", "\"sub\":\"alice\",\"sub\":\"admin\""))),
-                attack("duplicate exp in the payload", () -> sign(JWSAlgorithm.RS256, RSA, hdr("RS256", "rsa-1"),
-                        json(claims(issuer)).replaceFirst("\\}$", ",\"exp\":99999999999}"))),
-                attack("duplicate alg in the header", () -> sign(JWSAlgorithm.RS256, RSA,
-                        "{\"alg\":\"none\",\"kid\":\"rsa-1\",\"alg\":\"RS256\"}", json(claims(issuer)))),
-                attack("duplicate kid in the header", () -> sign(JWSAlgorithm.RS256, RSA,
-                        "{\"alg\":\"RS256\",\"kid\":\"x\",\"kid\":\"rsa-1\"}", json(claims(issuer)))),
-                attack("header that is a JSON array", () -> sign(JWSAlgorithm.RS256, RSA, "[\"RS256\"]",
-                        json(claims(issuer)))),
-                attack("trailing data after the payload JSON", () -> sign(JWSAlgorithm.RS256, RSA,
-                        hdr("RS256", "rsa-1"), json(claims(issuer)) + "{}")),
+                attack(
+                        "duplicate sub in the payload",
+                        () -> sign(
+                                JWSAlgorithm.RS256,
+                                RSA,
+                                hdr("RS256", "rsa-1"),
+                                json(claims(issuer))
+                                        .replace("\"sub\":\"alice\"", "\"sub\":\"alice\",\"sub\":\"admin\""))),
+                attack(
+                        "duplicate exp in the payload",
+                        () -> sign(
+                                JWSAlgorithm.RS256,
+                                RSA,
+                                hdr("RS256", "rsa-1"),
+                                json(claims(issuer)).replaceFirst("\\}$", ",\"exp\":99999999999}"))),
+                attack(
+                        "duplicate alg in the header",
+                        () -> sign(
+                                JWSAlgorithm.RS256,
+                                RSA,
+                                "{\"alg\":\"none\",\"kid\":\"rsa-1\",\"alg\":\"RS256\"}",
+                                json(claims(issuer)))),
+                attack(
+                        "duplicate kid in the header",
+                        () -> sign(
+                                JWSAlgorithm.RS256,
+                                RSA,
+                                "{\"alg\":\"RS256\",\"kid\":\"x\",\"kid\":\"rsa-1\"}",
+                                json(claims(issuer)))),
+                attack(
+                        "header that is a JSON array",
+                        () -> sign(JWSAlgorithm.RS256, RSA, "[\"RS256\"]", json(claims(issuer)))),
+                attack(
+                        "trailing data after the payload JSON",
+                        () -> sign(JWSAlgorithm.RS256, RSA, hdr("RS256", "rsa-1"), json(claims(issuer)) + "{}")),
                 attack("payload JSON null", () -> sign(JWSAlgorithm.RS256, RSA, hdr("RS256", "rsa-1"), "null")),
                 attack("payload not JSON", () -> sign(JWSAlgorithm.RS256, RSA, hdr("RS256", "rsa-1"), "hello")),
                 attack("oversized token", () -> withClaims(c -> put(c, "pad", "x".repeat(9000)))),
@@ -310,7 +381,8 @@ final class JwtAttackTableTest {
 
     private static String jwe() {
         try {
-            JWEObject jwe = new JWEObject(new JWEHeader(JWEAlgorithm.RSA_OAEP_256, EncryptionMethod.A256GCM),
+            JWEObject jwe = new JWEObject(
+                    new JWEHeader(JWEAlgorithm.RSA_OAEP_256, EncryptionMethod.A256GCM),
                     new Payload(json(claims(issuer))));
             jwe.encrypt(new RSAEncrypter(RSA.toPublicJWK()));
             String s = jwe.serialize();

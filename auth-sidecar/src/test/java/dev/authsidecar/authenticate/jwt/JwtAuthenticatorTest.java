@@ -32,6 +32,7 @@ final class JwtAuthenticatorTest {
 
     @TempDir
     Path dir;
+
     private final ScheduledExecutorService executor = Jwts.executor();
 
     @AfterEach
@@ -40,18 +41,21 @@ final class JwtAuthenticatorTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln | true",
-        "eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d         | true",
-        "eyJhbGciOiJub25lIn0.eyJ9.                 | true",
-        "eyJhbGciOiJub25lIn0.                      | true",
-        "eyJ.a.b.c                                 | true",
-        "sk_billing-0123456789.abc~XYZ+/           | false",
-        "ory_at_abc.def                            | false",
-        "opaque-token-without-dots                 | false",
-        "eyJhbGciOiJub25lIn0                       | false",
-        "eyJ.                                      | true",
-        "ey.J                                      | false"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln | true",
+                "eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d         | true",
+                "eyJhbGciOiJub25lIn0.eyJ9.                 | true",
+                "eyJhbGciOiJub25lIn0.                      | true",
+                "eyJ.a.b.c                                 | true",
+                "sk_billing-0123456789.abc~XYZ+/           | false",
+                "ory_at_abc.def                            | false",
+                "opaque-token-without-dots                 | false",
+                "eyJhbGciOiJub25lIn0                       | false",
+                "eyJ.                                      | true",
+                "ey.J                                      | false"
+            })
     void looksLikeJwtTakesEveryJoseShapeAndNothingElse(String token, boolean expected) {
         assertThat(JwtAuthenticator.looksLikeJwt(token)).isEqualTo(expected);
     }
@@ -74,24 +78,29 @@ final class JwtAuthenticatorTest {
         Providers p = Providers.of(ISSUER, null);
         p.jwksFile = Files.writeString(dir.resolve("broken.jwks"), "{\"keys\": \"no\"}");
         assertThatThrownBy(() -> new JwtAuthenticator(List.of(p.build()), 8192, executor))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("broken.jwks");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("broken.jwks");
     }
 
     @Test
     void anHmacProviderVerifiesWithItsSecretOnly() throws Exception {
         Providers p = Providers.of(ISSUER, null);
         p.algorithms = List.of("HS256");
-        p.hmacSecretFile = Files.write(dir.resolve("secret"), (new String(SECRET, StandardCharsets.US_ASCII) + "\n")
-                .getBytes(StandardCharsets.US_ASCII));
+        p.hmacSecretFile = Files.write(
+                dir.resolve("secret"),
+                (new String(SECRET, StandardCharsets.US_ASCII) + "\n").getBytes(StandardCharsets.US_ASCII));
         try (JwtAuthenticator jwt = new JwtAuthenticator(List.of(p.build()), 8192, executor)) {
             jwt.start();
             String header = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-            assertThat(jwt.authenticate(Jwts.hmac(SECRET, header, json(claims(ISSUER))))).isInstanceOf(Identity.class);
+            assertThat(jwt.authenticate(Jwts.hmac(SECRET, header, json(claims(ISSUER)))))
+                    .isInstanceOf(Identity.class);
             byte[] other = "0123456789abcdef0123456789abcdeX".getBytes(StandardCharsets.US_ASCII);
-            assertRejected(jwt.authenticate(Jwts.hmac(other, header, json(claims(ISSUER)))),
-                    Failure.CREDENTIAL_INVALID);
+            assertRejected(
+                    jwt.authenticate(Jwts.hmac(other, header, json(claims(ISSUER)))), Failure.CREDENTIAL_INVALID);
             assertRejected(jwt.authenticate(token(KEY, claims(ISSUER))), Failure.CREDENTIAL_INVALID);
-            assertThat(jwt.status().get(0).hasKeys()).as("a secret needs no fetch").isTrue();
+            assertThat(jwt.status().get(0).hasKeys())
+                    .as("a secret needs no fetch")
+                    .isTrue();
         }
     }
 
@@ -102,7 +111,8 @@ final class JwtAuthenticatorTest {
         p.hmacSecretFile = Files.write(dir.resolve("secret"), SECRET);
         assertThatThrownBy(() -> new JwtAuthenticator(List.of(p.build()), 8192, executor))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("at least 64").hasMessageNotContaining("0123456789abcdef");
+                .hasMessageContaining("at least 64")
+                .hasMessageNotContaining("0123456789abcdef");
     }
 
     @Test
@@ -185,8 +195,8 @@ final class JwtAuthenticatorTest {
         hmac.hmacSecretFile = Files.write(dir.resolve("secret"), SECRET);
         Providers remote = Providers.of("http://127.0.0.1:9", java.net.URI.create("http://127.0.0.1:9/jwks"));
         remote.name = "remote";
-        try (JwtAuthenticator jwt = new JwtAuthenticator(List.of(fileProvider().build(), hmac.build(), remote.build()),
-                8192, executor)) {
+        try (JwtAuthenticator jwt =
+                new JwtAuthenticator(List.of(fileProvider().build(), hmac.build(), remote.build()), 8192, executor)) {
             assertThat(jwt.status()).extracting(KeySetStatus::provider).containsExactly("file", "hmac", "remote");
             assertThat(jwt.status()).extracting(KeySetStatus::hasKeys).containsExactly(true, true, false);
             jwt.start();

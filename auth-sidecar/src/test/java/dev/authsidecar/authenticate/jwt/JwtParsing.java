@@ -2,8 +2,7 @@ package dev.authsidecar.authenticate.jwt;
 
 /** Opens the package-private compact-JWT parser to the fuzz tests in {@code dev.authsidecar.fuzz}. */
 public final class JwtParsing {
-    private JwtParsing() {
-    }
+    private JwtParsing() {}
 
     /**
      * @return the segments of a token the parser accepted, or {@code null} when it refused it with a

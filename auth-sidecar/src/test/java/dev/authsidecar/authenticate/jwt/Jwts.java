@@ -19,8 +19,7 @@ import java.util.concurrent.TimeUnit;
 final class Jwts extends Tokens {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private Jwts() {
-    }
+    private Jwts() {}
 
     static ScheduledExecutorService executor() {
         return Executors.newScheduledThreadPool(2, r -> {
@@ -46,8 +45,11 @@ final class Jwts extends Tokens {
 
     /** A refused credential, or for {@link Failure#AUTH_BACKEND_UNAVAILABLE} keys that could not be obtained. */
     static void assertRejected(AuthOutcome outcome, Failure failure) {
-        assertThat(outcome).isInstanceOf(failure == Failure.AUTH_BACKEND_UNAVAILABLE
-                ? AuthOutcome.Unavailable.class : AuthOutcome.Rejected.class);
+        assertThat(outcome)
+                .isInstanceOf(
+                        failure == Failure.AUTH_BACKEND_UNAVAILABLE
+                                ? AuthOutcome.Unavailable.class
+                                : AuthOutcome.Rejected.class);
         assertThat(((Refusal) outcome).failure()).isEqualTo(failure);
     }
 

@@ -86,7 +86,9 @@ final class KeySetFlowTest {
         gate.countDown();
         Identity identity = (Identity) resolve(early);
         assertThat(identity.subject()).isEqualTo("alice");
-        assertThat(idp.jwksRequests()).as("the waiting request shares the first fetch").isEqualTo(1);
+        assertThat(idp.jwksRequests())
+                .as("the waiting request shares the first fetch")
+                .isEqualTo(1);
     }
 
     @Test
@@ -121,7 +123,8 @@ final class KeySetFlowTest {
         started(p);
         awaitKeys();
         for (int i = 0; i < 200; i++) {
-            RSAKey random = new RSAKey.Builder(OLD).keyID(UUID.randomUUID().toString()).build();
+            RSAKey random =
+                    new RSAKey.Builder(OLD).keyID(UUID.randomUUID().toString()).build();
             assertRejected(resolve(authenticate(random)), Failure.CREDENTIAL_INVALID);
         }
         assertThat(idp.jwksRequests()).as("the first load and a single refetch").isEqualTo(2);
@@ -135,7 +138,8 @@ final class KeySetFlowTest {
         awaitKeys();
         CountDownLatch gate = new CountDownLatch(1);
         idp.serveAfter(gate, OLD, NEW);
-        List<AuthOutcome> waiting = Stream.generate(() -> authenticate(NEW)).limit(20).toList();
+        List<AuthOutcome> waiting =
+                Stream.generate(() -> authenticate(NEW)).limit(20).toList();
         assertThat(waiting).allMatch(o -> o instanceof AuthOutcome.Pending);
         gate.countDown();
         assertThat(waiting).allMatch(o -> resolve(o) instanceof Identity);
@@ -184,7 +188,9 @@ final class KeySetFlowTest {
         awaitKeys();
         idp.behave(ex -> FakeIdp.respond(ex, 503, "text/plain", "maintenance"));
         int before = idp.jwksRequests();
-        eventually(Duration.ofSeconds(5), () -> idp.jwksRequests() > before && jwt.status().get(0).lastError() != null);
+        eventually(
+                Duration.ofSeconds(5),
+                () -> idp.jwksRequests() > before && jwt.status().get(0).lastError() != null);
 
         KeySetStatus status = jwt.status().get(0);
         assertThat(status.hasKeys()).isTrue();
@@ -216,20 +222,42 @@ final class KeySetFlowTest {
 
     static Stream<Arguments> garbage() {
         return Stream.of(
-                Arguments.of("an HTML error page", (FakeIdp.Behaviour) ex -> FakeIdp.respond(ex, 200, "text/html",
-                        "<html><body>Sign in</body></html>"), "not a usable JWK set"),
-                Arguments.of("invalid JSON", (FakeIdp.Behaviour) ex -> FakeIdp.respond(ex, 200, "application/json",
-                        "{\"keys\": [{\"kty\": \"RSA\""), "not a usable JWK set"),
-                Arguments.of("JSON that is no key set", (FakeIdp.Behaviour) ex -> FakeIdp.respond(ex, 200,
-                        "application/json", "{\"issuer\":\"x\"}"), "not a usable JWK set"),
-                Arguments.of("an empty key set", (FakeIdp.Behaviour) ex -> FakeIdp.respond(ex, 200,
-                        "application/json", "{\"keys\":[]}"), "no key that can verify"),
-                Arguments.of("only an encryption key", (FakeIdp.Behaviour) ex -> FakeIdp.respond(ex, 200,
-                        "application/json", "{\"keys\":[" + new RSAKey.Builder(NEW.toPublicJWK())
-                                .keyUse(com.nimbusds.jose.jwk.KeyUse.ENCRYPTION).keyID("new").build() + "]}"),
+                Arguments.of(
+                        "an HTML error page",
+                        (FakeIdp.Behaviour)
+                                ex -> FakeIdp.respond(ex, 200, "text/html", "<html><body>Sign in</body></html>"),
+                        "not a usable JWK set"),
+                Arguments.of(
+                        "invalid JSON",
+                        (FakeIdp.Behaviour)
+                                ex -> FakeIdp.respond(ex, 200, "application/json", "{\"keys\": [{\"kty\": \"RSA\""),
+                        "not a usable JWK set"),
+                Arguments.of(
+                        "JSON that is no key set",
+                        (FakeIdp.Behaviour) ex -> FakeIdp.respond(ex, 200, "application/json", "{\"issuer\":\"x\"}"),
+                        "not a usable JWK set"),
+                Arguments.of(
+                        "an empty key set",
+                        (FakeIdp.Behaviour) ex -> FakeIdp.respond(ex, 200, "application/json", "{\"keys\":[]}"),
                         "no key that can verify"),
-                Arguments.of("a body over the size limit", (FakeIdp.Behaviour) ex -> FakeIdp.respond(ex, 200,
-                        "application/json", "{\"keys\":[]" + " ".repeat(32 * 1024) + "}"), "larger than"),
+                Arguments.of(
+                        "only an encryption key",
+                        (FakeIdp.Behaviour) ex -> FakeIdp.respond(
+                                ex,
+                                200,
+                                "application/json",
+                                "{\"keys\":["
+                                        + new RSAKey.Builder(NEW.toPublicJWK())
+                                                .keyUse(com.nimbusds.jose.jwk.KeyUse.ENCRYPTION)
+                                                .keyID("new")
+                                                .build()
+                                        + "]}"),
+                        "no key that can verify"),
+                Arguments.of(
+                        "a body over the size limit",
+                        (FakeIdp.Behaviour) ex -> FakeIdp.respond(
+                                ex, 200, "application/json", "{\"keys\":[]" + " ".repeat(32 * 1024) + "}"),
+                        "larger than"),
                 Arguments.of("a body without end", (FakeIdp.Behaviour) FakeIdp::endless, "larger than"));
     }
 
@@ -256,7 +284,8 @@ final class KeySetFlowTest {
         assertThat(outcome).isInstanceOf(AuthOutcome.Pending.class);
 
         assertRejected(resolve(outcome), Failure.AUTH_BACKEND_UNAVAILABLE);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("bounded by connect + read timeouts")
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .as("bounded by connect + read timeouts")
                 .isLessThan(Duration.ofSeconds(3));
         assertThat(jwt.status().get(0).lastError()).contains("response from");
     }

@@ -54,8 +54,16 @@ final class OidcProviderTest {
 
     @Test
     void aTokenFromTheProviderBecomesAnIdentity() {
-        String token = idp.issueToken("corp", "billing-client", new DefaultOAuth2TokenCallback("corp", "alice", "JWT",
-                List.of("api", "other"), Map.of("scope", "read write", "scp", List.of("admin", "read")), 600))
+        String token = idp.issueToken(
+                        "corp",
+                        "billing-client",
+                        new DefaultOAuth2TokenCallback(
+                                "corp",
+                                "alice",
+                                "JWT",
+                                List.of("api", "other"),
+                                Map.of("scope", "read write", "scp", List.of("admin", "read")),
+                                600))
                 .serialize();
 
         Identity identity = (Identity) resolve(jwt.authenticate(token));
@@ -67,7 +75,8 @@ final class OidcProviderTest {
         assertThat(identity.payload()).isEqualTo(token.split("\\.")[1]);
         assertThat(new String(Base64.getUrlDecoder().decode(identity.payload()), StandardCharsets.UTF_8))
                 .contains("\"sub\":\"alice\"");
-        assertThat(identity.expiresAtEpochSecond()).isEqualTo(((Number) identity.claims().get("exp")).longValue());
+        assertThat(identity.expiresAtEpochSecond())
+                .isEqualTo(((Number) identity.claims().get("exp")).longValue());
         assertThat(identity.claims()).containsEntry("scp", List.of("admin", "read"));
 
         KeySetStatus status = jwt.status().get(0);
@@ -78,18 +87,22 @@ final class OidcProviderTest {
 
     @Test
     void aTokenFromTheTokenEndpointIsAccepted() throws Exception {
-        idp.enqueueCallback(new DefaultOAuth2TokenCallback("corp", "svc-reports", "at+jwt", List.of("api"),
-                Map.of("client_id", "reports"), 600));
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(idp.tokenEndpointUrl("corp").toString()))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        "grant_type=client_credentials&client_id=reports&client_secret=s&scope=api"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        idp.enqueueCallback(new DefaultOAuth2TokenCallback(
+                "corp", "svc-reports", "at+jwt", List.of("api"), Map.of("client_id", "reports"), 600));
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(
+                                        URI.create(idp.tokenEndpointUrl("corp").toString()))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        "grant_type=client_credentials&client_id=reports&client_secret=s&scope=api"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode body = Jwts.JSON.readTree(response.body());
 
-        Identity identity = (Identity) resolve(jwt.authenticate(body.get("access_token").asText()));
+        Identity identity =
+                (Identity) resolve(jwt.authenticate(body.get("access_token").asText()));
         // For client_credentials the provider makes the client its own subject.
         assertThat(identity.subject()).isEqualTo("reports");
         assertThat(identity.client()).isEqualTo("reports");

@@ -39,8 +39,23 @@ final class Providers {
     }
 
     JwtProviderConfig build() {
-        return new JwtProviderConfig(name, issuer, audiences, jwksUri, jwksFile, algorithms, clockSkew, requiredClaims,
-                hmacSecretFile, keysTtl, keysMaxStale, unknownKidInterval, connectTimeout, readTimeout, maxBytes,
-                caFile, tokenFile);
+        return new JwtProviderConfig(
+                name,
+                issuer,
+                audiences,
+                jwksUri,
+                jwksFile,
+                algorithms,
+                clockSkew,
+                requiredClaims,
+                hmacSecretFile,
+                keysTtl,
+                keysMaxStale,
+                unknownKidInterval,
+                connectTimeout,
+                readTimeout,
+                maxBytes,
+                caFile,
+                tokenFile);
     }
 }

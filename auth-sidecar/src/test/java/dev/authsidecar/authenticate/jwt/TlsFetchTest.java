@@ -37,6 +37,7 @@ final class TlsFetchTest {
 
     @TempDir
     static Path dir;
+
     private static FakeIdp idp;
     private static Path caFile;
     private static ScheduledExecutorService executor;
@@ -45,11 +46,39 @@ final class TlsFetchTest {
     static void start() throws Exception {
         Path store = dir.resolve("idp.p12");
         caFile = dir.resolve("ca.pem");
-        keytool("-genkeypair", "-alias", "idp", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-keystore", store.toString(),
-                "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit");
-        keytool("-exportcert", "-rfc", "-alias", "idp", "-keystore", store.toString(), "-storepass", "changeit",
-                "-file", caFile.toString());
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "idp",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=ip:127.0.0.1,dns:localhost",
+                "-validity",
+                "2",
+                "-keystore",
+                store.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit");
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "idp",
+                "-keystore",
+                store.toString(),
+                "-storepass",
+                "changeit",
+                "-file",
+                caFile.toString());
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(store)) {
             ks.load(in, PASSWORD);
@@ -86,7 +115,8 @@ final class TlsFetchTest {
             // The kubelet rotates the projected token; the next fetch must present the new one.
             Files.writeString(tokenFile, "second-token");
             idp.serve(KEY, ROTATED);
-            assertThat(resolve(jwt.authenticate(token(ROTATED, claims(idp.issuer()))))).isInstanceOf(Identity.class);
+            assertThat(resolve(jwt.authenticate(token(ROTATED, claims(idp.issuer())))))
+                    .isInstanceOf(Identity.class);
             assertThat(idp.authorizations()).last().isEqualTo("Bearer second-token");
         }
     }
@@ -94,7 +124,8 @@ final class TlsFetchTest {
     @Test
     void withoutTheCaFileTheServerIsNotTrusted() {
         int before = idp.jwksRequests();
-        try (JwtAuthenticator jwt = new JwtAuthenticator(List.of(Providers.of(idp).build()), 8192, executor)) {
+        try (JwtAuthenticator jwt =
+                new JwtAuthenticator(List.of(Providers.of(idp).build()), 8192, executor)) {
             jwt.start();
             eventually(Duration.ofSeconds(5), () -> jwt.status().get(0).lastError() != null);
             assertThat(jwt.status().get(0).lastError()).contains("TLS");
@@ -110,7 +141,8 @@ final class TlsFetchTest {
         p.caFile = notPem;
         assertThatThrownBy(() -> new JwtAuthenticator(List.of(p.build()), 8192, executor))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("caFile").hasMessageContaining("not.pem");
+                .hasMessageContaining("caFile")
+                .hasMessageContaining("not.pem");
     }
 
     private static void keytool(String... args) throws Exception {

@@ -44,6 +44,7 @@ final class WeakKeyTest {
 
     @TempDir
     Path dir;
+
     private final ScheduledExecutorService executor = Jwts.executor();
 
     @AfterEach
@@ -55,8 +56,8 @@ final class WeakKeyTest {
     void aKeyFileWithAWeakKeyIsRefusedNamingTheKeyAndTheProvider() throws Exception {
         Providers p = Providers.of("https://weak.example", null);
         p.name = "legacy-idp";
-        p.jwksFile = Files.writeString(dir.resolve("keys.jwks"),
-                new JWKSet(List.of(GOOD.toPublicJWK(), WEAK.toPublicJWK())).toString(true));
+        p.jwksFile = Files.writeString(
+                dir.resolve("keys.jwks"), new JWKSet(List.of(GOOD.toPublicJWK(), WEAK.toPublicJWK())).toString(true));
 
         assertThatThrownBy(() -> new JwtAuthenticator(List.of(p.build()), 8192, executor))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -70,8 +71,8 @@ final class WeakKeyTest {
     void aWeakKeyWithoutKidIsNamedByItsPlaceInTheFile() throws Exception {
         RSAKey noKid = new RSAKey.Builder(WEAK.toRSAPublicKey()).build();
         Providers p = Providers.of("https://weak.example", null);
-        p.jwksFile = Files.writeString(dir.resolve("keys.jwks"),
-                new JWKSet(List.of(GOOD.toPublicJWK(), noKid)).toString(true));
+        p.jwksFile = Files.writeString(
+                dir.resolve("keys.jwks"), new JWKSet(List.of(GOOD.toPublicJWK(), noKid)).toString(true));
 
         assertThatThrownBy(() -> new JwtAuthenticator(List.of(p.build()), 8192, executor))
                 .hasMessageContaining("key #2 (no kid) (RSA 1024 bits)");
@@ -93,8 +94,10 @@ final class WeakKeyTest {
         CliRunner.Run r = CliRunner.run(Map.of(), "check-config", "--config", config.toString());
 
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).startsWith("auth-sidecar: invalid configuration: ")
-                .contains("auth.jwt.providers[0]", "key 'weak-1024' (RSA 1024 bits)", "2048").hasLineCount(1);
+        assertThat(r.err())
+                .startsWith("auth-sidecar: invalid configuration: ")
+                .contains("auth.jwt.providers[0]", "key 'weak-1024' (RSA 1024 bits)", "2048")
+                .hasLineCount(1);
     }
 
     @Test
@@ -114,16 +117,18 @@ final class WeakKeyTest {
                 assertThat(Jwts.resolve(jwt.authenticate(Jwts.token(GOOD, claims(idp.issuer())))))
                         .isInstanceOf(Identity.class);
                 // Signed by the weak key: its kid is unknown, so one refetch, which skips it again.
-                Jwts.assertRejected(Jwts.resolve(jwt.authenticate(weakToken(idp.issuer()))),
-                        Failure.CREDENTIAL_INVALID);
+                Jwts.assertRejected(
+                        Jwts.resolve(jwt.authenticate(weakToken(idp.issuer()))), Failure.CREDENTIAL_INVALID);
                 assertThat(idp.jwksRequests()).isEqualTo(2);
                 assertThat(jwt.status().get(0).weakKeysSkipped()).isEqualTo(1);
             }
         } finally {
             cacheLog.detachAppender(logged);
         }
-        List<String> warnings = logged.list.stream().filter(e -> e.getLevel() == Level.WARN)
-                .map(ILoggingEvent::getFormattedMessage).toList();
+        List<String> warnings = logged.list.stream()
+                .filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage)
+                .toList();
         assertThat(warnings).hasSize(1);
         assertThat(warnings.get(0)).contains("'remote-idp'", "key 'weak-1024' (RSA 1024 bits)");
     }
@@ -131,25 +136,27 @@ final class WeakKeyTest {
     @Test
     void aFetchedSetOfOnlyWeakKeysLeavesTheProviderWithoutKeysAndSaysWhy() throws Exception {
         try (FakeIdp idp = new FakeIdp().serve(WEAK)) {
-            try (JwtAuthenticator jwt = new JwtAuthenticator(List.of(Providers.of(idp).build()), 8192, executor)) {
+            try (JwtAuthenticator jwt =
+                    new JwtAuthenticator(List.of(Providers.of(idp).build()), 8192, executor)) {
                 jwt.start();
                 Jwts.eventually(Duration.ofSeconds(5), () -> jwt.status().get(0).lastError() != null);
                 KeySetStatus status = jwt.status().get(0);
                 assertThat(status.hasKeys()).isFalse();
                 assertThat(status.lastError()).contains("key 'weak-1024' (RSA 1024 bits)");
-                Jwts.assertRejected(Jwts.resolve(jwt.authenticate(weakToken(idp.issuer()))),
-                        Failure.AUTH_BACKEND_UNAVAILABLE);
+                Jwts.assertRejected(
+                        Jwts.resolve(jwt.authenticate(weakToken(idp.issuer()))), Failure.AUTH_BACKEND_UNAVAILABLE);
             }
         }
     }
 
     private static String weakToken(String issuer) {
-        String input = Jwts.b64(json(header(JWSAlgorithm.RS256, WEAK.getKeyID()))) + "."
-                + Jwts.b64(json(claims(issuer)));
+        String input =
+                Jwts.b64(json(header(JWSAlgorithm.RS256, WEAK.getKeyID()))) + "." + Jwts.b64(json(claims(issuer)));
         try {
             // Nimbus refuses to sign with a weak key unless told to: an attacker's tooling would not.
-            return input + "." + new RSASSASigner(WEAK.toPrivateKey(), Set.of(AllowWeakRSAKey.getInstance())).sign(new JWSHeader(JWSAlgorithm.RS256),
-                    input.getBytes(StandardCharsets.US_ASCII));
+            return input + "."
+                    + new RSASSASigner(WEAK.toPrivateKey(), Set.of(AllowWeakRSAKey.getInstance()))
+                            .sign(new JWSHeader(JWSAlgorithm.RS256), input.getBytes(StandardCharsets.US_ASCII));
         } catch (JOSEException e) {
             throw new IllegalStateException(e);
         }
@@ -160,7 +167,9 @@ final class WeakKeyTest {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(bits);
             KeyPair pair = generator.generateKeyPair();
-            return new RSAKey.Builder((RSAPublicKey) pair.getPublic()).privateKey(pair.getPrivate()).keyID(kid)
+            return new RSAKey.Builder((RSAPublicKey) pair.getPublic())
+                    .privateKey(pair.getPrivate())
+                    .keyID(kid)
                     .build();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);

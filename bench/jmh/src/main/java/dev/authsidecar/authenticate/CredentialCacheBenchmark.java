@@ -47,8 +47,17 @@ public class CredentialCacheBenchmark {
         cache = new CredentialCache(10_000);
         key = CredentialCache.keyOf(token, 0);
         long exp = System.currentTimeMillis() / 1000 + 7200;
-        cache.put(key, new Identity("alice", "jwt", Tokens.ISSUER, List.of("openid", "profile"), "web-frontend",
-                Map.of("sub", "alice"), exp, null));
+        cache.put(
+                key,
+                new Identity(
+                        "alice",
+                        "jwt",
+                        Tokens.ISSUER,
+                        List.of("openid", "profile"),
+                        "web-frontend",
+                        Map.of("sub", "alice"),
+                        exp,
+                        null));
         if (cache.get(key) == null) {
             throw new IllegalStateException("no hit");
         }

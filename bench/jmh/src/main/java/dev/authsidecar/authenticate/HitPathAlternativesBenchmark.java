@@ -62,8 +62,15 @@ public class HitPathAlternativesBenchmark {
         headers = Tokens.requestHeaders(token);
         sha256 = MessageDigest.getInstance("SHA-256");
         cache = new CredentialCache(10_000);
-        identity = new Identity("alice", "jwt", Tokens.ISSUER, List.of("openid", "profile"), "web-frontend",
-                Map.of("sub", "alice"), System.currentTimeMillis() / 1000 + 7200, null);
+        identity = new Identity(
+                "alice",
+                "jwt",
+                Tokens.ISSUER,
+                List.of("openid", "profile"),
+                "web-frontend",
+                Map.of("sub", "alice"),
+                System.currentTimeMillis() / 1000 + 7200,
+                null);
         cache.put(CredentialCache.keyOf(token, 0), identity);
         memoHeaderValue = headers.get(HttpHeaderNames.AUTHORIZATION);
         if (leanHit() != identity || connectionMemoHit() != identity) {
@@ -84,7 +91,9 @@ public class HitPathAlternativesBenchmark {
         String value = headers.get(HttpHeaderNames.AUTHORIZATION);
         Iterator<String> all = headers.valueStringIterator(HttpHeaderNames.AUTHORIZATION);
         all.next();
-        if (all.hasNext() || value.length() < 8 || value.length() - 7 > scratch.length
+        if (all.hasNext()
+                || value.length() < 8
+                || value.length() - 7 > scratch.length
                 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
@@ -110,8 +119,7 @@ public class HitPathAlternativesBenchmark {
         String value = headers.get(HttpHeaderNames.AUTHORIZATION);
         Iterator<String> all = headers.valueStringIterator(HttpHeaderNames.AUTHORIZATION);
         all.next();
-        if (!all.hasNext() && value.equals(memoHeaderValue)
-                && !identity.isExpired(System.currentTimeMillis() / 1000)) {
+        if (!all.hasNext() && value.equals(memoHeaderValue) && !identity.isExpired(System.currentTimeMillis() / 1000)) {
             return identity;
         }
         return null;

@@ -56,8 +56,11 @@ public class ApiKeyBenchmark {
             random.nextBytes(raw);
             presented = "sk_bench-" + HexFormat.of().formatHex(raw);
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(presented.getBytes(StandardCharsets.US_ASCII));
-            yaml.append("    - name: client-").append(i).append("\n      sha256: ")
-                    .append(HexFormat.of().formatHex(hash)).append('\n');
+            yaml.append("    - name: client-")
+                    .append(i)
+                    .append("\n      sha256: ")
+                    .append(HexFormat.of().formatHex(hash))
+                    .append('\n');
         }
         Path dir = Files.createTempDirectory("auth-sidecar-jmh");
         try {

@@ -27,8 +27,7 @@ public final class Report {
         }
     }
 
-    private Report() {
-    }
+    private Report() {}
 
     public static void main(String[] args) throws IOException {
         List<Result> results = read(Path.of(args[0]));
@@ -36,8 +35,15 @@ public final class Report {
         out.append("| benchmark | params | time per op | ± (99.9 %) | allocated per op |\n");
         out.append("| --- | --- | ---: | ---: | ---: |\n");
         for (Result r : results) {
-            out.append("| ").append(r.shortName()).append(" | ").append(r.params().isEmpty() ? "—" : r.params())
-                    .append(" | ").append(time(r.ns())).append(" | ").append(time(r.errorNs())).append(" | ")
+            out.append("| ")
+                    .append(r.shortName())
+                    .append(" | ")
+                    .append(r.params().isEmpty() ? "—" : r.params())
+                    .append(" | ")
+                    .append(time(r.ns()))
+                    .append(" | ")
+                    .append(time(r.errorNs()))
+                    .append(" | ")
                     .append(Double.isNaN(r.bytesPerOp()) ? "—" : String.format(Locale.ROOT, "%.0f B", r.bytesPerOp()))
                     .append(" |\n");
         }
@@ -46,25 +52,34 @@ public final class Report {
         Result hit = find(results, "CacheHitBenchmark.authenticateCachedJwt", "");
         if (hit != null) {
             out.append("| cache hit (`Authentication.authenticate`, JWT already verified) ≤ 1 µs | ")
-                    .append(time(hit.ns())).append(" | **").append(hit.ns() <= CACHE_HIT_TARGET_NS ? "PASS" : "FAIL")
+                    .append(time(hit.ns()))
+                    .append(" | **")
+                    .append(hit.ns() <= CACHE_HIT_TARGET_NS ? "PASS" : "FAIL")
                     .append("** |\n");
         }
         Result remembered = find(results, "CacheHitBenchmark.authenticateRememberedJwt", "");
         if (remembered != null) {
             out.append("| same token again on a keep-alive connection (per-connection memo) ≤ 1 µs | ")
-                    .append(time(remembered.ns())).append(" | **")
-                    .append(remembered.ns() <= CACHE_HIT_TARGET_NS ? "PASS" : "FAIL").append("** |\n");
+                    .append(time(remembered.ns()))
+                    .append(" | **")
+                    .append(remembered.ns() <= CACHE_HIT_TARGET_NS ? "PASS" : "FAIL")
+                    .append("** |\n");
         }
         Result rs256 = find(results, "JwtVerifyBenchmark.verify", "alg=RS256");
         if (rs256 != null) {
             out.append("| RS256 verification, cache miss (`JwtAuthenticator.authenticate`) ≤ 50 µs | ")
-                    .append(time(rs256.ns())).append(" | **")
-                    .append(rs256.ns() <= RS256_TARGET_US * 1000 ? "PASS" : "FAIL").append("** |\n");
+                    .append(time(rs256.ns()))
+                    .append(" | **")
+                    .append(rs256.ns() <= RS256_TARGET_US * 1000 ? "PASS" : "FAIL")
+                    .append("** |\n");
         }
         for (String alg : List.of("PS256", "ES256", "EdDSA")) {
             Result r = find(results, "JwtVerifyBenchmark.verify", "alg=" + alg);
             if (r != null) {
-                out.append("| ").append(alg).append(" verification, cache miss: measure it | ").append(time(r.ns()));
+                out.append("| ")
+                        .append(alg)
+                        .append(" verification, cache miss: measure it | ")
+                        .append(time(r.ns()));
                 if (rs256 != null) {
                     out.append(String.format(Locale.ROOT, " (%.1f× RS256)", r.ns() / rs256.ns()));
                 }
@@ -95,11 +110,17 @@ public final class Report {
                 params.put(e.getKey(), e.getValue().asText());
             }
             StringBuilder ps = new StringBuilder();
-            params.forEach((k, v) -> ps.append(ps.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+            params.forEach((k, v) -> ps.append(ps.length() == 0 ? "" : ", ")
+                    .append(k)
+                    .append('=')
+                    .append(v));
             JsonNode primary = run.path("primaryMetric");
             double scale = nanosPer(primary.path("scoreUnit").asText());
             JsonNode alloc = run.path("secondaryMetrics").path("gc.alloc.rate.norm");
-            out.add(new Result(run.path("benchmark").asText(), ps.toString(), primary.path("score").asDouble() * scale,
+            out.add(new Result(
+                    run.path("benchmark").asText(),
+                    ps.toString(),
+                    primary.path("score").asDouble() * scale,
                     primary.path("scoreError").asDouble() * scale,
                     alloc.isMissingNode() ? Double.NaN : alloc.path("score").asDouble()));
         }
@@ -129,6 +150,8 @@ public final class Report {
         if (Double.isNaN(ns)) {
             return "—";
         }
-        return ns < 1_000 ? String.format(Locale.ROOT, "%.0f ns", ns) : String.format(Locale.ROOT, "%.1f µs", ns / 1000);
+        return ns < 1_000
+                ? String.format(Locale.ROOT, "%.0f ns", ns)
+                : String.format(Locale.ROOT, "%.1f µs", ns / 1000);
     }
 }

@@ -58,8 +58,10 @@ public final class Tokens implements AutoCloseable {
             // last 32 bytes of the X.509 encoding.
             ed = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
             byte[] spki = ed.getPublic().getEncoded();
-            edJwk = new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(Arrays.copyOfRange(spki, spki.length - 32,
-                    spki.length))).keyID("ed-1").build();
+            edJwk = new OctetKeyPair.Builder(
+                            Curve.Ed25519, Base64URL.encode(Arrays.copyOfRange(spki, spki.length - 32, spki.length)))
+                    .keyID("ed-1")
+                    .build();
             dir = Files.createTempDirectory("auth-sidecar-jmh");
             List<String> keys = new ArrayList<>();
             for (JWK key : List.of(rsa.toPublicJWK(), ec.toPublicJWK(), edJwk)) {
@@ -135,11 +137,17 @@ public final class Tokens implements AutoCloseable {
             default -> throw new IllegalArgumentException(alg);
         };
         String header = "{\"alg\":\"" + alg + "\",\"typ\":\"JWT\",\"kid\":\"" + kid + "\"}";
-        String payload = String.format(Locale.ROOT, "{\"exp\":%d,\"iat\":%d,\"jti\":\"%s\",\"iss\":\"%s\","
-                + "\"aud\":\"%s\",\"sub\":\"f2b7c1de-3a4b-4c5d-8e9f-0a1b2c3d4e5f\",\"typ\":\"Bearer\","
-                + "\"azp\":\"web-frontend\",\"scope\":\"openid profile orders:read orders:write\","
-                + "\"preferred_username\":\"alice\"}",
-                now + 7200, now, UUID.randomUUID(), ISSUER, AUDIENCE);
+        String payload = String.format(
+                Locale.ROOT,
+                "{\"exp\":%d,\"iat\":%d,\"jti\":\"%s\",\"iss\":\"%s\","
+                        + "\"aud\":\"%s\",\"sub\":\"f2b7c1de-3a4b-4c5d-8e9f-0a1b2c3d4e5f\",\"typ\":\"Bearer\","
+                        + "\"azp\":\"web-frontend\",\"scope\":\"openid profile orders:read orders:write\","
+                        + "\"preferred_username\":\"alice\"}",
+                now + 7200,
+                now,
+                UUID.randomUUID(),
+                ISSUER,
+                AUDIENCE);
         String input = b64(header) + "." + b64(payload);
         byte[] bytes = input.getBytes(StandardCharsets.US_ASCII);
         try {
@@ -187,11 +195,16 @@ public final class Tokens implements AutoCloseable {
                 System.out.println("token " + alg + " " + tokens.token(alg).length());
             }
         }
-        System.out.println("provider SHA256withRSA " + Signature.getInstance("SHA256withRSA").getProvider());
-        System.out.println("provider RSASSA-PSS " + Signature.getInstance("RSASSA-PSS").getProvider());
-        System.out.println("provider SHA256withECDSA " + Signature.getInstance("SHA256withECDSA").getProvider());
-        System.out.println("provider Ed25519 " + Signature.getInstance("Ed25519").getProvider());
-        System.out.println("provider SHA-256 " + java.security.MessageDigest.getInstance("SHA-256").getProvider());
+        System.out.println("provider SHA256withRSA "
+                + Signature.getInstance("SHA256withRSA").getProvider());
+        System.out.println(
+                "provider RSASSA-PSS " + Signature.getInstance("RSASSA-PSS").getProvider());
+        System.out.println("provider SHA256withECDSA "
+                + Signature.getInstance("SHA256withECDSA").getProvider());
+        System.out.println(
+                "provider Ed25519 " + Signature.getInstance("Ed25519").getProvider());
+        System.out.println("provider SHA-256 "
+                + java.security.MessageDigest.getInstance("SHA-256").getProvider());
         System.out.println("bouncycastle " + (java.security.Security.getProvider("BC") != null));
     }
 }
