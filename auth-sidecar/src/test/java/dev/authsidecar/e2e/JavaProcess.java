@@ -100,10 +100,15 @@ final class JavaProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    int awaitExit(Duration timeout) throws InterruptedException {
+    int awaitExit(Duration timeout) throws InterruptedException, IOException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            // What it printed, and which of its processes were still there, are what explains a hang.
+            String children = process.descendants()
+                    .map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+                    .collect(java.util.stream.Collectors.joining("\n  "));
             process.destroyForcibly();
-            throw new IllegalStateException("did not exit within " + timeout);
+            throw new IllegalStateException("did not exit within " + timeout + "; processes left under it:\n  "
+                    + children + "\noutput so far:\n" + output());
         }
         return process.exitValue();
     }
