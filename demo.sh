@@ -73,7 +73,6 @@ pids=()
 names=()
 cleanup() {
   trap - INT TERM EXIT
-  [[ -n ${sleeper:-} ]] && kill "$sleeper" 2>/dev/null
   if ((${#pids[@]})); then
     kill -TERM "${pids[@]}" 2>/dev/null || true
     # Both stop within a few seconds (drainDelay is 0 here); never leave one behind.
@@ -207,16 +206,14 @@ cat <<TEXT
   Ctrl-C stops both.
 
 TEXT
-# Until Ctrl-C, or until either process exits on its own (then the other is stopped too). A short sleep waited
-# for in a loop, not `wait -n` on the two processes: `wait -n` once ignored a Ctrl-C for over 30 s in CI (a
-# trapped signal that bash does not act on at once runs its trap only when the wait returns, and the processes
-# never end on their own); here the trap runs within half a second at worst.
+# Until Ctrl-C, or until either process exits on its own (then the other is stopped too). `wait -n` needs
+# bash 4.3; an older bash waits for both.
 set +e
-while kill -0 "${pids[@]}" 2>/dev/null; do
-  sleep 0.5 &
-  sleeper=$!
-  wait "$sleeper"
-done
+if ((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 3))); then
+  wait -n "${pids[@]}"
+else
+  wait "${pids[@]}"
+fi
 for i in "${!pids[@]}"; do
   kill -0 "${pids[$i]}" 2>/dev/null || echo "demo.sh: ${names[$i]} exited; stopping the other" >&2
 done

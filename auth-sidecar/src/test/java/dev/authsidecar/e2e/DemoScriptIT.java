@@ -52,7 +52,14 @@ class DemoScriptIT {
         }
 
         JavaProcess demo() throws IOException {
-            List<String> command = List.of("bash", ROOT.resolve("demo.sh").toString());
+            // Ctrl-C is SIGINT to the script, whose trap stops both processes. A shell cannot trap a signal that was
+            // ignored when it started, and a build started in the background of a non-interactive shell (as CI
+            // may start it) passes SIGINT down ignored; env restores the default, as a terminal would have it.
+            List<String> command = List.of(
+                    "env",
+                    "--default-signal=INT",
+                    "bash",
+                    ROOT.resolve("demo.sh").toString());
             return JavaProcess.command(
                     net.map(n -> n.wrap(command)).orElse(command),
                     ROOT,
