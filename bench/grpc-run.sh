@@ -107,10 +107,7 @@ shutdown:
 accessLog:
   format: "off"
 YAML
-"$JAVA" $SIDECAR_JVM_FLAGS -jar "$JAR" --config "$WORK/sidecar.yaml" >"$WORK/sidecar.log" 2>&1 &
-SIDECAR_PID=$!
-PIDS+=($SIDECAR_PID)
-wait_port "$SIDECAR_PORT"
+start_sidecar "$WORK/sidecar.yaml" "$WORK/sidecar.log" "$SIDECAR_PORT"
 sleep 0.5
 PEER_PIDS=("$PEER_PID" $(pgrep -P "$PEER_PID" || true))
 

@@ -142,10 +142,8 @@ shutdown:
 accessLog:
   format: "off"
 YAML
-    "$JAVA" $SIDECAR_JVM_FLAGS -jar "$JAR" --config "$WORK/$target.yaml" >"$WORK/$target.log" 2>&1 &
-    PID[$target]=$!
-    PIDS+=($!)
-    wait_port "$port"
+    start_sidecar "$WORK/$target.yaml" "$WORK/$target.log" "$port"
+    PID[$target]=$SIDECAR_PID
     URL[$target]="$SCHEME://$HOST:$port/ping"
     PORT[$target]="$port"
     TARGETS+=("$target")

@@ -36,6 +36,15 @@ wait_port() {
     die "nothing listens on $1"
 }
 # utime + stime of the given pids, in clock ticks.
+# Starts the sidecar with the image's JVM options on CONFIG, logging to LOG, and waits until PORT listens.
+# Sets SIDECAR_PID; the process joins PIDS, so cleanup stops it.
+start_sidecar() {
+    local config=$1 log=$2 port=$3
+    "$JAVA" $SIDECAR_JVM_FLAGS -jar "$JAR" --config "$config" >"$log" 2>&1 &
+    SIDECAR_PID=$!
+    PIDS+=("$SIDECAR_PID")
+    wait_port "$port"
+}
 cpu_ticks() {
     local total=0 pid
     for pid in "$@"; do total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'))); done

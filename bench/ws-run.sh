@@ -70,10 +70,7 @@ shutdown:
 accessLog:
   format: "off"
 YAML
-"$JAVA" $SIDECAR_JVM_FLAGS -jar "$JAR" --config "$WORK/sidecar.yaml" >"$WORK/sidecar.log" 2>&1 &
-SIDECAR_PID=$!
-PIDS+=($SIDECAR_PID)
-wait_port "$SIDECAR_PORT"
+start_sidecar "$WORK/sidecar.yaml" "$WORK/sidecar.log" "$SIDECAR_PORT"
 
 # nginx: one worker, the documented WebSocket proxy set-up, no authentication (it does less work).
 mkdir -p "$WORK/nginx"
