@@ -218,18 +218,28 @@ for name in auth-sidecar main-service; do
     say "$name: uid/gid 65532, maps $archive, resident ${rss%.*} MiB"
 done
 
-logs=$($DOCKER logs "$RUN_ID-auth-sidecar" 2>&1)
-echo "$logs" | grep -q 'epoll transport' || { echo "$logs" >&2; fail "auth-sidecar does not run Netty's epoll transport"; }
-if echo "$logs" | grep -q 'WARN'; then echo "$logs" >&2; fail "auth-sidecar logged a WARN (above)"; fi
-echo "$logs" | python3 -c '
+# The access log is written through a buffer flushed every 200 ms, so the lines for /ping may not be out yet: read
+# the logs until they are (a fixed read once raced the flush and saw only the probes' lines).
+access_log_has_pings() {
+    python3 -c '
 import json, sys
 seen = set()
 for line in sys.stdin:
     if line.startswith("{"):
         entry = json.loads(line)
-        seen.add(entry.get("status"))
-sys.exit(0 if {401, 200} <= seen else "access log: expected JSON lines with status 401 and 200, saw %s" % sorted(seen))
-' || { echo "$logs" >&2; fail "JSON access-log lines"; }
+        if entry.get("path") == "/ping":
+            seen.add(entry.get("status"))
+sys.exit(0 if {401, 200} <= seen else "access log: expected JSON lines for /ping with status 401 and 200, saw %s" % sorted(seen))
+'
+}
+for _ in $(seq 50); do
+    logs=$($DOCKER logs "$RUN_ID-auth-sidecar" 2>&1)
+    echo "$logs" | access_log_has_pings 2>/dev/null && break
+    sleep 0.1
+done
+echo "$logs" | grep -q 'epoll transport' || { echo "$logs" >&2; fail "auth-sidecar does not run Netty's epoll transport"; }
+if echo "$logs" | grep -q 'WARN'; then echo "$logs" >&2; fail "auth-sidecar logged a WARN (above)"; fi
+echo "$logs" | access_log_has_pings || { echo "$logs" >&2; fail "JSON access-log lines"; }
 say "auth-sidecar: epoll transport, no WARN, JSON access-log lines for the 401 and the 200"
 
 # TLS on the listener: the same image and Pod, a second sidecar on 8443 (admin 9902) whose server.tls comes from
