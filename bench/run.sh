@@ -51,12 +51,13 @@ ACCESS_LOG="${ACCESS_LOG:-off}"
 WRK_THREADS=1
 WRK_CONNECTIONS=32
 
-# Loopback only. Fixed ports so the configs in RESULTS.md are exactly what ran.
+# Loopback only. Fixed default ports, so the configs in RESULTS.md are exactly what ran; set them in the environment
+# to run two benchmarks side by side.
 HOST=127.0.0.1
-UPSTREAM_PORT=18080
-SIDECAR_PORT=18081
-PEER_PORT=18082
-ADMIN_PORT=19901
+UPSTREAM_PORT="${UPSTREAM_PORT:-18080}"
+SIDECAR_PORT="${SIDECAR_PORT:-18081}"
+PEER_PORT="${PEER_PORT:-18082}"
+ADMIN_PORT="${ADMIN_PORT:-19901}"
 
 # The sidecar's JVM flags: by default the image's (SIDECAR_JAVA_OPTIONS in the Dockerfile, read in
 # check_prerequisites), so that what is measured here is what the image runs; docs/jvm-options.md explains each
