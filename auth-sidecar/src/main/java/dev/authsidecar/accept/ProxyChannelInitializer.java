@@ -32,6 +32,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     private static final Logger log = LoggerFactory.getLogger(ProxyChannelInitializer.class);
     /** A flood of refused connections is one log line per interval, with the count. */
     private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     static final String DEADLINE = "deadline";
     static final String DETECT = "detect";
     static final String HTTP = "http";

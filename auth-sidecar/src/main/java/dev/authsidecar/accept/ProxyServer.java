@@ -44,7 +44,7 @@ public final class ProxyServer {
         ProxyChannelInitializer initializer = new ProxyChannelInitializer(config, stages, connections, recorder, tls);
         CounterWithCallback.builder()
                 .name("auth_sidecar_connections_refused_total")
-                .help("Client connections closed as soon as they were accepted, because server.maxConnections were open")
+                .help("Client connections closed on accept because server.maxConnections were open")
                 .callback(cb -> cb.call(initializer.refusedConnections()))
                 .register(recorder.metrics().registry());
         Channel ch = new ServerBootstrap()

@@ -65,6 +65,7 @@ final class ServerKeys {
             1_000_000,
             RESTART,
             "client connections open at once; one more is closed as soon as it is accepted");
+
     static final BoolKey TRUST_FORWARDED_HEADERS = D.bool(
             "server.trustForwardedHeaders",
             false,

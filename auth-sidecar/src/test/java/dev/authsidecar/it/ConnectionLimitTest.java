@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class ConnectionLimitTest {
-    private static final String PING = "GET /ping HTTP/1.1\r\nHost: app\r\nAuthorization: Bearer " + RunningSidecar.KEY
-            + "\r\n\r\n";
+    private static final String PING =
+            "GET /ping HTTP/1.1\r\nHost: app\r\nAuthorization: Bearer " + RunningSidecar.KEY + "\r\n\r\n";
 
     @Test
     void aConnectionPastTheLimitIsClosedAndCountedAndOneClosingMakesRoom() throws Exception {
@@ -37,11 +37,15 @@ class ConnectionLimitTest {
                 for (int i = 0; i < 2; i++) {
                     Socket s = connect(proxy.port());
                     open.add(s);
-                    assertThat(exchange(s)).as("connection %d, within the limit", i).startsWith("HTTP/1.1 200 ");
+                    assertThat(exchange(s))
+                            .as("connection %d, within the limit", i)
+                            .startsWith("HTTP/1.1 200 ");
                 }
                 try (Socket third = connect(proxy.port())) {
                     // Closed without an answer: the first read sees the end of the stream (or a reset).
-                    assertThat(readAfterSending(third)).as("the connection past the limit").isEqualTo(-1);
+                    assertThat(readAfterSending(third))
+                            .as("the connection past the limit")
+                            .isEqualTo(-1);
                 }
                 assertThat(WebSocketTunnelTest.metricOf(proxy, "auth_sidecar_connections_refused_total"))
                         .isEqualTo(1);
@@ -105,7 +109,8 @@ class ConnectionLimitTest {
         String text = head.toString();
         int at = text.toLowerCase(java.util.Locale.ROOT).indexOf("content-length:");
         if (at >= 0) {
-            int n = Integer.parseInt(text.substring(at + 15, text.indexOf("\r\n", at)).trim());
+            int n = Integer.parseInt(
+                    text.substring(at + 15, text.indexOf("\r\n", at)).trim());
             in.readNBytes(n);
         }
         return text;

@@ -113,7 +113,8 @@ final class CachedIdentityTest {
                         jwksFile: keys.jwks
                         algorithms: [RS256]
                 %s""".formatted(ISSUER, extra));
-        Authentication auth = new Authentication(ConfigLoader.load(config, List.of()).auth(), executor);
+        Authentication auth =
+                new Authentication(ConfigLoader.load(config, List.of()).auth(), executor);
         auth.start();
         return auth;
     }
