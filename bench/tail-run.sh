@@ -5,7 +5,9 @@
 #
 #   bench/tail-run.sh                          # RATE=1000 CONNECTIONS=16 DURATION=60 ROUNDS=2
 #   DURATION=20 ROUNDS=3 bench/tail-run.sh
-#   SIDECAR_EXTRA_FLAGS="-Xlog:gc,safepoint:file=/tmp/gc.log:uptime,time" bench/tail-run.sh   # flags added to the image's
+#   SIDECAR_EXTRA_FLAGS="-Xlog:gc,safepoint:file=@WORK@/gc-@ROUND@.log:uptime,time" bench/tail-run.sh
+#                                              # flags added to the image's (@WORK@, @ROUND@ are filled in)
+#   RT=1 bench/tail-run.sh                     # the measured processes run SCHED_FIFO (see below)
 #   RESULTS=/tmp/r.md bench/tail-run.sh        # leave bench/RESULTS.md alone
 #
 # Targets (upstream: nginx answering GET /ping with {"message":"pong"}):
@@ -17,6 +19,12 @@
 # recorded. Reported per target: p50, p99, p99.9 and max latency from each request's due time, and the latency the
 # proxies add over direct (per round, then the median over rounds). Targets of issue 14: the sidecar adds at most
 # 50 µs at p50 and 150 µs at p99. bench/README.md ("Tail latency") explains the method and what was found.
+#
+# RT=1: while Load.java runs, it, the upstream and the proxy under test run with the real-time policy SCHED_FIFO
+# (chrt -f 1, all threads), so that on a machine shared with other busy processes a wake-up is not queued behind
+# them: what remains is the latency of the servers themselves. The closed-loop warm-up runs at normal priority (a
+# real-time process at full load would starve the machine). Needs CAP_SYS_NICE; the kernel keeps 5% of each
+# second for other tasks (sched_rt_runtime_us).
 #
 # Needs nginx, wrk, the built jar (./mvnw -B -q -pl auth-sidecar -am package -DskipTests) and HdrHistogram in the
 # local Maven repository (resolved with ./mvnw dependency:get if missing). Stops every process it started.
@@ -31,8 +39,14 @@ CONNECTIONS="${CONNECTIONS:-16}"
 DURATION="${DURATION:-60}"
 ROUNDS="${ROUNDS:-2}"
 WARMUP="${WARMUP:-8}"                  # closed-loop wrk warm-up, seconds (as bench/run.sh's SIDECAR_WARMUP)
-WARMUP_AT_RATE="${WARMUP_AT_RATE:-5}"  # unrecorded seconds at RATE before the recorded ones
+# Unrecorded seconds at RATE before the recorded ones. Long, because the switch from wrk's closed loop to a steady
+# rate sends the event loop down paths it had not taken (idle waits, timers): C2 deoptimizes the methods whose
+# profile did not cover them, and with -XX:-TieredCompilation they run interpreted until they have been called
+# 10,000 times again, which at 1,000 req/s takes seconds.
+WARMUP_AT_RATE="${WARMUP_AT_RATE:-15}"
 SIDECAR_EXTRA_FLAGS="${SIDECAR_EXTRA_FLAGS:-}"
+RT="${RT:-0}"
+ONLY="${ONLY:-}"                       # sidecar: measure only the sidecar (an A/B of its options); no section
 TARGET_P50_US=50
 TARGET_P99_US=150
 HOST=127.0.0.1
@@ -102,47 +116,76 @@ stop() {
 }
 status_of() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" || true; }
 
+RT_PREFIX=()
+[[ "$RT" != 1 ]] || RT_PREFIX=(chrt -f 1)
 run_nginx upstream
+UPSTREAM_NGINX=$NGINX_PID
 wait_port "$UPSTREAM_PORT"
 [[ "$(status_of "http://$HOST:$UPSTREAM_PORT/ping")" == 200 ]] || die "the upstream does not answer /ping"
 
-# $1 round, $2 target, $3 url, $4.. extra -H arguments. Appends "round target key=value..." to $WORK/tail.txt.
+# $1 policy option of chrt (-f: SCHED_FIFO, -o: back to normal), $2.. pids: every thread of each, when RT=1.
+priority() {
+    local policy=$1 prio pid
+    shift
+    [[ "$RT" == 1 ]] || return 0
+    prio=$([[ "$policy" == -f ]] && echo 1 || echo 0)
+    for pid in "$@"; do chrt -a "$policy" -p "$prio" "$pid" >/dev/null || die "chrt $policy failed for $pid"; done
+}
+# The upstream's and a proxy's processes (nginx: master and worker).
+with_children() {
+    local pid
+    for pid in "$@"; do echo "$pid" $(pgrep -P "$pid" || true); done
+}
+
+# $1 round, $2 target, $3 url, $4 pids of the proxy ("" for direct), $5.. extra -H arguments. Appends
+# "round target key=value..." to $WORK/tail.txt.
 measure() {
-    local round=$1 target=$2 url=$3 out
-    shift 3
+    local round=$1 target=$2 url=$3 servers out
+    servers="$(with_children "$UPSTREAM_NGINX" $4)"
+    shift 4
     wrk -t1 -c32 -d1s "$@" "$url" >/dev/null
     wrk -t1 -c32 -d"$((WARMUP - 1))s" "$@" "$url" >/dev/null
-    out="$("$JAVA" $LOAD_FLAGS -cp "$JAR:$HDR_JAR" "$BENCH_DIR/Load.java" "$url" --rate "$RATE" \
+    # shellcheck disable=SC2086
+    priority -f $servers
+    out="$(${RT_PREFIX[@]+"${RT_PREFIX[@]}"} "$JAVA" $LOAD_FLAGS -cp "$JAR:$HDR_JAR" "$BENCH_DIR/Load.java" "$url" --rate "$RATE" \
         --connections "$CONNECTIONS" --warmup "$WARMUP_AT_RATE" --duration "$DURATION" "$@" \
         --histogram "$WORK/hist-$target-$round.txt" --slow-log "$WORK/slow-$target-$round.txt" --slow-us 1000)" ||
         die "$target: the load client failed"
+    # shellcheck disable=SC2086
+    priority -o $servers
     log "round $round $target: $out"
     echo "$round $target $out" >>"$WORK/tail.txt"
 }
 
 run_sidecar() {
     # shellcheck disable=SC2086 # word lists on purpose
-    SIDECAR_JVM_FLAGS="$SIDECAR_JVM_FLAGS ${SIDECAR_EXTRA_FLAGS//@ROUND@/$1}" \
+    local extra=${SIDECAR_EXTRA_FLAGS//@ROUND@/$1}
+    SIDECAR_JVM_FLAGS="$SIDECAR_JVM_FLAGS ${extra//@WORK@/$WORK}" \
         start_sidecar "$WORK/sidecar.yaml" "$WORK/sidecar-$1.log" "$SIDECAR_PORT"
     wait_port "$ADMIN_PORT"
     [[ "$(status_of "http://$HOST:$SIDECAR_PORT/ping")" == 401 ]] || die "the sidecar let a request without a key in"
     [[ "$(status_of -H "Authorization: Bearer $KEY" "http://$HOST:$SIDECAR_PORT/ping")" == 200 ]] ||
         die "the sidecar refused the run's key"
-    measure "$1" sidecar "http://$HOST:$SIDECAR_PORT/ping" -H "Authorization: Bearer $KEY"
+    measure "$1" sidecar "http://$HOST:$SIDECAR_PORT/ping" "$SIDECAR_PID" -H "Authorization: Bearer $KEY"
     stop "$SIDECAR_PID"
 }
 run_peer() {
     run_nginx peer
     wait_port "$PEER_PORT"
-    measure "$1" nginx "http://$HOST:$PEER_PORT/ping"
+    measure "$1" nginx "http://$HOST:$PEER_PORT/ping" "$NGINX_PID"
     stop "$NGINX_PID"
 }
 
 : >"$WORK/tail.txt"
 for ((round = 1; round <= ROUNDS; round++)); do
-    measure "$round" direct "http://$HOST:$UPSTREAM_PORT/ping"
+    if [[ "$ONLY" == sidecar ]]; then run_sidecar "$round"; continue; fi
+    measure "$round" direct "http://$HOST:$UPSTREAM_PORT/ping" ""
     if ((round % 2 == 1)); then run_sidecar "$round"; run_peer "$round"; else run_peer "$round"; run_sidecar "$round"; fi
 done
+if [[ "$ONLY" == sidecar ]]; then
+    log "ONLY=sidecar: no section written (results in $WORK/tail.txt)"
+    exit 0
+fi
 
 # The section: medians over rounds; "added" is target minus direct within a round, then the median.
 errors="$(grep -o 'errors=[0-9]*' "$WORK/tail.txt" | awk -F= '{s += $2} END {print s + 0}')"
@@ -150,7 +193,7 @@ errors="$(grep -o 'errors=[0-9]*' "$WORK/tail.txt" | awk -F= '{s += $2} END {pri
 awk -v rounds="$ROUNDS" -v rate="$RATE" -v conns="$CONNECTIONS" -v dur="$DURATION" -v tp50="$TARGET_P50_US" \
     -v tp99="$TARGET_P99_US" -v flags="$SIDECAR_JVM_FLAGS $SIDECAR_EXTRA_FLAGS" -v load="$LOADAVG_START" \
     -v head="$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-    -v when="$(date -u '+%Y-%m-%d %H:%M UTC')" -v errors="$errors" '
+    -v when="$(date -u '+%Y-%m-%d %H:%M UTC')" -v errors="$errors" -v rt="$RT" '
 function med(key,   n, i, j, t, a) {
     n = 0
     for (i = 1; i <= rounds; i++) if ((i, key) in v) a[++n] = v[i, key]
@@ -173,7 +216,7 @@ END {
     print ""
     printf "%s, git %s; %d rounds; %d req/s over %d keep-alive connections, %d s recorded per target, measured by\n", when, head, rounds, rate, conns, dur
     print "bench/Load.java from each request'"'"'s due time (free of coordinated omission). Median of the rounds; the"
-    print "sidecar checks an API key; nginx does no authentication. Load average at the start: " load "."
+    print "sidecar checks an API key; nginx does no authentication. Load average at the start: " load "; " (rt == 1 ? "RT=1 (client, upstream and proxy SCHED_FIFO while measured)." : "normal scheduling (RT=0).")
     print ""
     print "| target | p50 | p99 | p99.9 | max | added p50 | added p99 | added p99.9 |"
     print "|---|---:|---:|---:|---:|---:|---:|---:|"
