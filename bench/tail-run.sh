@@ -123,13 +123,20 @@ UPSTREAM_NGINX=$NGINX_PID
 wait_port "$UPSTREAM_PORT"
 [[ "$(status_of "http://$HOST:$UPSTREAM_PORT/ping")" == 200 ]] || die "the upstream does not answer /ping"
 
-# $1 policy option of chrt (-f: SCHED_FIFO, -o: back to normal), $2.. pids: every thread of each, when RT=1.
+# $1 policy option of chrt (-f: SCHED_FIFO, -o: back to normal), $2.. pids: every thread of each, when RT=1, but
+# a JVM's JIT compiler threads: a real-time compiler thread would hold a core for a whole compilation, and with
+# first-in-first-out scheduling the event loop would wait for it, a stall of the benchmark's own making.
 priority() {
-    local policy=$1 prio pid
+    local policy=$1 prio pid task
     shift
     [[ "$RT" == 1 ]] || return 0
     prio=$([[ "$policy" == -f ]] && echo 1 || echo 0)
-    for pid in "$@"; do chrt -a "$policy" -p "$prio" "$pid" >/dev/null || die "chrt $policy failed for $pid"; done
+    for pid in "$@"; do
+        for task in /proc/"$pid"/task/*; do
+            [[ "$(cat "$task/comm" 2>/dev/null)" != C[12]\ Compiler* ]] || continue
+            chrt "$policy" -p "$prio" "${task##*/}" >/dev/null 2>&1 || true # a thread may have ended meanwhile
+        done
+    done
 }
 # The upstream's and a proxy's processes (nginx: master and worker).
 with_children() {
