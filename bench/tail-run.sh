@@ -117,7 +117,10 @@ stop() {
 status_of() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" || true; }
 
 RT_PREFIX=()
-[[ "$RT" != 1 ]] || RT_PREFIX=(chrt -f 1)
+if [[ "$RT" == 1 ]]; then
+    chrt -f 1 true 2>/dev/null || die "RT=1 needs the real-time policy (chrt -f 1), which is not permitted here"
+    RT_PREFIX=(chrt -f 1)
+fi
 run_nginx upstream
 UPSTREAM_NGINX=$NGINX_PID
 wait_port "$UPSTREAM_PORT"
