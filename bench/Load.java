@@ -51,8 +51,8 @@ import org.HdrHistogram.Histogram;
  * has no wrk2 package and h2load's --rps measures from the actual send.
  *
  * <p>Prints one line of {@code key=value}: requests, errors, latency percentiles (µs, from the due time), the same
- * from the actual send time ("service", what a coordinated-omission-prone client would report), and how late the
- * client itself sent (its own timer jitter; it is part of every target's numbers alike). --slow-log writes one
+ * from the actual send time ("service", what a coordinated-omission-prone client would report), and how late each
+ * request went out (the client's own timer and CPU, and waiting for a late predecessor). --slow-log writes one
  * line per request slower than --slow-us: its due time (µs since the epoch), latency and service time (µs), for
  * lining slow requests up with GC or safepoint logs.
  *

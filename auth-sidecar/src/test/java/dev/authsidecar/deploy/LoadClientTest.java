@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,7 @@ class LoadClientTest {
     private static final Path ROOT = Manifests.repoRoot();
     private static final String JAVA =
             Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private static final Pattern SPACE = Pattern.compile(" ");
     private static final long STALL_MS = 1000;
     /** 2 s of warm-up (the client's own class loading and JIT) at 200 req/s, then the stall at the 50th measured. */
     private static final int STALLED_REQUEST = 450;
@@ -108,7 +110,7 @@ class LoadClientTest {
             // what was left of the stall then, though its own service time is short.
             List<long[]> slow = Files.readAllLines(slowLog).stream()
                     .filter(l -> !l.startsWith("#"))
-                    .map(l -> Arrays.stream(l.split(" "))
+                    .map(l -> Arrays.stream(SPACE.split(l))
                             .mapToLong(Long::parseLong)
                             .toArray())
                     .toList();
@@ -162,7 +164,7 @@ class LoadClientTest {
                 .filter(l -> l.startsWith("requests="))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no report line in: " + out));
-        for (String kv : line.split(" ")) {
+        for (String kv : SPACE.split(line)) {
             String[] p = kv.split("=", 2);
             try {
                 m.put(p[0], (long) Double.parseDouble(p[1]));
