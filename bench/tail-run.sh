@@ -21,10 +21,10 @@
 # 50 µs at p50 and 150 µs at p99. bench/README.md ("Tail latency") explains the method and what was found.
 #
 # RT=1: while Load.java runs, it, the upstream and the proxy under test run with the real-time policy SCHED_FIFO
-# (chrt -f 1, all threads), so that on a machine shared with other busy processes a wake-up is not queued behind
-# them: what remains is the latency of the servers themselves. The closed-loop warm-up runs at normal priority (a
-# real-time process at full load would starve the machine). Needs CAP_SYS_NICE; the kernel keeps 5% of each
-# second for other tasks (sched_rt_runtime_us).
+# (chrt -f 1; the client whole, the servers but for a JVM's JIT compiler threads), so that on a machine shared with
+# other busy processes a wake-up is not queued behind them: what remains is the latency of the servers themselves.
+# The closed-loop warm-up runs at normal priority (a real-time process at full load would starve the machine).
+# Needs CAP_SYS_NICE; the kernel keeps 5% of each second for other tasks (sched_rt_runtime_us).
 #
 # Needs nginx, wrk, the built jar (./mvnw -B -q -pl auth-sidecar -am package -DskipTests) and HdrHistogram in the
 # local Maven repository (resolved with ./mvnw dependency:get if missing). Stops every process it started.
