@@ -44,6 +44,8 @@ COPY auth-sidecar/src/main/ auth-sidecar/src/main/
 # The cache mount keeps the downloaded Maven and dependencies between builds without putting them in a layer.
 # Tests are neither compiled nor run here: CI runs `./mvnw verify` before images are built, and the test-only
 # dependencies would just slow this stage down. `sh` instead of ./mvnw: the exec bit may not survive a checkout.
+# -Dlauncher.skip: no tarball with bin/auth-sidecar (for running outside a container; it reads this Dockerfile, which
+# is not in the build context).
 # Netty's epoll library is unpacked from the sidecar's jar here, at build time, and installed below in the
 # directory the JDK searches first for native libraries (java.library.path starts with /usr/java/packages/lib on
 # Linux). Netty tries java.library.path before unpacking its copy from the jar to a temporary folder, so the Pod
@@ -51,7 +53,7 @@ COPY auth-sidecar/src/main/ auth-sidecar/src/main/
 # fall back to NIO. Both architectures' libraries are kept; each JVM loads the one named after its own.
 # netty-tcnative's BoringSSL (server.tls.provider: openssl, the default) is installed the same way.
 RUN --mount=type=cache,target=/root/.m2 \
-    sh mvnw -B -q -pl main-service,auth-sidecar -am package -Dmaven.test.skip=true \
+    sh mvnw -B -q -pl main-service,auth-sidecar -am package -Dmaven.test.skip=true -Dlauncher.skip=true \
  && mkdir auth-sidecar/target/native && cd auth-sidecar/target/native \
  && jar xf ../auth-sidecar.jar META-INF/native/ && ls META-INF/native/libnetty_transport_native_epoll_*.so \
     META-INF/native/libnetty_tcnative_linux_*.so
