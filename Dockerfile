@@ -16,12 +16,19 @@
 # every build pull a frontend image from Docker Hub, which fails where builds have no registry access.
 
 # The JVM options of each image, in one place: its final stage sets them as JAVA_TOOL_OPTIONS, and its jlink stage
-# makes the class-data-sharing archive with exactly these options, because the JVM uses an archive only when the
-# options it was made with match (object header layout, compressed oops, native-access and other module
-# properties). Change them with `docker build --build-arg SIDECAR_JAVA_OPTIONS="…"` to keep the two together.
+# makes the image's class-data archive with exactly these options, because the JVM uses an archive only when the
+# options it was made with match (object header layout, compressed oops, GC, native-access and other module
+# properties). For the sidecar that archive is a JDK 25 ahead-of-time cache (AOT_CACHE below), made by a training
+# run; main-service has a plain class-data-sharing archive. Change the options with
+# `docker build --build-arg SIDECAR_JAVA_OPTIONS="…"` to keep the two together.
 # What each option does, and what it was measured to give, is in docs/jvm-options.md; bench/run.sh measures the
-# sidecar with exactly SIDECAR_JAVA_OPTIONS (it reads them from this line).
+# sidecar with exactly SIDECAR_JAVA_OPTIONS (it reads them from this line), and so does bin/auth-sidecar, the
+# launcher of the tarball (auth-sidecar/pom.xml reads this line at build time).
 ARG SIDECAR_JAVA_OPTIONS="-Xmx48m -Xmn6m -XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=24m -XX:-UsePerfData -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:CICompilerCount=1 -XX:FreqInlineSize=100 -XX:TrimNativeHeapInterval=500 --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false -XX:MaxDirectMemorySize=64m -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED"
+# Where the sidecar image keeps its ahead-of-time cache; the final stage adds -XX:AOTCache=<this> to the options above.
+# Not part of SIDECAR_JAVA_OPTIONS because the file exists only in the image: bench/ and the tarball's launcher run
+# the same options without it (a JVM told to use a cache it cannot map logs errors and runs without any sharing).
+ARG SIDECAR_AOT_CACHE=/opt/auth-sidecar/auth-sidecar.aot
 ARG MAIN_SERVICE_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError --sun-misc-unsafe-memory-access=allow"
 
 FROM eclipse-temurin:25-jdk AS build
@@ -37,6 +44,8 @@ COPY auth-sidecar/src/main/ auth-sidecar/src/main/
 # The cache mount keeps the downloaded Maven and dependencies between builds without putting them in a layer.
 # Tests are neither compiled nor run here: CI runs `./mvnw verify` before images are built, and the test-only
 # dependencies would just slow this stage down. `sh` instead of ./mvnw: the exec bit may not survive a checkout.
+# -Dlauncher.skip: no tarball with bin/auth-sidecar (for running outside a container; it reads this Dockerfile, which
+# is not in the build context).
 # Netty's epoll library is unpacked from the sidecar's jar here, at build time, and installed below in the
 # directory the JDK searches first for native libraries (java.library.path starts with /usr/java/packages/lib on
 # Linux). Netty tries java.library.path before unpacking its copy from the jar to a temporary folder, so the Pod
@@ -44,7 +53,7 @@ COPY auth-sidecar/src/main/ auth-sidecar/src/main/
 # fall back to NIO. Both architectures' libraries are kept; each JVM loads the one named after its own.
 # netty-tcnative's BoringSSL (server.tls.provider: openssl, the default) is installed the same way.
 RUN --mount=type=cache,target=/root/.m2 \
-    sh mvnw -B -q -pl main-service,auth-sidecar -am package -Dmaven.test.skip=true \
+    sh mvnw -B -q -pl main-service,auth-sidecar -am package -Dmaven.test.skip=true -Dlauncher.skip=true \
  && mkdir auth-sidecar/target/native && cd auth-sidecar/target/native \
  && jar xf ../auth-sidecar.jar META-INF/native/ && ls META-INF/native/libnetty_transport_native_epoll_*.so \
     META-INF/native/libnetty_tcnative_linux_*.so
@@ -104,24 +113,33 @@ FROM eclipse-temurin:25-jdk AS auth-sidecar-jre
 # --output /opt/jre: a folder the base image does not have (the JDK itself is /opt/java/openjdk, its JAVA_HOME,
 # and jlink refuses to write into an existing folder). No --compress: image layers are compressed anyway, and a
 # compressed module image costs start-up time to inflate.
-# Class-data sharing: JDK classes load from a memory-mapped archive at start-up, as with a full JDK. Not jlink's
-# --generate-cds-archive, for two reasons. It makes archives for the default JVM options only, and a JVM started
-# with -XX:+UseCompactObjectHeaders (or other module options) finds none that matches and runs without sharing.
-# And it uses the JDK's own class list, which names java.logging classes this runtime does not hold (one warning
-# each). So: the class list is cut to the classes this runtime has (a lambda line goes with its class), then
-# `java -Xshare:dump` runs with the image's own JVM options and writes the archive those options look for
-# (lib/server/classes_coh.jsa here). deploy/test-images.sh checks that `-Xshare:on` starts in the image.
+# Class-data sharing: a JDK 25 ahead-of-time cache (JEPs 483, 514, 515) instead of a plain CDS archive: it holds the
+# JDK's and the sidecar's classes as they were after a training run, already loaded and linked, with the
+# method profiles and resolved call sites of that run, so the JVM in the Pod starts without reading, verifying or
+# linking them again (docs/jvm-options.md, "Ahead-of-time cache"). It covers what `java -Xshare:dump` gave before
+# (the JDK classes), so there is one mechanism, not two. Not jlink's --generate-cds-archive: it makes archives for
+# the default JVM options only, and a JVM started with -XX:+UseCompactObjectHeaders finds none that matches.
 ARG SIDECAR_JAVA_OPTIONS
+ARG SIDECAR_AOT_CACHE
 RUN jlink \
       --add-modules java.base,java.xml,java.net.http,java.naming,jdk.unsupported,jdk.jfr,java.management,jdk.management \
       --strip-debug --no-man-pages --no-header-files \
-      --output /opt/jre \
- && jimage list /opt/jre/lib/modules | awk '/\.class$/ { sub(/\.class$/, "", $1); print $1 }' > /tmp/classes \
- && awk 'NR == FNR { have[$1] = 1; next } /^@lambda-proxy/ { if ($2 in have) print; next } /^[#@]/ || ($1 in have)' \
-      /tmp/classes /opt/jre/lib/classlist > /tmp/classlist \
- && mv /tmp/classlist /opt/jre/lib/classlist \
- && JAVA_TOOL_OPTIONS="$SIDECAR_JAVA_OPTIONS" /opt/jre/bin/java -Xshare:dump \
- && ls /opt/jre/lib/server/*.jsa
+      --output /opt/jre
+# The training run: the jar at the path the image runs it from (a cache records its class path and refuses another
+# jar), Netty's libraries where the image has them, main-service as the upstream. deploy/images/AotTraining.java
+# starts the sidecar on this runtime with the image's options plus -XX:AOTCacheOutput, sends a Pod's traffic
+# (probes, /metrics, 401s, 200s with an API key), stops it with SIGTERM, and fails the build unless the sidecar
+# exited 0 and wrote the cache. The second java checks that the cache maps with the image's options
+# (-XX:AOTMode=on refuses to start otherwise).
+COPY --from=build /src/auth-sidecar/target/native/META-INF/native/ /usr/java/packages/lib/
+COPY --from=build /src/auth-sidecar/target/auth-sidecar.jar /opt/auth-sidecar/auth-sidecar.jar
+COPY --from=build /src/main-service/target/main-service.jar /tmp/aot-training/main-service.jar
+COPY deploy/images/AotTraining.java /tmp/aot-training/
+RUN java /tmp/aot-training/AotTraining.java /opt/jre/bin/java /opt/auth-sidecar/auth-sidecar.jar \
+      /tmp/aot-training/main-service.jar "$SIDECAR_JAVA_OPTIONS -XX:AOTCacheOutput=$SIDECAR_AOT_CACHE" \
+ && JAVA_TOOL_OPTIONS="$SIDECAR_JAVA_OPTIONS -XX:AOTCache=$SIDECAR_AOT_CACHE -XX:AOTMode=on" \
+      /opt/jre/bin/java -jar /opt/auth-sidecar/auth-sidecar.jar --version \
+ && rm -rf /tmp/aot-training
 
 # Distroless java-base: glibc, zlib, libstdc++, CA certificates, time zones and a "nonroot" user (65532),
 # which is what a jlink runtime needs; no shell, no package manager, nothing to build with. Debian 13 is the
@@ -130,14 +148,17 @@ FROM gcr.io/distroless/java-base-debian13:nonroot AS auth-sidecar
 COPY --from=auth-sidecar-jre /opt/jre /opt/jre
 COPY --from=build /src/auth-sidecar/target/native/META-INF/native/ /usr/java/packages/lib/
 COPY --from=build /src/auth-sidecar/target/auth-sidecar.jar /opt/auth-sidecar/auth-sidecar.jar
-# The JVM options (SIDECAR_JAVA_OPTIONS at the top; docs/jvm-options.md explains each). An environment variable
-# rather than entrypoint flags so that a Deployment can replace them (set JAVA_TOOL_OPTIONS on the container)
-# without repeating the entrypoint; the JVM prints the options it picked up as its first log line, so
-# `kubectl logs` shows what is in effect. A replacement that changes the object layout
-# (-XX:-UseCompactObjectHeaders, a heap over 32 GiB) or the module options no longer matches the archive, and the
-# JVM then starts without class-data sharing: rebuild with --build-arg SIDECAR_JAVA_OPTIONS instead.
+COPY --from=auth-sidecar-jre /opt/auth-sidecar/auth-sidecar.aot /opt/auth-sidecar/auth-sidecar.aot
+# The JVM options (SIDECAR_JAVA_OPTIONS at the top; docs/jvm-options.md explains each) and the ahead-of-time cache.
+# An environment variable rather than entrypoint flags so that a Deployment can replace them (set
+# JAVA_TOOL_OPTIONS on the container) without repeating the entrypoint; the JVM prints the options it picked up as
+# its first log line, so `kubectl logs` shows what is in effect. A replacement that changes the object layout
+# (-XX:-UseCompactObjectHeaders, a heap over 32 GiB), the GC, or the module options no longer matches the cache,
+# and the JVM then logs "[error][aot] … Unable to map shared spaces" and starts without it (slower, no sharing):
+# rebuild with --build-arg SIDECAR_JAVA_OPTIONS instead.
 ARG SIDECAR_JAVA_OPTIONS
-ENV JAVA_TOOL_OPTIONS="${SIDECAR_JAVA_OPTIONS}"
+ARG SIDECAR_AOT_CACHE
+ENV JAVA_TOOL_OPTIONS="${SIDECAR_JAVA_OPTIONS} -XX:AOTCache=${SIDECAR_AOT_CACHE}"
 # Numeric, so that Kubernetes can verify runAsNonRoot without looking up a user name.
 USER 65532:65532
 # The defaults: proxy port and admin port (health, readiness).

@@ -10,12 +10,15 @@
 # group, fsGroup, read-only root, dropped capabilities, no-new-privileges, memory and CPU limits, its ConfigMap
 # and Secret volumes as read-only folders, and a tmpfs for each emptyDir (see deploy/images/pod.py).
 # Checks: 401 without and 200 with an API key through the sidecar; main-service's port unreachable from outside
-# the Pod; uid/gid 65532; JSON access-log lines; class-data sharing on (-Xshare:on starts, and the running JVMs
-# map their archive); Netty's epoll transport on; exit code 0 after SIGTERM, in the Pod's order; no CDS warnings
-# in the builds; and TLS on the listener: a second sidecar in the same Pod, from the same image, gets server.tls from
+# the Pod; uid/gid 65532; JSON access-log lines; class-data sharing on (main-service: -Xshare:on starts;
+# auth-sidecar: -XX:AOTMode=on starts, so its ahead-of-time cache matches the image's options and jar; and the running
+# JVMs map their archive or cache); Netty's epoll transport on; exit code 0 after SIGTERM, in the Pod's order; no CDS
+# or AOT warnings in the builds; and TLS on the listener: a second sidecar in the same Pod, from the same image, gets server.tls from
 # environment variables and a mounted CA-signed certificate made here with openssl, and is checked from outside the
 # Pod (https 200 with a key, 401 without, plaintext and TLS 1.1 refused, BoringSSL loaded in the jlink runtime).
-# Prints the time from container start to ready and the size of the layers the project adds.
+# Prints the time from container start to ready and the size of the layers the project adds; then starts the
+# sidecar image START_RUNS more times (default 5) beside the Pod and prints each start-to-startupProbe time and the
+# median, next to the floor: the same create-and-start of a container of the image that runs `java -version`.
 #
 # Not root, or not Linux: prints that it is skipped and exits 0 (CI runs it after `./mvnw -B verify`).
 # Any failed check: a message naming it, and exit code 1. Containers, network and files it made are removed.
@@ -25,7 +28,7 @@ REAL_BASES=false
 for arg in "$@"; do
     case "$arg" in
         --real-bases) REAL_BASES=true ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "test-images: unknown argument: $arg (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -117,8 +120,10 @@ for module in main-service auth-sidecar; do
         fail "docker build --target $module (log above)"
     fi
     say "built $module:dev in $(ms_since "$t0") ms"
-    if grep -E '\[warning\]\[cds|Preload Warning' "$WORK/build-$module.log" >&2; then
-        fail "$module: class-data-sharing warnings in the build (above)"
+    # The AOT training run counts the classes it leaves out of the cache instead of printing a warning for each
+    # (deploy/images/AotTraining.java), so any [warning][aot] line here is one to look at.
+    if grep -E '\[(warning|error)\]\[(cds|aot)|Preload Warning' "$WORK/build-$module.log" >&2; then
+        fail "$module: class-data-sharing or AOT-cache warnings in the build (above)"
     fi
 done
 
@@ -131,12 +136,17 @@ for module in main-service auth-sidecar; do
 done
 
 # --- class-data sharing: the image's own JVM options, sharing required ------------------------------------------
-for module in main-service auth-sidecar; do
-    out=$($DOCKER run --rm --read-only --cap-drop ALL --security-opt no-new-privileges --entrypoint /opt/jre/bin/java \
-        "$module:dev" -Xshare:on -version 2>&1) || { echo "$out" >&2; fail "$module: -Xshare:on does not start"; }
-    echo "$out" | grep -q 'sharing)' || { echo "$out" >&2; fail "$module: the JVM does not report sharing"; }
-    say "$module: -Xshare:on starts with the image's JAVA_TOOL_OPTIONS: $(echo "$out" | grep 'sharing)' | sed 's/^ *//')"
-done
+out=$($DOCKER run --rm --read-only --cap-drop ALL --security-opt no-new-privileges --entrypoint /opt/jre/bin/java \
+    main-service:dev -Xshare:on -version 2>&1) || { echo "$out" >&2; fail "main-service: -Xshare:on does not start"; }
+echo "$out" | grep -q 'sharing)' || { echo "$out" >&2; fail "main-service: the JVM does not report sharing"; }
+say "main-service: -Xshare:on starts with the image's JAVA_TOOL_OPTIONS: $(echo "$out" | grep 'sharing)' | sed 's/^ *//')"
+# The sidecar's ahead-of-time cache: -XX:AOTMode=on makes the JVM refuse to start unless it maps the cache named in
+# JAVA_TOOL_OPTIONS, which it does only for the options and the jar (path, size, time) the cache was made with.
+out=$($DOCKER run --rm --read-only --cap-drop ALL --security-opt no-new-privileges --entrypoint /opt/jre/bin/java \
+    auth-sidecar:dev -XX:AOTMode=on -Xlog:aot -jar /opt/auth-sidecar/auth-sidecar.jar --version 2>&1) \
+    || { echo "$out" >&2; fail "auth-sidecar: -XX:AOTMode=on does not start: the image's AOT cache does not match"; }
+echo "$out" | grep -q 'Opened AOT cache' || { echo "$out" >&2; fail "auth-sidecar: the JVM does not open its AOT cache"; }
+say "auth-sidecar: -XX:AOTMode=on starts with the image's JAVA_TOOL_OPTIONS: $(echo "$out" | grep -o 'Opened AOT cache.*')"
 
 # --- the Pod --------------------------------------------------------------------------------------------------
 KEYS=$($DOCKER run --rm auth-sidecar:dev gen-key --env 2>"$WORK/gen-key.err") \
@@ -212,8 +222,12 @@ for name in auth-sidecar main-service; do
     gids=$(awk '/^Gid:/ {print $2, $3, $4, $5}' "/proc/$pid/status")
     [ "$uids" = "65532 65532 65532 65532" ] && [ "$gids" = "65532 65532 65532 65532" ] \
         || fail "$name runs as uid ($uids) gid ($gids), expected 65532"
-    archive=$(grep -o '/opt/jre/lib/server/classes[a-z_]*\.jsa' "/proc/$pid/maps" | sort -u | head -1)
-    [ -n "$archive" ] || fail "$name: the running JVM maps no class-data-sharing archive"
+    archive=$(grep -o -E '/opt/jre/lib/server/classes[a-z_]*\.jsa|/opt/auth-sidecar/auth-sidecar\.aot' "/proc/$pid/maps" \
+        | sort -u | head -1)
+    [ -n "$archive" ] || fail "$name: the running JVM maps no class-data-sharing archive or AOT cache"
+    if [ "$name" = auth-sidecar ] && [ "$archive" != /opt/auth-sidecar/auth-sidecar.aot ]; then
+        fail "auth-sidecar maps $archive, not its AOT cache /opt/auth-sidecar/auth-sidecar.aot"
+    fi
     rss=$(awk '/^VmRSS:/ {print $2 / 1024}' "/proc/$pid/status")
     say "$name: uid/gid 65532, maps $archive, resident ${rss%.*} MiB"
 done
@@ -285,6 +299,34 @@ fi
 $DOCKER stop -t "$POD_GRACE" "$RUN_ID-tls" >/dev/null
 [ "$($DOCKER inspect -f '{{.State.ExitCode}}' "$RUN_ID-tls")" = 0 ] || fail "TLS auth-sidecar exited non-zero after SIGTERM"
 say "TLS (BoringSSL in the image, server.tls from env vars): ready in $tls_ready ms; https 200 with the key, 401 without; plaintext and TLS 1.1 refused"
+
+# Start to ready, again: START_RUNS fresh sidecar containers of the image, each in the Pod beside the running one
+# (admin port moved by an environment variable), timed like the first from `docker create` to the first 200 of the
+# startup probe's path, then removed. The floor: the same create-and-start of a container of the image whose JVM
+# only prints its version (no options: the cache belongs to the jar), timed to its exit.
+START_RUNS=${START_RUNS:-5}
+if [ "$START_RUNS" -gt 0 ]; then
+    probe_path=${C_STARTUP_auth_sidecar#* }
+    starts=() floors=()
+    for i in $(seq "$START_RUNS"); do
+        t=$(date +%s%N)
+        $DOCKER create --name "$RUN_ID-start$i" --label "$RUN_ID" --network "container:$RUN_ID-pause" \
+            "${C_FLAGS_auth_sidecar[@]}" --env AUTH_SIDECAR_SERVER_LISTEN=0.0.0.0:8444 \
+            --env AUTH_SIDECAR_ADMIN_LISTEN=0.0.0.0:9903 "$C_IMAGE_auth_sidecar" "${C_ARGS_auth_sidecar[@]}" >/dev/null
+        $DOCKER start "$RUN_ID-start$i" >/dev/null
+        starts+=("$(await_probe "auth-sidecar start $i" "9903 $probe_path" "$t")")
+        $DOCKER rm -f "$RUN_ID-start$i" >/dev/null
+        t=$(date +%s%N)
+        $DOCKER create --name "$RUN_ID-floor$i" --label "$RUN_ID" --read-only --network none --env JAVA_TOOL_OPTIONS= \
+            --entrypoint /opt/jre/bin/java "$C_IMAGE_auth_sidecar" -version >/dev/null
+        $DOCKER start -a "$RUN_ID-floor$i" >/dev/null 2>&1 || fail "java -version in the sidecar image"
+        floors+=("$(ms_since "$t")")
+        $DOCKER rm -f "$RUN_ID-floor$i" >/dev/null
+    done
+    median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+    say "auth-sidecar: start to startupProbe 200 over $START_RUNS more starts: ${starts[*]} ms, median $(median "${starts[@]}") ms"
+    say "floor: docker create + start of \`java -version\` in the image, to its exit: ${floors[*]} ms, median $(median "${floors[@]}") ms"
+fi
 
 # Pod deletion, in the Pod's order: main-service first, then the native sidecar (which drains for drainDelay).
 for name in main-service auth-sidecar; do

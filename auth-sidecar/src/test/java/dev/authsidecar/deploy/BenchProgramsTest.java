@@ -62,7 +62,7 @@ class BenchProgramsTest {
         assertThat(run.exit()).as(run.output()).isZero();
         assertThat(List.of(run.output().strip().split("\\s+")))
                 .containsExactlyElementsOf(
-                        Dockerfile.image(ROOT, "auth-sidecar").javaToolOptions())
+                        Dockerfile.image(ROOT, "auth-sidecar").javaOptionsOutsideTheImage())
                 .contains("-XX:+UseSerialGC", "-XX:FreqInlineSize=100", "-XX:+ExitOnOutOfMemoryError");
         try (Stream<Path> scripts = Files.walk(ROOT.resolve("bench"))) {
             for (Path script : scripts.filter(p -> p.toString().endsWith(".sh")).toList()) {

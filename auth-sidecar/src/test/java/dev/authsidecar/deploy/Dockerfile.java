@@ -255,6 +255,17 @@ public final class Dockerfile {
                 .orElseThrow(() -> new IllegalArgumentException(path + ": no JAVA_TOOL_OPTIONS in the final stage"));
     }
 
+    /**
+     * The image's JVM options as they apply outside the image (bench/, the tarball's launcher, ManifestPodIT):
+     * JAVA_TOOL_OPTIONS without {@code -XX:AOTCache=…}, whose file exists only in the image. A JVM told to use a
+     * cache it cannot map logs errors and then runs without any class sharing.
+     */
+    public List<String> javaOptionsOutsideTheImage() {
+        return javaToolOptions().stream()
+                .filter(o -> !o.startsWith("-XX:AOTCache="))
+                .toList();
+    }
+
     /** The modules given to jlink's --add-modules. */
     public List<String> jlinkModules() {
         return jlinkOption("--add-modules")

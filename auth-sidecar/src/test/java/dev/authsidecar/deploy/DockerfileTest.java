@@ -258,8 +258,8 @@ class DockerfileTest {
                 .as("the runtime copied is jlink's output, not the JDK")
                 .containsExactly(df.jlinkOption("--output").orElseThrow());
         assertThat(df.copies(last))
-                .as("runtime, jar and (for a Netty transport) its native library only")
-                .hasSize(2 + nativeLibraryCopies(df).size());
+                .as("runtime, jar and (for a Netty transport) its native library and (for the sidecar) its AOT cache")
+                .hasSize(2 + nativeLibraryCopies(df).size() + aotCacheCopies(df).size());
     }
 
     /** Found when DockerfileTest did not know the base's layout: `jlink --output /opt/java` on a JDK at /opt/java/openjdk. */
@@ -287,10 +287,9 @@ class DockerfileTest {
      * options (-XX:+UseCompactObjectHeaders, --enable-native-access…) finds no archive that matches and runs
      * without sharing. The archive must be dumped with the very options the image sets.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("images")
-    void theClassDataSharingArchiveIsMadeWithTheImagesOwnJvmOptions(Image image) throws IOException {
-        Dockerfile df = image.dockerfile();
+    @Test
+    void theMainServiceClassDataSharingArchiveIsMadeWithTheImagesOwnJvmOptions() throws IOException {
+        Dockerfile df = Dockerfile.image(ROOT, "main-service");
         Stage jre = df.jlinkStage().orElseThrow();
         String run = jre.all("RUN").stream()
                 .map(Dockerfile.Instruction::arguments)
@@ -320,6 +319,63 @@ class DockerfileTest {
                 .as("the dump uses the class list cut to the runtime's classes (no warnings for missing ones)")
                 .containsPattern("jimage list \\S*/lib/modules")
                 .contains("lib/classlist");
+    }
+
+    /**
+     * The sidecar's class data is a JDK 25 ahead-of-time cache made by a training run in the jlink stage. The JVM
+     * maps a cache only when it runs with the options the cache was made with and the same jar at the same path
+     * (size and time), so: the training starts the jar the final stage copies, at the path the final stage puts it,
+     * on the runtime the final stage copies, with the build argument the final stage's JAVA_TOOL_OPTIONS expands;
+     * the final stage names the cache the training wrote. One mechanism: no second archive from -Xshare:dump.
+     */
+    @Test
+    void theSidecarsAotCacheIsTrainedWithTheImagesOwnOptionsJarAndRuntime() throws IOException {
+        Dockerfile df = Dockerfile.image(ROOT, "auth-sidecar");
+        Stage jre = df.jlinkStage().orElseThrow();
+        String cache = df.globalArgs().get("SIDECAR_AOT_CACHE");
+        assertThat(cache).as("global ARG SIDECAR_AOT_CACHE=<file>").isNotNull().startsWith("/");
+        assertThat(df.env(df.finalStage(), "JAVA_TOOL_OPTIONS").orElseThrow())
+                .as("the final stage runs the image's options with the cache")
+                .isEqualTo("${SIDECAR_JAVA_OPTIONS} -XX:AOTCache=${SIDECAR_AOT_CACHE}");
+        assertThat(df.javaToolOptions()).last().isEqualTo("-XX:AOTCache=" + cache);
+        for (String arg : List.of("SIDECAR_JAVA_OPTIONS", "SIDECAR_AOT_CACHE")) {
+            assertThat(jre.all("ARG"))
+                    .as("the jlink stage declares ARG " + arg)
+                    .anySatisfy(a -> assertThat(a.arguments().strip()).isEqualTo(arg));
+        }
+        String runtime = runtimeCopy(df).sources().get(0);
+        Copy jar = jarCopy(df);
+        assertThat(df.copies(jre))
+                .as("the training runs the final stage's jar, at the final stage's path")
+                .anySatisfy(c -> {
+                    assertThat(c.from()).isEqualTo(jar.from());
+                    assertThat(c.sources()).isEqualTo(jar.sources());
+                    assertThat(c.destination()).isEqualTo(jar.destination());
+                });
+        String training = jre.all("RUN").stream()
+                .map(Dockerfile.Instruction::arguments)
+                .filter(a -> a.contains("AotTraining.java"))
+                .map(a -> a.replaceAll("\\s+", " "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no RUN of AotTraining.java in the jlink stage"));
+        assertThat(training)
+                .as("the training starts the sidecar on the jlink runtime, the image's options plus the cache's output")
+                .contains(runtime + "/bin/java " + jar.destination() + " ")
+                .contains("\"$SIDECAR_JAVA_OPTIONS -XX:AOTCacheOutput=$SIDECAR_AOT_CACHE\"")
+                .as("and checks that the cache maps with the image's options (AOTMode=on refuses to start otherwise)")
+                .contains("JAVA_TOOL_OPTIONS=\"$SIDECAR_JAVA_OPTIONS -XX:AOTCache=$SIDECAR_AOT_CACHE -XX:AOTMode=on\" "
+                        + runtime + "/bin/java -jar " + jar.destination());
+        assertThat(aotCacheCopies(df))
+                .as("the final stage copies the cache the training wrote to where JAVA_TOOL_OPTIONS names it")
+                .singleElement()
+                .satisfies(c -> {
+                    assertThat(c.from()).isEqualTo(jre.name());
+                    assertThat(c.sources()).containsExactly(cache);
+                    assertThat(c.destination()).isEqualTo(cache);
+                });
+        assertThat(jre.all("RUN"))
+                .as("one class-data mechanism: the AOT cache holds the JDK's classes too")
+                .noneSatisfy(r -> assertThat(r.arguments()).contains("-Xshare:dump"));
     }
 
     /**
@@ -421,10 +477,17 @@ class DockerfileTest {
                 .orElseThrow(() -> new AssertionError(df.path() + ": no jlink stage"))
                 .name();
         List<Copy> runtimes = df.copies(df.finalStage()).stream()
-                .filter(c -> jlinkStage.equals(c.from()))
+                .filter(c -> jlinkStage.equals(c.from()) && !aotCacheCopies(df).contains(c))
                 .toList();
         assertThat(runtimes).as(df.path() + ": one COPY --from=" + jlinkStage).hasSize(1);
         return runtimes.get(0);
+    }
+
+    /** COPYs of an AOT cache ({@code .aot}) into the final stage. */
+    private static List<Copy> aotCacheCopies(Dockerfile df) {
+        return df.copies(df.finalStage()).stream()
+                .filter(c -> c.sources().stream().anyMatch(src -> src.endsWith(".aot")))
+                .toList();
     }
 
     /** COPYs of Netty's native libraries (META-INF/native of the jar) into the final stage. */

@@ -18,7 +18,8 @@ final class ImageRuntime {
     private ImageRuntime() {}
 
     /**
-     * The image's JAVA_TOOL_OPTIONS, and the observable modules limited to what its jlink runtime holds. The
+     * The image's JAVA_TOOL_OPTIONS (without the AOT cache, a file only the image has), and the observable modules
+     * limited to what its jlink runtime holds. The
      * images run a JDK 25, whose options (compact object headers, say) an older JDK refuses to start with; on
      * an older JDK the test lets the JVM skip the -XX options it does not know, leaves out
      * --sun-misc-unsafe-memory-access (JDK 23+, and Unsafe is allowed before it anyway), and checks the rest.
@@ -30,7 +31,7 @@ final class ImageRuntime {
         if (running < imageJdk(df)) {
             args.add("-XX:+IgnoreUnrecognizedVMOptions");
         }
-        df.javaToolOptions().stream()
+        df.javaOptionsOutsideTheImage().stream()
                 .filter(o -> running >= 23 || !o.startsWith("--sun-misc-unsafe-memory-access="))
                 .forEach(args::add);
         args.add("--limit-modules");

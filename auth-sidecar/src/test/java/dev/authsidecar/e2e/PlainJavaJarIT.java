@@ -87,7 +87,7 @@ class PlainJavaJarIT {
         return candidates.stream().findFirst();
     }
 
-    private static int releaseFeature(Path javaHome) {
+    static int releaseFeature(Path javaHome) {
         try {
             for (String line : Files.readAllLines(javaHome.resolve("release"))) {
                 if (line.startsWith("JAVA_VERSION=")) {
