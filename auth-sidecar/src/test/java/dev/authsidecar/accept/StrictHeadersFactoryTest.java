@@ -26,7 +26,8 @@ class StrictHeadersFactoryTest {
                 assertEquals(
                         netty,
                         StrictHeadersFactory.isFieldContent(value),
-                        () -> "value " + value.chars().mapToObj(Integer::toHexString).toList());
+                        () -> "value "
+                                + value.chars().mapToObj(Integer::toHexString).toList());
                 assertSameVerdict(value);
             }
         }
@@ -64,8 +65,8 @@ class StrictHeadersFactoryTest {
     @Test
     void decoderHeadersRefuseWhatNettyRefuses() {
         HttpHeaders headers = StrictHeadersFactory.INSTANCE.newHeaders();
-        IllegalArgumentException e = assertThrows(
-                IllegalArgumentException.class, () -> headers.add("authorization", "Bearer a\u0001b"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> headers.add("authorization", "Bearer a\u0001b"));
         IllegalArgumentException expected = assertThrows(
                 IllegalArgumentException.class,
                 () -> DefaultHttpHeadersFactory.headersFactory().newHeaders().add("authorization", "Bearer a\u0001b"));
@@ -77,7 +78,10 @@ class StrictHeadersFactoryTest {
     private static void assertSameVerdict(CharSequence value) {
         String netty = messageOf(NETTY, value);
         String ours = messageOf(StrictHeadersFactory.VALUES, value);
-        assertEquals(netty, ours, () -> "value " + value.chars().mapToObj(Integer::toHexString).toList());
+        assertEquals(
+                netty,
+                ours,
+                () -> "value " + value.chars().mapToObj(Integer::toHexString).toList());
     }
 
     private static String messageOf(DefaultHeaders.ValueValidator<CharSequence> validator, CharSequence value) {
