@@ -55,6 +55,13 @@ public final class Exchange {
     private boolean draining;
     /** The application's 101, kept until its end, when the tunnel opens. */
     private HttpResponse switching;
+    /**
+     * The response head, held until the rest of the same read arrives: when its end is there too (a small
+     * response), head and body go to the client as one message, which the encoder writes as one buffer (one
+     * write(2) instead of a writev of two, one pass down the pipeline instead of two). Written on its own at the
+     * end of the read otherwise.
+     */
+    private HttpResponse heldHead;
 
     public Exchange(
             Channel client,
@@ -108,7 +115,9 @@ public final class Exchange {
         moveTo(ExchangeState.SENDING);
         upstream = ch;
         BackendHandler.of(ch).attach(this);
-        ch.write(request.head());
+        // Void promises on the data path: nothing listens to these writes, and a failed one reaches the handler's
+        // exceptionCaught instead (the exchange fails or aborts there), without a promise allocated per write.
+        ch.write(request.head(), ch.voidPromise());
         if (request.body() == Body.AFTER_CONTINUE) {
             client.writeAndFlush(new DefaultFullHttpResponse(
                     HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
@@ -142,7 +151,7 @@ public final class Exchange {
     }
 
     private void writeUpstream(HttpContent content) {
-        upstream.write(content);
+        upstream.write(content, upstream.voidPromise());
         if (content instanceof LastHttpContent) {
             if (state == ExchangeState.SENDING) {
                 moveTo(ExchangeState.AWAITING_RESPONSE);
@@ -228,7 +237,7 @@ public final class Exchange {
         keepAlive &= !early;
         boolean noBody = headRequest || code == 204 || code == 304;
         keepAlive = ResponseRewriter.rewrite(response, request.requestId(), noBody, request.clientHttp11(), keepAlive);
-        client.write(response);
+        heldHead = response;
     }
 
     private void onResponseContent(HttpContent content) {
@@ -252,10 +261,31 @@ public final class Exchange {
         record.addBytesOut(content.content().readableBytes());
         if (content instanceof LastHttpContent last) {
             recordGrpcStatus(last.trailingHeaders().get(GRPC_STATUS));
-        }
-        client.write(content);
-        if (content instanceof LastHttpContent) {
+            if (heldHead != null) {
+                HttpResponse head = heldHead;
+                heldHead = null;
+                client.write(
+                        new DefaultFullHttpResponse(
+                                head.protocolVersion(),
+                                head.status(),
+                                last.content(),
+                                head.headers(),
+                                last.trailingHeaders()),
+                        client.voidPromise());
+            } else {
+                client.write(content, client.voidPromise());
+            }
             finish();
+            return;
+        }
+        writeHeldHead();
+        client.write(content, client.voidPromise());
+    }
+
+    private void writeHeldHead() {
+        if (heldHead != null) {
+            client.write(heldHead, client.voidPromise());
+            heldHead = null;
         }
     }
 
@@ -274,6 +304,7 @@ public final class Exchange {
         if (state == ExchangeState.DONE) {
             return;
         }
+        writeHeldHead();
         client.flush();
         if (client.isWritable() || !state.responseStarted()) {
             upstream.read();
@@ -371,6 +402,7 @@ public final class Exchange {
 
     private void abort() {
         moveTo(ExchangeState.DONE);
+        heldHead = null;
         releasePending();
         detachUpstream(false);
         listener.exchangeAborted();
