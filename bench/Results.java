@@ -261,7 +261,7 @@ final class Summary {
                 Medians over each section's rounds; each ratio divides two figures measured in the same run. Limits that
                 a run must stay within to be written here: `bench/thresholds.tsv`, checked by `bench/Check.java`.
 
-                | protocol | section | measured | sidecar CPU µs per request | nginx CPU µs per request | CPU ratio | sidecar p50 / p99 ms | sidecar peak RSS MiB |
+                | protocol | section | measured | sidecar CPU µs per request (message, call) | nginx CPU µs per request | CPU ratio | sidecar p50 / p99 ms | sidecar peak RSS MiB |
                 | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |
                 """);
         for (Row row : ROWS) {
