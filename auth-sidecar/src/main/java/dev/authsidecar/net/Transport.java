@@ -125,7 +125,8 @@ public enum Transport {
             Throwable why = here.unavailable(t);
             if (why == null) {
                 if (skipped != null) {
-                    // Expected where a seccomp profile or the kernel rules io_uring out: said, but not a warning.
+                    // Still a native transport, so not a warning; but the reason is worth a line (a library missing
+                    // from the image, a /tmp without exec).
                     log.info(
                             "{} transport unavailable, using {}: {}",
                             AUTO_ORDER[0].key,
