@@ -15,7 +15,12 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The client connection's pipeline: TLS when configured, deadline, strict HTTP/1.1 codec, then the request path.
@@ -24,6 +29,10 @@ import java.util.function.Supplier;
  * and {@link TlsHandshake} hands the connection to the same {@link Http2Server} when the client picks it.
  */
 final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
+    private static final Logger log = LoggerFactory.getLogger(ProxyChannelInitializer.class);
+    /** A flood of refused connections is one log line per interval, with the count. */
+    private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     static final String DEADLINE = "deadline";
     static final String DETECT = "detect";
     static final String HTTP = "http";
@@ -37,6 +46,9 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     private final ServerTls tls;
 
     private final Http2Server http2;
+    private final LongAdder refused = new LongAdder();
+    private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
+    private final AtomicLong refusedSinceLog = new AtomicLong();
 
     ProxyChannelInitializer(
             ServerConfig config, Supplier<Stages> stages, ChannelGroup connections, Recorder recorder, ServerTls tls) {
@@ -51,6 +63,12 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     /** Any {@link Channel}, not only a socket's: the tests feed this very pipeline through an embedded channel. */
     @Override
     protected void initChannel(Channel ch) {
+        // Checked and added on each connection's own loop, so with several loops the limit may be passed by up to
+        // one connection per loop at once: it bounds memory, it is not an exact count.
+        if (connections.size() >= config.maxConnections()) {
+            refuse(ch);
+            return;
+        }
         connections.add(ch);
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
@@ -74,6 +92,30 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
                         new Upgrades(
                                 config.websocketTunnels(),
                                 config.tunnelIdleTimeout().toMillis())));
+    }
+
+    /**
+     * Past {@code server.maxConnections}: closed before anything is read or allocated for it, as nginx does when
+     * its {@code worker_connections} are used up. The client sees the connection closed; nothing is answered,
+     * since nothing of its request (nor even its protocol) is known yet.
+     */
+    private void refuse(Channel ch) {
+        refused.increment();
+        refusedSinceLog.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastRefusalLog.get();
+        if (now - last >= REFUSAL_LOG_INTERVAL_NANOS && lastRefusalLog.compareAndSet(last, now)) {
+            log.warn(
+                    "refused {} client connection(s): {} are open, the limit (server.maxConnections)",
+                    refusedSinceLog.getAndSet(0),
+                    config.maxConnections());
+        }
+        ch.close();
+    }
+
+    /** Connections closed at once because {@code server.maxConnections} were open. */
+    long refusedConnections() {
+        return refused.sum();
     }
 
     /**

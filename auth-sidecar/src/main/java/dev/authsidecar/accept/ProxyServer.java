@@ -13,6 +13,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -40,6 +41,12 @@ public final class ProxyServer {
             ServerTls tls)
             throws InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        ProxyChannelInitializer initializer = new ProxyChannelInitializer(config, stages, connections, recorder, tls);
+        CounterWithCallback.builder()
+                .name("auth_sidecar_connections_refused_total")
+                .help("Client connections closed on accept because server.maxConnections were open")
+                .callback(cb -> cb.call(initializer.refusedConnections()))
+                .register(recorder.metrics().registry());
         Channel ch = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -50,7 +57,7 @@ public final class ProxyServer {
                 // A client that sends its request and then shuts its sending side still gets the answer, and a
                 // tunnel passes a FIN on as a FIN (FrontendHandler and Tunnel handle the input shutdown).
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childHandler(new ProxyChannelInitializer(config, stages, connections, recorder, tls))
+                .childHandler(initializer)
                 .bind(config.listen().toSocketAddress())
                 .sync()
                 .channel();

@@ -27,6 +27,8 @@ public final class Authentication implements AutoCloseable {
     private final CredentialCache cache;
     private final int maxTokenBytes;
     private final MtlsConfig mtls;
+    /** Whether cached identities keep the token's payload: only {@code auth.payloadHeader} needs it. */
+    private final boolean keepPayload;
 
     /**
      * Reads every file the stage needs now (key sets, secrets, CA bundles) and opens its identity-provider clients;
@@ -54,6 +56,7 @@ public final class Authentication implements AutoCloseable {
         this.cache = new CredentialCache(Math.max(1, config.cacheMaxEntries()));
         this.maxTokenBytes = config.maxTokenBytes();
         this.mtls = config.mtls();
+        this.keepPayload = config.payloadHeader() != null;
     }
 
     /** Starts fetching key sets, so the first requests do not wait for them. */
@@ -135,11 +138,14 @@ public final class Authentication implements AutoCloseable {
         }
         AuthOutcome outcome = jwt.authenticate(authorization.substring(from));
         if (outcome instanceof Identity identity) {
-            cache.put(key, identity);
+            // The compact copy is also what this request and the connection's memo get: one copy per token.
+            Identity kept = identity.compact(keepPayload);
+            cache.put(key, kept);
+            return kept;
         } else if (outcome instanceof AuthOutcome.Pending pending) {
             pending.result().thenAccept(o -> {
                 if (o instanceof Identity identity) {
-                    cache.put(key, identity);
+                    cache.put(key, identity.compact(keepPayload));
                 }
             });
         }

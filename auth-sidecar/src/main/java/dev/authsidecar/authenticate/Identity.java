@@ -52,6 +52,40 @@ public final class Identity implements AuthOutcome {
         this.payload = payload;
     }
 
+    private Identity(Identity from, Map<String, Object> claims, String payload) {
+        this.subject = from.subject;
+        this.method = from.method;
+        this.issuer = from.issuer;
+        this.scopes = from.scopes;
+        this.scopeText = from.scopeText;
+        this.client = from.client;
+        this.claims = claims;
+        this.expiresAtEpochSecond = from.expiresAtEpochSecond;
+        this.payload = payload;
+    }
+
+    /**
+     * The same caller in less memory, for a cache that holds thousands of them (issue 14: 10,000 cached JWTs took
+     * about 1.7 KiB of heap each). The claims go from a parser's {@code LinkedHashMap} (a 32-byte entry per claim,
+     * and a table) into an immutable map (two array slots per claim); claims whose value is JSON {@code null} are
+     * left out, which {@link Map#get} cannot tell apart. The payload, a few hundred bytes of base64url, is dropped
+     * unless {@code keepPayload}: only {@code auth.payloadHeader} reads it, and a change to that setting rebuilds
+     * the authenticate stage and its cache.
+     */
+    public Identity compact(boolean keepPayload) {
+        Map<String, Object> compact = claims;
+        if (!claims.isEmpty()) {
+            Map<String, Object> present = new java.util.HashMap<>(claims.size() * 2);
+            claims.forEach((name, value) -> {
+                if (value != null) {
+                    present.put(name, value);
+                }
+            });
+            compact = Map.copyOf(present);
+        }
+        return new Identity(this, compact, keepPayload ? payload : null);
+    }
+
     public static Identity apiKey(String name) {
         return new Identity(name, "api-key", null, List.of(), null, Map.of(), NEVER, null);
     }

@@ -102,6 +102,7 @@ public final class ConfigLoader {
                 n.read(ServerKeys.REQUEST_HEAD_TIMEOUT),
                 n.read(ServerKeys.REQUEST_BODY_TIMEOUT),
                 n.read(ServerKeys.IDLE_TIMEOUT),
+                n.read(ServerKeys.MAX_CONNECTIONS),
                 n.read(ServerKeys.TRUST_FORWARDED_HEADERS),
                 upgrades(n),
                 n.read(ServerKeys.TUNNEL_IDLE_TIMEOUT),

@@ -9,6 +9,7 @@ import java.util.List;
  * @param ioThreads event loops; 0 means one per available processor
  * @param requestHeadTimeout the whole request head must arrive within this, from its first byte
  * @param requestBodyTimeout the longest wait for more of a request body while the sidecar is ready for it
+ * @param maxConnections client connections open at once; one more is closed as soon as it is accepted
  * @param trustForwardedHeaders keep incoming X-Forwarded-Proto/-Host (set by a trusted ingress) instead of
  *     overwriting them with what the sidecar saw
  * @param upgrades the {@code Upgrade} tokens that may become a tunnel: {@code websocket} or none at all
@@ -25,6 +26,7 @@ public record ServerConfig(
         Duration requestHeadTimeout,
         Duration requestBodyTimeout,
         Duration idleTimeout,
+        int maxConnections,
         boolean trustForwardedHeaders,
         List<String> upgrades,
         Duration tunnelIdleTimeout,

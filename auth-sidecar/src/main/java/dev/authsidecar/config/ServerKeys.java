@@ -61,6 +61,20 @@ final class ServerKeys {
             DAY,
             RESTART,
             "a keep-alive connection with no request in progress is closed after this");
+    /**
+     * Each open connection holds about 4 KiB of heap (Netty's channel and pipeline, the HTTP decoder's line buffer,
+     * the last credential): with the image's 48 MiB heap, a few thousand beside a full credential cache. Past the
+     * limit a new connection is closed at once rather than letting enough of them exhaust the heap and stop the
+     * process (docs/memory.md).
+     */
+    static final IntKey MAX_CONNECTIONS = D.integer(
+            "server.maxConnections",
+            4096,
+            1,
+            1_000_000,
+            RESTART,
+            "client connections open at once; one more is closed as soon as it is accepted");
+
     static final BoolKey TRUST_FORWARDED_HEADERS = D.bool(
             "server.trustForwardedHeaders",
             false,

@@ -147,7 +147,7 @@ final class CheckConfigCommandTest {
         assertThat(check.err())
                 .isEqualTo("auth-sidecar: invalid configuration: " + file
                         + ": server.lisen: unknown key; did you mean listen? (known keys here: http2, idleTimeout, ioThreads, "
-                        + "listen, maxHeaderBytes, maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, tls, "
+                        + "listen, maxConnections, maxHeaderBytes, maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, tls, "
                         + "transport, trustForwardedHeaders, tunnelIdleTimeout, upgrades)\n");
         assertThat(start.exit()).isEqualTo(2);
         assertThat(start.err()).isEqualTo(check.err());
