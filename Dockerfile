@@ -51,12 +51,13 @@ COPY auth-sidecar/src/main/ auth-sidecar/src/main/
 # Linux). Netty tries java.library.path before unpacking its copy from the jar to a temporary folder, so the Pod
 # needs no writable, executable /tmp for the native transport: a noexec tmpfs or a read-only /tmp cannot make it
 # fall back to NIO. Both architectures' libraries are kept; each JVM loads the one named after its own.
-# netty-tcnative's BoringSSL (server.tls.provider: openssl, the default) is installed the same way.
+# netty-tcnative's BoringSSL (server.tls.provider: openssl, the default) and the io_uring transport
+# (server.transport: io_uring; docs/transport.md) are installed the same way.
 RUN --mount=type=cache,target=/root/.m2 \
     sh mvnw -B -q -pl main-service,auth-sidecar -am package -Dmaven.test.skip=true -Dlauncher.skip=true \
  && mkdir auth-sidecar/target/native && cd auth-sidecar/target/native \
  && jar xf ../auth-sidecar.jar META-INF/native/ && ls META-INF/native/libnetty_transport_native_epoll_*.so \
-    META-INF/native/libnetty_tcnative_linux_*.so
+    META-INF/native/libnetty_transport_native_io_uring42_*.so META-INF/native/libnetty_tcnative_linux_*.so
 
 # ---- main-service: the application the sidecar protects -------------------------------------------------------
 # The image listens on 127.0.0.1:8080 (HTTP) and 127.0.0.1:9090 (gRPC) by default, as in the Pod, where only the

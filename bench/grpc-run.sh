@@ -171,6 +171,10 @@ CPU_MODEL="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 SECTION="$WORK/section.md"
 {
     echo "<!-- grpc:start -->"
+    echo "<!-- values: date=$(date -u +%Y-%m-%d_%H:%M:%S_UTC) rounds=$ROUNDS duration=$DURATION" \
+        "sidecar.rps=$(col sidecar 1) sidecar.cpu=$(col sidecar 2) sidecar.rss=$(col sidecar 5)" \
+        "nginx.rps=$(col nginx 1) nginx.cpu=$(col nginx 2) nginx.rss=$(col nginx 5)" \
+        "ratio=$(awk -v s="$(col sidecar 2)" -v n="$(col nginx 2)" 'BEGIN { printf "%.2f", s / n }') -->"
     echo "### gRPC unary (demo.Echo/Say) over h2c, nginx with grpc_pass — h2load, $CONNECTIONS connections × $STREAMS in flight ($(date -u +%Y-%m-%d))"
     echo
     echo "Machine: $(nproc) vCPU ($CPU_MODEL), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$JAVA" -version 2>&1 | head -1); nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), h2load $("$H2LOAD" --version | awk '{print $2}'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
@@ -191,12 +195,7 @@ SECTION="$WORK/section.md"
     echo "<!-- grpc:end -->"
 } >"$SECTION"
 cat "$SECTION"
-if grep -q "<!-- grpc:start -->" "$RESULTS"; then
-    awk -v f="$SECTION" -v s="<!-- grpc:start -->" -v e="<!-- grpc:end -->" \
-        '$0 == s {while ((getline l < f) > 0) print l; skip = 1; next} $0 == e {skip = 0; next} !skip' \
-        "$RESULTS" >"$WORK/results.md"
-    cp "$WORK/results.md" "$RESULTS"
-else
-    { echo; cat "$SECTION"; } >>"$RESULTS"
-fi
+# Held against bench/thresholds.tsv, then in place of the last grpc section (or at the end); the rest of the file
+# stays as it is, but for the summary.
+guard_and_splice grpc "$SECTION"
 log "written to $RESULTS"

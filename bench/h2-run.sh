@@ -232,8 +232,16 @@ hcol() { printf '%s' "${HS[$1]}" | awk -v c="$2" 'NF {print $c}' | median; }
 
 CPU_MODEL="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 SECTION="$WORK/section.md"
+# The sidecar whose figures stand for this section in the summary and the guard: the default provider's when it ran.
+MAIN="${TARGETS[0]}"
+for target in "${TARGETS[@]}"; do [[ "$target" == sidecar-openssl ]] && MAIN="$target"; done
+ratio() { awk -v s="$(col "$1" 2)" -v n="$(col nginx 2)" 'BEGIN { printf "%.2f", s / n }'; }
 {
     echo "<!-- h2-$MODE:start -->"
+    echo "<!-- values: date=$(date -u +%Y-%m-%d_%H:%M:%S_UTC) rounds=$ROUNDS duration=$DURATION sidecar=$MAIN" \
+        "sidecar.rps=$(col "$MAIN" 1) sidecar.cpu=$(col "$MAIN" 2) sidecar.rss=$(col "$MAIN" 5)" \
+        "nginx.rps=$(col nginx 1) nginx.cpu=$(col nginx 2) nginx.rss=$(col nginx 5) ratio=$(ratio "$MAIN")" \
+        "$(for t in "${TARGETS[@]}"; do [[ "$t" == nginx || "$t" == "$MAIN" ]] || printf 'ratio.%s=%s ' "$t" "$(ratio "$t")"; done)-->"
     case "$MODE" in
         h2c) what="HTTP/2 with prior knowledge (h2c)" ;;
         tls) what="HTTP/1.1 keep-alive over TLS (sidecar: server.tls.provider ${PROVIDERS[*]}; nginx: OpenSSL)" ;;
@@ -272,6 +280,7 @@ SECTION="$WORK/section.md"
     echo "<!-- h2-$MODE:end -->"
 } >"$SECTION"
 cat "$SECTION"
-# In place of the last h2-$MODE section, or after the other HTTP/2 sections; the rest of the file stays as it is.
-"$JAVA" "$BENCH_DIR/Results.java" splice "$RESULTS" "h2-$MODE" "$SECTION" || die "could not write $RESULTS"
+# Held against bench/thresholds.tsv, then in place of the last h2-$MODE section, or after the other HTTP/2 sections;
+# the rest of the file stays as it is, but for the summary.
+guard_and_splice "h2-$MODE" "$SECTION"
 log "written to $RESULTS"

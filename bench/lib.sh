@@ -56,3 +56,16 @@ rss_kib() {
     echo "$total"
 }
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+# Holds SECTION (KEY's block, with its values line) against bench/thresholds.tsv (bench/Check.java, one line per
+# limit), then splices it into $RESULTS (COMMON, when given, as the new common part); Results.java rebuilds the
+# summary. A run past a limit is not written: the script fails and its section stays in $WORK. GUARD=off writes it
+# anyway, after the breaches are printed (to record a known state on purpose).
+guard_and_splice() {
+    local key=$1 section=$2
+    if ! "$JAVA" "$LIB_DIR/Check.java" "$LIB_DIR/thresholds.tsv" "$section" >&2; then
+        [[ "${GUARD:-on}" == off ]] ||
+            die "the guard failed (above): $RESULTS was not updated; this run is in $WORK. GUARD=off writes it anyway"
+        log "the guard failed (above); GUARD=off: writing it to $RESULTS anyway"
+    fi
+    "$JAVA" "$LIB_DIR/Results.java" splice "$RESULTS" "$key" "$section" "${@:3}" || die "could not write $RESULTS"
+}

@@ -23,8 +23,8 @@
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------------
-# Settings. Only AUTH, DURATION, ROUNDS, WARMUP, SIDECAR_WARMUP, ACCESS_LOG, JAVA_HOME, SIDECAR_JVM_FLAGS and
-# RESULTS are meant to be changed.
+# Settings. Only AUTH, DURATION, ROUNDS, WARMUP, SIDECAR_WARMUP, ACCESS_LOG, TRANSPORT, JAVA_HOME, SIDECAR_JVM_FLAGS,
+# GUARD and RESULTS are meant to be changed.
 # ---------------------------------------------------------------------------------------------------------
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(dirname "$BENCH_DIR")"
@@ -46,6 +46,8 @@ SIDECAR_WARMUP="${SIDECAR_WARMUP:-8}"
 # Access logs of both proxies: off (default), or on (nginx buffered to a file, the sidecar's JSON lines on
 # stdout to a file). Either way both proxies do the same, so the comparison stays fair.
 ACCESS_LOG="${ACCESS_LOG:-off}"
+# The sidecar's server.transport: auto (the default), io_uring, epoll or nio (docs/transport.md).
+TRANSPORT="${TRANSPORT:-auto}"
 
 # The load: one wrk thread, 32 keep-alive connections, the same for every target.
 WRK_THREADS=1
@@ -64,9 +66,17 @@ ADMIN_PORT="${ADMIN_PORT:-19901}"
 # and what it was measured to give. SIDECAR_JVM_FLAGS replaces the whole list (for an A/B run, say).
 SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:-}"
 
-# The targets this benchmark checks.
-TARGET_CPU_RATIO=1.5   # auth-sidecar CPU per request <= 1.5 x nginx's
-TARGET_RSS_MIB=96      # auth-sidecar peak RSS <= 96 MiB
+# The targets this benchmark checks: the guard's limits for this section, from bench/thresholds.tsv (bench/Check.java
+# holds the run against them before it is written to RESULTS; GUARD=off writes a run past them anyway).
+GUARD="${GUARD:-on}"
+THRESHOLDS="$BENCH_DIR/thresholds.tsv"
+RESULTS_KEY="run:$AUTH$([[ "$ACCESS_LOG" == on ]] && echo -accesslog || true)"
+limit() {
+    awk -F'\t' -v k="$RESULTS_KEY" -v m="$1" '$1 == k && $2 == m {print $3; found = 1; exit} END {exit !found}' \
+        "$THRESHOLDS" || { echo "bench/thresholds.tsv has no $1 limit for $RESULTS_KEY" >&2; exit 1; }
+}
+TARGET_CPU_RATIO="$(limit ratio)"        # auth-sidecar CPU per request <= this x nginx's
+TARGET_RSS_MIB="$(limit sidecar.rssmax)" # auth-sidecar peak RSS <= this, in MiB
 
 # Filled in as things start; cleanup() stops exactly these.
 UPSTREAM_PID=""
@@ -137,6 +147,8 @@ check_prerequisites() {
         die "SIDECAR_WARMUP must be a whole number of seconds, got '$SIDECAR_WARMUP'"
     [[ "$AUTH" == apikey || "$AUTH" == jwt ]] || die "AUTH must be apikey or jwt, got '$AUTH'"
     [[ "$ACCESS_LOG" == on || "$ACCESS_LOG" == off ]] || die "ACCESS_LOG must be on or off, got '$ACCESS_LOG'"
+    [[ "$TRANSPORT" =~ ^(auto|io_uring|epoll|nio)$ ]] ||
+        die "TRANSPORT must be auto, io_uring, epoll or nio, got '$TRANSPORT'"
 
     # nginx lives in /usr/sbin, which is not on every user's PATH.
     NGINX="$(command -v nginx || true)"
@@ -279,6 +291,7 @@ prepare_workdir() {
 server:
   listen: $HOST:$SIDECAR_PORT
   ioThreads: 1
+  transport: ${TRANSPORT:-auto}
 upstream:
   url: http://$HOST:$UPSTREAM_PORT
 admin:
@@ -490,16 +503,27 @@ run_rounds() {
 }
 
 # ---------------------------------------------------------------------------------------------------------
-# Step 7: medians and RESULTS.md, by bench/Results.java: this run's section (one per auth mode and access-log
-# setting) in place of the last one, the common part (summary, machine, method) rewritten, every other section
-# of the file (other runs, JMH, WebSocket, HTTP/2) kept as it is.
+# Step 7: medians and RESULTS.md. bench/RunReport.java writes this run's section and the common part (machine,
+# method) to the work dir, bench/Check.java holds the section against bench/thresholds.tsv, and bench/Results.java
+# puts it in place of the last one of its key (one per auth mode and access-log setting), replaces the common part
+# and rebuilds the summary from every section; every other section (JMH, WebSocket, HTTP/2, gRPC) is kept as it is.
 # ---------------------------------------------------------------------------------------------------------
 write_results() {
     CREDENTIAL_BYTES="${#CREDENTIAL}"
     export AUTH ACCESS_LOG ROUNDS DURATION WARMUP SIDECAR_WARMUP HOST UPSTREAM_PORT SIDECAR_PORT PEER_PORT \
         WRK_THREADS WRK_CONNECTIONS JAVA NGINX SIDECAR_JVM_FLAGS JAR_SHA JAR_BUILT GIT_HEAD GIT_DIRTY LOADAVG_START \
-        CLK_TCK TARGET_CPU_RATIO TARGET_RSS_MIB WORK RESULTS CREDENTIAL_BYTES
-    "$JAVA" "$BENCH_DIR/Results.java" run-report || die "could not write $RESULTS (rounds in $WORK/rounds.tsv)"
+        CLK_TCK TARGET_CPU_RATIO TARGET_RSS_MIB WORK CREDENTIAL_BYTES
+    "$JAVA" "$BENCH_DIR/RunReport.java" || die "could not write the report (rounds in $WORK/rounds.tsv)"
+    # The guard (bench/Check.java) before RESULTS.md is touched: a run past a limit in bench/thresholds.tsv is not
+    # written (GUARD=off writes it anyway, after printing the breaches); its report stays in the work dir.
+    if ! "$JAVA" "$BENCH_DIR/Check.java" "$THRESHOLDS" "$WORK/section.md" >&2; then
+        [[ "$GUARD" == off ]] ||
+            die "the guard failed (above): $RESULTS was not updated; this run is in $WORK (section.md). GUARD=off writes it anyway"
+        log "the guard failed (above); GUARD=off: writing it to $RESULTS anyway"
+    fi
+    "$JAVA" "$BENCH_DIR/Results.java" splice "$RESULTS" "$RESULTS_KEY" "$WORK/section.md" "$WORK/common.md" ||
+        die "could not write $RESULTS (this run's report is in $WORK)"
+    log "wrote section $RESULTS_KEY and the summary of $RESULTS"
 }
 
 main() {

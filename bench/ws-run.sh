@@ -166,6 +166,10 @@ cpu_model="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 section="$WORK/section.md"
 {
     echo "<!-- ws-$BYTES:start -->"
+    echo "<!-- values: date=$(date -u +%Y-%m-%d_%H:%M:%S_UTC) rounds=$ROUNDS duration=$DURATION bytes=$BYTES" \
+        "sidecar.rps=$(col sidecar 1) sidecar.cpu=$(col sidecar 2) sidecar.rss=$((RSS_HOLD[sidecar] / 1024))" \
+        "nginx.rps=$(col nginx 1) nginx.cpu=$(col nginx 2) nginx.rss=$((RSS_HOLD[nginx] / 1024))" \
+        "ratio=$(awk -v s="$(col sidecar 2)" -v n="$(col nginx 2)" 'BEGIN { printf "%.2f", s / n }') -->"
     echo "## WebSocket echo, ${BYTES}-byte messages: auth-sidecar vs nginx"
     echo
     echo "\`bench/ws-run.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), git $(git -C "$REPO_DIR" rev-parse --short HEAD)."
@@ -194,7 +198,8 @@ section="$WORK/section.md"
     echo "<!-- ws-$BYTES:end -->"
 } >"$section"
 
-# In place of the last ws-$BYTES section, or after the other WebSocket sections; the rest of the file stays as it is.
-"$JAVA" "$BENCH_DIR/Results.java" splice "$RESULTS" "ws-$BYTES" "$section" || die "could not write $RESULTS"
+# Held against bench/thresholds.tsv, then in place of the last ws-$BYTES section, or after the other WebSocket
+# sections; the rest of the file stays as it is, but for the summary.
+guard_and_splice "ws-$BYTES" "$section"
 log "results written to $RESULTS"
 cat "$section"

@@ -13,6 +13,7 @@ import dev.authsidecar.config.UpstreamConfig;
 import dev.authsidecar.forward.UpstreamPool;
 import dev.authsidecar.forward.Upstreams;
 import dev.authsidecar.net.Transport;
+import dev.authsidecar.net.TransportUnavailableException;
 import dev.authsidecar.proxy.Stages;
 import dev.authsidecar.record.AccessLog;
 import dev.authsidecar.record.Metrics;
@@ -97,7 +98,12 @@ public final class Sidecar implements AutoCloseable {
      * @throws ConfigException when such a file cannot be used: an invalid configuration, like any other
      */
     public static Sidecar start(SidecarConfig config, String source) throws StartupException, ConfigException {
-        Transport transport = Transport.best();
+        Transport transport;
+        try {
+            transport = Transport.select(config.server().transport());
+        } catch (TransportUnavailableException e) {
+            throw new StartupException(e.getMessage());
+        }
         InetSocketAddress upstream = resolve("upstream.url", config.upstream());
         UpstreamConfig grpcConfig = config.upstream().grpcUpstream();
         InetSocketAddress grpcUpstream = grpcConfig == null ? null : resolve("upstream.grpc.url", grpcConfig);
@@ -147,7 +153,7 @@ public final class Sidecar implements AutoCloseable {
                     bound(config.admin().listen(), admin.localAddress()),
                     ConfigCheck.upstreams(config.upstream()),
                     threads,
-                    transport.name().toLowerCase(),
+                    transport.key(),
                     config.auth().apiKeys().size(),
                     config.auth().jwtProviders().size(),
                     config.auth().introspection() != null ? "on" : "off",

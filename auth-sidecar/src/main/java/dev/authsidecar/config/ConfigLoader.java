@@ -107,9 +107,24 @@ public final class ConfigLoader {
                 upgrades(n),
                 n.read(ServerKeys.TUNNEL_IDLE_TIMEOUT),
                 http2,
-                TlsSection.read(n, baseDir, http2.enabled()));
+                TlsSection.read(n, baseDir, http2.enabled()),
+                transport(n));
         n.finish();
         return c;
+    }
+
+    /**
+     * Only the name is checked here; whether the kernel has the transport is checked at start-up (net.Transport),
+     * on the machine that runs it: check-config may run elsewhere (a CI job, a developer's Mac).
+     */
+    private static ServerConfig.TransportChoice transport(ConfigNode n) throws ConfigException {
+        String text = n.read(ServerKeys.TRANSPORT);
+        for (ServerConfig.TransportChoice t : ServerConfig.TransportChoice.values()) {
+            if (t.key().equals(text)) {
+                return t;
+            }
+        }
+        throw n.error("transport", "expected auto, io_uring, epoll or nio, got '" + text + "'");
     }
 
     /** HTTP/2 limits (bounds: see {@link ServerKeys}); the header list defaults to server.maxHeaderBytes. */

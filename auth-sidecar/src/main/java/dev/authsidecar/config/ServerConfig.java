@@ -16,6 +16,7 @@ import java.util.List;
  * @param tunnelIdleTimeout a tunnel with no byte in either direction for this long is closed
  * @param http2 HTTP/2 with prior knowledge on the same listener
  * @param tls the listener's TLS settings, or {@code null} for cleartext
+ * @param transport which of Netty's transports carries every socket (listener, upstream, admin)
  */
 public record ServerConfig(
         HostPort listen,
@@ -30,7 +31,8 @@ public record ServerConfig(
         List<String> upgrades,
         Duration tunnelIdleTimeout,
         Http2Config http2,
-        TlsConfig tls) {
+        TlsConfig tls,
+        TransportChoice transport) {
 
     public ServerConfig {
         upgrades = List.copyOf(upgrades);
@@ -46,4 +48,22 @@ public record ServerConfig(
     }
 
     public static final String WEBSOCKET = "websocket";
+
+    /** {@code server.transport}: a transport asked for by name, or {@code auto} (the fastest this kernel has). */
+    public enum TransportChoice {
+        AUTO("auto"),
+        IO_URING("io_uring"),
+        EPOLL("epoll"),
+        NIO("nio");
+
+        private final String key;
+
+        TransportChoice(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+    }
 }

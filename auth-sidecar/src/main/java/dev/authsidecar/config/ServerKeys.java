@@ -27,6 +27,15 @@ final class ServerKeys {
             D.text("server.listen", "HOST:PORT", "0.0.0.0:8081", RESTART, "proxy listen address (flag --listen)");
     static final IntKey IO_THREADS =
             D.integer("server.ioThreads", 0, 0, 256, RESTART, "event loops; 0 = one per available CPU");
+    /** auto's order and the numbers behind it: docs/transport.md. */
+    static final TextKey TRANSPORT = D.text(
+            "server.transport",
+            "auto | io_uring | epoll | nio",
+            "auto",
+            RESTART,
+            "Netty transport for every socket; auto = epoll, else io_uring, else NIO (docs/transport.md); a named one that"
+                    + " cannot run here stops start-up");
+
     static final IntKey MAX_REQUEST_LINE_BYTES = D.integer(
             "server.maxRequestLineBytes", 8192, 256, 1 << 20, RESTART, "a longer request line is answered 414");
     static final IntKey MAX_HEADER_BYTES =

@@ -1,5 +1,6 @@
 package dev.authsidecar.net;
 
+import dev.authsidecar.config.ServerConfig.TransportChoice;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -12,91 +13,168 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** epoll on Linux when its native library loads, NIO everywhere else. Chosen once per process. */
+/**
+ * Netty's transport for every socket of the process: io_uring or epoll on Linux when its native library loads and
+ * the kernel lets it run, NIO everywhere. Chosen once per process from {@code server.transport}; docs/transport.md
+ * has the measurements behind {@code auto}'s order.
+ */
 public enum Transport {
-    EPOLL,
-    NIO;
+    IO_URING("io_uring"),
+    EPOLL("epoll"),
+    NIO("nio");
 
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
-    public static Transport best() {
-        return choose(
-                Epoll.isAvailable(),
-                Epoll.unavailabilityCause(),
-                System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux"));
+    private final String key;
+
+    Transport(String key) {
+        this.key = key;
+    }
+
+    /** The name in {@code server.transport} and in the start-up line. */
+    public String key() {
+        return key;
     }
 
     /**
-     * NIO on Linux works, but costs more CPU and memory per connection than the numbers in bench/RESULTS.md, and
-     * usually means the image or the Pod is set up wrong (the library is missing, or Netty had to unpack it to a
-     * /tmp it cannot execute from). So it is a WARN with Netty's reason, not a quiet word in the start-up line.
-     * Elsewhere (a developer's Mac) epoll cannot exist and NIO is expected.
+     * What this machine can run. Each native transport is probed only when asked about (its library loaded, a ring
+     * set up), so that the one {@code auto} does not need costs nothing at start-up.
      */
-    static Transport choose(boolean epollAvailable, Throwable unavailabilityCause, boolean linux) {
-        if (epollAvailable) {
-            return EPOLL;
+    interface Availability {
+        /** Why {@code t} cannot run here, or {@code null} when it can. */
+        Throwable unavailable(Transport t);
+
+        boolean linux();
+
+        static Availability here() {
+            boolean linux =
+                    System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux");
+            return new Availability() {
+                @Override
+                public Throwable unavailable(Transport t) {
+                    return switch (t) {
+                        case IO_URING -> IoUring.isAvailable() ? null : cause(IoUring.unavailabilityCause());
+                        case EPOLL -> Epoll.isAvailable() ? null : cause(Epoll.unavailabilityCause());
+                        case NIO -> null;
+                    };
+                }
+
+                @Override
+                public boolean linux() {
+                    return linux;
+                }
+            };
         }
-        if (linux) {
+
+        private static Throwable cause(Throwable t) {
+            return t != null ? t : new UnsupportedOperationException("no reason given");
+        }
+    }
+
+    /** The transport for {@code server.transport} on this machine. */
+    public static Transport select(TransportChoice choice) throws TransportUnavailableException {
+        return select(choice, Availability.here());
+    }
+
+    /**
+     * A transport named in the configuration is a promise the operator made (a seccomp profile written for it, say):
+     * if it cannot run, start-up stops with the reason rather than quietly running another. {@code auto} takes the
+     * first that runs, in {@link #AUTO_ORDER}.
+     */
+    static Transport select(TransportChoice choice, Availability here) throws TransportUnavailableException {
+        return switch (choice) {
+            case AUTO -> auto(here);
+            case IO_URING -> named(IO_URING, here);
+            case EPOLL -> named(EPOLL, here);
+            case NIO -> NIO;
+        };
+    }
+
+    private static Transport named(Transport t, Availability here) throws TransportUnavailableException {
+        Throwable why = here.unavailable(t);
+        if (why == null) {
+            return t;
+        }
+        String hint = t == IO_URING
+                ? "; io_uring needs Linux 5.14 or newer, kernel.io_uring_disabled = 0 and a seccomp profile that"
+                        + " allows io_uring_setup (Docker's and containerd's default profiles block it)"
+                : "; epoll needs Linux and Netty's library (the image installs it in /usr/java/packages/lib)";
+        throw new TransportUnavailableException("server.transport: " + t.key + " is not available here: "
+                + NativeFailure.reason(why) + hint + "; use server.transport: auto to fall back");
+    }
+
+    /**
+     * epoll first: in docs/transport.md's A/B runs io_uring did not beat it on this path (median 36.8 against 32.4 µs
+     * of CPU per request, a longer JIT warm-up, lower throughput), and Docker's and containerd's default seccomp
+     * profiles (the Deployment's RuntimeDefault) block io_uring anyway.
+     */
+    static final Transport[] AUTO_ORDER = {EPOLL, IO_URING};
+
+    private static Transport auto(Availability here) {
+        Throwable skipped = null;
+        for (Transport t : AUTO_ORDER) {
+            Throwable why = here.unavailable(t);
+            if (why == null) {
+                if (skipped != null) {
+                    // Still a native transport, so not a warning; but the reason is worth a line (a library missing
+                    // from the image, a /tmp without exec).
+                    log.info(
+                            "{} transport unavailable, using {}: {}",
+                            AUTO_ORDER[0].key,
+                            t.key,
+                            NativeFailure.reason(skipped));
+                }
+                return t;
+            }
+            skipped = skipped == null ? why : skipped;
+        }
+        if (here.linux()) {
+            // NIO on Linux works, but costs more CPU and memory per connection than the numbers in bench/RESULTS.md,
+            // and usually means the image or the Pod is set up wrong (the library is missing, or Netty had to unpack
+            // it to a /tmp it cannot execute from). So it is a WARN with Netty's reason, not a quiet word in the
+            // start-up line. Elsewhere (a developer's Mac) NIO is expected.
             log.warn(
                     "epoll transport unavailable, falling back to NIO (more CPU and memory per connection): {}. "
                             + "The image installs Netty's library in /usr/java/packages/lib; elsewhere Netty unpacks it to "
                             + "io.netty.native.workdir (default: java.io.tmpdir), which must be writable and allow exec",
-                    reason(unavailabilityCause));
+                    NativeFailure.reason(here.unavailable(EPOLL)));
         } else {
-            log.debug("epoll is Linux-only; using NIO");
+            log.debug("epoll and io_uring are Linux-only; using NIO");
         }
         return NIO;
     }
 
-    /**
-     * Netty's cause is a generic "failed to load" error whose cause and suppressed exceptions say why (file not
-     * found, "failed to map segment" on a noexec mount...). One line with all of them, each once: the log format
-     * is one line per event.
-     */
-    static String reason(Throwable cause) {
-        if (cause == null) {
-            return "no reason given";
-        }
-        List<String> parts = new ArrayList<>();
-        collect(cause, parts, Collections.newSetFromMap(new IdentityHashMap<>()));
-        return String.join("; ", parts);
-    }
-
-    private static void collect(Throwable t, List<String> parts, Set<Throwable> seen) {
-        if (t == null || !seen.add(t)) {
-            return;
-        }
-        String text = t.getClass().getName()
-                + (t.getMessage() == null ? "" : ": " + t.getMessage().strip());
-        if (!parts.contains(text)) {
-            parts.add(text);
-        }
-        collect(t.getCause(), parts, seen);
-        for (Throwable s : t.getSuppressed()) {
-            collect(s, parts, seen);
-        }
-    }
-
     public EventLoopGroup newGroup(int threads, String name) {
-        IoHandlerFactory factory = this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        IoHandlerFactory factory = switch (this) {
+            case IO_URING -> IoUringIoHandler.newFactory();
+            case EPOLL -> EpollIoHandler.newFactory();
+            case NIO -> NioIoHandler.newFactory();
+        };
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
     }
 
     public Class<? extends ServerChannel> serverChannel() {
-        return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return switch (this) {
+            case IO_URING -> IoUringServerSocketChannel.class;
+            case EPOLL -> EpollServerSocketChannel.class;
+            case NIO -> NioServerSocketChannel.class;
+        };
     }
 
     public Class<? extends SocketChannel> socketChannel() {
-        return this == EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+        return switch (this) {
+            case IO_URING -> IoUringSocketChannel.class;
+            case EPOLL -> EpollSocketChannel.class;
+            case NIO -> NioSocketChannel.class;
+        };
     }
 }

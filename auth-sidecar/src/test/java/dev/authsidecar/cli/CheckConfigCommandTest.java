@@ -148,7 +148,7 @@ final class CheckConfigCommandTest {
                 .isEqualTo("auth-sidecar: invalid configuration: " + file
                         + ": server.lisen: unknown key; did you mean listen? (known keys here: http2, idleTimeout, ioThreads, "
                         + "listen, maxConnections, maxHeaderBytes, maxRequestLineBytes, requestBodyTimeout, requestHeadTimeout, tls, "
-                        + "trustForwardedHeaders, tunnelIdleTimeout, upgrades)\n");
+                        + "transport, trustForwardedHeaders, tunnelIdleTimeout, upgrades)\n");
         assertThat(start.exit()).isEqualTo(2);
         assertThat(start.err()).isEqualTo(check.err());
     }

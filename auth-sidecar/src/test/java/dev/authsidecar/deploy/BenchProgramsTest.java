@@ -210,24 +210,176 @@ class BenchProgramsTest {
                 Map.entry("TARGET_RSS_MIB", "96"),
                 Map.entry("WORK", work.toString()),
                 Map.entry("RESULTS", results.toString())));
-        Run run = run(List.of(JAVA, ROOT.resolve("bench/Results.java").toString(), "run-report"), env, dir);
-        assertThat(run.exit()).as(run.output()).isZero();
+        Run report = run(List.of(JAVA, ROOT.resolve("bench/RunReport.java").toString()), env, dir);
+        assertThat(report.exit()).as(report.output()).isZero();
+        assertThat(Files.readString(results))
+                .as("RunReport writes to the work dir only")
+                .isEqualTo("# old common part\n\n" + jmh);
+        Path section = work.resolve("section.md");
+        Run spliced = run(
+                List.of(
+                        JAVA,
+                        ROOT.resolve("bench/Results.java").toString(),
+                        "splice",
+                        results.toString(),
+                        "run:apikey",
+                        section.toString(),
+                        work.resolve("common.md").toString()),
+                Map.of(),
+                dir);
+        assertThat(spliced.exit()).as(spliced.output()).isZero();
 
         String text = Files.readString(results);
         // Medians of two rounds: the mean of the two. CPU ratio 32.00 / 22.00 = 1.45: under 1.5.
         assertThat(text)
                 .startsWith("# auth-sidecar benchmark results\n")
                 .doesNotContain("# old common part")
-                .contains("| API-key authentication (AUTH=apikey), access logs off | ")
-                .contains("| 2 × 10 | 27500.00 | ")
-                .contains("| 32.00 | 22.00 | 1.45× **PASS** | 85.00 (86.0) **PASS** |")
+                .containsPattern(
+                        "\\| HTTP/1\\.1, API key \\| `run:apikey` \\| \\d{4}-\\d\\d-\\d\\d [0-9:]+ UTC \\| 32\\.00 \\| 22\\.00 "
+                                + "\\| \\*\\*1\\.45×\\*\\* \\| 1\\.00 / 5\\.00 \\| 86\\.0 \\|")
+                .contains("| HTTP/2 (h2c), nginx `http2` | — | not measured yet (`bench/h2-run.sh`) |")
+                .contains("CPU/request ≤ 1.5× nginx's | 1.45× (32.00 vs 22.00 µs/req, medians)")
                 .contains("per round: round 1: 1.50, round 2: 1.42")
                 .contains("sha256: <sha256 of a random key made for this run>")
                 .contains("pid <workdir>/peer/nginx.pid;")
                 .doesNotContain(work.toString())
                 .endsWith("<!-- run:apikey:end -->\n\n" + jmh);
         assertThat(text.indexOf("<!-- run:apikey:start -->")).isGreaterThan(text.indexOf("## Caveats"));
-        assertThat(Files.readString(work.resolve("section.md"))).startsWith("<!-- run:apikey:start -->\n");
+        assertThat(Files.readString(section)).startsWith("<!-- run:apikey:start -->\n");
+    }
+
+    /** Another script's section updates the summary's row for its protocol, and the rest of the file stays. */
+    @Test
+    void everySplicedSectionUpdatesItsProtocolsRowInTheSummary(@TempDir Path dir) throws Exception {
+        Path results = dir.resolve("RESULTS.md");
+        String common = "# results\n\n## Summary\n\n"
+                + "<!-- summary: written by bench/Results.java from each section's values line -->\nold table\n"
+                + "<!-- summary end -->\n\n## Machine\n\n";
+        String ws = "<!-- ws-128:start -->\n<!-- values: date=2026-12-01_10:00:00_UTC sidecar.cpu=20.00 "
+                + "nginx.cpu=16.00 sidecar.rss=80 ratio=1.25 -->\n## WS\n<!-- ws-128:end -->\n";
+        Files.writeString(results, common + ws);
+
+        Path section = Files.writeString(
+                dir.resolve("section.md"),
+                "<!-- h2-tls:start -->\n<!-- values: date=2026-12-02_11:00:00_UTC sidecar=sidecar-openssl "
+                        + "sidecar.cpu=38.21 sidecar.rss=97.5 nginx.cpu=33.02 ratio=1.16 ratio.sidecar-jdk=1.60 -->\n"
+                        + "### TLS\n<!-- h2-tls:end -->\n");
+        assertThat(splice(results, "h2-tls", section).exit()).isZero();
+
+        String text = Files.readString(results);
+        assertThat(text)
+                .startsWith("# results\n\n## Summary\n\n<!-- summary: ")
+                .doesNotContain("old table")
+                .contains(
+                        "| TLS keep-alive (HTTP/1.1), nginx `ssl` | `h2-tls` | 2026-12-02 11:00:00 UTC | 38.21 | 33.02 "
+                                + "| **1.16×** | — | 97.5 |")
+                .contains("| WebSocket messages, 128 bytes | `ws-128` | 2026-12-01 10:00:00 UTC | 20.00 | 16.00 "
+                        + "| **1.25×** | — | 80 |")
+                .contains("| gRPC unary (h2c), nginx `grpc_pass` | — | not measured yet (`bench/grpc-run.sh`) |")
+                .contains("<!-- summary end -->\n\n## Machine\n\n" + ws)
+                .endsWith("<!-- h2-tls:start -->\n<!-- values: date=2026-12-02_11:00:00_UTC sidecar=sidecar-openssl "
+                        + "sidecar.cpu=38.21 sidecar.rss=97.5 nginx.cpu=33.02 ratio=1.16 ratio.sidecar-jdk=1.60 -->\n"
+                        + "### TLS\n<!-- h2-tls:end -->\n");
+        assertThat(text.indexOf("| HTTP/1.1, API key |"))
+                .as("one row per protocol, in a fixed order")
+                .isLessThan(text.indexOf("| TLS keep-alive"));
+        assertThat(text.indexOf("| TLS keep-alive")).isLessThan(text.indexOf("| WebSocket messages"));
+    }
+
+    /** The guard on fixed figures: within, past and without a limit; '*' in a section key; a figure missing. */
+    @Test
+    void checkFailsWithOneLinePerBreachAndPassesWithinTheLimits(@TempDir Path dir) throws Exception {
+        Path limits = Files.writeString(
+                dir.resolve("thresholds.tsv"),
+                "# section\tmetric\tmax\twhat\n"
+                        + "run:apikey\tratio\t1.20\tCPU vs nginx\n"
+                        + "run:apikey\tsidecar.rssmax\t64\tpeak RSS MiB\n"
+                        + "ws-*\tratio\t1.30\tCPU per message vs nginx\n");
+        Path within = Files.writeString(
+                dir.resolve("within.md"),
+                "<!-- run:apikey:start -->\n<!-- values: ratio=1.19 sidecar.rssmax=63.9 -->\n<!-- run:apikey:end -->\n");
+        Run ok = check(limits, within);
+        assertThat(ok.exit()).as(ok.output()).isZero();
+        assertThat(ok.output())
+                .contains("ok     run:apikey: ratio = 1.19 <= 1.20 (CPU vs nginx)")
+                .contains("ok     run:apikey: sidecar.rssmax = 63.90 <= 64.00 (peak RSS MiB)");
+
+        Path results = Files.writeString(
+                dir.resolve("RESULTS.md"),
+                "# results\n\n<!-- run:apikey:start -->\n<!-- values: ratio=1.37 sidecar.rssmax=63 -->\n"
+                        + "<!-- run:apikey:end -->\n\n<!-- ws-16384:start -->\n<!-- values: ratio=1.31 -->\n"
+                        + "<!-- ws-16384:end -->\n\n<!-- jmh:start -->\nno figures\n<!-- jmh:end -->\n\n"
+                        + "<!-- ws-128:start -->\n## no values line\n<!-- ws-128:end -->\n");
+        Run breach = check(limits, results);
+        assertThat(breach.exit()).isEqualTo(1);
+        assertThat(breach.output().lines())
+                .containsExactly(
+                        "BREACH run:apikey: ratio = 1.37 > 1.20 (CPU vs nginx)",
+                        "ok     run:apikey: sidecar.rssmax = 63.00 <= 64.00 (peak RSS MiB)",
+                        "BREACH ws-16384: ratio = 1.31 > 1.30 (CPU per message vs nginx)",
+                        "-      jmh: no limits in the thresholds file",
+                        "FAIL   ws-128: ratio is missing from its values line; the limit is 1.30 (CPU per message vs nginx)");
+
+        Path malformed = Files.writeString(dir.resolve("bad.tsv"), "run:apikey\tratio\tlots\twhat\n");
+        Run bad = check(malformed, within);
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.output()).contains("bad.tsv:1: max is not a number: 'lots'");
+    }
+
+    /** The repository's own limits file parses, and names a limit for each protocol of the summary. */
+    @Test
+    void theThresholdsFileCoversEveryProtocol(@TempDir Path dir) throws Exception {
+        StringBuilder sections = new StringBuilder();
+        for (String key : List.of("run:apikey", "run:jwt", "h2-h2c", "h2-tls", "ws-128", "grpc")) {
+            sections.append("<!-- ")
+                    .append(key)
+                    .append(":start -->\n<!-- values: ratio=0.5 sidecar.rssmax=1 -->\n")
+                    .append("<!-- ")
+                    .append(key)
+                    .append(":end -->\n");
+        }
+        Run run = check(ROOT.resolve("bench/thresholds.tsv"), Files.writeString(dir.resolve("s.md"), sections));
+        assertThat(run.exit()).as(run.output()).isZero();
+        assertThat(run.output()).doesNotContain("no limits");
+    }
+
+    /**
+     * bench/lib.sh's guard_and_splice, as the ws, h2 and gRPC scripts call it: a run past a limit is not written, the
+     * script fails and says where the run is; GUARD=off writes it anyway.
+     */
+    @Test
+    void aRunPastItsLimitIsNotWrittenUnlessTheGuardIsOff(@TempDir Path dir) throws Exception {
+        Path results = Files.writeString(dir.resolve("RESULTS.md"), "# results\n");
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Path section = Files.writeString(
+                work.resolve("section.md"),
+                "<!-- ws-128:start -->\n<!-- values: ratio=9.99 -->\n## WS\n<!-- ws-128:end -->\n");
+        String script = "BENCH_NAME=test; source '" + ROOT.resolve("bench/lib.sh") + "'; guard_and_splice ws-128 '"
+                + section + "'";
+        Map<String, String> env = new HashMap<>(Map.of(
+                "JAVA_HOME", System.getProperty("java.home"),
+                "SIDECAR_JVM_FLAGS", "-Xmx48m",
+                "RESULTS", results.toString(),
+                "WORK", work.toString()));
+
+        Run refused = run(List.of("bash", "-c", script), env, dir);
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.output())
+                .contains("BREACH ws-128: ratio = 9.99 > 1.35")
+                .contains("the guard failed (above): " + results + " was not updated; this run is in " + work);
+        assertThat(Files.readString(results)).isEqualTo("# results\n");
+
+        env.put("GUARD", "off");
+        Run forced = run(List.of("bash", "-c", script), env, dir);
+        assertThat(forced.exit()).as(forced.output()).isZero();
+        assertThat(Files.readString(results)).contains("<!-- ws-128:start -->");
+    }
+
+    private static Run check(Path thresholds, Path file) throws Exception {
+        return run(
+                List.of(JAVA, ROOT.resolve("bench/Check.java").toString(), thresholds.toString(), file.toString()),
+                Map.of(),
+                file.getParent());
     }
 
     private static String row(int round, String target, String rps, String cpu, String jit, String rss) {

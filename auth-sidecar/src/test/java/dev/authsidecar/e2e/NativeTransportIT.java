@@ -72,12 +72,28 @@ class NativeTransportIT {
         }
     }
 
+    /**
+     * A transport asked for by name that cannot run (here: Netty's native transports switched off, as a seccomp
+     * profile or an old kernel would for io_uring) stops start-up with the reason; it does not quietly run another.
+     */
+    @Test
+    void aNamedTransportThatCannotRunStopsStartUpWithTheReason() throws Exception {
+        Path config = config("io_uring");
+        List<String> jvm = new ArrayList<>(ImageRuntime.jvmArgs("auth-sidecar"));
+        jvm.add("-Dio.netty.transport.noNative=true");
+        try (JavaProcess sidecar = JavaProcess.start("sidecar.jar", jvm, List.of("--config", config.toString()))) {
+            assertThat(sidecar.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
+            assertThat(sidecar.output())
+                    .contains("auth-sidecar: cannot start: server.transport: io_uring is not available here: ")
+                    .contains("noNative")
+                    .contains("use server.transport: auto to fall back")
+                    .doesNotContain("auth-sidecar listening on");
+        }
+    }
+
     /** Starts the sidecar with the image's options, waits for its start-up line and returns its output. */
     private String start(Path libraryPath, Path nettyWorkdir) throws Exception {
-        Path config = Files.writeString(
-                dir.resolve("sidecar.yaml"),
-                "server:\n  listen: 127.0.0.1:0\n"
-                        + "admin:\n  listen: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:1\n");
+        Path config = config("auto");
         List<String> jvm = new ArrayList<>(ImageRuntime.jvmArgs("auth-sidecar"));
         jvm.add("-Djava.library.path=" + libraryPath);
         jvm.add("-Dio.netty.native.workdir=" + nettyWorkdir);
@@ -86,6 +102,13 @@ class NativeTransportIT {
             sidecar.awaitOutput("auth-sidecar listening on", Duration.ofSeconds(30));
             return sidecar.output();
         }
+    }
+
+    private Path config(String transport) throws IOException {
+        return Files.writeString(
+                dir.resolve("sidecar.yaml"),
+                "server:\n  listen: 127.0.0.1:0\n  transport: " + transport + "\n"
+                        + "admin:\n  listen: 127.0.0.1:0\nupstream:\n  url: http://127.0.0.1:1\n");
     }
 
     private static List<String> listing(Path folder) throws IOException {
