@@ -66,17 +66,15 @@ ADMIN_PORT="${ADMIN_PORT:-19901}"
 # and what it was measured to give. SIDECAR_JVM_FLAGS replaces the whole list (for an A/B run, say).
 SIDECAR_JVM_FLAGS="${SIDECAR_JVM_FLAGS:-}"
 
-# The targets this benchmark checks: the guard's limits for this section, from bench/thresholds.tsv (bench/Check.java
-# holds the run against them before it is written to RESULTS; GUARD=off writes a run past them anyway).
+# Two kinds of limit. The targets (issue 14: CPU per request <= 1.2x nginx's, peak RSS <= 64 MiB) are what the report
+# says PASS or FAIL against. The guard's limits, in bench/thresholds.tsv, are where today's figures stand plus a
+# margin for noise: bench/Check.java holds the run against them before it is written to RESULTS, so a change that
+# makes things worse cannot land in the results unnoticed (GUARD=off writes a run past them anyway).
 GUARD="${GUARD:-on}"
 THRESHOLDS="$BENCH_DIR/thresholds.tsv"
 RESULTS_KEY="run:$AUTH$([[ "$ACCESS_LOG" == on ]] && echo -accesslog || true)"
-limit() {
-    awk -F'\t' -v k="$RESULTS_KEY" -v m="$1" '$1 == k && $2 == m {print $3; found = 1; exit} END {exit !found}' \
-        "$THRESHOLDS" || { echo "bench/thresholds.tsv has no $1 limit for $RESULTS_KEY" >&2; exit 1; }
-}
-TARGET_CPU_RATIO="$(limit ratio)"        # auth-sidecar CPU per request <= this x nginx's
-TARGET_RSS_MIB="$(limit sidecar.rssmax)" # auth-sidecar peak RSS <= this, in MiB
+TARGET_CPU_RATIO="${TARGET_CPU_RATIO:-1.2}" # auth-sidecar CPU per request <= this x nginx's
+TARGET_RSS_MIB="${TARGET_RSS_MIB:-64}"      # auth-sidecar peak RSS <= this, in MiB
 
 # Filled in as things start; cleanup() stops exactly these.
 UPSTREAM_PID=""
