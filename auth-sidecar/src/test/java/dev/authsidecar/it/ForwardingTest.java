@@ -224,6 +224,38 @@ class ForwardingTest {
         }
     }
 
+    /**
+     * Responses that arrive together are released to the pool together, before the next requests are read: with a
+     * pool smaller than the burst, every burst closed the surplus and the next one opened it again.
+     */
+    @Test
+    void aBurstLeavesItsConnectionsToTheApplicationForTheNextBurst() throws Exception {
+        int burst = 150;
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(app.url())) {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                    .build();
+            for (int round = 1; round <= 2; round++) {
+                var responses = new java.util.ArrayList<java.util.concurrent.CompletableFuture<HttpResponse<String>>>();
+                for (int i = 0; i < burst; i++) {
+                    responses.add(client.sendAsync(
+                            HttpRequest.newBuilder(proxy.uri("/slow?ms=1000"))
+                                    .header("Authorization", "Bearer " + RunningSidecar.KEY)
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString()));
+                }
+                for (var r : responses) {
+                    assertThat(r.get().statusCode()).isEqualTo(200);
+                }
+                assertThat(app.connections())
+                        .as("connections the application accepted after burst %d of %d requests", round, burst)
+                        .isEqualTo(burst);
+            }
+            assertThat(app.closedConnections()).isZero();
+        }
+    }
+
     @Test
     void idlePooledConnectionsToTheApplicationAreClosed() throws Exception {
         try (TestUpstream app = new TestUpstream();
