@@ -1,6 +1,7 @@
 package dev.authsidecar.accept;
 
 import dev.authsidecar.config.ServerConfig;
+import dev.authsidecar.net.StrictHeadersFactory;
 import dev.authsidecar.proxy.ClientDeadlines;
 import dev.authsidecar.proxy.FrontendHandler;
 import dev.authsidecar.proxy.Stages;

@@ -1,6 +1,7 @@
 package dev.authsidecar.forward;
 
 import dev.authsidecar.config.UpstreamConfig;
+import dev.authsidecar.net.StrictHeadersFactory;
 import dev.authsidecar.net.Transport;
 import dev.authsidecar.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
@@ -50,7 +51,8 @@ public final class UpstreamPool {
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(65536)
                 .setMaxChunkSize(65536)
-                .setValidateHeaders(true);
+                .setValidateHeaders(true)
+                .setHeadersFactory(StrictHeadersFactory.INSTANCE);
         this.bootstrap = new Bootstrap()
                 .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)

@@ -139,6 +139,51 @@ class UpstreamFailureTest {
         }
     }
 
+    /**
+     * Two lengths in one response are two framings: the sidecar would read one and a proxy in front of it might
+     * read the other. Netty refuses them for HTTP/1.1 only; the sidecar refuses them for HTTP/1.0 too, and the
+     * client gets a 502 rather than either body.
+     */
+    @Test
+    void aResponseWithTwoContentLengthsIs502() throws Exception {
+        assertThat(answerTo("HTTP/1.0 200 OK\r\nContent-Length: 5\r\nContent-Length: 12\r\n\r\nhello, world"))
+                .isEqualTo(502);
+        assertThat(answerTo("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 12\r\n\r\nhello, world"))
+                .isEqualTo(502);
+    }
+
+    /** A header value the application garbled is not passed on to the client. */
+    @Test
+    void aResponseHeaderValueWithAControlCharacterIs502() throws Exception {
+        assertThat(answerTo("HTTP/1.1 200 OK\r\nX-App: a\u0001b\r\nContent-Length: 2\r\n\r\nok"))
+                .isEqualTo(502);
+        assertThat(answerTo("HTTP/1.1 200 OK\r\nX-App: a\tb\r\nContent-Length: 2\r\n\r\nok"))
+                .as("a tab is allowed inside a value")
+                .isEqualTo(200);
+    }
+
+    /** The status a client gets when the application answers with {@code response}'s bytes, then closes. */
+    private static int answerTo(String response) throws Exception {
+        try (java.net.ServerSocket app = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                RunningSidecar proxy = RunningSidecar.start("http://127.0.0.1:" + app.getLocalPort())) {
+            Thread answering = new Thread(() -> {
+                try (java.net.Socket s = app.accept()) {
+                    readInto(new java.io.ByteArrayOutputStream(), s, "\r\n\r\n");
+                    s.getOutputStream().write(response.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    s.getOutputStream().flush();
+                    s.shutdownOutput();
+                    s.getInputStream().readAllBytes();
+                } catch (java.io.IOException ignored) {
+                    // the sidecar closing its side first ends the exchange too
+                }
+            });
+            answering.start();
+            int status = proxy.get("/x", AUTH).statusCode();
+            answering.join(10_000);
+            return status;
+        }
+    }
+
     /** Reads what the application received until it ends with {@code marker}, or to the end when null. */
     private static void readInto(java.io.ByteArrayOutputStream seen, java.net.Socket upstream, String marker)
             throws java.io.IOException {

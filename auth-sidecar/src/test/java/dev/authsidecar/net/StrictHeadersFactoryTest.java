@@ -1,4 +1,4 @@
-package dev.authsidecar.accept;
+package dev.authsidecar.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.authsidecar.accept;
+package dev.authsidecar.net;
 
 import io.netty.handler.codec.DefaultHeaders;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -11,13 +11,16 @@ import io.netty.handler.codec.http.HttpHeadersFactory;
  * Netty's validating headers, plus one rule its decoder only applies to HTTP/1.1: a second
  * {@code Content-Length} field is refused. For HTTP/1.0 Netty would quietly keep the first value, while a
  * proxy in front of the sidecar might have used the last; framing that two hops read differently is how
- * requests get smuggled. The exception makes the decoder mark the request invalid, so the guard answers 400.
+ * requests get smuggled. The exception makes the decoder mark the message invalid: the guard answers a request
+ * 400, and a response from the application is answered 502, as any response that cannot be read.
+ *
+ * <p>Both HTTP/1.1 decoders use it, the client side's and the application side's.
  *
  * <p>Values are checked by Netty's rule (RFC 9110 field-content: no control character but tab, no DEL, no leading
  * whitespace), with a faster path for the decoder's {@code String} values: see {@link #VALUES}.
  */
-final class StrictHeadersFactory implements HttpHeadersFactory {
-    static final StrictHeadersFactory INSTANCE = new StrictHeadersFactory();
+public final class StrictHeadersFactory implements HttpHeadersFactory {
+    public static final StrictHeadersFactory INSTANCE = new StrictHeadersFactory();
     private static final DefaultHttpHeadersFactory BASE = DefaultHttpHeadersFactory.headersFactory();
 
     /**
