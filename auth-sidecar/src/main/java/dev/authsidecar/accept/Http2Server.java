@@ -1,5 +1,6 @@
 package dev.authsidecar.accept;
 
+import dev.authsidecar.authenticate.CredentialMemo;
 import dev.authsidecar.config.Http2Config;
 import dev.authsidecar.config.ServerConfig;
 import dev.authsidecar.proxy.ClientDeadlines;
@@ -92,6 +93,9 @@ final class Http2Server {
 
     /** One stream, one request: the HTTP/1.1 request path behind the stream-to-HTTP codec. */
     private final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
+        /** One per connection: its streams run on the connection's loop, one at a time. */
+        private final CredentialMemo credentials = new CredentialMemo();
+
         @Override
         protected void initChannel(Http2StreamChannel ch) {
             ch.config().setAutoRead(false);
@@ -111,7 +115,8 @@ final class Http2Server {
                             deadline,
                             recorder,
                             new Upgrades(false, config.tunnelIdleTimeout().toMillis()),
-                            config.tls() != null ? RequestRecord.H2 : RequestRecord.H2C));
+                            config.tls() != null ? RequestRecord.H2 : RequestRecord.H2C,
+                            credentials));
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.authsidecar.proxy;
 
 import dev.authsidecar.authenticate.AuthOutcome;
+import dev.authsidecar.authenticate.CredentialMemo;
 import dev.authsidecar.forward.Exchange;
 import dev.authsidecar.forward.ExchangeListener;
 import dev.authsidecar.net.Drain;
@@ -49,15 +50,24 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private PendingUpgrade upgrade;
 
     public FrontendHandler(Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades) {
-        this(stages, deadline, recorder, upgrades, RequestRecord.HTTP_1_1);
+        this(stages, deadline, recorder, upgrades, RequestRecord.HTTP_1_1, new CredentialMemo());
     }
 
-    /** @param protocol what the client speaks on this channel, for the records ({@link RequestRecord#PROTOCOLS}) */
+    /**
+     * @param protocol what the client speaks on this channel, for the records ({@link RequestRecord#PROTOCOLS})
+     * @param credentials the client connection's last verified credential: an HTTP/2 connection's streams share
+     *     one, so a client sending the same token on every stream has it verified once, as over HTTP/1.1
+     */
     public FrontendHandler(
-            Supplier<Stages> stages, ClientDeadlines deadline, Recorder recorder, Upgrades upgrades, String protocol) {
+            Supplier<Stages> stages,
+            ClientDeadlines deadline,
+            Recorder recorder,
+            Upgrades upgrades,
+            String protocol,
+            CredentialMemo credentials) {
         record.protocol(protocol);
         this.deadline = deadline;
-        this.path = new RequestPath(stages, upgrades, recorder, record, this, deadline);
+        this.path = new RequestPath(stages, upgrades, recorder, record, this, deadline, credentials);
     }
 
     @Override

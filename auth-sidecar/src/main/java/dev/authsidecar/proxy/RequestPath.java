@@ -71,7 +71,7 @@ final class RequestPath {
     private final ChannelHandler clientHandler;
 
     private final ClientDeadlines deadlines;
-    private final CredentialMemo credentials = new CredentialMemo();
+    private final CredentialMemo credentials;
     private Channel connection;
     private String clientIp = "unknown";
     private String requestId;
@@ -84,7 +84,9 @@ final class RequestPath {
             Recorder recorder,
             RequestRecord record,
             ChannelHandler clientHandler,
-            ClientDeadlines deadlines) {
+            ClientDeadlines deadlines,
+            CredentialMemo credentials) {
+        this.credentials = credentials;
         this.clientHandler = clientHandler;
         this.deadlines = deadlines;
         this.stages = stages;

@@ -143,6 +143,39 @@ class Http2ForwardingTest {
         assertThat(metrics).containsPattern("auth_sidecar_requests_total\\{[^}]*protocol=\"http/1.1\"[^}]*\\} [1-9]");
     }
 
+    /**
+     * A client sends its token on every stream; the connection remembers it once verified, as an HTTP/1.1
+     * connection does, so later streams neither hash it nor look it up in the credential cache.
+     */
+    @Test
+    void theStreamsOfOneConnectionShareItsVerifiedCredential() throws Exception {
+        com.nimbusds.jose.jwk.RSAKey key = dev.authsidecar.testing.Tokens.rsa("h2");
+        String jwt = JwtFlowTest.token(
+                key, java.util.Map.of(), java.time.Instant.now().plusSeconds(600));
+        try (TestUpstream app = new TestUpstream();
+                RunningSidecar proxy = RunningSidecar.start(
+                        app.url(),
+                        "auth:\n" + RunningSidecar.keys()
+                                + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER
+                                + "\n        audiences: [main-service]\n        jwksFile: "
+                                + dev.authsidecar.testing.Tokens.jwksFile(key) + "\n")) {
+            try (H2Client client = new H2Client(proxy.port())) {
+                for (int i = 0; i < 5; i++) {
+                    assertThat(client.get("/echo", AUTH, "Bearer " + jwt).status())
+                            .isEqualTo(200);
+                }
+            }
+            try (H2Client other = new H2Client(proxy.port())) {
+                assertThat(other.get("/echo", AUTH, "Bearer " + jwt).status()).isEqualTo(200);
+            }
+            String metrics = proxy.admin("/metrics").body();
+            assertThat(metrics)
+                    .as("verified once on the first connection; the second found it in the cache")
+                    .contains("auth_sidecar_credential_cache_requests_total{result=\"miss\"} 1.0")
+                    .contains("auth_sidecar_credential_cache_requests_total{result=\"hit\"} 1.0");
+        }
+    }
+
     @Test
     void http11StillWorksOnTheSamePort() throws Exception {
         assertThat(sidecar.get("/echo", "Authorization", BEARER).statusCode()).isEqualTo(200);
