@@ -55,13 +55,8 @@ public final class Exchange {
     private boolean draining;
     /** The application's 101, kept until its end, when the tunnel opens. */
     private HttpResponse switching;
-    /**
-     * The response head, held until the rest of the same read arrives: when its end is there too (a small
-     * response), head and body go to the client as one message, which the encoder writes as one buffer (one
-     * write(2) instead of a writev of two, one pass down the pipeline instead of two). Written on its own at the
-     * end of the read otherwise.
-     */
-    private HttpResponse heldHead;
+    /** The client-bound half: the response head and body as they go out. */
+    private final ResponseWriter toClient;
 
     public Exchange(
             Channel client,
@@ -76,6 +71,7 @@ public final class Exchange {
         this.request = request;
         this.headRequest = request.head().method().equals(HttpMethod.HEAD);
         this.keepAlive = request.keepAlive();
+        this.toClient = new ResponseWriter(client);
     }
 
     private void moveTo(ExchangeState next) {
@@ -237,7 +233,7 @@ public final class Exchange {
         keepAlive &= !early;
         boolean noBody = headRequest || code == 204 || code == 304;
         keepAlive = ResponseRewriter.rewrite(response, request.requestId(), noBody, request.clientHttp11(), keepAlive);
-        heldHead = response;
+        toClient.head(response);
     }
 
     private void onResponseContent(HttpContent content) {
@@ -260,43 +256,11 @@ public final class Exchange {
         }
         record.addBytesOut(content.content().readableBytes());
         if (content instanceof LastHttpContent last) {
-            recordGrpcStatus(last.trailingHeaders().get(GRPC_STATUS));
-            if (heldHead != null) {
-                HttpResponse head = heldHead;
-                heldHead = null;
-                client.write(
-                        new DefaultFullHttpResponse(
-                                head.protocolVersion(),
-                                head.status(),
-                                last.content(),
-                                head.headers(),
-                                last.trailingHeaders()),
-                        client.voidPromise());
-            } else {
-                client.write(content, client.voidPromise());
-            }
+            record.grpcStatus(last.trailingHeaders().get(GRPC_STATUS));
+            toClient.last(last);
             finish();
-            return;
-        }
-        writeHeldHead();
-        client.write(content, client.voidPromise());
-    }
-
-    private void writeHeldHead() {
-        if (heldHead != null) {
-            client.write(heldHead, client.voidPromise());
-            heldHead = null;
-        }
-    }
-
-    /** The application's gRPC status, from its trailers, for the access log. */
-    private void recordGrpcStatus(String value) {
-        if (value != null && value.length() <= 2 && !value.isEmpty()) {
-            try {
-                record.grpcStatus(Integer.parseInt(value));
-            } catch (NumberFormatException ignored) {
-                // Not a status; nothing to record.
-            }
+        } else {
+            toClient.content(content);
         }
     }
 
@@ -304,8 +268,7 @@ public final class Exchange {
         if (state == ExchangeState.DONE) {
             return;
         }
-        writeHeldHead();
-        client.flush();
+        toClient.endOfRead();
         if (client.isWritable() || !state.responseStarted()) {
             upstream.read();
         }
@@ -402,7 +365,7 @@ public final class Exchange {
 
     private void abort() {
         moveTo(ExchangeState.DONE);
-        heldHead = null;
+        toClient.drop();
         releasePending();
         detachUpstream(false);
         listener.exchangeAborted();

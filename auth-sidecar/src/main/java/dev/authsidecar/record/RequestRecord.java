@@ -62,7 +62,6 @@ public final class RequestRecord {
         this.active = true;
     }
 
-    /** The normalized path, without the query (queries may carry secrets and never reach logs or metrics). */
     /** @param protocol one of {@link #PROTOCOLS} */
     public void protocol(String protocol) {
         this.protocol = protocol.equals(H2C) ? 1 : protocol.equals(H2) ? 2 : 0;
@@ -70,6 +69,17 @@ public final class RequestRecord {
 
     public void grpcStatus(int status) {
         this.grpcStatus = status;
+    }
+
+    /** The application's gRPC status from its {@code grpc-status} trailer; anything but a status is not recorded. */
+    public void grpcStatus(String trailer) {
+        if (trailer != null && !trailer.isEmpty() && trailer.length() <= 2) {
+            try {
+                grpcStatus(Integer.parseInt(trailer));
+            } catch (NumberFormatException ignored) {
+                // Not a status; nothing to record.
+            }
+        }
     }
 
     public void path(String normalizedPath) {
