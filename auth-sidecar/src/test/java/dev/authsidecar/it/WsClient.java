@@ -31,9 +31,15 @@ public final class WsClient implements WebSocket.Listener {
     }
 
     public static CompletableFuture<WsClient> openAsync(HttpClient http, int port, String path, String... headers) {
+        return openAsync(http, Duration.ofSeconds(10), port, path, headers);
+    }
+
+    /** As {@link #openAsync(HttpClient, int, String, String...)}, failing when not open within {@code timeout}. */
+    public static CompletableFuture<WsClient> openAsync(
+            HttpClient http, Duration timeout, int port, String path, String... headers) {
         WsClient c = new WsClient();
         WebSocket.Builder b = http.newWebSocketBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
+                .connectTimeout(timeout)
                 .subprotocols("chat");
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);

@@ -69,6 +69,17 @@ final class ReloadingSidecar implements AutoCloseable {
         return client.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
+    /** The body of {@code GET path}, with {@code key} as bearer token unless null. */
+    String body(String path, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + sidecar.proxyAddress().getPort() + path))
+                .timeout(Duration.ofSeconds(10));
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     /** The value of one sample on the admin port's /metrics, e.g. {@code name{label="v"}}; 0 when absent. */
     double metric(String sample) throws Exception {
         String body = client.send(

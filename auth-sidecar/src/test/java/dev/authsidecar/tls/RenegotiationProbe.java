@@ -29,13 +29,20 @@ public final class RenegotiationProbe {
                         upstream.url(),
                         "server:\n  listen: 127.0.0.1:0\n"
                                 + "  tls:\n    certFile: " + args[0] + "\n    keyFile: " + args[1] + "\n"
-                                + "    provider: " + args[3] + "\n");
+                                + "    provider: " + args[3] + "\n"
+                                // Not the test: the first handshake must not be cut off on a loaded machine.
+                                + "    handshakeTimeout: 30s\n");
                 SSLSocket s = (SSLSocket) TestCertificates.clientContext(ca, null)
                         .getSocketFactory()
                         .createSocket("127.0.0.1", sidecar.port())) {
-            s.setSoTimeout(3000);
+            // Generous: in a fresh JVM on a loaded machine the first handshake (class loading, key and provider
+            // set-up on both ends) can take seconds, and a 3 s bound here once failed the test. A refusal ends the
+            // wait below as soon as it arrives; only an accepted renegotiation, a failure, waits this long.
+            s.setSoTimeout(20_000);
             s.setEnabledProtocols(new String[] {"TLSv1.2"});
+            long start = System.nanoTime();
             s.startHandshake();
+            System.out.println("first handshake: " + (System.nanoTime() - start) / 1_000_000 + " ms");
             s.startHandshake();
             try {
                 if (s.getInputStream().read() == -1) {

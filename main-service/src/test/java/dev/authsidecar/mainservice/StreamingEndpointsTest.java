@@ -32,13 +32,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** /ws/echo and /events against a real main-service, with the JDK's WebSocket and HTTP clients and raw sockets. */
-@Timeout(30)
+@Timeout(120)
 class StreamingEndpointsTest {
+    /**
+     * The bound of every wait here, each of which ends as soon as what it waits for happens. On a loaded two-core
+     * machine the first WebSocket of a JVM (the JDK client's classes, its selector thread) took over 4 s of the
+     * former 5 s; none of these tests is about speed, except the stop's, which is timed on its own.
+     */
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     private final ByteArrayOutputStream log = new ByteArrayOutputStream();
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
+            .connectTimeout(PATIENCE)
             .build();
     private MainService service;
 
@@ -58,22 +64,22 @@ class StreamingEndpointsTest {
         Recorder recorder = new Recorder();
         WebSocket ws = client.newWebSocketBuilder()
                 .buildAsync(URI.create("ws://" + service.hostPort() + "/ws/echo"), recorder)
-                .get(5, TimeUnit.SECONDS);
+                .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
 
-        ws.sendText("hello, sidecar", true).get(5, TimeUnit.SECONDS);
+        ws.sendText("hello, sidecar", true).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertThat(recorder.next()).isEqualTo("text:hello, sidecar");
 
         byte[] payload = new byte[200_000];
         new Random(7).nextBytes(payload);
-        ws.sendBinary(ByteBuffer.wrap(payload), true).get(5, TimeUnit.SECONDS);
+        ws.sendBinary(ByteBuffer.wrap(payload), true).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertThat(recorder.next()).isEqualTo("binary:" + java.util.Arrays.hashCode(payload) + "/" + payload.length);
 
         // A message sent in fragments comes back whole.
-        ws.sendText("frag", false).get(5, TimeUnit.SECONDS);
-        ws.sendText("mented", true).get(5, TimeUnit.SECONDS);
+        ws.sendText("frag", false).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        ws.sendText("mented", true).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertThat(recorder.next()).isEqualTo("text:fragmented");
 
-        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertThat(recorder.next()).isEqualTo("close:1000");
         awaitLog(" GET /ws/echo 101 ");
     }
@@ -83,13 +89,17 @@ class StreamingEndpointsTest {
         Recorder recorder = new Recorder();
         client.newWebSocketBuilder()
                 .buildAsync(URI.create("ws://" + service.hostPort() + "/ws/echo"), recorder)
-                .get(5, TimeUnit.SECONDS);
+                .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
 
+        // The WebSocket's exchange ended with its 101: the stop has nothing to wait for.
+        assertThat(service.inFlight()).isZero();
         long started = System.nanoTime();
         service.stop();
+        // The stop alone is timed: how soon the client then reads the close frame is not the stop's doing.
+        Duration stopTook = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(recorder.next()).isEqualTo("close:1001");
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(MainService.STOP_GRACE);
+        assertThat(stopTook).as("the stop did not wait out its grace").isLessThan(MainService.STOP_GRACE);
     }
 
     @Test
@@ -167,7 +177,7 @@ class StreamingEndpointsTest {
     @Test
     void countEndsTheStreamAndTheConnectionIsReused() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", service.address().getPort())) {
-            socket.setSoTimeout(5000);
+            socket.setSoTimeout((int) PATIENCE.toMillis());
             socket.getOutputStream()
                     .write(("GET /events?count=2 HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 41\r\n\r\n"
                                     + "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -197,21 +207,21 @@ class StreamingEndpointsTest {
     @Test
     void aStopEndsOpenEventStreamsCleanly() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", service.address().getPort())) {
-            socket.setSoTimeout(5000);
+            socket.setSoTimeout((int) PATIENCE.toMillis());
             socket.getOutputStream()
                     .write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             readUntil(socket.getInputStream(), "id: 1\n");
             CompletableFuture<Void> stop = CompletableFuture.runAsync(service::stop);
             String rest = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(rest).endsWith("0\r\n\r\n"); // the last chunk: a complete response, then EOF
-            stop.get(5, TimeUnit.SECONDS);
+            stop.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         }
     }
 
     @Test
     void aClientLeavingEndsItsStream() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", service.address().getPort())) {
-            socket.setSoTimeout(5000);
+            socket.setSoTimeout((int) PATIENCE.toMillis());
             socket.getOutputStream()
                     .write("GET /events HTTP/1.1\r\nHost: x\r\nX-Auth-Subject: leaver\r\n\r\n"
                             .getBytes(StandardCharsets.US_ASCII));
@@ -223,7 +233,7 @@ class StreamingEndpointsTest {
     }
 
     private void awaitLog(String fragment) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (!log.toString(StandardCharsets.UTF_8).contains(fragment) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
@@ -232,7 +242,7 @@ class StreamingEndpointsTest {
 
     private String raw(String request, String until) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", service.address().getPort())) {
-            socket.setSoTimeout(5000);
+            socket.setSoTimeout((int) PATIENCE.toMillis());
             socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             return readUntil(socket.getInputStream(), until);
         }
@@ -291,8 +301,8 @@ class StreamingEndpointsTest {
         }
 
         String next() throws InterruptedException {
-            String value = received.poll(5, TimeUnit.SECONDS);
-            assertThat(value).as("a message from the server within 5 s").isNotNull();
+            String value = received.poll(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(value).as("a message from the server within " + PATIENCE).isNotNull();
             return value;
         }
     }

@@ -72,10 +72,13 @@ final class IntrospectionFixture implements AfterEachCallback, AutoCloseable {
         return introspector;
     }
 
-    /** The final outcome, waiting (boundedly) when it is pending. */
+    /**
+     * The final outcome, waiting (boundedly) when it is pending. The bound is only a backstop against a hang: it
+     * is longer than any introspector's own timeout in these tests, which always ends a pending call first.
+     */
     static AuthOutcome await(AuthOutcome outcome) throws Exception {
         if (outcome instanceof AuthOutcome.Pending pending) {
-            return pending.result().get(5, TimeUnit.SECONDS);
+            return pending.result().get(30, TimeUnit.SECONDS);
         }
         return outcome;
     }
