@@ -31,6 +31,7 @@ class ManyTunnelsTest {
      * about leaks, not speed.
      */
     private static final Duration PATIENCE = Duration.ofSeconds(60);
+
     private final ListAppender<ILoggingEvent> leaks = new ListAppender<>();
     private ResourceLeakDetector.Level levelBefore;
 
@@ -77,7 +78,9 @@ class ManyTunnelsTest {
                 c.socket().sendClose(1000, "done");
             }
             for (WsClient c : clients) {
-                assertThat(c.closed().get(PATIENCE.toSeconds(), TimeUnit.SECONDS).status())
+                assertThat(c.closed()
+                                .get(PATIENCE.toSeconds(), TimeUnit.SECONDS)
+                                .status())
                         .isEqualTo(1000);
             }
             // The sidecar counts a tunnel as ended when both its connections have closed, which under load can

@@ -38,9 +38,7 @@ public final class WsClient implements WebSocket.Listener {
     public static CompletableFuture<WsClient> openAsync(
             HttpClient http, Duration timeout, int port, String path, String... headers) {
         WsClient c = new WsClient();
-        WebSocket.Builder b = http.newWebSocketBuilder()
-                .connectTimeout(timeout)
-                .subprotocols("chat");
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(timeout).subprotocols("chat");
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }

@@ -86,28 +86,40 @@ final class ReloadUnderLoadTest {
                 long keysChanged = System.nanoTime();
                 secret.write(Map.of("keys.yaml", ReloadingSidecar.keys("stays", STAYS, "added", ADDED)));
                 Duration keysTook = sidecar.awaitStatus("/echo", ADDED, 200, PATIENCE);
-                sidecar.await("the keys change counted", PATIENCE, () -> sidecar.reloads().successes() >= 1);
+                sidecar.await(
+                        "the keys change counted",
+                        PATIENCE,
+                        () -> sidecar.reloads().successes() >= 1);
                 awaitMoreSamples(samples, PER_PHASE);
-                assertThat(sidecar.reloads().successes()).as("reloads for the Secret's change").isEqualTo(1);
+                assertThat(sidecar.reloads().successes())
+                        .as("reloads for the Secret's change")
+                        .isEqualTo(1);
 
                 // The ConfigMap changes: a public prefix is added. Exactly one more reload.
                 long rulesChanged = System.nanoTime();
                 config.write(Map.of("sidecar.yaml", sidecarYaml(app.url(), "  publicPaths: [/public/**]\n")));
                 Duration rulesTook = sidecar.awaitStatus("/public/page", null, 200, PATIENCE);
-                sidecar.await("the rules change counted", PATIENCE, () -> sidecar.reloads().successes() >= 2);
+                sidecar.await(
+                        "the rules change counted",
+                        PATIENCE,
+                        () -> sidecar.reloads().successes() >= 2);
                 awaitMoreSamples(samples, PER_PHASE);
-                assertThat(sidecar.reloads().successes()).as("reloads for the ConfigMap's change").isEqualTo(2);
-                assertThat(sidecar.body("/echo", STAYS)).as("credential not forwarded yet").doesNotContain(STAYS);
+                assertThat(sidecar.reloads().successes())
+                        .as("reloads for the ConfigMap's change")
+                        .isEqualTo(2);
+                assertThat(sidecar.body("/echo", STAYS))
+                        .as("credential not forwarded yet")
+                        .doesNotContain(STAYS);
 
                 // An invalid ConfigMap is refused, counted once, and changes nothing: the reloader retries the
                 // refused files at every poll (200 ms), quietly.
                 config.write(Map.of("sidecar.yaml", sidecarYaml(app.url(), "  publicPath: [/public/**]\n")));
                 sidecar.await(
-                        "the failure counted",
-                        PATIENCE,
-                        () -> sidecar.reloads().failures() >= 1);
+                        "the failure counted", PATIENCE, () -> sidecar.reloads().failures() >= 1);
                 Thread.sleep(600);
-                assertThat(sidecar.reloads().failures()).as("failures counted for one invalid change").isEqualTo(1);
+                assertThat(sidecar.reloads().failures())
+                        .as("failures counted for one invalid change")
+                        .isEqualTo(1);
                 assertThat(sidecar.reloads().successes()).isEqualTo(2);
 
                 // Fixed again, with a change a user can see: the credential now reaches the application.
