@@ -95,17 +95,7 @@ upstream:
   url: http://$HOST:$APP_PORT
   grpc:
     url: http://$HOST:$GRPC_PORT
-admin:
-  listen: $HOST:$ADMIN_PORT
-auth:
-  apiKeys:
-    - name: bench
-      sha256: $(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
-shutdown:
-  drainDelay: 0s
-  timeout: 2s
-accessLog:
-  format: "off"
+$(sidecar_config_tail "$ADMIN_PORT" "$KEY")
 YAML
 start_sidecar "$WORK/sidecar.yaml" "$WORK/sidecar.log" "$SIDECAR_PORT"
 sleep 0.5

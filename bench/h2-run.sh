@@ -130,17 +130,7 @@ server:
 $(if [[ "$SCHEME" == https ]]; then printf '  tls:\n    provider: %s\n    certFile: %s\n    keyFile: %s\n' "$provider" "$WORK/tls.crt" "$WORK/tls.key"; fi)
 upstream:
   url: http://$HOST:$UPSTREAM_PORT
-admin:
-  listen: $HOST:$((ADMIN_PORT + i))
-auth:
-  apiKeys:
-    - name: bench
-      sha256: $(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
-shutdown:
-  drainDelay: 0s
-  timeout: 2s
-accessLog:
-  format: "off"
+$(sidecar_config_tail "$((ADMIN_PORT + i))" "$KEY")
 YAML
     start_sidecar "$WORK/$target.yaml" "$WORK/$target.log" "$port"
     PID[$target]=$SIDECAR_PID

@@ -37,6 +37,23 @@ wait_port() {
 }
 # utime + stime of the given pids, in clock ticks.
 # Starts the sidecar with the image's JVM options on CONFIG, logging to LOG, and waits until PORT listens.
+# The part of a benchmark sidecar's configuration every script shares, after its own server and upstream sections:
+# the admin port ($1), the API key ($2, configured by its SHA-256), no drain delay, no access log.
+sidecar_config_tail() {
+    cat <<YAML
+admin:
+  listen: $HOST:$1
+auth:
+  apiKeys:
+    - name: bench
+      sha256: $(printf %s "$2" | sha256sum | cut -d' ' -f1)
+shutdown:
+  drainDelay: 0s
+  timeout: 2s
+accessLog:
+  format: "off"
+YAML
+}
 # Sets SIDECAR_PID; the process joins PIDS, so cleanup stops it.
 start_sidecar() {
     local config=$1 log=$2 port=$3

@@ -91,17 +91,7 @@ server:
   ioThreads: 1
 upstream:
   url: http://$HOST:$UPSTREAM_PORT
-admin:
-  listen: $HOST:$ADMIN_PORT
-auth:
-  apiKeys:
-    - name: bench
-      sha256: $(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
-shutdown:
-  drainDelay: 0s
-  timeout: 2s
-accessLog:
-  format: "off"
+$(sidecar_config_tail "$ADMIN_PORT" "$KEY")
 YAML
 
 # $1 name (upstream|peer): starts nginx with its config; prints the master's pid.
