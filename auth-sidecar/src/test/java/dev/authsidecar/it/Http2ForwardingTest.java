@@ -155,10 +155,7 @@ class Http2ForwardingTest {
         try (TestUpstream app = new TestUpstream();
                 RunningSidecar proxy = RunningSidecar.start(
                         app.url(),
-                        "auth:\n" + RunningSidecar.keys()
-                                + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER
-                                + "\n        audiences: [main-service]\n        jwksFile: "
-                                + dev.authsidecar.testing.Tokens.jwksFile(key) + "\n")) {
+                        JwtFlowTest.authWithProvider("jwksFile: " + dev.authsidecar.testing.Tokens.jwksFile(key)))) {
             try (H2Client client = new H2Client(proxy.port())) {
                 for (int i = 0; i < 5; i++) {
                     assertThat(client.get("/echo", AUTH, "Bearer " + jwt).status())

@@ -42,6 +42,17 @@ class JwtFlowTest {
     });
 
     /** The flow tests' caller: alice at the shop issuer, for main-service, with these claims added or replaced. */
+    /**
+     * The {@code auth} section of a sidecar with the test API keys and one JWT provider, {@code shop}, for
+     * {@link #ISSUER} and audience main-service, whose keys come from {@code keySource} (a {@code jwksFile:} or
+     * {@code jwksUri:} line, and any further provider lines, indented as the provider's keys).
+     */
+    static String authWithProvider(String keySource) {
+        return "auth:\n" + RunningSidecar.keys()
+                + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + ISSUER + "\n"
+                + "        audiences: [main-service]\n        " + keySource + "\n";
+    }
+
     static String token(RSAKey signingKey, Map<String, Object> extra, Instant exp) {
         Map<String, Object> claims = Tokens.claims(ISSUER, "alice", "main-service", exp);
         claims.put("scope", "read write");

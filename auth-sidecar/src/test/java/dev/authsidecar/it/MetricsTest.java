@@ -119,12 +119,8 @@ class MetricsTest {
         try (TestUpstream app = new TestUpstream();
                 RunningSidecar proxy = RunningSidecar.start(
                         app.url(),
-                        "auth:\n" + RunningSidecar.keys()
-                                + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER
-                                + "\n"
-                                + "        audiences: [main-service]\n        jwksUri: http://127.0.0.1:" + closed
-                                + "/jwks\n"
-                                + "        fetch: {connectTimeout: 200ms, readTimeout: 500ms}\n")) {
+                        JwtFlowTest.authWithProvider("jwksUri: http://127.0.0.1:" + closed + "/jwks\n"
+                                + "        fetch: {connectTimeout: 200ms, readTimeout: 500ms}"))) {
             UpstreamFailureTest.waitFor(() -> {
                 try {
                     return proxy.admin("/metrics")

@@ -84,10 +84,8 @@ class RemoteKeysFlowTest {
     }
 
     private static String provider(String jwksUri) {
-        return "auth:\n" + RunningSidecar.keys()
-                + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER + "\n"
-                + "        audiences: [main-service]\n        jwksUri: " + jwksUri + "\n"
-                + "        fetch: {connectTimeout: 500ms, readTimeout: 2s}\n";
+        return JwtFlowTest.authWithProvider(
+                "jwksUri: " + jwksUri + "\n        fetch: {connectTimeout: 500ms, readTimeout: 2s}");
     }
 
     /** Revocation takes effect within cacheTtl, also on a keep-alive connection that already used the token. */

@@ -28,12 +28,8 @@ class WeakFetchedKeyTest {
                 .build();
         try (JwksServer idp = new JwksServer().serve(good, weak);
                 TestUpstream app = new TestUpstream();
-                RunningSidecar proxy = RunningSidecar.start(
-                        app.url(),
-                        "auth:\n" + RunningSidecar.keys()
-                                + "  jwt:\n    providers:\n      - name: shop\n        issuer: " + JwtFlowTest.ISSUER
-                                + "\n"
-                                + "        audiences: [main-service]\n        jwksUri: " + idp.jwksUri() + "\n")) {
+                RunningSidecar proxy =
+                        RunningSidecar.start(app.url(), JwtFlowTest.authWithProvider("jwksUri: " + idp.jwksUri()))) {
             String jwt = JwtFlowTest.token(good, Map.of(), Instant.now().plusSeconds(600));
             assertThat(proxy.get("/echo", "Authorization", "Bearer " + jwt).statusCode())
                     .isEqualTo(200);
